@@ -1,0 +1,41 @@
+# One entry point for people and CI. `make demo` runs the platform; `make test` runs every test.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+PYTEST_WORKERS ?= 2
+
+.PHONY: install demo serve seed test lint typecheck unit e2e bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## demo: install, migrate, seed the demo data and serve http://127.0.0.1:8000 (SQLite + local media)
+demo: install
+	$(BIN)/clipshop seed
+	$(BIN)/clipshop serve
+
+serve: install
+	$(BIN)/clipshop serve
+
+## test: lint, types, and the whole suite (SQLite; PostgreSQL when CLIPSHOP_TEST_POSTGRES is set)
+test: install lint typecheck
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/feed.py
+	$(BIN)/python bench/upload.py
+	$(BIN)/python bench/transcode.py
+
+clean:
+	rm -rf data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Accounts: sign-up with a home region, log-in sessions, profiles."""

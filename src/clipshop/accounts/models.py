@@ -1,0 +1,67 @@
+"""Account tables. `User` and `AuthSession` are personal and live in the home region; the directory holds
+an opaque email digest for routing log-ins and the public profile."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clipshop.kit.db import DirectoryBase, RegionBase, UTCDateTime
+
+
+class User(RegionBase):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    handle: Mapped[str] = mapped_column(String(30), unique=True)
+    display_name: Mapped[str] = mapped_column(String(60))
+    bio: Mapped[str] = mapped_column(Text, default="")
+    avatar_key: Mapped[str | None] = mapped_column(String(200), default=None)
+    country: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuthSession(RegionBase):
+    """A log-in: the cookie or bearer token is `<id>.<secret>`; only the secret's hash is stored."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class AccountIndex(DirectoryBase):
+    """Routes a log-in to its region by a keyed digest of the email; the email itself never leaves home."""
+
+    __tablename__ = "account_index"
+
+    email_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(40), unique=True)
+    region: Mapped[str] = mapped_column(String(16))
+
+
+class PublicProfile(DirectoryBase):
+    """What anyone may see of an account, in every region: the public profile and its counters."""
+
+    __tablename__ = "public_profiles"
+    __table_args__ = (Index("ix_public_profiles_handle_lower", "handle", unique=True),)
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16))
+    handle: Mapped[str] = mapped_column(String(30))
+    display_name: Mapped[str] = mapped_column(String(60))
+    bio: Mapped[str] = mapped_column(Text, default="")
+    avatar_url: Mapped[str | None] = mapped_column(String(300), default=None)
+    follower_count: Mapped[int] = mapped_column(Integer, default=0)
+    following_count: Mapped[int] = mapped_column(Integer, default=0)
+    video_count: Mapped[int] = mapped_column(Integer, default=0)
+    like_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

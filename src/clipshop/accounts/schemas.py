@@ -1,0 +1,61 @@
+"""API shapes of accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SignUp(BaseModel):
+    email: str = Field(max_length=320, examples=["maya@example.com"])
+    password: str = Field(max_length=1024)
+    handle: str = Field(max_length=40, examples=["maya.makes"])
+    country: str = Field(min_length=2, max_length=2, examples=["US"])
+    display_name: str | None = Field(default=None, max_length=60)
+
+
+class LogIn(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1024)
+
+
+class ProfileUpdate(BaseModel):
+    display_name: str | None = Field(default=None, max_length=60)
+    bio: str | None = Field(default=None, max_length=300)
+
+
+class MeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    handle: str
+    display_name: str
+    bio: str
+    email: str
+    country: str
+    region: str
+    avatar_url: str | None
+    created_at: datetime
+
+
+class SessionRead(BaseModel):
+    token: str
+    expires_at: datetime
+    user: MeRead
+
+
+class ProfileRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    handle: str
+    display_name: str
+    bio: str
+    region: str
+    avatar_url: str | None
+    follower_count: int
+    following_count: int
+    video_count: int
+    like_count: int
+    followed_by_me: bool = False

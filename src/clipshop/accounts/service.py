@@ -1,0 +1,179 @@
+"""Sign-up, log-in, sessions and profiles. Plain functions over a unit of work; no HTTP, no commits."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from clipshop.accounts.models import AccountIndex, AuthSession, PublicProfile, User
+from clipshop.accounts.passwords import check_password_rules, hash_password, verify_password
+from clipshop.errors import Conflict, Invalid, Unauthenticated
+from clipshop.kit.db import UnitOfWork
+from clipshop.kit.ids import is_valid_id, new_id, region_of
+from clipshop.residency.regions import Regions
+
+HANDLE = re.compile(r"^[a-z0-9_.]{3,30}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: enough to route to their region without another lookup."""
+
+    id: str
+    region: str
+    handle: str
+
+
+@dataclass(frozen=True)
+class Login:
+    user: User
+    token: str
+    expires_at: datetime
+
+
+def email_digest(email: str, *, secret: str) -> str:
+    return hmac.new(secret.encode(), email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def normalise_handle(handle: str) -> str:
+    value = handle.strip().lstrip("@").lower()
+    if not HANDLE.match(value):
+        raise Invalid("A handle is 3 to 30 characters: letters, digits, '_' and '.'.", code="invalid_handle",
+                      field="handle")
+    return value
+
+
+def sign_up(
+    uow: UnitOfWork,
+    *,
+    regions: Regions,
+    secret: str,
+    email: str,
+    password: str,
+    handle: str,
+    country: str,
+    display_name: str | None = None,
+    now: datetime,
+    session_days: int = 30,
+) -> Login:
+    """Create an account in the home region of `country` and log it in."""
+    email = email.strip().lower()
+    if not EMAIL.match(email) or len(email) > 320:
+        raise Invalid("Give a valid email address.", code="invalid_email", field="email")
+    handle = normalise_handle(handle)
+    check_password_rules(password, email=email, handle=handle)
+    region = regions.home_region(country)
+    digest = email_digest(email, secret=secret)
+    if uow.directory.get(AccountIndex, digest) is not None:
+        raise Conflict("email_taken", "An account with that email exists; log in instead.", field="email")
+    taken = uow.directory.scalar(select(func.count()).where(PublicProfile.handle == handle))
+    if taken:
+        raise Conflict("handle_taken", f"The handle @{handle} is taken; choose another.", field="handle")
+    user = User(
+        id=new_id(region), email=email, password_hash=hash_password(password), handle=handle,
+        display_name=(display_name or handle).strip()[:60] or handle, bio="", country=country.upper(),
+        created_at=now,
+    )
+    uow.region(region).add(user)
+    uow.region(region).flush()  # the session row below refers to it
+    uow.directory.add(AccountIndex(email_digest=digest, user_id=user.id, region=region))
+    uow.directory.add(PublicProfile(
+        user_id=user.id, region=region, handle=handle, display_name=user.display_name, bio="",
+        follower_count=0, following_count=0, video_count=0, like_count=0, created_at=now,
+    ))
+    return _open_session(uow, user=user, now=now, days=session_days)
+
+
+def log_in(
+    uow: UnitOfWork,
+    *,
+    secret: str,
+    email: str,
+    password: str,
+    now: datetime,
+    regions: Regions,
+    previous_token: str | None = None,
+    session_days: int = 30,
+) -> Login:
+    """Check the password and open a fresh session; the previous one (if any) is revoked (rotation)."""
+    entry = uow.directory.get(AccountIndex, email_digest(email, secret=secret))
+    user = uow.region(entry.region).get(User, entry.user_id) if entry is not None else None
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise Unauthenticated("That email and password do not match an account.", code="bad_credentials")
+    if previous_token:
+        log_out(uow, regions=regions, token=previous_token, now=now)
+    return _open_session(uow, user=user, now=now, days=session_days)
+
+
+def log_out(uow: UnitOfWork, *, regions: Regions, token: str, now: datetime) -> None:
+    session = _find_session(uow, token, regions=regions)
+    if session is not None and session.revoked_at is None:
+        session.revoked_at = now
+
+
+def authenticate(uow: UnitOfWork, *, regions: Regions, token: str, now: datetime) -> User | None:
+    """The user behind a session token, or None if it is unknown, expired or revoked."""
+    session = _find_session(uow, token, regions=regions)
+    if session is None or session.revoked_at is not None or session.expires_at <= now:
+        return None
+    return uow.region(region_of(session.id)).get(User, session.user_id)
+
+
+def _find_session(uow: UnitOfWork, token: str, *, regions: Regions) -> AuthSession | None:
+    session_id, _, secret = token.partition(".")
+    if not is_valid_id(session_id, set(regions.names)):
+        return None
+    session = uow.region(region_of(session_id)).get(AuthSession, session_id)
+    if session is None or not hmac.compare_digest(session.secret_hash, _hash_secret(secret)):
+        return None
+    return session
+
+
+def _open_session(uow: UnitOfWork, *, user: User, now: datetime, days: int) -> Login:
+    region = region_of(user.id)
+    secret = secrets.token_urlsafe(32)
+    session = AuthSession(
+        id=new_id(region), user_id=user.id, secret_hash=_hash_secret(secret), created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    uow.region(region).add(session)
+    return Login(user=user, token=f"{session.id}.{secret}", expires_at=session.expires_at)
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def update_profile(
+    uow: UnitOfWork, *, actor: Actor, display_name: str | None = None, bio: str | None = None
+) -> User:
+    user = uow.region(actor.region).get_one(User, actor.id)
+    profile = uow.directory.get_one(PublicProfile, actor.id)
+    if display_name is not None:
+        name = display_name.strip()
+        if not 1 <= len(name) <= 60:
+            raise Invalid("A display name is 1 to 60 characters.", field="display_name")
+        user.display_name = profile.display_name = name
+    if bio is not None:
+        if len(bio) > 300:
+            raise Invalid("A bio is at most 300 characters.", field="bio")
+        user.bio = profile.bio = bio.strip()
+    return user
+
+
+def set_avatar(uow: UnitOfWork, *, actor: Actor, key: str, url: str) -> User:
+    user = uow.region(actor.region).get_one(User, actor.id)
+    user.avatar_key = key
+    uow.directory.get_one(PublicProfile, actor.id).avatar_url = url
+    return user
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(id=user.id, region=region_of(user.id), handle=user.handle)

@@ -1,0 +1,110 @@
+"""The `clipshop` command: serve, migrate, seed demo data, run workers, reconcile."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from clipshop.config import Settings
+
+app = typer.Typer(help="Clipshop: a shoppable short-video platform with data residency by design.",
+                  no_args_is_help=True)
+console = Console()
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console)
+
+
+def migrate_databases(settings: Settings) -> None:
+    from clipshop.kit.db import Databases
+    from clipshop.migrations import migrate_all
+
+    databases = Databases(directory_url=settings.directory_database_url(),
+                          region_urls={name: settings.region_database_url(name) for name in settings.regions})
+    try:
+        with _progress() as progress:
+            task = progress.add_task("Migrating databases", total=1 + len(settings.regions))
+            migrate_all(databases.directory_engine, databases.region_engines,
+                        on_step=lambda _name: progress.advance(task))
+    finally:
+        databases.dispose()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the directory and every region database to the latest schema."""
+    settings = Settings()
+    migrate_databases(settings)
+    console.print(f"[green]Migrated[/] the directory and {len(settings.regions)} regions: "
+                  f"{', '.join(settings.regions)}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
+) -> None:
+    """Serve the web app and API (with an in-process job consumer on the embedded default)."""
+    import uvicorn
+
+    from clipshop.app import create_app
+
+    settings = Settings()
+    if migrate_first:
+        migrate_databases(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    console.print(f"Clipshop on [bold]http://{host}:{port}[/] — regions {', '.join(settings.regions)}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker(workers: Annotated[int, typer.Option(help="worker threads")] = 2) -> None:
+    """Run a job consumer (transcoding, counters, the reconciler) against the configured queue."""
+    from clipshop.platform import Platform
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    platform = Platform(Settings())
+    console.print(f"Worker on the {platform.settings.jobs_backend} queue with {workers} threads")
+    platform.jobs.run_consumer(workers=workers)
+
+
+@app.command()
+def reconcile() -> None:
+    """Re-enqueue work whose job was lost (also runs every minute inside workers)."""
+    from clipshop.jobs.tasks import reconcile as run_reconcile
+    from clipshop.platform import Platform
+
+    platform = Platform(Settings())
+    console.print(f"Re-enqueued {run_reconcile(platform)} videos")
+
+
+@app.command()
+def seed(
+    clips: Annotated[int, typer.Option(help="how many demo clips")] = 42,
+    small: Annotated[bool, typer.Option(help="small, short clips only (fast; for tests)")] = False,
+) -> None:
+    """Create demo regions' creators and clips through the real upload and transcode path (idempotent)."""
+    from clipshop.demo.seed import seed_demo
+
+    settings = Settings()
+    migrate_databases(settings)
+    with _progress() as progress:
+        summary = seed_demo(settings, clips=clips, small=small, progress=progress)
+    console.print(summary)
+
+
+def main() -> None:
+    try:
+        from clipshop.feed.cli import recs_app
+
+        app.add_typer(recs_app, name="recs")
+    except ImportError:  # the evaluation tools are optional at run time
+        pass
+    app()

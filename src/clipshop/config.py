@@ -1,0 +1,103 @@
+"""Settings: environment variables `CLIPSHOP_…` and an optional TOML file; the embedded default needs none.
+
+Regions are configuration, not code. With no setting, five regions live as SQLite files and media folders
+under `data_dir`. To run a region on PostgreSQL and S3, set e.g.
+`CLIPSHOP_REGIONS='{"us": {"database_url": "postgresql+psycopg://…/us", "countries": ["US"]}}'`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+DEV_SECRET = "clipshop-dev-secret-change-me"
+
+# Home region by ISO 3166 country code; anything unlisted goes to `default_region`.
+EU_COUNTRIES = (
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO CH GB"
+).split()
+DEFAULT_COUNTRIES: dict[str, list[str]] = {
+    "us": ["US", "PR", "MX"],
+    "ca": ["CA"],
+    "eu": EU_COUNTRIES,
+    "au": ["AU"],
+    "nz": ["NZ"],
+}
+
+
+class RegionConfig(BaseModel):
+    """One region cell: its database, its media store and the countries whose users live there."""
+
+    database_url: str | None = None
+    media_root: Path | None = None
+    media_s3_bucket: str | None = None
+    countries: list[str] = Field(default_factory=list)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLIPSHOP_", env_nested_delimiter="__", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    data_dir: Path = Path("data")
+    secret_key: str = DEV_SECRET
+    base_url: str = "http://127.0.0.1:8000"
+
+    directory_url: str | None = None
+    regions: dict[str, RegionConfig] = Field(
+        default_factory=lambda: {name: RegionConfig(countries=c) for name, c in DEFAULT_COUNTRIES.items()}
+    )
+    default_region: str = "us"
+
+    # Jobs: "sqlite" (embedded, a consumer thread in the app), "redis" (workers anywhere) or "memory" (tests).
+    jobs_backend: Literal["sqlite", "redis", "memory"] = "sqlite"
+    jobs_consumer_in_app: bool = True
+    jobs_workers: int = 1
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Rate limits and live counters: "memory://" in-process, or a redis:// URL.
+    limits_storage_uri: str = "memory://"
+    login_rate: str = "10/minute"
+
+    max_upload_bytes: int = 2 * 1024**3
+    upload_chunk_bytes: int = 8 * 1024**2
+    session_days: int = 30
+    # Worker threads ffmpeg may use for one transcode (0 = ffmpeg decides).
+    ffmpeg_threads: int = 0
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.default_region not in self.regions:
+            raise ValueError(f"default_region {self.default_region!r} is not one of the regions {sorted(self.regions)}")
+        if self.env == "prod" and self.secret_key == DEV_SECRET:
+            raise ValueError("set CLIPSHOP_SECRET_KEY: the development secret is refused when env=prod")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = os.environ.get("CLIPSHOP_CONFIG", "clipshop.toml")
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+
+    def directory_database_url(self) -> str:
+        return self.directory_url or f"sqlite:///{self.data_dir / 'directory.db'}"
+
+    def region_database_url(self, region: str) -> str:
+        return self.regions[region].database_url or f"sqlite:///{self.data_dir / 'regions' / f'{region}.db'}"
+
+    def region_media_root(self, region: str) -> Path:
+        return self.regions[region].media_root or self.data_dir / "media" / region
+
+    def jobs_sqlite_path(self) -> Path:
+        return self.data_dir / "jobs.db"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return self.model_copy(update=changes)

@@ -1,0 +1,1 @@
+"""Demo content: synthetic clips and other material for seeding a fresh deployment."""

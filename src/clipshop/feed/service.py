@@ -1,0 +1,123 @@
+"""Feeds v0: For You (time-decayed engagement over every region's published videos, watched ones pushed
+down), Following, a creator's videos and a hashtag's videos. Every feed pages by an opaque cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select
+
+from clipshop.accounts.models import PublicProfile
+from clipshop.accounts.service import Actor
+from clipshop.kit.db import UnitOfWork
+from clipshop.kit.pagination import decode_cursor, encode_cursor
+from clipshop.social import service as social
+from clipshop.videos.models import PublicVideo, PublicVideoTag
+
+# How many index entries one For You page may scan past watched videos before giving up on filling it.
+SCAN_FACTOR = 8
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    videos: list[PublicVideo]
+    next_cursor: str | None
+    profiles: dict[str, PublicProfile]
+    liked: set[str]
+
+
+def _after_hot(position: dict[str, Any] | None) -> Any:
+    if position is None:
+        return None
+    score, last_id = float(position["s"]), str(position["i"])
+    return or_(PublicVideo.hot_score < score, and_(PublicVideo.hot_score == score, PublicVideo.id < last_id))
+
+
+def for_you(uow: UnitOfWork, *, actor: Actor | None, cursor: str | None, limit: int) -> FeedPage:
+    """Hot videos first; videos this viewer already played come after every unwatched one (phase 2)."""
+    position = decode_cursor(cursor) or {"p": 1}
+    phase = int(position.get("p", 1))
+    picked: list[PublicVideo] = []
+    next_position: dict[str, Any] | None = None
+    order = (PublicVideo.hot_score.desc(), PublicVideo.id.desc())
+    while phase <= 2 and len(picked) < limit:
+        query: Select[tuple[PublicVideo]] = select(PublicVideo).order_by(*order)
+        condition = _after_hot(position if "s" in position else None)
+        if condition is not None:
+            query = query.where(condition)
+        batch_size = limit * SCAN_FACTOR if actor is not None else limit
+        batch = list(uow.directory.scalars(query.limit(batch_size)))
+        watched = social.watched_ids(uow, actor=actor, video_ids=[v.id for v in batch]) if actor else set()
+        for video in batch:
+            position = {"p": phase, "s": video.hot_score, "i": video.id}
+            if (video.id in watched) == (phase == 2):
+                picked.append(video)
+                if len(picked) == limit:
+                    break
+        if len(picked) == limit:
+            next_position = position
+            break
+        if len(batch) < batch_size:
+            if actor is None:
+                break
+            phase, position = phase + 1, {"p": phase + 1}
+            continue
+        # Scanned a full batch of mostly-watched videos: hand back a page short and keep the place.
+        next_position = position
+        break
+    return _page(uow, actor, picked, next_position)
+
+
+def following(uow: UnitOfWork, *, actor: Actor, cursor: str | None, limit: int) -> FeedPage:
+    creators = social.following_ids(uow, actor=actor)
+    if not creators:
+        return FeedPage(videos=[], next_cursor=None, profiles={}, liked=set())
+    return _newest(uow, actor, select(PublicVideo).where(PublicVideo.creator_id.in_(creators)), cursor, limit)
+
+
+def creator_videos(
+    uow: UnitOfWork, *, actor: Actor | None, creator_id: str, cursor: str | None, limit: int
+) -> FeedPage:
+    return _newest(uow, actor, select(PublicVideo).where(PublicVideo.creator_id == creator_id), cursor, limit)
+
+
+def hashtag(uow: UnitOfWork, *, actor: Actor | None, tag: str, cursor: str | None, limit: int) -> FeedPage:
+    query = select(PublicVideo).join(PublicVideoTag, PublicVideoTag.video_id == PublicVideo.id).where(
+        PublicVideoTag.tag == tag.lower().lstrip("#"))
+    return _newest(uow, actor, query, cursor, limit)
+
+
+def _newest(
+    uow: UnitOfWork, actor: Actor | None, query: Select[tuple[PublicVideo]], cursor: str | None, limit: int
+) -> FeedPage:
+    position = decode_cursor(cursor)
+    if position is not None:
+        from datetime import datetime
+
+        at = datetime.fromisoformat(str(position["t"]))
+        query = query.where(or_(PublicVideo.published_at < at,
+                                and_(PublicVideo.published_at == at, PublicVideo.id < str(position["i"]))))
+    videos = list(uow.directory.scalars(
+        query.order_by(PublicVideo.published_at.desc(), PublicVideo.id.desc()).limit(limit + 1)))
+    more = len(videos) > limit
+    videos = videos[:limit]
+    next_position = {"t": videos[-1].published_at.isoformat(), "i": videos[-1].id} if more else None
+    return _page(uow, actor, videos, next_position)
+
+
+def _page(
+    uow: UnitOfWork, actor: Actor | None, videos: Sequence[PublicVideo], position: dict[str, Any] | None
+) -> FeedPage:
+    creator_ids = {v.creator_id for v in videos}
+    profiles = {
+        p.user_id: p for p in uow.directory.scalars(select(PublicProfile).where(PublicProfile.user_id.in_(creator_ids)))
+    } if creator_ids else {}
+    liked = social.liked_ids(uow, actor=actor, video_ids=[v.id for v in videos]) if actor else set()
+    return FeedPage(videos=list(videos), next_cursor=encode_cursor(position) if position else None,
+                    profiles=profiles, liked=liked)
+
+
+def single(uow: UnitOfWork, *, actor: Actor | None, video: PublicVideo) -> FeedPage:
+    return _page(uow, actor, [video], None)

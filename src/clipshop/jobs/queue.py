@@ -1,0 +1,89 @@
+"""Huey on SQLite (embedded default), Redis (at scale) or memory (tests), with tasks bound to a platform.
+
+Tasks are registered per queue instance rather than at import time, so one process can hold several
+platforms (tests run the same suite on SQLite and on Redis). Every task is idempotent: the reconciler may
+enqueue the same work twice, and a worker may crash half-way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+
+log = logging.getLogger(__name__)
+
+TaskFunction = Callable[..., Any]
+
+
+class InAppConsumer(Consumer):  # type: ignore[misc]
+    """A consumer run from threads inside the web app: the app's server owns the process's signals."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+class JobQueue:
+    """Named tasks on one huey instance; `enqueue` only after the data they read is committed."""
+
+    def __init__(self, huey: Huey) -> None:
+        self.huey = huey
+        self._tasks: dict[str, Any] = {}
+        self._consumer: InAppConsumer | None = None
+
+    @classmethod
+    def from_settings(cls, *, backend: str, sqlite_path: Path, redis_url: str, name: str = "clipshop") -> JobQueue:
+        if backend == "sqlite":
+            sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            return cls(SqliteHuey(name, filename=str(sqlite_path), results=False))
+        if backend == "redis":
+            return cls(RedisHuey(name, url=redis_url, results=False))
+        if backend == "memory":
+            return cls(MemoryHuey(name, results=False))
+        raise ValueError(f"unknown jobs backend {backend!r}; use sqlite, redis or memory")
+
+    def register(self, name: str, func: TaskFunction, *, retries: int = 2, retry_delay: int = 5) -> None:
+        self._tasks[name] = self.huey.task(name=name, retries=retries, retry_delay=retry_delay)(func)
+
+    def register_periodic(self, name: str, func: TaskFunction, *, minutes: int = 1) -> None:
+        self._tasks[name] = self.huey.periodic_task(crontab(minute=f"*/{minutes}"), name=name)(func)
+
+    def enqueue(self, name: str, *args: Any) -> None:
+        self._tasks[name](*args)
+
+    def pending(self) -> int:
+        return int(self.huey.pending_count())
+
+    def drain(self, *, limit: int = 10_000) -> int:
+        """Run queued tasks in this thread until the queue is empty; returns how many ran (tests, CLI)."""
+        ran = 0
+        while ran < limit:
+            task = self.huey.dequeue()
+            if task is None:
+                return ran
+            self.huey.execute(task)
+            ran += 1
+        raise RuntimeError(f"the job queue did not drain after {limit} tasks")
+
+    def flush(self) -> None:
+        self.huey.flush()
+
+    def start_consumer(self, *, workers: int = 1, periodic: bool = True) -> None:
+        """Start worker threads and the scheduler inside this process (the embedded default)."""
+        if self._consumer is None:
+            self._consumer = InAppConsumer(self.huey, workers=workers, periodic=periodic, worker_type="thread",
+                                           max_delay=1.0, check_worker_health=False)
+            self._consumer.start()
+
+    def stop_consumer(self) -> None:
+        if self._consumer is not None:
+            self._consumer.stop(graceful=True)
+            self._consumer = None
+
+    def run_consumer(self, *, workers: int, periodic: bool = True) -> None:
+        """Run a blocking consumer with signal handling: `clipshop worker`."""
+        Consumer(self.huey, workers=workers, periodic=periodic, worker_type="thread").run()

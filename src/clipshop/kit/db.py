@@ -1,0 +1,186 @@
+"""Databases: one directory (global, no personal data) and one per region cell.
+
+A request works through one `UnitOfWork`: it opens a session per database it touches, flushes all of them
+(so unique constraints fail before anything is committed), commits the regions (the truth) and then the
+directory (a projection that a reconciler can rebuild), and only then runs what was deferred to after the
+commit, such as enqueueing jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class RegionBase(DeclarativeBase):
+    """Tables of a region cell: personal data lives only here."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class DirectoryBase(DeclarativeBase):
+    """Tables of the global directory: routing and public projections, never personal data."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every engine (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC datetime is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def make_engine(url: str, *, pool: bool = True) -> Engine:
+    """An engine with the settings each backend needs (WAL and busy waiting for SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if pool:
+        kwargs.update(pool_size=10, max_overflow=20)
+    else:
+        kwargs["poolclass"] = NullPool
+    return create_engine(url, **kwargs)
+
+
+class Databases:
+    """The engines of the directory and of every region, opened once per process."""
+
+    def __init__(self, *, directory_url: str, region_urls: dict[str, str]) -> None:
+        self.directory_engine = make_engine(directory_url)
+        self.region_engines = {name: make_engine(url) for name, url in region_urls.items()}
+        self._directory_sessions = sessionmaker(self.directory_engine, expire_on_commit=False)
+        self._region_sessions = {
+            name: sessionmaker(engine, expire_on_commit=False) for name, engine in self.region_engines.items()
+        }
+
+    @property
+    def regions(self) -> list[str]:
+        return list(self.region_engines)
+
+    def directory_session(self) -> Session:
+        return self._directory_sessions()
+
+    def region_session(self, region: str) -> Session:
+        try:
+            factory = self._region_sessions[region]
+        except KeyError:
+            raise UnknownRegion(region) from None
+        return factory()
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+    def dispose(self) -> None:
+        self.directory_engine.dispose()
+        for engine in self.region_engines.values():
+            engine.dispose()
+
+
+class UnknownRegion(LookupError):
+    pass
+
+
+class UnitOfWork:
+    """The sessions one request or job uses, committed together at the edge."""
+
+    def __init__(self, databases: Databases) -> None:
+        self.databases = databases
+        self._directory: Session | None = None
+        self._regions: dict[str, Session] = {}
+        self._after_commit: list[Callable[[], None]] = []
+
+    @property
+    def directory(self) -> Session:
+        if self._directory is None:
+            self._directory = self.databases.directory_session()
+        return self._directory
+
+    def region(self, region: str) -> Session:
+        session = self._regions.get(region)
+        if session is None:
+            session = self._regions[region] = self.databases.region_session(region)
+        return session
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once everything is committed (e.g. enqueue a job); dropped on rollback."""
+        self._after_commit.append(action)
+
+    def _sessions(self) -> list[Session]:
+        return [*self._regions.values(), *([self._directory] if self._directory is not None else [])]
+
+    def commit(self) -> None:
+        for session in self._sessions():
+            session.flush()
+        for session in self._sessions():
+            session.commit()
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            action()
+
+    def rollback(self) -> None:
+        self._after_commit.clear()
+        for session in self._sessions():
+            session.rollback()
+
+    def close(self) -> None:
+        for session in self._sessions():
+            session.close()
+        self._directory = None
+        self._regions.clear()
+
+    @contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        """Commit on success, roll back on error, close in any case (for jobs and the CLI)."""
+        try:
+            yield self
+            self.commit()
+        except BaseException:
+            self.rollback()
+            raise
+        finally:
+            self.close()

@@ -1,0 +1,148 @@
+"""HTTP plumbing shared by every domain: one commit per request, problem details, the dependency aliases."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from clipshop.accounts.service import Actor, actor_of, authenticate
+from clipshop.errors import ClipshopError, Unauthenticated
+from clipshop.kit.db import UnitOfWork
+from clipshop.platform import Platform
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "clipshop_session"
+PROBLEM_JSON = "application/problem+json"
+
+
+class CommittingRoute(APIRoute):
+    """Commits the request's unit of work once the handler has built its response, before it is sent."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                response = await handler(request)
+                uow: UnitOfWork | None = getattr(request.state, "uow", None)
+                if uow is not None:
+                    await run_in_threadpool(uow.commit)
+                return response
+            except BaseException:
+                uow = getattr(request.state, "uow", None)
+                if uow is not None:
+                    await run_in_threadpool(uow.rollback)
+                raise
+            finally:
+                uow = getattr(request.state, "uow", None)
+                if uow is not None:
+                    await run_in_threadpool(uow.close)
+
+        return route
+
+
+def get_platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    uow: UnitOfWork | None = getattr(request.state, "uow", None)
+    if uow is None:
+        uow = request.state.uow = get_platform(request).uow()
+    return uow
+
+
+def request_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value:
+        return value.strip()
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def optional_actor(request: Request) -> Actor | None:
+    if hasattr(request.state, "actor"):
+        cached: Actor | None = request.state.actor
+        return cached
+    token = request_token(request)
+    actor = None
+    if token:
+        platform = get_platform(request)
+        user = authenticate(get_uow(request), regions=platform.regions, token=token, now=platform.clock.now())
+        actor = actor_of(user) if user is not None else None
+    request.state.actor = actor
+    return actor
+
+
+def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+    if actor is None:
+        raise Unauthenticated()
+    return actor
+
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
+
+
+def problem_response(request: Request, error: ClipshopError) -> JSONResponse:
+    headers = {"Retry-After": "60"} if error.status == 429 else None
+    return JSONResponse(error.problem(instance=request.url.path), status_code=error.status,
+                        media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _clipshop_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ClipshopError)
+    return problem_response(request, exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "message": e["msg"], "type": e["type"]}
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": None, "message": "invalid request"}
+    error = ClipshopError(f"{first['field']}: {first['message']}", code="validation_error",
+                          field=first["field"], errors=errors)
+    error.status, error.title = 422, "The request is not valid"
+    return problem_response(request, error)
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden",
+               416: "range_not_satisfiable"}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    error = ClipshopError(str(exc.detail), code=_HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}"))
+    error.status, error.title = exc.status_code, str(exc.detail)
+    response = problem_response(request, error)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    error = ClipshopError("Something went wrong on our side; nothing was saved. Try again.", code="internal_error")
+    error.status, error.title = 500, "Internal error"
+    return problem_response(request, error)
+
+
+def install_error_handlers(app: Any) -> None:
+    app.add_exception_handler(ClipshopError, _clipshop_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

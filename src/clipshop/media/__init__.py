@@ -1,0 +1,1 @@
+"""Media: storage, sniffing and probing of uploads, and the HLS transcoding ladder."""

@@ -1,0 +1,56 @@
+"""Alembic migrations, one tree for the directory and one for every region database.
+
+`migrate(settings)` brings every database to head; `alembic -n directory|region revision --autogenerate`
+(see alembic.ini) writes a new revision against a scratch SQLite database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, MetaData
+
+HERE = Path(__file__).parent
+TREES = ("directory", "region")
+
+
+def load_models() -> None:
+    """Import every domain's tables so both metadata objects are complete."""
+    import clipshop.accounts.models
+    import clipshop.social.models
+    import clipshop.videos.models  # noqa: F401
+
+
+def target_metadata(tree: str) -> MetaData:
+    from clipshop.kit.db import DirectoryBase, RegionBase
+
+    load_models()
+    return DirectoryBase.metadata if tree == "directory" else RegionBase.metadata
+
+
+def alembic_config(tree: str, engine: Engine | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(HERE / tree))
+    config.set_main_option("clipshop_tree", tree)
+    if engine is not None:
+        config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, tree: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(tree, engine), revision)
+
+
+def migrate_all(
+    directory: Engine, regions: dict[str, Engine], *, on_step: Callable[[str], None] | None = None
+) -> None:
+    upgrade(directory, "directory")
+    if on_step:
+        on_step("directory")
+    for name, engine in regions.items():
+        upgrade(engine, "region")
+        if on_step:
+            on_step(name)

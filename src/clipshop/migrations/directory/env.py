@@ -1,0 +1,3 @@
+from clipshop.migrations.env_common import run
+
+run()

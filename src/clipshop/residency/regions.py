@@ -1,0 +1,37 @@
+"""The regions registry: names, their countries, and the home region of a new account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clipshop.errors import Invalid, NotFound
+from clipshop.kit.ids import region_of
+
+
+@dataclass(frozen=True)
+class Regions:
+    names: tuple[str, ...]
+    by_country: dict[str, str]
+    default: str
+
+    @classmethod
+    def from_mapping(cls, countries: dict[str, list[str]], *, default: str) -> Regions:
+        by_country = {c.upper(): region for region, cs in countries.items() for c in cs}
+        return cls(names=tuple(countries), by_country=by_country, default=default)
+
+    def home_region(self, country: str) -> str:
+        """The region that will hold an account from `country` (ISO 3166 alpha-2)."""
+        code = country.strip().upper()
+        if len(code) != 2 or not code.isalpha():
+            raise Invalid("Give the country as a two-letter ISO code such as US, DE or AU.", field="country")
+        return self.by_country.get(code, self.default)
+
+    def region_of(self, object_id: str, kind: str = "object") -> str:
+        """The region an id belongs to; unknown or malformed ids are simply not found."""
+        try:
+            region = region_of(object_id)
+        except ValueError:
+            raise NotFound(kind, object_id) from None
+        if region not in self.names:
+            raise NotFound(kind, object_id)
+        return region

@@ -1,0 +1,1 @@
+"""Social: follows, likes, comments, shares and watch events, each kept in the actor's home region."""

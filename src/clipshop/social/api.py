@@ -1,0 +1,147 @@
+"""Social routes: like, comment, share, follow, watch events. Counters reach the public copy via a job."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from clipshop.accounts.api import get_profile_by_handle
+from clipshop.accounts.models import PublicProfile
+from clipshop.errors import NotFound
+from clipshop.jobs.tasks import enqueue_after_commit
+from clipshop.kit.db import UnitOfWork
+from clipshop.kit.pagination import clamp_limit, decode_cursor, encode_cursor
+from clipshop.kit.web import CommittingRoute, CurrentActor, PlatformDep, UowDep
+from clipshop.social import service
+from clipshop.social.models import PublicComment
+from clipshop.social.schemas import (
+    AcceptedRead,
+    CommentCreate,
+    CommentPage,
+    CommentRead,
+    FollowRead,
+    LikeRead,
+    ShareCreate,
+    ShareRead,
+    WatchEventsIn,
+)
+from clipshop.videos.schemas import CreatorRead
+
+router = APIRouter(route_class=CommittingRoute, tags=["social"])
+
+
+def creator_read(profile: PublicProfile | None, user_id: str) -> CreatorRead:
+    if profile is None:
+        return CreatorRead(id=user_id, handle="deleted", display_name="Deleted account", avatar_url=None)
+    return CreatorRead(id=profile.user_id, handle=profile.handle, display_name=profile.display_name,
+                       avatar_url=profile.avatar_url)
+
+
+def comment_reads(uow: UnitOfWork, comments: list[PublicComment]) -> list[CommentRead]:
+    authors = {c.author_id for c in comments}
+    profiles = {p.user_id: p for p in uow.directory.scalars(
+        select(PublicProfile).where(PublicProfile.user_id.in_(authors)))} if authors else {}
+    return [CommentRead(id=c.id, video_id=c.video_id, parent_id=c.parent_id,
+                        author=creator_read(profiles.get(c.author_id), c.author_id), body=c.body,
+                        reply_count=c.reply_count, created_at=c.created_at) for c in comments]
+
+
+@router.post("/videos/{video_id}/like", response_model=LikeRead)
+def like(video_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> LikeRead:
+    if service.like(uow, actor=actor, video_id=video_id, now=platform.clock.now()):
+        enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
+    return LikeRead(liked=True)
+
+
+@router.delete("/videos/{video_id}/like", response_model=LikeRead)
+def unlike(video_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> LikeRead:
+    if service.unlike(uow, actor=actor, video_id=video_id):
+        enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
+    return LikeRead(liked=False)
+
+
+def _comment_page(uow: UnitOfWork, *, video_id: str, parent_id: str | None, cursor: str | None,
+                  limit: int | None) -> CommentPage:
+    size = clamp_limit(limit)
+    position = decode_cursor(cursor)
+    after = (str(position["t"]), str(position["i"])) if position else None
+    comments = service.list_comments(uow, video_id=video_id, parent_id=parent_id, after=after, limit=size + 1)
+    more = len(comments) > size
+    comments = comments[:size]
+    next_cursor = encode_cursor({"t": comments[-1].created_at.isoformat(), "i": comments[-1].id}) if more else None
+    return CommentPage(items=comment_reads(uow, comments), next_cursor=next_cursor)
+
+
+@router.get("/videos/{video_id}/comments", response_model=CommentPage)
+def list_comments(
+    video_id: str, uow: UowDep, cursor: str | None = None, limit: Annotated[int | None, Query()] = None
+) -> CommentPage:
+    service.public_video(uow, video_id)
+    return _comment_page(uow, video_id=video_id, parent_id=None, cursor=cursor, limit=limit)
+
+
+@router.get("/comments/{comment_id}/replies", response_model=CommentPage)
+def list_replies(
+    comment_id: str, uow: UowDep, cursor: str | None = None, limit: Annotated[int | None, Query()] = None
+) -> CommentPage:
+    parent = uow.directory.get(PublicComment, comment_id)
+    if parent is None:
+        raise NotFound("comment", comment_id)
+    return _comment_page(uow, video_id=parent.video_id, parent_id=comment_id, cursor=cursor, limit=limit)
+
+
+@router.post("/videos/{video_id}/comments", response_model=CommentRead, status_code=201)
+def add_comment(
+    video_id: str, body: CommentCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep
+) -> CommentRead:
+    comment = service.add_comment(uow, actor=actor, video_id=video_id, body=body.body, parent_id=body.parent_id,
+                                  now=platform.clock.now())
+    enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
+    return comment_reads(uow, [comment])[0]
+
+
+@router.delete("/comments/{comment_id}", status_code=204)
+def delete_comment(comment_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> None:
+    video_id = service.delete_comment(uow, actor=actor, comment_id=comment_id)
+    enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
+
+
+@router.post("/videos/{video_id}/share", response_model=ShareRead)
+def share(video_id: str, body: ShareCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> ShareRead:
+    url = service.share(uow, actor=actor, video_id=video_id, channel=body.channel,
+                        base_url=platform.settings.base_url, now=platform.clock.now())
+    enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
+    return ShareRead(url=url)
+
+
+@router.post("/events", response_model=AcceptedRead, status_code=202)
+def watch_events(body: WatchEventsIn, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> AcceptedRead:
+    """A batch of watch events (impression, play, progress, complete) from the player."""
+    now = platform.clock.now()
+    touched: set[str] = set()
+    for event in body.events:
+        service.record_watch(uow, actor=actor, video_id=event.video_id, kind=event.kind,
+                             watched_s=event.watched_s, now=now)
+        if event.kind in ("play", "complete"):
+            touched.add(event.video_id)
+    for video_id in sorted(touched):
+        enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
+    return AcceptedRead(accepted=len(body.events))
+
+
+@router.post("/users/{handle}/follow", response_model=FollowRead)
+def follow(handle: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> FollowRead:
+    profile = get_profile_by_handle(uow, handle)
+    if service.follow(uow, actor=actor, followee_id=profile.user_id, now=platform.clock.now()):
+        enqueue_after_commit(platform, uow, "project_follow_counts", actor.region, profile.user_id, actor.id)
+    return FollowRead(following=True)
+
+
+@router.delete("/users/{handle}/follow", response_model=FollowRead)
+def unfollow(handle: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> FollowRead:
+    profile = get_profile_by_handle(uow, handle)
+    if service.unfollow(uow, actor=actor, followee_id=profile.user_id):
+        enqueue_after_commit(platform, uow, "project_follow_counts", actor.region, profile.user_id, actor.id)
+    return FollowRead(following=False)

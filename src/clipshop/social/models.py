@@ -1,0 +1,133 @@
+"""Social tables. Every row an actor makes lives in the actor's home region; the directory holds only
+public projections: comments (public like a caption) and per-region counter totals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clipshop.kit.db import DirectoryBase, RegionBase, UTCDateTime
+
+
+class Follow(RegionBase):
+    __tablename__ = "follows"
+    __table_args__ = (Index("ix_follows_followee", "followee_id"),)
+
+    follower_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    followee_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Like(RegionBase):
+    __tablename__ = "likes"
+    __table_args__ = (Index("ix_likes_video", "video_id"),)
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    video_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Comment(RegionBase):
+    __tablename__ = "comments"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    video_id: Mapped[str] = mapped_column(String(40), index=True)
+    parent_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Share(RegionBase):
+    __tablename__ = "shares"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    video_id: Mapped[str] = mapped_column(String(40), index=True)
+    channel: Mapped[str] = mapped_column(String(30), default="link")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WatchEvent(RegionBase):
+    """One impression, play, progress or complete, with the seconds watched so far."""
+
+    __tablename__ = "watch_events"
+    __table_args__ = (Index("ix_watch_events_user_time", "user_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    video_id: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    watched_s: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WatchHistory(RegionBase):
+    """What a viewer has played, kept small and indexed so feeds can push watched videos down."""
+
+    __tablename__ = "watch_history"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    video_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    watched_s: Mapped[float] = mapped_column(default=0.0)
+    completes: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RegionVideoCounts(RegionBase):
+    """How this region's users engaged with a video; updated in the same transaction as the engagement."""
+
+    __tablename__ = "region_video_counts"
+
+    video_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    likes: Mapped[int] = mapped_column(Integer, default=0)
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    shares: Mapped[int] = mapped_column(Integer, default=0)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    completes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RegionFollowerCounts(RegionBase):
+    """How many of this region's users follow an account (anywhere)."""
+
+    __tablename__ = "region_follower_counts"
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    followers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PublicComment(DirectoryBase):
+    __tablename__ = "public_comments"
+    __table_args__ = (Index("ix_public_comments_video", "video_id", "parent_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    video_id: Mapped[str] = mapped_column(String(40))
+    parent_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    author_id: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    reply_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class VideoCountsByRegion(DirectoryBase):
+    """Each region's totals for a video; the public counters are their sum."""
+
+    __tablename__ = "video_counts_by_region"
+
+    video_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16), primary_key=True)
+    likes: Mapped[int] = mapped_column(Integer, default=0)
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    shares: Mapped[int] = mapped_column(Integer, default=0)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    completes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FollowerCountsByRegion(DirectoryBase):
+    __tablename__ = "follower_counts_by_region"
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16), primary_key=True)
+    followers: Mapped[int] = mapped_column(Integer, default=0)

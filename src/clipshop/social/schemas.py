@@ -1,0 +1,59 @@
+"""API shapes of social actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from clipshop.videos.schemas import CreatorRead
+
+
+class CommentCreate(BaseModel):
+    body: str = Field(max_length=500)
+    parent_id: str | None = Field(default=None, max_length=40)
+
+
+class CommentRead(BaseModel):
+    id: str
+    video_id: str
+    parent_id: str | None
+    author: CreatorRead
+    body: str
+    reply_count: int
+    created_at: datetime
+
+
+class CommentPage(BaseModel):
+    items: list[CommentRead]
+    next_cursor: str | None
+
+
+class ShareCreate(BaseModel):
+    channel: str = Field(default="link", max_length=30)
+
+
+class ShareRead(BaseModel):
+    url: str
+
+
+class LikeRead(BaseModel):
+    liked: bool
+
+
+class FollowRead(BaseModel):
+    following: bool
+
+
+class WatchEventIn(BaseModel):
+    video_id: str = Field(max_length=40)
+    kind: str = Field(max_length=16, examples=["play"])
+    watched_s: float = Field(default=0.0, ge=0)
+
+
+class WatchEventsIn(BaseModel):
+    events: list[WatchEventIn] = Field(min_length=1, max_length=100)
+
+
+class AcceptedRead(BaseModel):
+    accepted: int

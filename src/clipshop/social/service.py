@@ -1,0 +1,283 @@
+"""Follows, likes, comments, shares and watch events. Each row is written to the actor's home region with
+that region's counters in the same transaction; the public totals are projected by a job."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from clipshop.accounts.models import PublicProfile
+from clipshop.accounts.service import Actor
+from clipshop.errors import Invalid, NotFound
+from clipshop.kit.db import UnitOfWork
+from clipshop.kit.ids import new_id
+from clipshop.social.models import (
+    Comment,
+    Follow,
+    FollowerCountsByRegion,
+    Like,
+    PublicComment,
+    RegionFollowerCounts,
+    RegionVideoCounts,
+    Share,
+    VideoCountsByRegion,
+    WatchEvent,
+    WatchHistory,
+)
+from clipshop.videos.models import PublicVideo
+from clipshop.videos.service import hot_score
+
+WATCH_KINDS = ("impression", "play", "progress", "complete")
+MAX_COMMENT = 500
+
+
+def public_video(uow: UnitOfWork, video_id: str) -> PublicVideo:
+    video = uow.directory.get(PublicVideo, video_id)
+    if video is None:
+        raise NotFound("video", video_id)
+    return video
+
+
+def _counts(uow: UnitOfWork, region: str, video_id: str) -> RegionVideoCounts:
+    db = uow.region(region)
+    counts = db.get(RegionVideoCounts, video_id)
+    if counts is None:
+        counts = RegionVideoCounts(video_id=video_id, likes=0, comments=0, shares=0, views=0, completes=0)
+        db.add(counts)
+        db.flush()
+    return counts
+
+
+def like(uow: UnitOfWork, *, actor: Actor, video_id: str, now: datetime) -> bool:
+    """Like a video; True if this changed anything (liking twice is not an error)."""
+    public_video(uow, video_id)
+    db = uow.region(actor.region)
+    if db.get(Like, (actor.id, video_id)) is not None:
+        return False
+    db.add(Like(user_id=actor.id, video_id=video_id, created_at=now))
+    _counts(uow, actor.region, video_id).likes += 1
+    return True
+
+
+def unlike(uow: UnitOfWork, *, actor: Actor, video_id: str) -> bool:
+    db = uow.region(actor.region)
+    existing = db.get(Like, (actor.id, video_id))
+    if existing is None:
+        return False
+    db.delete(existing)
+    _counts(uow, actor.region, video_id).likes -= 1
+    return True
+
+
+def liked_ids(uow: UnitOfWork, *, actor: Actor, video_ids: Sequence[str]) -> set[str]:
+    if not video_ids:
+        return set()
+    query = select(Like.video_id).where(Like.user_id == actor.id, Like.video_id.in_(video_ids))
+    return set(uow.region(actor.region).scalars(query))
+
+
+def add_comment(
+    uow: UnitOfWork, *, actor: Actor, video_id: str, body: str, parent_id: str | None, now: datetime
+) -> PublicComment:
+    """Comment on a video, or reply to a top-level comment (replies are one level deep)."""
+    public_video(uow, video_id)
+    body = body.strip()
+    if not 1 <= len(body) <= MAX_COMMENT:
+        raise Invalid(f"A comment is 1 to {MAX_COMMENT} characters.", field="body")
+    if parent_id is not None:
+        parent = uow.directory.get(PublicComment, parent_id)
+        if parent is None or parent.video_id != video_id:
+            raise NotFound("comment", parent_id, field="parent_id")
+        if parent.parent_id is not None:
+            parent_id = parent.parent_id  # a reply to a reply joins the same thread
+            parent = uow.directory.get_one(PublicComment, parent_id)
+        parent.reply_count += 1
+    comment = Comment(id=new_id(actor.region), author_id=actor.id, video_id=video_id, parent_id=parent_id,
+                      body=body, created_at=now)
+    uow.region(actor.region).add(comment)
+    _counts(uow, actor.region, video_id).comments += 1
+    public = PublicComment(id=comment.id, video_id=video_id, parent_id=parent_id, author_id=actor.id, body=body,
+                           reply_count=0, created_at=now)
+    uow.directory.add(public)
+    return public
+
+
+def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str) -> str:
+    """Delete one's own comment; returns the video it was on."""
+    db = uow.region(actor.region)
+    comment = db.get(Comment, comment_id) if comment_id.startswith(f"{actor.region}_") else None
+    if comment is None or comment.author_id != actor.id:
+        raise NotFound("comment", comment_id)
+    public = uow.directory.get(PublicComment, comment_id)
+    if public is not None:
+        if public.parent_id is not None:
+            parent = uow.directory.get(PublicComment, public.parent_id)
+            if parent is not None:
+                parent.reply_count -= 1
+        uow.directory.delete(public)
+    db.delete(comment)
+    _counts(uow, actor.region, comment.video_id).comments -= 1
+    return comment.video_id
+
+
+def list_comments(
+    uow: UnitOfWork, *, video_id: str, parent_id: str | None, after: tuple[str, str] | None, limit: int
+) -> list[PublicComment]:
+    """Top-level comments newest first, or one thread's replies oldest first."""
+    query = select(PublicComment).where(PublicComment.video_id == video_id)
+    if parent_id is None:
+        query = query.where(PublicComment.parent_id.is_(None)).order_by(
+            PublicComment.created_at.desc(), PublicComment.id.desc())
+        if after is not None:
+            query = query.where(PublicComment.id < after[1])
+    else:
+        query = query.where(PublicComment.parent_id == parent_id).order_by(
+            PublicComment.created_at, PublicComment.id)
+        if after is not None:
+            query = query.where(PublicComment.id > after[1])
+    return list(uow.directory.scalars(query.limit(limit)))
+
+
+def share(uow: UnitOfWork, *, actor: Actor, video_id: str, channel: str, base_url: str, now: datetime) -> str:
+    public_video(uow, video_id)
+    if not channel.isidentifier() or len(channel) > 30:
+        raise Invalid("channel is a short word such as link, message or copy.", field="channel")
+    uow.region(actor.region).add(Share(id=new_id(actor.region), user_id=actor.id, video_id=video_id,
+                                       channel=channel, created_at=now))
+    _counts(uow, actor.region, video_id).shares += 1
+    return f"{base_url.rstrip('/')}/v/{video_id}"
+
+
+def record_watch(
+    uow: UnitOfWork, *, actor: Actor, video_id: str, kind: str, watched_s: float, now: datetime
+) -> None:
+    """Store one watch event in the viewer's region and keep their watch history current."""
+    if kind not in WATCH_KINDS:
+        raise Invalid(f"kind is one of {', '.join(WATCH_KINDS)}.", field="kind")
+    video = public_video(uow, video_id)
+    if not 0 <= watched_s <= max(video.duration_s, 1.0) * 20:
+        raise Invalid("watched_s is the number of seconds watched so far.", field="watched_s")
+    db = uow.region(actor.region)
+    db.add(WatchEvent(id=new_id(actor.region), user_id=actor.id, video_id=video_id, kind=kind,
+                      watched_s=watched_s, created_at=now))
+    if kind == "impression":
+        return
+    history = db.get(WatchHistory, (actor.id, video_id))
+    if history is None:
+        history = WatchHistory(user_id=actor.id, video_id=video_id, watched_s=0.0, completes=0, last_at=now)
+        db.add(history)
+    history.watched_s = max(history.watched_s, watched_s)
+    history.last_at = now
+    counts = _counts(uow, actor.region, video_id)
+    if kind == "play":
+        counts.views += 1
+    elif kind == "complete":
+        history.completes += 1
+        counts.completes += 1
+
+
+def watched_ids(uow: UnitOfWork, *, actor: Actor, video_ids: Sequence[str]) -> set[str]:
+    if not video_ids:
+        return set()
+    query = select(WatchHistory.video_id).where(WatchHistory.user_id == actor.id,
+                                                WatchHistory.video_id.in_(video_ids))
+    return set(uow.region(actor.region).scalars(query))
+
+
+def follow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime) -> bool:
+    if followee_id == actor.id:
+        raise Invalid("You cannot follow yourself.", code="self_follow", field="handle")
+    if uow.directory.get(PublicProfile, followee_id) is None:
+        raise NotFound("user", followee_id)
+    db = uow.region(actor.region)
+    if db.get(Follow, (actor.id, followee_id)) is not None:
+        return False
+    db.add(Follow(follower_id=actor.id, followee_id=followee_id, created_at=now))
+    _follower_counts(uow, actor.region, followee_id).followers += 1
+    return True
+
+
+def unfollow(uow: UnitOfWork, *, actor: Actor, followee_id: str) -> bool:
+    db = uow.region(actor.region)
+    existing = db.get(Follow, (actor.id, followee_id))
+    if existing is None:
+        return False
+    db.delete(existing)
+    _follower_counts(uow, actor.region, followee_id).followers -= 1
+    return True
+
+
+def is_following(uow: UnitOfWork, *, follower: Actor, followee_id: str) -> bool:
+    return uow.region(follower.region).get(Follow, (follower.id, followee_id)) is not None
+
+
+def following_ids(uow: UnitOfWork, *, actor: Actor, limit: int = 5000) -> list[str]:
+    query = select(Follow.followee_id).where(Follow.follower_id == actor.id).limit(limit)
+    return list(uow.region(actor.region).scalars(query))
+
+
+def _follower_counts(uow: UnitOfWork, region: str, user_id: str) -> RegionFollowerCounts:
+    db = uow.region(region)
+    counts = db.get(RegionFollowerCounts, user_id)
+    if counts is None:
+        counts = RegionFollowerCounts(user_id=user_id, followers=0)
+        db.add(counts)
+        db.flush()
+    return counts
+
+
+def project_video_counts(uow: UnitOfWork, *, region: str, video_id: str) -> None:
+    """Copy one region's totals for a video into the directory and re-sum the public counters (idempotent:
+    it copies absolute values, so running it twice or out of order converges)."""
+    counts = uow.region(region).get(RegionVideoCounts, video_id)
+    if counts is None:
+        return
+    row = uow.directory.get(VideoCountsByRegion, (video_id, region))
+    if row is None:
+        row = VideoCountsByRegion(video_id=video_id, region=region)
+        uow.directory.add(row)
+    row.likes, row.comments, row.shares = counts.likes, counts.comments, counts.shares
+    row.views, row.completes = counts.views, counts.completes
+    uow.directory.flush()
+    video = uow.directory.get(PublicVideo, video_id)
+    if video is None:
+        return
+    totals = uow.directory.execute(
+        select(func.sum(VideoCountsByRegion.likes), func.sum(VideoCountsByRegion.comments),
+               func.sum(VideoCountsByRegion.shares), func.sum(VideoCountsByRegion.views),
+               func.sum(VideoCountsByRegion.completes)).where(VideoCountsByRegion.video_id == video_id)
+    ).one()
+    likes, comments, shares, views, completes = (int(v or 0) for v in totals)
+    like_delta = likes - video.like_count
+    video.like_count, video.comment_count, video.share_count = likes, comments, shares
+    video.view_count, video.complete_count = views, completes
+    video.hot_score = hot_score(published_at=video.published_at, likes=likes, comments=comments, shares=shares,
+                                views=views, completes=completes)
+    profile = uow.directory.get(PublicProfile, video.creator_id)
+    if profile is not None:
+        profile.like_count += like_delta
+
+
+def project_follow_counts(uow: UnitOfWork, *, region: str, followee_id: str, follower_id: str) -> None:
+    """Re-sum an account's followers over regions, and re-count what the follower follows (idempotent)."""
+    counts = uow.region(region).get(RegionFollowerCounts, followee_id)
+    row = uow.directory.get(FollowerCountsByRegion, (followee_id, region))
+    if row is None:
+        row = FollowerCountsByRegion(user_id=followee_id, region=region, followers=0)
+        uow.directory.add(row)
+    row.followers = counts.followers if counts is not None else 0
+    uow.directory.flush()
+    followee = uow.directory.get(PublicProfile, followee_id)
+    if followee is not None:
+        total = uow.directory.scalar(
+            select(func.sum(FollowerCountsByRegion.followers)).where(FollowerCountsByRegion.user_id == followee_id))
+        followee.follower_count = int(total or 0)
+    follower = uow.directory.get(PublicProfile, follower_id)
+    if follower is not None:
+        following = uow.region(region).scalar(
+            select(func.count()).select_from(Follow).where(Follow.follower_id == follower_id))
+        follower.following_count = int(following or 0)
+
+

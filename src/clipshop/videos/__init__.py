@@ -1,0 +1,1 @@
+"""Videos: resumable uploads, drafts, transcoding to an HLS ladder, publishing and playback."""

@@ -1,0 +1,152 @@
+"""Video tables. Uploads, videos and renditions live in the creator's region; `PublicVideo` and
+`PublicVideoTag` are the public projections of published videos in the directory."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clipshop.kit.db import DirectoryBase, RegionBase, UTCDateTime
+
+
+class UploadStatus(enum.StrEnum):
+    OPEN = "open"
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+
+class VideoStatus(enum.StrEnum):
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class RenditionStatus(enum.StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+def _enum(e: type[enum.StrEnum]) -> Enum:
+    return Enum(e, native_enum=False, length=16, values_callable=lambda members: [m.value for m in members])
+
+
+class Upload(RegionBase):
+    """A resumable upload (tus 1.0): bytes land in the region's media store at `key`."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    length: Mapped[int] = mapped_column(BigInteger)
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[UploadStatus] = mapped_column(_enum(UploadStatus), default=UploadStatus.OPEN)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    container: Mapped[str | None] = mapped_column(String(16), default=None)
+    duration_s: Mapped[float | None] = mapped_column(Float, default=None)
+    width: Mapped[int | None] = mapped_column(Integer, default=None)
+    height: Mapped[int | None] = mapped_column(Integer, default=None)
+    rotation: Mapped[int] = mapped_column(Integer, default=0)
+    has_audio: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Everything the probe found, so jobs read the file with the same facts (container, stream, fps).
+    probe_json: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def key(self) -> str:
+        return f"uploads/{self.id}.bin"
+
+
+class Video(RegionBase):
+    __tablename__ = "videos"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id"), unique=True)
+    status: Mapped[VideoStatus] = mapped_column(_enum(VideoStatus), default=VideoStatus.PROCESSING, index=True)
+    caption: Mapped[str] = mapped_column(Text, default="")
+    hashtags: Mapped[str] = mapped_column(Text, default="")
+    duration_s: Mapped[float] = mapped_column(Float)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    has_audio: Mapped[bool] = mapped_column(Boolean, default=True)
+    publish_when_ready: Mapped[bool] = mapped_column(Boolean, default=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    poster_key: Mapped[str | None] = mapped_column(String(200), default=None)
+    thumb_key: Mapped[str | None] = mapped_column(String(200), default=None)
+    master_key: Mapped[str | None] = mapped_column(String(200), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # While a worker holds the job it keeps pushing this forward; past it, the reconciler re-enqueues.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def hashtag_list(self) -> list[str]:
+        return self.hashtags.split()
+
+
+class Rendition(RegionBase):
+    """One rung of the HLS ladder, with the state a creator sees while it is processed."""
+
+    __tablename__ = "renditions"
+    __table_args__ = (UniqueConstraint("video_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    video_id: Mapped[str] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(16))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    bandwidth: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[RenditionStatus] = mapped_column(_enum(RenditionStatus), default=RenditionStatus.QUEUED)
+    percent: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PublicVideo(DirectoryBase):
+    """The public copy of a published video that feeds and search read, in every region."""
+
+    __tablename__ = "public_videos"
+    __table_args__ = (
+        Index("ix_public_videos_hot", "hot_score", "id"),
+        Index("ix_public_videos_creator", "creator_id", "published_at", "id"),
+        Index("ix_public_videos_published", "published_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16))
+    creator_id: Mapped[str] = mapped_column(String(40))
+    caption: Mapped[str] = mapped_column(Text, default="")
+    hashtags: Mapped[str] = mapped_column(Text, default="")
+    duration_s: Mapped[float] = mapped_column(Float)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    master_url: Mapped[str] = mapped_column(String(300))
+    poster_url: Mapped[str | None] = mapped_column(String(300), default=None)
+    thumb_url: Mapped[str | None] = mapped_column(String(300), default=None)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    like_count: Mapped[int] = mapped_column(Integer, default=0)
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    share_count: Mapped[int] = mapped_column(Integer, default=0)
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
+    complete_count: Mapped[int] = mapped_column(Integer, default=0)
+    hot_score: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class PublicVideoTag(DirectoryBase):
+    __tablename__ = "public_video_tags"
+    __table_args__ = (Index("ix_public_video_tags_tag_time", "tag", "published_at", "video_id"),)
+
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+    video_id: Mapped[str] = mapped_column(
+        ForeignKey("public_videos.id", ondelete="CASCADE"), primary_key=True
+    )
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)

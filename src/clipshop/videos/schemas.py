@@ -1,0 +1,95 @@
+"""API shapes of uploads, videos and feed items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class UploadRead(BaseModel):
+    id: str
+    url: str
+    length: int
+    offset: int
+    status: str
+    error: str | None = None
+
+
+class VideoCreate(BaseModel):
+    upload_id: str = Field(max_length=40)
+    caption: str = Field(default="", max_length=2200)
+    publish: bool = True
+
+
+class VideoUpdate(BaseModel):
+    caption: str = Field(max_length=2200)
+
+
+class RenditionRead(BaseModel):
+    name: str
+    width: int
+    height: int
+    status: str
+    percent: float
+    error: str | None
+
+
+class VideoRead(BaseModel):
+    """A video as its owner sees it, with the processing state of every rendition."""
+
+    id: str
+    status: str
+    caption: str
+    hashtags: list[str]
+    duration_s: float
+    width: int
+    height: int
+    percent: float
+    published_at: datetime | None
+    publish_when_ready: bool
+    master_url: str | None
+    poster_url: str | None
+    thumb_url: str | None
+    error: str | None
+    renditions: list[RenditionRead]
+    created_at: datetime
+
+
+class CreatorRead(BaseModel):
+    id: str
+    handle: str
+    display_name: str
+    avatar_url: str | None
+
+
+class CountsRead(BaseModel):
+    likes: int
+    comments: int
+    shares: int
+    views: int
+
+
+class FeedItem(BaseModel):
+    """A published video as any viewer sees it."""
+
+    id: str
+    region: str
+    creator: CreatorRead
+    caption: str
+    hashtags: list[str]
+    duration_s: float
+    width: int
+    height: int
+    master_url: str
+    poster_url: str | None
+    thumb_url: str | None
+    published_at: datetime
+    counts: CountsRead
+    liked_by_me: bool
+    share_url: str
+
+
+class FeedPageRead(BaseModel):
+    items: list[FeedItem]
+    next_cursor: str | None

@@ -1,0 +1,1 @@
+"""Server-rendered pages and the small vanilla JS modules that drive the feed, the player and uploads."""
