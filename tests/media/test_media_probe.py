@@ -9,6 +9,7 @@ import pytest
 
 from clipshop.errors import UnsupportedMedia
 from clipshop.media.probe import ProbeResult, probe_file
+
 pytestmark = pytest.mark.slow
 
 
@@ -86,7 +87,9 @@ def test_other_containers_are_read_with_their_demuxer(
 
 def test_a_playlist_named_mp4_is_not_media(tmp_path: Path, vertical_clip: Path) -> None:
     playlist = tmp_path / "clip.mp4"
-    playlist.write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:3\n#EXTINF:3.0,\nfile:{vertical_clip}\n#EXT-X-ENDLIST\n")
+    playlist.write_text(
+        f"#EXTM3U\n#EXT-X-TARGETDURATION:3\n#EXTINF:3.0,\nfile:{vertical_clip}\n#EXT-X-ENDLIST\n"
+    )
     assert refusal_code(playlist) == "not_media"
 
 
@@ -115,7 +118,9 @@ def test_an_mp4_header_over_garbage_cannot_be_fully_read(tmp_path: Path) -> None
 
 def test_complete_mp4_boxes_without_a_movie_are_not_media(tmp_path: Path) -> None:
     empty = tmp_path / "empty.mp4"
-    empty.write_bytes(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00\x00\x00\x10free" + b"x" * 8)
+    empty.write_bytes(
+        b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00\x00\x00\x10free" + b"x" * 8
+    )
     assert refusal_code(empty) == "not_media"
 
 

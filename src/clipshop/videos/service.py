@@ -76,6 +76,7 @@ def create_video(
         created_at=now, updated_at=now,
     )
     db.add(video)
+    db.flush()  # the renditions below refer to it
     probe = upload_probe(upload)
     for rung, (width, height) in zip(plan := plan_ladder(probe), ladder_sizes(probe, plan), strict=True):
         db.add(Rendition(video_id=video.id, name=rung.name, width=width, height=height,
@@ -128,12 +129,12 @@ def project_video(uow: UnitOfWork, *, video: Video, store: MediaStore) -> Public
     assert video.published_at is not None and video.master_key is not None
     public = uow.directory.get(PublicVideo, video.id)
     if public is None:
-        public = PublicVideo(id=video.id, region=region_of(video.id), creator_id=video.owner_id,
-                             like_count=0, comment_count=0, share_count=0, view_count=0, complete_count=0)
-        uow.directory.add(public)
         profile = uow.directory.get(PublicProfile, video.owner_id)
         if profile is not None:
             profile.video_count += 1
+        public = PublicVideo(id=video.id, region=region_of(video.id), creator_id=video.owner_id,
+                             like_count=0, comment_count=0, share_count=0, view_count=0, complete_count=0)
+        uow.directory.add(public)
     public.caption, public.hashtags = video.caption, video.hashtags
     public.duration_s, public.width, public.height = video.duration_s, video.width, video.height
     public.master_url = store.url(video.master_key)
