@@ -95,10 +95,11 @@ def generate_clip(
     seed: int = 0,
     fps: int = 30,
 ) -> Path:
-    """Write a synthetic MP4 of coded size `width` x `height`; a `rotation` (clockwise) is stored as
-    display-matrix metadata only, so players show it turned and the display size swaps for 90/270."""
-    if width <= 0 or height <= 0 or width % 2 or height % 2:
-        raise Invalid("Width and height must be positive even numbers (H.264 4:2:0).", field="width")
+    """Write a synthetic MP4 of coded size `width` x `height`. As on a phone, a clockwise `rotation` is only
+    display-matrix metadata over a picture stored turned back; players show it upright, 90/270 swap sizes."""
+    for field, value in (("width", width), ("height", height)):
+        if value <= 0 or value % 2:
+            raise Invalid(f"The {field} must be a positive even number (H.264 4:2:0).", field=field)
     if rotation not in _ROTATIONS:
         raise Invalid("Rotation must be 0, 90, 180 or 270 degrees.", field="rotation")
     if duration_s <= 0 or fps <= 0:
@@ -113,23 +114,28 @@ def generate_clip(
     if audio:
         args += ["-map", "1:a", "-c:a", "aac", "-b:a", "96k"]
     path.parent.mkdir(parents=True, exist_ok=True)
-    if rotation == 0:
-        _run([*args, str(path)])
-        return path
+    # Written aside and renamed at the end, so an interrupted run never leaves a half clip that looks done.
+    partial = path.with_name(f".{path.stem}.partial.mp4")
     coded = path.with_name(f".{path.stem}.coded.mp4")
     try:
-        _run([*args, str(coded)])
-        # -display_rotation is counter-clockwise; as an input option with stream copy it only writes the
-        # display matrix, leaving the coded frames as they are.
-        ccw = (360 - rotation) % 360
-        _run(
-            [
-                *(ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"),
-                *("-display_rotation:v:0", str(ccw), "-i", str(coded), "-map", "0", "-c", "copy", str(path)),
-            ]
-        )
+        if rotation == 0:
+            _run([*args, str(partial)])
+        else:
+            _run([*args, str(coded)])
+            # -display_rotation is counter-clockwise; as an input option with stream copy it only writes the
+            # display matrix, leaving the coded frames as they are.
+            ccw = (360 - rotation) % 360
+            _run(
+                [
+                    *(ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"),
+                    *("-display_rotation:v:0", str(ccw), "-i", str(coded), "-map", "0", "-c", "copy"),
+                    str(partial),
+                ]
+            )
+        partial.replace(path)
     finally:
         coded.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
     return path
 
 

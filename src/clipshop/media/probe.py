@@ -44,6 +44,8 @@ class ProbeResult:
     """The ffmpeg demuxer that read the file; force it again whenever the file is read."""
     video_stream: int = 0
     """Which of the file's video streams is the clip (ffmpeg's `0:v:N`); cover pictures are skipped."""
+    audio_stream: int = 0
+    """Which of the file's audio streams is the sound (ffmpeg's `0:a:N`), when there is one."""
 
     @property
     def has_audio(self) -> bool:
@@ -89,7 +91,7 @@ def probe_file(path: Path) -> ProbeResult:
         video = _main_video_stream(container)
         scan = _scan_packets(container, video)
         _check_complete(container, video, scan)
-        audio = container.streams.audio[0] if container.streams.audio else None
+        audio = _audio_stream(container)
         result = _describe(container_name, container, video, audio, scan)
     _decode_tail(url, container_name, scan)
     return result
@@ -112,15 +114,16 @@ def _no_video() -> UnsupportedMedia:
 
 
 def _main_video_stream(container: InputContainer) -> VideoStream:
-    # Cover art in audio files shows up as a one-picture "video" stream; it is not a clip.
-    candidates = [s for s in container.streams.video if not s.disposition & Disposition.attached_pic]
-    if not candidates:
-        raise _no_video()
-    try:
-        candidates[0].codec_context  # noqa: B018 - raises when ffmpeg has no decoder for the codec
-    except av.FFmpegError as exc:
-        raise _no_video() from exc
-    return candidates[0]
+    # Cover art in audio files shows up as a one-picture "video" stream; it is not a clip. PyAV leaves
+    # codec_context unset when this ffmpeg has no decoder for the codec.
+    for stream in container.streams.video:
+        if not stream.disposition & Disposition.attached_pic and stream.codec_context is not None:
+            return stream
+    raise _no_video()
+
+
+def _audio_stream(container: InputContainer) -> av.AudioStream | None:
+    return next((s for s in container.streams.audio if s.codec_context is not None), None)
 
 
 def _scan_packets(container: InputContainer, video: VideoStream) -> _Scan:
@@ -201,7 +204,7 @@ def _describe(
         display_width = max(1, round(coded_width * Fraction(sar)))
     width, height = (coded_height, display_width) if rotation in (90, 270) else (display_width, coded_height)
     return ProbeResult(
-        duration_s=_duration_s(container, video),
+        duration_s=_duration_s(container, video, scan),
         width=width,
         height=height,
         coded_width=coded_width,
@@ -212,15 +215,17 @@ def _describe(
         audio_codec=audio.codec_context.name if audio is not None else None,
         container=container_name,
         video_stream=list(container.streams.video).index(video),
+        audio_stream=list(container.streams.audio).index(audio) if audio is not None else 0,
     )
 
 
-def _duration_s(container: InputContainer, video: VideoStream) -> float:
+def _duration_s(container: InputContainer, video: VideoStream, scan: _Scan) -> float:
     if container.duration is not None:
         return container.duration / _MICROSECONDS
     if video.duration is not None and video.time_base is not None:
         return float(video.duration * video.time_base)
-    return 0.0
+    # Some streams (raw MPEG, broken headers) state no duration; the packets read say how long they last.
+    return max(0.0, scan.last_end_s - (container.start_time or 0) / _MICROSECONDS)
 
 
 def _fps(video: VideoStream) -> float:

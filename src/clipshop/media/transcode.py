@@ -127,14 +127,14 @@ def hls_command(
     # Input: only the file protocol, and the demuxer the probe sniffed, so ffmpeg never picks one by content.
     args += [*threading_args, "-protocol_whitelist", "file", "-f", probe.container]
     args += ["-i", f"file:{source.resolve()}"]
-    args += ["-filter_complex", _filter_graph(probe=probe, rungs=rungs, fps=fps)]
+    args += ["-filter_complex", _filter_graph(probe=probe, rungs=rungs)]
     # Phones store the place and the device in metadata; none of it belongs in public renditions.
     args += ["-map_metadata", "-1", "-map_chapters", "-1"]
 
     for index in range(len(rungs)):
         args += ["-map", f"[v{index}]"]
         if probe.has_audio:
-            args += ["-map", "0:a:0"]
+            args += ["-map", f"0:a:{probe.audio_stream}"]
     args += ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p"]
     args += ["-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0"]
     args += ["-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_S})"]
@@ -165,7 +165,7 @@ def hls_command(
     return args
 
 
-def _filter_graph(*, probe: ProbeResult, rungs: Sequence[Rung], fps: float) -> str:
+def _filter_graph(*, probe: ProbeResult, rungs: Sequence[Rung]) -> str:
     # ffmpeg turns the picture upright before the graph (autorotate), so sizes here are display sizes.
     head = f"[0:v:{probe.video_stream}]"
     if probe.fps > MAX_FPS:
@@ -239,9 +239,9 @@ def transcode_hls(
         proc.stdout.close()
         proc.stderr.close()
 
-    if timed_out.is_set():
-        raise TranscodeFailed(f"ffmpeg ran longer than {timeout_s:g} s and was stopped", stderr_tail)
     if returncode != 0:
+        if timed_out.is_set():
+            raise TranscodeFailed(f"ffmpeg ran longer than {timeout_s:g} s and was stopped", stderr_tail)
         raise TranscodeFailed(f"ffmpeg exited with status {returncode}", stderr_tail)
     result = _collect_outputs(out_dir=out_dir, rungs=rungs, elapsed_s=time.monotonic() - started)
     if on_progress is not None:
