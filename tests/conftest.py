@@ -23,12 +23,11 @@ from clipshop.kit.clock import FrozenClock
 from clipshop.kit.db import DirectoryBase, RegionBase, make_engine
 from clipshop.migrations import load_models, upgrade
 from clipshop.platform import Platform
+from support import PASSWORD, Member
 
 TEST_REGIONS = {"us": ["US", "MX"], "eu": ["DE", "FR", "NL", "IE", "GB"], "au": ["AU"]}
 POSTGRES_URL = os.environ.get("CLIPSHOP_TEST_POSTGRES")
-REDIS_URL = os.environ.get("CLIPSHOP_TEST_REDIS", "redis://127.0.0.1:6379/15")
 START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-PASSWORD = "correct horse battery staple"
 
 
 def _postgres_reason() -> str | None:
@@ -41,16 +40,6 @@ def _postgres_reason() -> str | None:
         engine.dispose()
     except Exception as error:  # any failure to connect means: say so and skip
         return f"PostgreSQL at CLIPSHOP_TEST_POSTGRES is not reachable: {error.__class__.__name__}: {error}"
-    return None
-
-
-def redis_reason() -> str | None:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except Exception as error:
-        return f"Redis at {REDIS_URL} is not reachable: {error.__class__.__name__}: {error}"
     return None
 
 
@@ -107,6 +96,7 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 def _fresh_databases(backend: Backend, tmp_path: Path) -> tuple[str, dict[str, str]]:
     """SQLite: copy the migrated template files. PostgreSQL: empty every table of the migrated databases."""
     if backend.name == "sqlite":
+
         def copy(url: str) -> str:
             src = Path(make_url(url).database or "")
             dst = tmp_path / "db" / src.name
@@ -116,8 +106,10 @@ def _fresh_databases(backend: Backend, tmp_path: Path) -> tuple[str, dict[str, s
 
         return copy(backend.directory_url), {r: copy(u) for r, u in backend.region_urls.items()}
     load_models()
-    for url, metadata in [(backend.directory_url, DirectoryBase.metadata),
-                          *[(u, RegionBase.metadata) for u in backend.region_urls.values()]]:
+    for url, metadata in [
+        (backend.directory_url, DirectoryBase.metadata),
+        *[(u, RegionBase.metadata) for u in backend.region_urls.values()],
+    ]:
         engine = make_engine(url, pool=False)
         names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
         with engine.begin() as conn:
@@ -130,11 +122,21 @@ def _fresh_databases(backend: Backend, tmp_path: Path) -> tuple[str, dict[str, s
 def settings(backend: Backend, tmp_path: Path) -> Settings:
     directory_url, region_urls = _fresh_databases(backend, tmp_path)
     return Settings(
-        env="test", data_dir=tmp_path / "data", secret_key="test-secret", base_url="http://testserver",
+        env="test",
+        data_dir=tmp_path / "data",
+        secret_key="test-secret",
+        base_url="http://testserver",
         directory_url=directory_url,
-        regions={name: RegionConfig(database_url=region_urls[name], media_root=tmp_path / "media" / name,
-                                    countries=countries) for name, countries in TEST_REGIONS.items()},
-        default_region="us", jobs_backend="memory", jobs_consumer_in_app=False, login_rate="5/minute",
+        regions={
+            name: RegionConfig(
+                database_url=region_urls[name], media_root=tmp_path / "media" / name, countries=countries
+            )
+            for name, countries in TEST_REGIONS.items()
+        },
+        default_region="us",
+        jobs_backend="memory",
+        jobs_consumer_in_app=False,
+        login_rate="5/minute",
         max_upload_bytes=50 * 1024 * 1024,
     )
 
@@ -146,9 +148,16 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def platform(settings: Settings, clock: FrozenClock) -> Iterator[Platform]:
-    platform = Platform(settings, clock=clock, jobs=JobQueue.from_settings(
-        backend="memory", sqlite_path=settings.jobs_sqlite_path(), redis_url=settings.redis_url,
-        name=f"test-{id(settings)}"))
+    platform = Platform(
+        settings,
+        clock=clock,
+        jobs=JobQueue.from_settings(
+            backend="memory",
+            sqlite_path=settings.jobs_sqlite_path(),
+            redis_url=settings.redis_url,
+            name=f"test-{id(settings)}",
+        ),
+    )
     yield platform
     platform.close()
 
@@ -159,32 +168,24 @@ def client(platform: Platform) -> Iterator[TestClient]:
         yield test_client
 
 
-@dataclass
-class Member:
-    """A signed-up user as tests hold them: ids, region and the bearer header."""
-
-    id: str
-    handle: str
-    region: str
-    email: str
-    token: str
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
 @pytest.fixture
 def sign_up(client: TestClient) -> Any:
     def make(handle: str, country: str = "US", **extra: Any) -> Member:
         email = f"{handle}@example.com"
-        response = client.post("/api/v1/auth/signup", json={
-            "email": email, "password": PASSWORD, "handle": handle, "country": country, **extra})
+        response = client.post(
+            "/api/v1/auth/signup",
+            json={"email": email, "password": PASSWORD, "handle": handle, "country": country, **extra},
+        )
         assert response.status_code == 201, response.text
         body = response.json()
         client.cookies.clear()
-        return Member(id=body["user"]["id"], handle=handle, region=body["user"]["region"], email=email,
-                      token=body["token"])
+        return Member(
+            id=body["user"]["id"],
+            handle=handle,
+            region=body["user"]["region"],
+            email=email,
+            token=body["token"],
+        )
 
     return make
 
@@ -207,5 +208,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("app-clips")
     return {
         "vertical": generate_clip(root / "vertical.mp4", width=360, height=640, duration_s=3, seed=3),
-        "silent": generate_clip(root / "silent.mp4", width=360, height=640, duration_s=2, seed=4, audio=False),
+        "silent": generate_clip(
+            root / "silent.mp4", width=360, height=640, duration_s=2, seed=4, audio=False
+        ),
     }

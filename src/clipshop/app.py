@@ -34,8 +34,13 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
             platform.jobs.stop_consumer()
 
     app = FastAPI(
-        title="Clipshop", version=__version__, lifespan=lifespan, openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs", redoc_url=None, generate_unique_id_function=_operation_id,
+        title="Clipshop",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
         description="A shoppable short-video platform whose users' personal data stays in their home region. "
         "Errors are RFC 9457 problem details with a stable `code`.",
     )

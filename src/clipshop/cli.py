@@ -11,27 +11,38 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from clipshop.config import Settings
 
-app = typer.Typer(help="Clipshop: a shoppable short-video platform with data residency by design.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Clipshop: a shoppable short-video platform with data residency by design.", no_args_is_help=True
+)
 console = Console()
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
 
 
 def migrate_databases(settings: Settings) -> None:
     from clipshop.kit.db import Databases
     from clipshop.migrations import migrate_all
 
-    databases = Databases(directory_url=settings.directory_database_url(),
-                          region_urls={name: settings.region_database_url(name) for name in settings.regions})
+    databases = Databases(
+        directory_url=settings.directory_database_url(),
+        region_urls={name: settings.region_database_url(name) for name in settings.regions},
+    )
     try:
         with _progress() as progress:
             task = progress.add_task("Migrating databases", total=1 + len(settings.regions))
-            migrate_all(databases.directory_engine, databases.region_engines,
-                        on_step=lambda _name: progress.advance(task))
+            migrate_all(
+                databases.directory_engine,
+                databases.region_engines,
+                on_step=lambda _name: progress.advance(task),
+            )
     finally:
         databases.dispose()
 
@@ -41,8 +52,9 @@ def migrate() -> None:
     """Bring the directory and every region database to the latest schema."""
     settings = Settings()
     migrate_databases(settings)
-    console.print(f"[green]Migrated[/] the directory and {len(settings.regions)} regions: "
-                  f"{', '.join(settings.regions)}")
+    console.print(
+        f"[green]Migrated[/] the directory and {len(settings.regions)} regions: {', '.join(settings.regions)}"
+    )
 
 
 @app.command()

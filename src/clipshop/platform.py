@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from limits import parse as parse_rate
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -18,21 +17,27 @@ from clipshop.residency.regions import Regions
 
 
 class Platform:
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, jobs: JobQueue | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, jobs: JobQueue | None = None
+    ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.regions = Regions.from_mapping(
-            {name: region.countries for name, region in settings.regions.items()}, default=settings.default_region
+            {name: region.countries for name, region in settings.regions.items()},
+            default=settings.default_region,
         )
         self.databases = Databases(
             directory_url=settings.directory_database_url(),
             region_urls={name: settings.region_database_url(name) for name in settings.regions},
         )
         self.media: dict[str, MediaStore] = {
-            name: LocalMediaStore(region=name, root=settings.region_media_root(name)) for name in settings.regions
+            name: LocalMediaStore(region=name, root=settings.region_media_root(name))
+            for name in settings.regions
         }
         self.jobs = jobs or JobQueue.from_settings(
-            backend=settings.jobs_backend, sqlite_path=settings.jobs_sqlite_path(), redis_url=settings.redis_url
+            backend=settings.jobs_backend,
+            sqlite_path=settings.jobs_sqlite_path(),
+            redis_url=settings.redis_url,
         )
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.limits_storage_uri))
         from clipshop.jobs.tasks import register_tasks
@@ -44,7 +49,6 @@ class Platform:
 
     def media_store(self, region: str) -> MediaStore:
         return self.media[region]
-
 
     def check_rate(self, rate: str, *keys: str) -> None:
         """Count one attempt against each key; refuse when any is over `rate` (e.g. "10/minute")."""

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from conftest import PASSWORD, Member
+from support import PASSWORD, Member
 
 
 def test_sign_up_fixes_the_home_region_from_the_country(client: TestClient, sign_up: Any) -> None:
@@ -14,13 +14,20 @@ def test_sign_up_fixes_the_home_region_from_the_country(client: TestClient, sign
     assert (maya.region, kai.region, sam.region) == ("eu", "au", "us")
     assert maya.id.startswith("eu_") and kai.id.startswith("au_")
     me = client.get("/api/v1/me", headers=maya.auth).json()
-    assert (me["handle"], me["country"], me["region"], me["email"]) == ("maya", "DE", "eu", "maya@example.com")
+    assert (me["handle"], me["country"], me["region"], me["email"]) == (
+        "maya",
+        "DE",
+        "eu",
+        "maya@example.com",
+    )
 
 
 def test_password_rules(client: TestClient) -> None:
     def attempt(password: str) -> Any:
-        return client.post("/api/v1/auth/signup", json={
-            "email": "p@example.com", "password": password, "handle": "pat", "country": "US"})
+        return client.post(
+            "/api/v1/auth/signup",
+            json={"email": "p@example.com", "password": password, "handle": "pat", "country": "US"},
+        )
 
     short = attempt("abc1234")
     assert short.status_code == 422 and short.json()["code"] == "password_too_short"
@@ -33,11 +40,15 @@ def test_password_rules(client: TestClient) -> None:
 
 
 def test_duplicate_email_and_handle_are_refused(client: TestClient, alice: Member) -> None:
-    same_email = client.post("/api/v1/auth/signup", json={
-        "email": "ALICE@example.com", "password": PASSWORD, "handle": "alice2", "country": "DE"})
+    same_email = client.post(
+        "/api/v1/auth/signup",
+        json={"email": "ALICE@example.com", "password": PASSWORD, "handle": "alice2", "country": "DE"},
+    )
     assert same_email.status_code == 409 and same_email.json()["code"] == "email_taken"
-    same_handle = client.post("/api/v1/auth/signup", json={
-        "email": "other@example.com", "password": PASSWORD, "handle": "Alice", "country": "AU"})
+    same_handle = client.post(
+        "/api/v1/auth/signup",
+        json={"email": "other@example.com", "password": PASSWORD, "handle": "Alice", "country": "AU"},
+    )
     assert same_handle.status_code == 409 and same_handle.json()["code"] == "handle_taken"
 
 
@@ -65,8 +76,12 @@ def test_wrong_password_and_unknown_email_answer_alike(client: TestClient, alice
 
 
 def test_login_is_rate_limited(client: TestClient, alice: Member) -> None:
-    codes = [client.post("/api/v1/auth/login", json={"email": alice.email, "password": "wrong password!"}).status_code
-             for _ in range(6)]
+    codes = [
+        client.post(
+            "/api/v1/auth/login", json={"email": alice.email, "password": "wrong password!"}
+        ).status_code
+        for _ in range(6)
+    ]
     assert codes == [401] * 5 + [429]
     limited = client.post("/api/v1/auth/login", json={"email": alice.email, "password": PASSWORD})
     assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
@@ -81,10 +96,16 @@ def test_tampered_or_foreign_tokens_are_unauthenticated(client: TestClient, alic
 
 
 def test_profile_update_is_public_in_every_region(client: TestClient, alice: Member, bob: Member) -> None:
-    response = client.patch("/api/v1/me", headers=alice.auth, json={"display_name": "Alice A.", "bio": "makes things"})
+    response = client.patch(
+        "/api/v1/me", headers=alice.auth, json={"display_name": "Alice A.", "bio": "makes things"}
+    )
     assert response.status_code == 200 and response.json()["display_name"] == "Alice A."
     seen_by_bob = client.get("/api/v1/users/alice", headers=bob.auth).json()
-    assert (seen_by_bob["display_name"], seen_by_bob["bio"], seen_by_bob["region"]) == ("Alice A.", "makes things", "us")
+    assert (seen_by_bob["display_name"], seen_by_bob["bio"], seen_by_bob["region"]) == (
+        "Alice A.",
+        "makes things",
+        "us",
+    )
     assert "email" not in seen_by_bob
     too_long = client.patch("/api/v1/me", headers=alice.auth, json={"bio": "x" * 301})
     assert too_long.status_code == 422 and too_long.json()["code"] == "validation_error"

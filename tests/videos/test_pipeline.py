@@ -2,42 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
-from typing import Any
 
 from fastapi.testclient import TestClient
 
 from clipshop.platform import Platform
-from conftest import Member
-
-
-def upload_file(client: TestClient, member: Member, path: Path, *, chunk: int = 64 * 1024) -> str:
-    data = path.read_bytes()
-    meta = "filename " + base64.b64encode(path.name.encode()).decode()
-    created = client.post("/api/v1/uploads", headers={**member.auth, "Upload-Length": str(len(data)),
-                                                      "Upload-Metadata": meta, "Tus-Resumable": "1.0.0"})
-    assert created.status_code == 201, created.text
-    url = created.headers["location"]
-    offset = 0
-    while offset < len(data):
-        part = data[offset:offset + chunk]
-        r = client.patch(url, content=part, headers={**member.auth, "Upload-Offset": str(offset),
-                                                     "Content-Type": "application/offset+octet-stream",
-                                                     "Tus-Resumable": "1.0.0"})
-        assert r.status_code == 204, r.text
-        offset = int(r.headers["upload-offset"])
-    return str(created.json()["id"])
-
-
-def post_clip(client: TestClient, platform: Platform, member: Member, path: Path, caption: str) -> dict[str, Any]:
-    upload_id = upload_file(client, member, path)
-    created = client.post("/api/v1/videos", headers=member.auth, json={"upload_id": upload_id, "caption": caption})
-    assert created.status_code == 201, created.text
-    platform.jobs.drain()
-    status = client.get(f"/api/v1/videos/{created.json()['id']}/status", headers=member.auth).json()
-    assert status["status"] == "ready", status
-    return dict(status)
+from support import Member, post_clip, upload_file
 
 
 def test_a_clip_goes_from_upload_to_the_feed(
@@ -45,7 +15,8 @@ def test_a_clip_goes_from_upload_to_the_feed(
 ) -> None:
     video = post_clip(client, platform, alice, clips["vertical"], "first light #sunrise #Morning")
     assert [(r["name"], r["width"], r["height"], r["status"], r["percent"]) for r in video["renditions"]] == [
-        ("360p", 360, 640, "ready", 100.0)]
+        ("360p", 360, 640, "ready", 100.0)
+    ]
     assert video["hashtags"] == ["sunrise", "morning"]
     assert video["published_at"] is not None
 
@@ -68,8 +39,9 @@ def test_a_clip_goes_from_upload_to_the_feed(
     assert client.get(item["poster_url"]).headers["content-type"] == "image/jpeg"
 
 
-def test_raw_uploads_are_never_served(client: TestClient, platform: Platform, alice: Member,
-                                      clips: dict[str, Path]) -> None:
+def test_raw_uploads_are_never_served(
+    client: TestClient, platform: Platform, alice: Member, clips: dict[str, Path]
+) -> None:
     upload_id = upload_file(client, alice, clips["silent"])
     assert platform.media_store("us").exists(f"uploads/{upload_id}.bin")
     assert client.get(f"/media/us/uploads/{upload_id}.bin").status_code == 404

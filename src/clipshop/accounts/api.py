@@ -26,34 +26,64 @@ router = APIRouter(route_class=CommittingRoute, tags=["accounts"])
 def me_read(platform: Platform, user: User) -> MeRead:
     region = platform.regions.region_of(user.id)
     avatar = platform.media_store(region).url(user.avatar_key) if user.avatar_key else None
-    return MeRead(id=user.id, handle=user.handle, display_name=user.display_name, bio=user.bio, email=user.email,
-                  country=user.country, region=region, avatar_url=avatar, created_at=user.created_at)
+    return MeRead(
+        id=user.id,
+        handle=user.handle,
+        display_name=user.display_name,
+        bio=user.bio,
+        email=user.email,
+        country=user.country,
+        region=region,
+        avatar_url=avatar,
+        created_at=user.created_at,
+    )
 
 
 def _set_cookie(response: Response, platform: Platform, login: service.Login) -> None:
-    response.set_cookie(SESSION_COOKIE, login.token, max_age=platform.settings.session_days * 86400, httponly=True, samesite="lax",
-                        secure=platform.settings.base_url.startswith("https://"), path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        login.token,
+        max_age=platform.settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=platform.settings.base_url.startswith("https://"),
+        path="/",
+    )
 
 
 @router.post("/auth/signup", response_model=SessionRead, status_code=201)
 def sign_up(body: SignUp, response: Response, uow: UowDep, platform: PlatformDep) -> SessionRead:
     login = service.sign_up(
-        uow, regions=platform.regions, secret=platform.settings.secret_key, email=body.email,
-        password=body.password, handle=body.handle, country=body.country, display_name=body.display_name,
-        now=platform.clock.now(), session_days=platform.settings.session_days,
+        uow,
+        regions=platform.regions,
+        secret=platform.settings.secret_key,
+        email=body.email,
+        password=body.password,
+        handle=body.handle,
+        country=body.country,
+        display_name=body.display_name,
+        now=platform.clock.now(),
+        session_days=platform.settings.session_days,
     )
     _set_cookie(response, platform, login)
     return SessionRead(token=login.token, expires_at=login.expires_at, user=me_read(platform, login.user))
 
 
 @router.post("/auth/login", response_model=SessionRead)
-def log_in(body: LogIn, request: Request, response: Response, uow: UowDep, platform: PlatformDep) -> SessionRead:
+def log_in(
+    body: LogIn, request: Request, response: Response, uow: UowDep, platform: PlatformDep
+) -> SessionRead:
     client = request.client.host if request.client else "unknown"
     email_key = service.email_digest(body.email, secret=platform.settings.secret_key)
     platform.check_rate(platform.settings.login_rate, f"login:ip:{client}", f"login:email:{email_key}")
     login = service.log_in(
-        uow, secret=platform.settings.secret_key, email=body.email, password=body.password,
-        now=platform.clock.now(), regions=platform.regions, previous_token=request_token(request),
+        uow,
+        secret=platform.settings.secret_key,
+        email=body.email,
+        password=body.password,
+        now=platform.clock.now(),
+        regions=platform.regions,
+        previous_token=request_token(request),
         session_days=platform.settings.session_days,
     )
     _set_cookie(response, platform, login)
@@ -81,15 +111,24 @@ def update_me(body: ProfileUpdate, actor: CurrentActor, uow: UowDep, platform: P
 
 def profile_read(profile: PublicProfile, *, followed_by_me: bool = False) -> ProfileRead:
     return ProfileRead(
-        id=profile.user_id, handle=profile.handle, display_name=profile.display_name, bio=profile.bio,
-        region=profile.region, avatar_url=profile.avatar_url, follower_count=profile.follower_count,
-        following_count=profile.following_count, video_count=profile.video_count, like_count=profile.like_count,
+        id=profile.user_id,
+        handle=profile.handle,
+        display_name=profile.display_name,
+        bio=profile.bio,
+        region=profile.region,
+        avatar_url=profile.avatar_url,
+        follower_count=profile.follower_count,
+        following_count=profile.following_count,
+        video_count=profile.video_count,
+        like_count=profile.like_count,
         followed_by_me=followed_by_me,
     )
 
 
 def get_profile_by_handle(uow: UowDep, handle: str) -> PublicProfile:
-    profile = uow.directory.scalar(select(PublicProfile).where(PublicProfile.handle == handle.lower().lstrip("@")))
+    profile = uow.directory.scalar(
+        select(PublicProfile).where(PublicProfile.handle == handle.lower().lstrip("@"))
+    )
     if profile is None:
         raise NotFound("user", f"@{handle}")
     return profile
@@ -102,5 +141,3 @@ def public_profile(handle: str, uow: UowDep, actor: OptionalActor) -> ProfileRea
     profile = get_profile_by_handle(uow, handle)
     following = actor is not None and is_following(uow, follower=actor, followee_id=profile.user_id)
     return profile_read(profile, followed_by_me=following)
-
-

@@ -25,15 +25,26 @@ def _common_passwords() -> frozenset[str]:
 
 def check_password_rules(password: str, *, email: str = "", handle: str = "") -> None:
     if len(password) < MIN_LENGTH:
-        raise Invalid(f"Choose a password of at least {MIN_LENGTH} characters.", code="password_too_short",
-                      field="password")
+        raise Invalid(
+            f"Choose a password of at least {MIN_LENGTH} characters.",
+            code="password_too_short",
+            field="password",
+        )
     if len(password) > MAX_LENGTH:
-        raise Invalid(f"Passwords can be at most {MAX_LENGTH} characters.", code="password_too_long",
-                      field="password")
+        raise Invalid(
+            f"Passwords can be at most {MAX_LENGTH} characters.", code="password_too_long", field="password"
+        )
     lowered = password.lower()
-    if lowered in _common_passwords() or lowered in {email.lower(), email.split("@")[0].lower(), handle.lower()}:
-        raise Invalid("That password is among the most common ones or matches your name; choose another.",
-                      code="password_too_common", field="password")
+    if lowered in _common_passwords() or lowered in {
+        email.lower(),
+        email.split("@")[0].lower(),
+        handle.lower(),
+    }:
+        raise Invalid(
+            "That password is among the most common ones or matches your name; choose another.",
+            code="password_too_common",
+            field="password",
+        )
 
 
 def hash_password(password: str) -> str:

@@ -45,8 +45,11 @@ def email_digest(email: str, *, secret: str) -> str:
 def normalise_handle(handle: str) -> str:
     value = handle.strip().lstrip("@").lower()
     if not HANDLE.match(value):
-        raise Invalid("A handle is 3 to 30 characters: letters, digits, '_' and '.'.", code="invalid_handle",
-                      field="handle")
+        raise Invalid(
+            "A handle is 3 to 30 characters: letters, digits, '_' and '.'.",
+            code="invalid_handle",
+            field="handle",
+        )
     return value
 
 
@@ -77,17 +80,32 @@ def sign_up(
     if taken:
         raise Conflict("handle_taken", f"The handle @{handle} is taken; choose another.", field="handle")
     user = User(
-        id=new_id(region), email=email, password_hash=hash_password(password), handle=handle,
-        display_name=(display_name or handle).strip()[:60] or handle, bio="", country=country.upper(),
+        id=new_id(region),
+        email=email,
+        password_hash=hash_password(password),
+        handle=handle,
+        display_name=(display_name or handle).strip()[:60] or handle,
+        bio="",
+        country=country.upper(),
         created_at=now,
     )
     uow.region(region).add(user)
     uow.region(region).flush()  # the session row below refers to it
     uow.directory.add(AccountIndex(email_digest=digest, user_id=user.id, region=region))
-    uow.directory.add(PublicProfile(
-        user_id=user.id, region=region, handle=handle, display_name=user.display_name, bio="",
-        follower_count=0, following_count=0, video_count=0, like_count=0, created_at=now,
-    ))
+    uow.directory.add(
+        PublicProfile(
+            user_id=user.id,
+            region=region,
+            handle=handle,
+            display_name=user.display_name,
+            bio="",
+            follower_count=0,
+            following_count=0,
+            video_count=0,
+            like_count=0,
+            created_at=now,
+        )
+    )
     return _open_session(uow, user=user, now=now, days=session_days)
 
 
@@ -140,7 +158,10 @@ def _open_session(uow: UnitOfWork, *, user: User, now: datetime, days: int) -> L
     region = region_of(user.id)
     secret = secrets.token_urlsafe(32)
     session = AuthSession(
-        id=new_id(region), user_id=user.id, secret_hash=_hash_secret(secret), created_at=now,
+        id=new_id(region),
+        user_id=user.id,
+        secret_hash=_hash_secret(secret),
+        created_at=now,
         expires_at=now + timedelta(days=days),
     )
     uow.region(region).add(session)

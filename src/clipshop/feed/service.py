@@ -43,7 +43,7 @@ def for_you(uow: UnitOfWork, *, actor: Actor | None, cursor: str | None, limit: 
     next_position: dict[str, Any] | None = None
     order = (PublicVideo.hot_score.desc(), PublicVideo.id.desc())
     while phase <= 2 and len(picked) < limit:
-        query: Select[tuple[PublicVideo]] = select(PublicVideo).order_by(*order)
+        query: Select[PublicVideo] = select(PublicVideo).order_by(*order)
         condition = _after_hot(position if "s" in position else None)
         if condition is not None:
             query = query.where(condition)
@@ -84,23 +84,33 @@ def creator_videos(
 
 
 def hashtag(uow: UnitOfWork, *, actor: Actor | None, tag: str, cursor: str | None, limit: int) -> FeedPage:
-    query = select(PublicVideo).join(PublicVideoTag, PublicVideoTag.video_id == PublicVideo.id).where(
-        PublicVideoTag.tag == tag.lower().lstrip("#"))
+    query = (
+        select(PublicVideo)
+        .join(PublicVideoTag, PublicVideoTag.video_id == PublicVideo.id)
+        .where(PublicVideoTag.tag == tag.lower().lstrip("#"))
+    )
     return _newest(uow, actor, query, cursor, limit)
 
 
 def _newest(
-    uow: UnitOfWork, actor: Actor | None, query: Select[tuple[PublicVideo]], cursor: str | None, limit: int
+    uow: UnitOfWork, actor: Actor | None, query: Select[PublicVideo], cursor: str | None, limit: int
 ) -> FeedPage:
     position = decode_cursor(cursor)
     if position is not None:
         from datetime import datetime
 
         at = datetime.fromisoformat(str(position["t"]))
-        query = query.where(or_(PublicVideo.published_at < at,
-                                and_(PublicVideo.published_at == at, PublicVideo.id < str(position["i"]))))
-    videos = list(uow.directory.scalars(
-        query.order_by(PublicVideo.published_at.desc(), PublicVideo.id.desc()).limit(limit + 1)))
+        query = query.where(
+            or_(
+                PublicVideo.published_at < at,
+                and_(PublicVideo.published_at == at, PublicVideo.id < str(position["i"])),
+            )
+        )
+    videos = list(
+        uow.directory.scalars(
+            query.order_by(PublicVideo.published_at.desc(), PublicVideo.id.desc()).limit(limit + 1)
+        )
+    )
     more = len(videos) > limit
     videos = videos[:limit]
     next_position = {"t": videos[-1].published_at.isoformat(), "i": videos[-1].id} if more else None
@@ -111,12 +121,23 @@ def _page(
     uow: UnitOfWork, actor: Actor | None, videos: Sequence[PublicVideo], position: dict[str, Any] | None
 ) -> FeedPage:
     creator_ids = {v.creator_id for v in videos}
-    profiles = {
-        p.user_id: p for p in uow.directory.scalars(select(PublicProfile).where(PublicProfile.user_id.in_(creator_ids)))
-    } if creator_ids else {}
+    profiles = (
+        {
+            p.user_id: p
+            for p in uow.directory.scalars(
+                select(PublicProfile).where(PublicProfile.user_id.in_(creator_ids))
+            )
+        }
+        if creator_ids
+        else {}
+    )
     liked = social.liked_ids(uow, actor=actor, video_ids=[v.id for v in videos]) if actor else set()
-    return FeedPage(videos=list(videos), next_cursor=encode_cursor(position) if position else None,
-                    profiles=profiles, liked=liked)
+    return FeedPage(
+        videos=list(videos),
+        next_cursor=encode_cursor(position) if position else None,
+        profiles=profiles,
+        liked=liked,
+    )
 
 
 def single(uow: UnitOfWork, *, actor: Actor | None, video: PublicVideo) -> FeedPage:

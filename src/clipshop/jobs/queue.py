@@ -36,7 +36,9 @@ class JobQueue:
         self._consumer: InAppConsumer | None = None
 
     @classmethod
-    def from_settings(cls, *, backend: str, sqlite_path: Path, redis_url: str, name: str = "clipshop") -> JobQueue:
+    def from_settings(
+        cls, *, backend: str, sqlite_path: Path, redis_url: str, name: str = "clipshop"
+    ) -> JobQueue:
         if backend == "sqlite":
             sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             return cls(SqliteHuey(name, filename=str(sqlite_path), results=False))
@@ -75,8 +77,14 @@ class JobQueue:
     def start_consumer(self, *, workers: int = 1, periodic: bool = True) -> None:
         """Start worker threads and the scheduler inside this process (the embedded default)."""
         if self._consumer is None:
-            self._consumer = InAppConsumer(self.huey, workers=workers, periodic=periodic, worker_type="thread",
-                                           max_delay=1.0, check_worker_health=False)
+            self._consumer = InAppConsumer(
+                self.huey,
+                workers=workers,
+                periodic=periodic,
+                worker_type="thread",
+                max_delay=1.0,
+                check_worker_health=False,
+            )
             self._consumer.start()
 
     def stop_consumer(self) -> None:

@@ -59,7 +59,10 @@ def reconcile(platform: Platform) -> int:
         with platform.uow().transaction() as uow:
             query = select(Video.id).where(
                 Video.status == VideoStatus.PROCESSING,
-                or_(Video.lease_until < now, (Video.lease_until.is_(None)) & (Video.created_at < now - STALE_AFTER)),
+                or_(
+                    Video.lease_until < now,
+                    (Video.lease_until.is_(None)) & (Video.created_at < now - STALE_AFTER),
+                ),
             )
             lost.extend(uow.region(region).scalars(query))
     for video_id in lost:

@@ -33,8 +33,11 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError):
-        raise Invalid("That cursor is not one this API gave out; start again without it.", code="invalid_cursor",
-                      field="cursor") from None
+        raise Invalid(
+            "That cursor is not one this API gave out; start again without it.",
+            code="invalid_cursor",
+            field="cursor",
+        ) from None
     if not isinstance(value, dict):
         raise Invalid("That cursor is not one this API gave out.", code="invalid_cursor", field="cursor")
     return value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -27,7 +27,7 @@ PROBLEM_JSON = "application/problem+json"
 class CommittingRoute(APIRoute):
     """Commits the request's unit of work once the handler has built its response, before it is sent."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
@@ -98,8 +98,12 @@ OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
 
 def problem_response(request: Request, error: ClipshopError) -> JSONResponse:
     headers = {"Retry-After": "60"} if error.status == 429 else None
-    return JSONResponse(error.problem(instance=request.url.path), status_code=error.status,
-                        media_type=PROBLEM_JSON, headers=headers)
+    return JSONResponse(
+        error.problem(instance=request.url.path),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
 
 
 async def _clipshop_error(request: Request, exc: Exception) -> Response:
@@ -110,18 +114,28 @@ async def _clipshop_error(request: Request, exc: Exception) -> Response:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "message": e["msg"], "type": e["type"]}
+        {
+            "field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+            "message": e["msg"],
+            "type": e["type"],
+        }
         for e in exc.errors()
     ]
     first = errors[0] if errors else {"field": None, "message": "invalid request"}
-    error = ClipshopError(f"{first['field']}: {first['message']}", code="validation_error",
-                          field=first["field"], errors=errors)
+    error = ClipshopError(
+        f"{first['field']}: {first['message']}", code="validation_error", field=first["field"], errors=errors
+    )
     error.status, error.title = 422, "The request is not valid"
     return problem_response(request, error)
 
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden",
-               416: "range_not_satisfiable"}
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    401: "unauthenticated",
+    403: "forbidden",
+    416: "range_not_satisfiable",
+}
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -136,7 +150,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    error = ClipshopError("Something went wrong on our side; nothing was saved. Try again.", code="internal_error")
+    error = ClipshopError(
+        "Something went wrong on our side; nothing was saved. Try again.", code="internal_error"
+    )
     error.status, error.title = 500, "Internal error"
     return problem_response(request, error)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -35,17 +36,36 @@ router = APIRouter(route_class=CommittingRoute, tags=["social"])
 def creator_read(profile: PublicProfile | None, user_id: str) -> CreatorRead:
     if profile is None:
         return CreatorRead(id=user_id, handle="deleted", display_name="Deleted account", avatar_url=None)
-    return CreatorRead(id=profile.user_id, handle=profile.handle, display_name=profile.display_name,
-                       avatar_url=profile.avatar_url)
+    return CreatorRead(
+        id=profile.user_id,
+        handle=profile.handle,
+        display_name=profile.display_name,
+        avatar_url=profile.avatar_url,
+    )
 
 
 def comment_reads(uow: UnitOfWork, comments: list[PublicComment]) -> list[CommentRead]:
     authors = {c.author_id for c in comments}
-    profiles = {p.user_id: p for p in uow.directory.scalars(
-        select(PublicProfile).where(PublicProfile.user_id.in_(authors)))} if authors else {}
-    return [CommentRead(id=c.id, video_id=c.video_id, parent_id=c.parent_id,
-                        author=creator_read(profiles.get(c.author_id), c.author_id), body=c.body,
-                        reply_count=c.reply_count, created_at=c.created_at) for c in comments]
+    profiles = (
+        {
+            p.user_id: p
+            for p in uow.directory.scalars(select(PublicProfile).where(PublicProfile.user_id.in_(authors)))
+        }
+        if authors
+        else {}
+    )
+    return [
+        CommentRead(
+            id=c.id,
+            video_id=c.video_id,
+            parent_id=c.parent_id,
+            author=creator_read(profiles.get(c.author_id), c.author_id),
+            body=c.body,
+            reply_count=c.reply_count,
+            created_at=c.created_at,
+        )
+        for c in comments
+    ]
 
 
 @router.post("/videos/{video_id}/like", response_model=LikeRead)
@@ -62,15 +82,18 @@ def unlike(video_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDe
     return LikeRead(liked=False)
 
 
-def _comment_page(uow: UnitOfWork, *, video_id: str, parent_id: str | None, cursor: str | None,
-                  limit: int | None) -> CommentPage:
+def _comment_page(
+    uow: UnitOfWork, *, video_id: str, parent_id: str | None, cursor: str | None, limit: int | None
+) -> CommentPage:
     size = clamp_limit(limit)
     position = decode_cursor(cursor)
-    after = (str(position["t"]), str(position["i"])) if position else None
+    after = (datetime.fromisoformat(str(position["t"])), str(position["i"])) if position else None
     comments = service.list_comments(uow, video_id=video_id, parent_id=parent_id, after=after, limit=size + 1)
     more = len(comments) > size
     comments = comments[:size]
-    next_cursor = encode_cursor({"t": comments[-1].created_at.isoformat(), "i": comments[-1].id}) if more else None
+    next_cursor = (
+        encode_cursor({"t": comments[-1].created_at.isoformat(), "i": comments[-1].id}) if more else None
+    )
     return CommentPage(items=comment_reads(uow, comments), next_cursor=next_cursor)
 
 
@@ -96,8 +119,14 @@ def list_replies(
 def add_comment(
     video_id: str, body: CommentCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep
 ) -> CommentRead:
-    comment = service.add_comment(uow, actor=actor, video_id=video_id, body=body.body, parent_id=body.parent_id,
-                                  now=platform.clock.now())
+    comment = service.add_comment(
+        uow,
+        actor=actor,
+        video_id=video_id,
+        body=body.body,
+        parent_id=body.parent_id,
+        now=platform.clock.now(),
+    )
     enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
     return comment_reads(uow, [comment])[0]
 
@@ -109,21 +138,32 @@ def delete_comment(comment_id: str, actor: CurrentActor, uow: UowDep, platform: 
 
 
 @router.post("/videos/{video_id}/share", response_model=ShareRead)
-def share(video_id: str, body: ShareCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> ShareRead:
-    url = service.share(uow, actor=actor, video_id=video_id, channel=body.channel,
-                        base_url=platform.settings.base_url, now=platform.clock.now())
+def share(
+    video_id: str, body: ShareCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep
+) -> ShareRead:
+    url = service.share(
+        uow,
+        actor=actor,
+        video_id=video_id,
+        channel=body.channel,
+        base_url=platform.settings.base_url,
+        now=platform.clock.now(),
+    )
     enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
     return ShareRead(url=url)
 
 
 @router.post("/events", response_model=AcceptedRead, status_code=202)
-def watch_events(body: WatchEventsIn, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> AcceptedRead:
+def watch_events(
+    body: WatchEventsIn, actor: CurrentActor, uow: UowDep, platform: PlatformDep
+) -> AcceptedRead:
     """A batch of watch events (impression, play, progress, complete) from the player."""
     now = platform.clock.now()
     touched: set[str] = set()
     for event in body.events:
-        service.record_watch(uow, actor=actor, video_id=event.video_id, kind=event.kind,
-                             watched_s=event.watched_s, now=now)
+        service.record_watch(
+            uow, actor=actor, video_id=event.video_id, kind=event.kind, watched_s=event.watched_s, now=now
+        )
         if event.kind in ("play", "complete"):
             touched.add(event.video_id)
     for video_id in sorted(touched):

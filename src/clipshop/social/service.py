@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from clipshop.accounts.models import PublicProfile
 from clipshop.accounts.service import Actor
@@ -94,12 +94,25 @@ def add_comment(
             parent_id = parent.parent_id  # a reply to a reply joins the same thread
             parent = uow.directory.get_one(PublicComment, parent_id)
         parent.reply_count += 1
-    comment = Comment(id=new_id(actor.region), author_id=actor.id, video_id=video_id, parent_id=parent_id,
-                      body=body, created_at=now)
+    comment = Comment(
+        id=new_id(actor.region),
+        author_id=actor.id,
+        video_id=video_id,
+        parent_id=parent_id,
+        body=body,
+        created_at=now,
+    )
     uow.region(actor.region).add(comment)
     _counts(uow, actor.region, video_id).comments += 1
-    public = PublicComment(id=comment.id, video_id=video_id, parent_id=parent_id, author_id=actor.id, body=body,
-                           reply_count=0, created_at=now)
+    public = PublicComment(
+        id=comment.id,
+        video_id=video_id,
+        parent_id=parent_id,
+        author_id=actor.id,
+        body=body,
+        reply_count=0,
+        created_at=now,
+    )
     uow.directory.add(public)
     return public
 
@@ -123,20 +136,28 @@ def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str) -> str:
 
 
 def list_comments(
-    uow: UnitOfWork, *, video_id: str, parent_id: str | None, after: tuple[str, str] | None, limit: int
+    uow: UnitOfWork, *, video_id: str, parent_id: str | None, after: tuple[datetime, str] | None, limit: int
 ) -> list[PublicComment]:
-    """Top-level comments newest first, or one thread's replies oldest first."""
+    """Top-level comments newest first, or one thread's replies oldest first; `after` is the keyset
+    (created_at, id) of the last comment served."""
     query = select(PublicComment).where(PublicComment.video_id == video_id)
+    at, last_id = after if after is not None else (None, None)
     if parent_id is None:
         query = query.where(PublicComment.parent_id.is_(None)).order_by(
-            PublicComment.created_at.desc(), PublicComment.id.desc())
-        if after is not None:
-            query = query.where(PublicComment.id < after[1])
+            PublicComment.created_at.desc(), PublicComment.id.desc()
+        )
+        if at is not None:
+            query = query.where(
+                or_(PublicComment.created_at < at, and_(PublicComment.created_at == at, PublicComment.id < last_id))
+            )
     else:
         query = query.where(PublicComment.parent_id == parent_id).order_by(
-            PublicComment.created_at, PublicComment.id)
-        if after is not None:
-            query = query.where(PublicComment.id > after[1])
+            PublicComment.created_at, PublicComment.id
+        )
+        if at is not None:
+            query = query.where(
+                or_(PublicComment.created_at > at, and_(PublicComment.created_at == at, PublicComment.id > last_id))
+            )
     return list(uow.directory.scalars(query.limit(limit)))
 
 
@@ -144,8 +165,9 @@ def share(uow: UnitOfWork, *, actor: Actor, video_id: str, channel: str, base_ur
     public_video(uow, video_id)
     if not channel.isidentifier() or len(channel) > 30:
         raise Invalid("channel is a short word such as link, message or copy.", field="channel")
-    uow.region(actor.region).add(Share(id=new_id(actor.region), user_id=actor.id, video_id=video_id,
-                                       channel=channel, created_at=now))
+    uow.region(actor.region).add(
+        Share(id=new_id(actor.region), user_id=actor.id, video_id=video_id, channel=channel, created_at=now)
+    )
     _counts(uow, actor.region, video_id).shares += 1
     return f"{base_url.rstrip('/')}/v/{video_id}"
 
@@ -160,8 +182,16 @@ def record_watch(
     if not 0 <= watched_s <= max(video.duration_s, 1.0) * 20:
         raise Invalid("watched_s is the number of seconds watched so far.", field="watched_s")
     db = uow.region(actor.region)
-    db.add(WatchEvent(id=new_id(actor.region), user_id=actor.id, video_id=video_id, kind=kind,
-                      watched_s=watched_s, created_at=now))
+    db.add(
+        WatchEvent(
+            id=new_id(actor.region),
+            user_id=actor.id,
+            video_id=video_id,
+            kind=kind,
+            watched_s=watched_s,
+            created_at=now,
+        )
+    )
     if kind == "impression":
         return
     history = db.get(WatchHistory, (actor.id, video_id))
@@ -181,8 +211,9 @@ def record_watch(
 def watched_ids(uow: UnitOfWork, *, actor: Actor, video_ids: Sequence[str]) -> set[str]:
     if not video_ids:
         return set()
-    query = select(WatchHistory.video_id).where(WatchHistory.user_id == actor.id,
-                                                WatchHistory.video_id.in_(video_ids))
+    query = select(WatchHistory.video_id).where(
+        WatchHistory.user_id == actor.id, WatchHistory.video_id.in_(video_ids)
+    )
     return set(uow.region(actor.region).scalars(query))
 
 
@@ -245,16 +276,26 @@ def project_video_counts(uow: UnitOfWork, *, region: str, video_id: str) -> None
     if video is None:
         return
     totals = uow.directory.execute(
-        select(func.sum(VideoCountsByRegion.likes), func.sum(VideoCountsByRegion.comments),
-               func.sum(VideoCountsByRegion.shares), func.sum(VideoCountsByRegion.views),
-               func.sum(VideoCountsByRegion.completes)).where(VideoCountsByRegion.video_id == video_id)
+        select(
+            func.sum(VideoCountsByRegion.likes),
+            func.sum(VideoCountsByRegion.comments),
+            func.sum(VideoCountsByRegion.shares),
+            func.sum(VideoCountsByRegion.views),
+            func.sum(VideoCountsByRegion.completes),
+        ).where(VideoCountsByRegion.video_id == video_id)
     ).one()
     likes, comments, shares, views, completes = (int(v or 0) for v in totals)
     like_delta = likes - video.like_count
     video.like_count, video.comment_count, video.share_count = likes, comments, shares
     video.view_count, video.complete_count = views, completes
-    video.hot_score = hot_score(published_at=video.published_at, likes=likes, comments=comments, shares=shares,
-                                views=views, completes=completes)
+    video.hot_score = hot_score(
+        published_at=video.published_at,
+        likes=likes,
+        comments=comments,
+        shares=shares,
+        views=views,
+        completes=completes,
+    )
     profile = uow.directory.get(PublicProfile, video.creator_id)
     if profile is not None:
         profile.like_count += like_delta
@@ -272,12 +313,14 @@ def project_follow_counts(uow: UnitOfWork, *, region: str, followee_id: str, fol
     followee = uow.directory.get(PublicProfile, followee_id)
     if followee is not None:
         total = uow.directory.scalar(
-            select(func.sum(FollowerCountsByRegion.followers)).where(FollowerCountsByRegion.user_id == followee_id))
+            select(func.sum(FollowerCountsByRegion.followers)).where(
+                FollowerCountsByRegion.user_id == followee_id
+            )
+        )
         followee.follower_count = int(total or 0)
     follower = uow.directory.get(PublicProfile, follower_id)
     if follower is not None:
         following = uow.region(region).scalar(
-            select(func.count()).select_from(Follow).where(Follow.follower_id == follower_id))
+            select(func.count()).select_from(Follow).where(Follow.follower_id == follower_id)
+        )
         follower.following_count = int(following or 0)
-
-

@@ -10,12 +10,12 @@ from fastapi.responses import FileResponse
 
 from clipshop.errors import ClipshopError, NotFound
 from clipshop.jobs.tasks import enqueue_after_commit
+from clipshop.kit.db import UnitOfWork
 from clipshop.kit.web import CommittingRoute, CurrentActor, PlatformDep, UowDep, problem_response
 from clipshop.platform import Platform
 from clipshop.videos import service, uploads
 from clipshop.videos.models import Upload, Video
 from clipshop.videos.schemas import RenditionRead, UploadRead, VideoCreate, VideoRead, VideoUpdate
-from clipshop.kit.db import UnitOfWork
 
 router = APIRouter(route_class=CommittingRoute, tags=["videos"])
 media_router = APIRouter(route_class=CommittingRoute, tags=["media"])
@@ -23,33 +23,61 @@ media_router = APIRouter(route_class=CommittingRoute, tags=["media"])
 TUS_HEADERS = {"Tus-Resumable": uploads.TUS_VERSION}
 # Only processed, public-by-link outputs are served; raw uploads never are.
 SERVED_PREFIXES = ("videos/", "avatars/")
-MEDIA_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".m4s": "video/iso.segment",
-               ".mp4": "video/mp4", ".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+MEDIA_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+}
 
 
 def upload_read(upload: Upload) -> UploadRead:
-    return UploadRead(id=upload.id, url=f"/api/v1/uploads/{upload.id}", length=upload.length,
-                      offset=upload.offset, status=upload.status.value, error=upload.error)
+    return UploadRead(
+        id=upload.id,
+        url=f"/api/v1/uploads/{upload.id}",
+        length=upload.length,
+        offset=upload.offset,
+        status=upload.status.value,
+        error=upload.error,
+    )
 
 
 @router.options("/uploads", include_in_schema=False)
 def tus_options(platform: PlatformDep) -> Response:
-    return Response(status_code=204, headers={
-        **TUS_HEADERS, "Tus-Version": uploads.TUS_VERSION, "Tus-Extension": "creation",
-        "Tus-Max-Size": str(platform.settings.max_upload_bytes)})
+    return Response(
+        status_code=204,
+        headers={
+            **TUS_HEADERS,
+            "Tus-Version": uploads.TUS_VERSION,
+            "Tus-Extension": "creation",
+            "Tus-Max-Size": str(platform.settings.max_upload_bytes),
+        },
+    )
 
 
 @router.post("/uploads", status_code=201, response_model=UploadRead)
 def create_upload(
-    response: Response, actor: CurrentActor, uow: UowDep, platform: PlatformDep,
+    response: Response,
+    actor: CurrentActor,
+    uow: UowDep,
+    platform: PlatformDep,
     upload_length: Annotated[int, Header()],
     upload_metadata: Annotated[str | None, Header()] = None,
 ) -> UploadRead:
     """Open a resumable upload of `Upload-Length` bytes; send them with PATCH to the returned URL."""
     meta = uploads.parse_metadata(upload_metadata)
     upload = uploads.create_upload(
-        uow, actor=actor, store=platform.media_store(actor.region), length=upload_length,
-        filename=meta.get("filename", ""), max_bytes=platform.settings.max_upload_bytes, now=platform.clock.now())
+        uow,
+        actor=actor,
+        store=platform.media_store(actor.region),
+        length=upload_length,
+        filename=meta.get("filename", ""),
+        max_bytes=platform.settings.max_upload_bytes,
+        now=platform.clock.now(),
+    )
     response.headers.update({**TUS_HEADERS, "Location": f"/api/v1/uploads/{upload.id}"})
     return upload_read(upload)
 
@@ -57,8 +85,15 @@ def create_upload(
 @router.head("/uploads/{upload_id}", include_in_schema=False)
 def upload_offset(upload_id: str, actor: CurrentActor, uow: UowDep) -> Response:
     upload = uploads.get_upload(uow, actor=actor, upload_id=upload_id)
-    return Response(status_code=200, headers={**TUS_HEADERS, "Upload-Offset": str(upload.offset),
-                                              "Upload-Length": str(upload.length), "Cache-Control": "no-store"})
+    return Response(
+        status_code=200,
+        headers={
+            **TUS_HEADERS,
+            "Upload-Offset": str(upload.offset),
+            "Upload-Length": str(upload.length),
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get("/uploads/{upload_id}", response_model=UploadRead)
@@ -66,21 +101,39 @@ def get_upload(upload_id: str, actor: CurrentActor, uow: UowDep) -> UploadRead:
     return upload_read(uploads.get_upload(uow, actor=actor, upload_id=upload_id))
 
 
-@router.patch("/uploads/{upload_id}", status_code=204, openapi_extra={
-    "requestBody": {"content": {"application/offset+octet-stream": {"schema": {"type": "string",
-                                                                               "format": "binary"}}}}})
+@router.patch(
+    "/uploads/{upload_id}",
+    status_code=204,
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/offset+octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+        }
+    },
+)
 async def append_upload(
-    upload_id: str, request: Request, actor: CurrentActor, uow: UowDep, platform: PlatformDep,
+    upload_id: str,
+    request: Request,
+    actor: CurrentActor,
+    uow: UowDep,
+    platform: PlatformDep,
     upload_offset: Annotated[int, Header()],
 ) -> Response:
     """Append bytes at `Upload-Offset`; the response's `Upload-Offset` is where to resume."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/offset+octet-stream":
-        raise ClipshopError("Send the bytes as Content-Type: application/offset+octet-stream.",
-                            code="unsupported_content_type")
+        raise ClipshopError(
+            "Send the bytes as Content-Type: application/offset+octet-stream.",
+            code="unsupported_content_type",
+        )
     upload = uploads.get_upload(uow, actor=actor, upload_id=upload_id)
     try:
-        await uploads.append_chunk(uow, upload=upload, store=platform.media_store(actor.region),
-                                   offset=upload_offset, body=request.stream(), now=platform.clock.now())
+        await uploads.append_chunk(
+            uow,
+            upload=upload,
+            store=platform.media_store(actor.region),
+            offset=upload_offset,
+            body=request.stream(),
+            now=platform.clock.now(),
+        )
     except ClipshopError as error:
         if upload.status.value != "failed":
             raise
@@ -96,15 +149,32 @@ def video_read(uow: UnitOfWork, platform: Platform, video: Video) -> VideoRead:
     renditions = service.renditions_of(uow, video)
     percent = sum(r.percent for r in renditions) / len(renditions) if renditions else 0.0
     return VideoRead(
-        id=video.id, status=video.status.value, caption=video.caption, hashtags=video.hashtag_list,
-        duration_s=video.duration_s, width=video.width, height=video.height, percent=round(percent, 1),
-        published_at=video.published_at, publish_when_ready=video.publish_when_ready,
+        id=video.id,
+        status=video.status.value,
+        caption=video.caption,
+        hashtags=video.hashtag_list,
+        duration_s=video.duration_s,
+        width=video.width,
+        height=video.height,
+        percent=round(percent, 1),
+        published_at=video.published_at,
+        publish_when_ready=video.publish_when_ready,
         master_url=store.url(video.master_key) if video.master_key else None,
         poster_url=store.url(video.poster_key) if video.poster_key else None,
         thumb_url=store.url(video.thumb_key) if video.thumb_key else None,
-        error=video.error, created_at=video.created_at,
-        renditions=[RenditionRead(name=r.name, width=r.width, height=r.height, status=r.status.value,
-                                  percent=round(r.percent, 1), error=r.error) for r in renditions],
+        error=video.error,
+        created_at=video.created_at,
+        renditions=[
+            RenditionRead(
+                name=r.name,
+                width=r.width,
+                height=r.height,
+                status=r.status.value,
+                percent=round(r.percent, 1),
+                error=r.error,
+            )
+            for r in renditions
+        ],
     )
 
 
@@ -112,9 +182,16 @@ def video_read(uow: UnitOfWork, platform: Platform, video: Video) -> VideoRead:
 def create_video(body: VideoCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> VideoRead:
     """Make a video of a finished upload; transcoding starts once this is committed. Repeating the same
     request returns the same video."""
-    video = service.create_video(uow, actor=actor, upload_id=body.upload_id, caption=body.caption,
-                                 publish=body.publish, now=platform.clock.now())
-    enqueue_after_commit(platform, uow, "transcode_video", video.id)
+    video, created = service.create_video(
+        uow,
+        actor=actor,
+        upload_id=body.upload_id,
+        caption=body.caption,
+        publish=body.publish,
+        now=platform.clock.now(),
+    )
+    if created:
+        enqueue_after_commit(platform, uow, "transcode_video", video.id)
     return video_read(uow, platform, video)
 
 
@@ -132,7 +209,9 @@ def video_status(video_id: str, actor: CurrentActor, uow: UowDep, platform: Plat
 def update_video(
     video_id: str, body: VideoUpdate, actor: CurrentActor, uow: UowDep, platform: PlatformDep
 ) -> VideoRead:
-    video = service.update_caption(uow, actor=actor, video_id=video_id, caption=body.caption, stores=platform.media)
+    video = service.update_caption(
+        uow, actor=actor, video_id=video_id, caption=body.caption, stores=platform.media
+    )
     return video_read(uow, platform, video)
 
 
@@ -154,5 +233,7 @@ def serve_media(region: str, key: str, platform: PlatformDep) -> FileResponse:
         raise NotFound("file", key)
     suffix = path.suffix.lower()
     media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    cache = "public, max-age=31536000, immutable" if suffix in {".ts", ".m4s", ".jpg"} else "public, max-age=60"
+    cache = (
+        "public, max-age=31536000, immutable" if suffix in {".ts", ".m4s", ".jpg"} else "public, max-age=60"
+    )
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": cache})

@@ -6,7 +6,18 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.kit.db import DirectoryBase, RegionBase, UTCDateTime
@@ -69,7 +80,9 @@ class Video(RegionBase):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id"), unique=True)
-    status: Mapped[VideoStatus] = mapped_column(_enum(VideoStatus), default=VideoStatus.PROCESSING, index=True)
+    status: Mapped[VideoStatus] = mapped_column(
+        _enum(VideoStatus), default=VideoStatus.PROCESSING, index=True
+    )
     caption: Mapped[str] = mapped_column(Text, default="")
     hashtags: Mapped[str] = mapped_column(Text, default="")
     duration_s: Mapped[float] = mapped_column(Float)

@@ -43,15 +43,18 @@ def parse_hashtags(caption: str) -> list[str]:
     return list(seen)[:30]
 
 
-def hot_score(*, published_at: datetime, likes: int, comments: int, shares: int, views: int, completes: int) -> float:
+def hot_score(
+    *, published_at: datetime, likes: int, comments: int, shares: int, views: int, completes: int
+) -> float:
     engagement = 1.0 + likes + 2.0 * comments + 3.0 * shares + 0.5 * completes + 0.05 * views
     return math.log(engagement) + (published_at - EPOCH).total_seconds() / TAU_S
 
 
 def create_video(
     uow: UnitOfWork, *, actor: Actor, upload_id: str, caption: str, publish: bool, now: datetime
-) -> Video:
-    """Turn a finished upload into a video with one queued rendition per rung; idempotent per upload."""
+) -> tuple[Video, bool]:
+    """Turn a finished upload into a video with one queued rendition per rung; idempotent per upload, so
+    it also says whether the video is new."""
     db = uow.region(actor.region)
     upload = db.get(Upload, upload_id) if upload_id.startswith(f"{actor.region}_") else None
     if upload is None or upload.owner_id != actor.id:
@@ -62,27 +65,50 @@ def create_video(
     existing = db.scalar(select(Video).where(Video.upload_id == upload_id))
     if existing is not None:
         if existing.caption != caption:
-            raise Conflict("upload_used", "This upload already became a video; edit that video instead.",
-                           video_id=existing.id)
-        return existing
+            raise Conflict(
+                "upload_used",
+                "This upload already became a video; edit that video instead.",
+                video_id=existing.id,
+            )
+        return existing, False
     if upload.status is not UploadStatus.COMPLETE:
-        raise Conflict("upload_incomplete", f"The upload has {upload.offset} of {upload.length} bytes; "
-                       "finish sending it first.")
+        raise Conflict(
+            "upload_incomplete",
+            f"The upload has {upload.offset} of {upload.length} bytes; finish sending it first.",
+        )
     assert upload.duration_s is not None and upload.width is not None and upload.height is not None
     video = Video(
-        id=new_id(actor.region), owner_id=actor.id, upload_id=upload.id, status=VideoStatus.PROCESSING,
-        caption=caption, hashtags=" ".join(parse_hashtags(caption)), duration_s=upload.duration_s,
-        width=upload.width, height=upload.height, has_audio=upload.has_audio, publish_when_ready=publish,
-        created_at=now, updated_at=now,
+        id=new_id(actor.region),
+        owner_id=actor.id,
+        upload_id=upload.id,
+        status=VideoStatus.PROCESSING,
+        caption=caption,
+        hashtags=" ".join(parse_hashtags(caption)),
+        duration_s=upload.duration_s,
+        width=upload.width,
+        height=upload.height,
+        has_audio=upload.has_audio,
+        publish_when_ready=publish,
+        created_at=now,
+        updated_at=now,
     )
     db.add(video)
     db.flush()  # the renditions below refer to it
     probe = upload_probe(upload)
     for rung, (width, height) in zip(plan := plan_ladder(probe), ladder_sizes(probe, plan), strict=True):
-        db.add(Rendition(video_id=video.id, name=rung.name, width=width, height=height,
-                         bandwidth=(rung.video_kbps + (rung.audio_kbps if upload.has_audio else 0)) * 1000,
-                         status=RenditionStatus.QUEUED, percent=0.0, updated_at=now))
-    return video
+        db.add(
+            Rendition(
+                video_id=video.id,
+                name=rung.name,
+                width=width,
+                height=height,
+                bandwidth=(rung.video_kbps + (rung.audio_kbps if upload.has_audio else 0)) * 1000,
+                status=RenditionStatus.QUEUED,
+                percent=0.0,
+                updated_at=now,
+            )
+        )
+    return video, True
 
 
 def upload_probe(upload: Upload) -> ProbeResult:
@@ -105,7 +131,9 @@ def get_own_video(uow: UnitOfWork, *, actor: Actor, video_id: str) -> Video:
 
 def renditions_of(uow: UnitOfWork, video: Video) -> list[Rendition]:
     db = uow.region(region_of(video.id))
-    return list(db.scalars(select(Rendition).where(Rendition.video_id == video.id).order_by(Rendition.height.desc())))
+    return list(
+        db.scalars(select(Rendition).where(Rendition.video_id == video.id).order_by(Rendition.height.desc()))
+    )
 
 
 def list_own_videos(uow: UnitOfWork, *, actor: Actor, limit: int = 50) -> list[Video]:
@@ -114,7 +142,9 @@ def list_own_videos(uow: UnitOfWork, *, actor: Actor, limit: int = 50) -> list[V
     return list(db.scalars(query))
 
 
-def publish_video(uow: UnitOfWork, *, video: Video, stores: dict[str, MediaStore], now: datetime) -> PublicVideo:
+def publish_video(
+    uow: UnitOfWork, *, video: Video, stores: dict[str, MediaStore], now: datetime
+) -> PublicVideo:
     """Make a ready video public: its projection goes into the directory that feeds read."""
     if video.status is not VideoStatus.READY:
         raise Conflict("video_not_ready", "The video is still processing; it is published once it is ready.")
@@ -132,8 +162,16 @@ def project_video(uow: UnitOfWork, *, video: Video, store: MediaStore) -> Public
         profile = uow.directory.get(PublicProfile, video.owner_id)
         if profile is not None:
             profile.video_count += 1
-        public = PublicVideo(id=video.id, region=region_of(video.id), creator_id=video.owner_id,
-                             like_count=0, comment_count=0, share_count=0, view_count=0, complete_count=0)
+        public = PublicVideo(
+            id=video.id,
+            region=region_of(video.id),
+            creator_id=video.owner_id,
+            like_count=0,
+            comment_count=0,
+            share_count=0,
+            view_count=0,
+            complete_count=0,
+        )
         uow.directory.add(public)
     public.caption, public.hashtags = video.caption, video.hashtags
     public.duration_s, public.width, public.height = video.duration_s, video.width, video.height
@@ -141,9 +179,14 @@ def project_video(uow: UnitOfWork, *, video: Video, store: MediaStore) -> Public
     public.poster_url = store.url(video.poster_key) if video.poster_key else None
     public.thumb_url = store.url(video.thumb_key) if video.thumb_key else None
     public.published_at = video.published_at
-    public.hot_score = hot_score(published_at=video.published_at, likes=public.like_count,
-                                 comments=public.comment_count, shares=public.share_count,
-                                 views=public.view_count, completes=public.complete_count)
+    public.hot_score = hot_score(
+        published_at=video.published_at,
+        likes=public.like_count,
+        comments=public.comment_count,
+        shares=public.share_count,
+        views=public.view_count,
+        completes=public.complete_count,
+    )
     uow.directory.flush()
     uow.directory.execute(delete(PublicVideoTag).where(PublicVideoTag.video_id == video.id))
     for tag in video.hashtag_list:
@@ -151,7 +194,9 @@ def project_video(uow: UnitOfWork, *, video: Video, store: MediaStore) -> Public
     return public
 
 
-def update_caption(uow: UnitOfWork, *, actor: Actor, video_id: str, caption: str, stores: dict[str, MediaStore]) -> Video:
+def update_caption(
+    uow: UnitOfWork, *, actor: Actor, video_id: str, caption: str, stores: dict[str, MediaStore]
+) -> Video:
     video = get_own_video(uow, actor=actor, video_id=video_id)
     if len(caption) > MAX_CAPTION:
         raise Invalid(f"A caption is at most {MAX_CAPTION} characters.", field="caption")

@@ -5,12 +5,12 @@ are written to a scratch folder that replaces the served one only when complete.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from datetime import datetime
 import shutil
 import threading
 import time
 import uuid
+from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
@@ -43,8 +43,12 @@ def transcode_video(platform: Platform, video_id: str) -> None:
             log.info("video %s is being transcoded elsewhere; skipping", video_id)
             return
         if video.attempts >= MAX_ATTEMPTS:
-            _fail(video, uow.region(region).scalars(select(Rendition).where(Rendition.video_id == video_id)),
-                  f"gave up after {video.attempts} attempts", now)
+            _fail(
+                video,
+                uow.region(region).scalars(select(Rendition).where(Rendition.video_id == video_id)),
+                f"gave up after {video.attempts} attempts",
+                now,
+            )
             return
         video.attempts += 1
         service.lease(video, now, seconds=LEASE_S)
@@ -52,17 +56,26 @@ def transcode_video(platform: Platform, video_id: str) -> None:
         probe = service.upload_probe(upload)
         source = store.local_path(upload.key)
         names = [r.name for r in service.renditions_of(uow, video)]
-        uow.region(region).execute(update(Rendition).where(Rendition.video_id == video_id).values(
-            status=RenditionStatus.PROCESSING, percent=0.0, error=None, updated_at=now))
+        uow.region(region).execute(
+            update(Rendition)
+            .where(Rendition.video_id == video_id)
+            .values(status=RenditionStatus.PROCESSING, percent=0.0, error=None, updated_at=now)
+        )
 
     rungs = [r for r in plan_ladder(probe) if r.name in names]
     final_dir = store.local_path(f"videos/{video_id}/hls")
     scratch = final_dir.with_name(f"hls.tmp-{uuid.uuid4().hex[:8]}")
     progress = _ProgressWriter(platform, video_id)
     try:
-        result = transcode_hls(source=source, out_dir=scratch, probe=probe, rungs=rungs,
-                               on_progress=progress, threads=platform.settings.ffmpeg_threads,
-                               timeout_s=max(120.0, probe.duration_s * TIMEOUT_PER_MEDIA_SECOND))
+        result = transcode_hls(
+            source=source,
+            out_dir=scratch,
+            probe=probe,
+            rungs=rungs,
+            on_progress=progress,
+            threads=platform.settings.ffmpeg_threads,
+            timeout_s=max(120.0, probe.duration_s * TIMEOUT_PER_MEDIA_SECOND),
+        )
     except TranscodeFailed as error:
         shutil.rmtree(scratch, ignore_errors=True)
         with platform.uow().transaction() as uow:
@@ -92,7 +105,11 @@ def _finish(platform: Platform, video_id: str, result: TranscodeResult) -> None:
             if variant is None:
                 rendition.status, rendition.error = RenditionStatus.FAILED, "not produced"
                 continue
-            rendition.width, rendition.height, rendition.bandwidth = variant.width, variant.height, variant.bandwidth
+            rendition.width, rendition.height, rendition.bandwidth = (
+                variant.width,
+                variant.height,
+                variant.bandwidth,
+            )
             rendition.status, rendition.percent, rendition.updated_at = RenditionStatus.READY, 100.0, now
         video.master_key = f"{prefix}/{result.master.name}"
         video.poster_key = f"{prefix}/{result.poster.name}"
@@ -104,10 +121,19 @@ def _finish(platform: Platform, video_id: str, result: TranscodeResult) -> None:
 
 
 def _fail(video: Video, renditions: Iterable[Rendition], reason: str, now: datetime) -> None:
-    video.status, video.error, video.lease_until, video.updated_at = VideoStatus.FAILED, reason[-2000:], None, now
+    video.status, video.error, video.lease_until, video.updated_at = (
+        VideoStatus.FAILED,
+        reason[-2000:],
+        None,
+        now,
+    )
     for rendition in renditions:
         if rendition.status is not RenditionStatus.READY:
-            rendition.status, rendition.error, rendition.updated_at = RenditionStatus.FAILED, reason[-500:], now
+            rendition.status, rendition.error, rendition.updated_at = (
+                RenditionStatus.FAILED,
+                reason[-500:],
+                now,
+            )
 
 
 class _ProgressWriter:
@@ -128,9 +154,13 @@ class _ProgressWriter:
             with self.platform.uow().transaction() as uow:
                 now = self.platform.clock.now()
                 db = uow.region(region)
-                db.execute(update(Rendition).where(Rendition.video_id == self.video_id,
-                                                   Rendition.status == RenditionStatus.PROCESSING)
-                           .values(percent=min(percent, 99.0), updated_at=now))
+                db.execute(
+                    update(Rendition)
+                    .where(
+                        Rendition.video_id == self.video_id, Rendition.status == RenditionStatus.PROCESSING
+                    )
+                    .values(percent=min(percent, 99.0), updated_at=now)
+                )
                 video = db.get(Video, self.video_id)
                 if video is not None:
                     service.lease(video, now, seconds=LEASE_S)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import json
 import fcntl
+import json
 import os
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -38,20 +38,41 @@ def parse_metadata(header: str | None) -> dict[str, str]:
         try:
             result[key] = base64.b64decode(value.strip(), validate=True).decode() if value else ""
         except (ValueError, UnicodeDecodeError):
-            raise Invalid(f"Upload-Metadata value for {key!r} is not base64.", field="Upload-Metadata") from None
+            raise Invalid(
+                f"Upload-Metadata value for {key!r} is not base64.", field="Upload-Metadata"
+            ) from None
     return result
 
 
 def create_upload(
-    uow: UnitOfWork, *, actor: Actor, store: MediaStore, length: int, filename: str, max_bytes: int, now: datetime
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    store: MediaStore,
+    length: int,
+    filename: str,
+    max_bytes: int,
+    now: datetime,
 ) -> Upload:
     if length <= 0:
         raise Invalid("Upload-Length must be a positive number of bytes.", field="Upload-Length")
     if length > max_bytes:
-        raise TooLarge(f"This server accepts uploads of at most {max_bytes} bytes.", code="upload_too_large",
-                       field="Upload-Length", max_bytes=max_bytes)
-    upload = Upload(id=new_id(actor.region), owner_id=actor.id, filename=filename[:255], length=length, offset=0,
-                    status=UploadStatus.OPEN, created_at=now, updated_at=now)
+        raise TooLarge(
+            f"This server accepts uploads of at most {max_bytes} bytes.",
+            code="upload_too_large",
+            field="Upload-Length",
+            max_bytes=max_bytes,
+        )
+    upload = Upload(
+        id=new_id(actor.region),
+        owner_id=actor.id,
+        filename=filename[:255],
+        length=length,
+        offset=0,
+        status=UploadStatus.OPEN,
+        created_at=now,
+        updated_at=now,
+    )
     path = store.local_path(upload.key)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch()
@@ -60,21 +81,32 @@ def create_upload(
 
 
 def get_upload(uow: UnitOfWork, *, actor: Actor, upload_id: str) -> Upload:
-    upload = uow.region(actor.region).get(Upload, upload_id) if upload_id.startswith(f"{actor.region}_") else None
+    upload = (
+        uow.region(actor.region).get(Upload, upload_id) if upload_id.startswith(f"{actor.region}_") else None
+    )
     if upload is None or upload.owner_id != actor.id:
         raise NotFound("upload", upload_id)
     return upload
 
 
 async def append_chunk(
-    uow: UnitOfWork, *, upload: Upload, store: MediaStore, offset: int, body: AsyncIterator[bytes], now: datetime
+    uow: UnitOfWork,
+    *,
+    upload: Upload,
+    store: MediaStore,
+    offset: int,
+    body: AsyncIterator[bytes],
+    now: datetime,
 ) -> Upload:
     """Write the body at `offset` (which must be the current offset) and move the offset by what arrived."""
     if upload.status is not UploadStatus.OPEN:
         raise Conflict("upload_closed", "This upload is finished; start a new one to send another file.")
     if offset != upload.offset:
-        raise Conflict("offset_mismatch", f"Resume from Upload-Offset {upload.offset}: ask with HEAD first.",
-                       expected_offset=upload.offset)
+        raise Conflict(
+            "offset_mismatch",
+            f"Resume from Upload-Offset {upload.offset}: ask with HEAD first.",
+            expected_offset=upload.offset,
+        )
     path = store.local_path(upload.key)
     written = 0
     with open(path, "r+b") as f:
@@ -82,7 +114,9 @@ async def append_chunk(
             # One writer per upload: a second concurrent PATCH would interleave bytes.
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise Conflict("upload_busy", "Another request is writing to this upload; retry after it ends.") from None
+            raise Conflict(
+                "upload_busy", "Another request is writing to this upload; retry after it ends."
+            ) from None
         f.truncate(offset)
         f.seek(offset)
         head = b""
@@ -95,7 +129,8 @@ async def append_chunk(
                     if len(head) >= min(SNIFF_BYTES, upload.length) and sniff_container(head) is None:
                         raise UnsupportedMedia(
                             "This file is not a video we can read: upload an MP4, MOV, WebM or MKV video.",
-                            code="not_media")
+                            code="not_media",
+                        )
                 f.write(chunk)
                 written += len(chunk)
         except ClientDisconnect:

@@ -1,0 +1,275 @@
+"""Demo data that looks like a real platform: creators in several regions, clips generated with ffmpeg and
+posted through the same resumable-upload and transcode path users take, and viewers who engage with them.
+
+Idempotent: accounts are matched by email, clips by caption, so a second run adds only what is missing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from rich.progress import Progress
+
+from clipshop.config import Settings
+from clipshop.demo.clips import generate_clip
+from clipshop.platform import Platform
+
+DEMO_PASSWORD = "clipshop-demo-2026"
+CHUNK = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Person:
+    handle: str
+    name: str
+    country: str
+    bio: str
+
+    @property
+    def email(self) -> str:
+        return f"{self.handle.replace('.', '-')}@demo.clipshop.dev"
+
+
+CREATORS = (
+    Person("maya.makes", "Maya Ortiz", "US", "DIY home projects on a budget"),
+    Person("chef.theo", "Theo Brandt", "DE", "15-minute dinners from Berlin"),
+    Person("kiri.surf", "Kiri Walker", "NZ", "Surf, sand and board reviews"),
+    Person("lena.fit", "Lena Novak", "FR", "Home workouts, no equipment"),
+    Person("outback.jo", "Jo Nguyen", "AU", "Camping gear that survives the outback"),
+    Person("glow.by.ana", "Ana Costa", "PT", "Skincare that is actually affordable"),
+    Person("tech.tom", "Tom Reyes", "US", "Gadgets tested so you don't have to"),
+    Person("mapleandpine", "Claire Roy", "CA", "Cozy cabin living and thrifted finds"),
+    Person("petsofsydney", "Mia Chen", "AU", "Rescue dogs and their favourite toys"),
+    Person("streetstyle.ldn", "Sam Okafor", "GB", "London street style, every day"),
+    Person("bakery.nl", "Daan de Vries", "NL", "Sourdough, stroopwafels and more"),
+    Person("trail.mix", "Priya Shah", "US", "Trail running and hiking gear"),
+    Person("nz.kitchen", "Aroha Smith", "NZ", "Kiwi baking classics"),
+)
+VIEWERS = (
+    Person("viewer.us", "Jamie (US)", "US", ""),
+    Person("viewer.eu", "Noor (EU)", "DE", ""),
+    Person("viewer.au", "Riley (AU)", "AU", ""),
+)
+TOPICS = {
+    "maya.makes": ["#diy #homedecor #budget", "shelf upgrade in 10 minutes", "paint trick nobody told me"],
+    "chef.theo": ["#cooking #dinner #quickrecipes", "one-pan pasta", "crispy tofu without a fryer"],
+    "kiri.surf": ["#surf #nz #beach", "dawn patrol at Raglan", "which leash actually lasts"],
+    "lena.fit": ["#fitness #homeworkout #abs", "8 minute core burner", "stretch before bed"],
+    "outback.jo": ["#camping #outdoors #gear", "tent setup in 90 seconds", "my stove after 3 years"],
+    "glow.by.ana": ["#skincare #beauty #routine", "morning routine under $30", "sunscreen texture test"],
+    "tech.tom": ["#tech #gadgets #review", "the charger that replaced 4", "noise cancelling on a train"],
+    "mapleandpine": ["#cabin #thrift #cozy", "thrift haul for the cabin", "wood stove morning"],
+    "petsofsydney": ["#dogs #pets #rescue", "toy test with Biscuit", "zoomies at the beach"],
+    "streetstyle.ldn": ["#fashion #streetstyle #ootd", "three ways to wear a trench", "Camden finds"],
+    "bakery.nl": ["#baking #sourdough #bread", "shaping a boule", "homemade stroopwafels"],
+    "trail.mix": ["#running #trail #hiking", "shoe test on wet rock", "what's in my race vest"],
+    "nz.kitchen": ["#baking #nz #pavlova", "pavlova that doesn't crack", "afghan biscuits"],
+}
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    creator: str
+    caption: str
+    width: int
+    height: int
+    duration_s: float
+    audio: bool = True
+    rotation: int = 0
+
+    @property
+    def name(self) -> str:
+        digest = hashlib.sha1(self.caption.encode()).hexdigest()[:8]
+        return f"{self.creator}-{digest}-{self.width}x{self.height}-{self.duration_s:g}s-r{self.rotation}"
+
+
+def clip_specs(count: int, *, small: bool) -> list[ClipSpec]:
+    """A stable list of `count` clips: mostly 720x1280, some 1080x1920, one landscape, one silent, one
+    rotated."""
+    rng = random.Random(2026)
+    specs: list[ClipSpec] = []
+    creators = [c.handle for c in CREATORS]
+    for index in range(count):
+        creator = creators[index % len(creators)]
+        tags, *titles = TOPICS[creator]
+        caption = (
+            f"{titles[(index // len(creators)) % len(titles)]} (part {index // len(creators) + 1}) {tags}"
+        )
+        if small:
+            specs.append(ClipSpec(creator, caption, 360, 640, 2.0 + index % 2))
+            continue
+        width, height = (1080, 1920) if index % 5 == 0 else (720, 1280)
+        duration = float(rng.choice([3, 4, 5, 6, 8, 10, 12, 15]))
+        specs.append(ClipSpec(creator, caption, width, height, duration))
+    if not small and count >= 4:
+        specs[1] = ClipSpec(specs[1].creator, specs[1].caption, 1280, 720, 6.0)  # landscape
+        specs[2] = ClipSpec(specs[2].creator, specs[2].caption, 720, 1280, 5.0, audio=False)  # no audio
+        specs[3] = ClipSpec(
+            specs[3].creator, specs[3].caption, 1280, 720, 4.0, rotation=90
+        )  # phone held sideways
+        specs[4] = ClipSpec(specs[4].creator, specs[4].caption, 720, 1280, 30.0)  # the longest
+    return specs
+
+
+class _Api:
+    """The platform's own HTTP API, called in this process: the same routes a browser or app calls."""
+
+    def __init__(self, platform: Platform) -> None:
+        from clipshop.app import create_app
+
+        self.platform = platform
+        self.client = TestClient(create_app(platform=platform), base_url=platform.settings.base_url)
+        self.tokens: dict[str, str] = {}
+
+    def call(self, method: str, url: str, who: str | None = None, **kwargs: Any) -> Any:
+        headers = kwargs.pop("headers", {})
+        if who is not None:
+            headers["Authorization"] = f"Bearer {self.tokens[who]}"
+        response = self.client.request(method, url, headers=headers, **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {url} -> {response.status_code}: {response.text}")
+        return response
+
+    def account(self, person: Person) -> None:
+        body = {
+            "email": person.email,
+            "password": DEMO_PASSWORD,
+            "handle": person.handle,
+            "country": person.country,
+            "display_name": person.name,
+        }
+        response = self.client.post("/api/v1/auth/signup", json=body)
+        if response.status_code == 409:
+            response = self.client.post(
+                "/api/v1/auth/login", json={"email": person.email, "password": DEMO_PASSWORD}
+            )
+        if response.status_code >= 400:
+            raise RuntimeError(f"account {person.handle}: {response.status_code} {response.text}")
+        self.tokens[person.handle] = response.json()["token"]
+        self.client.cookies.clear()
+        if person.bio:
+            self.call("PATCH", "/api/v1/me", person.handle, json={"bio": person.bio})
+
+    def upload(self, who: str, path: Path) -> str:
+        size = path.stat().st_size
+        meta = "filename " + base64.b64encode(path.name.encode()).decode()
+        created = self.call(
+            "POST",
+            "/api/v1/uploads",
+            who,
+            headers={"Upload-Length": str(size), "Upload-Metadata": meta, "Tus-Resumable": "1.0.0"},
+        )
+        url, offset = created.headers["location"], 0
+        with path.open("rb") as f:
+            while offset < size:
+                chunk = f.read(CHUNK)
+                response = self.call(
+                    "PATCH",
+                    url,
+                    who,
+                    content=chunk,
+                    headers={
+                        "Upload-Offset": str(offset),
+                        "Content-Type": "application/offset+octet-stream",
+                        "Tus-Resumable": "1.0.0",
+                    },
+                )
+                offset = int(response.headers["upload-offset"])
+        return str(created.json()["id"])
+
+
+def seed_demo(settings: Settings, *, clips: int, small: bool, progress: Progress) -> str:
+    settings = settings.with_overrides(login_rate="10000/minute", jobs_consumer_in_app=False)
+    platform = Platform(settings)
+    try:
+        return _seed(platform, clips=clips, small=small, progress=progress)
+    finally:
+        platform.close()
+
+
+def _seed(platform: Platform, *, clips: int, small: bool, progress: Progress) -> str:
+    api = _Api(platform)
+    people = progress.add_task("Accounts", total=len(CREATORS) + len(VIEWERS))
+    for person in (*CREATORS, *VIEWERS):
+        api.account(person)
+        progress.advance(people)
+
+    specs = clip_specs(clips, small=small)
+    clip_dir = platform.settings.data_dir / "demo-clips"
+    generating = progress.add_task("Generating clips (ffmpeg)", total=len(specs))
+    files: dict[ClipSpec, Path] = {}
+    for index, spec in enumerate(specs):
+        path = clip_dir / f"{spec.name}.mp4"
+        if not path.exists():
+            generate_clip(
+                path,
+                width=spec.width,
+                height=spec.height,
+                duration_s=spec.duration_s,
+                audio=spec.audio,
+                rotation=spec.rotation,
+                seed=index,
+            )
+        files[spec] = path
+        progress.advance(generating)
+
+    existing: dict[str, set[str]] = {}
+    for person in CREATORS:
+        mine = api.call("GET", "/api/v1/videos/mine", person.handle).json()
+        existing[person.handle] = {v["caption"] for v in mine if v["status"] != "failed"}
+    posting = progress.add_task("Uploading and transcoding", total=len(specs))
+    posted = 0
+    for spec in specs:
+        if spec.caption not in existing[spec.creator]:
+            upload_id = api.upload(spec.creator, files[spec])
+            api.call(
+                "POST", "/api/v1/videos", spec.creator, json={"upload_id": upload_id, "caption": spec.caption}
+            )
+            platform.jobs.drain()
+            posted += 1
+        progress.advance(posting)
+    platform.jobs.drain()
+
+    engaging = progress.add_task("Likes, comments, follows", total=len(VIEWERS))
+    feed = api.call("GET", "/api/v1/feed/for-you", params={"limit": 50}).json()["items"]
+    rng = random.Random(7)
+    for viewer in VIEWERS:
+        for item in rng.sample(feed, k=min(len(feed), 12)):
+            api.call("POST", f"/api/v1/videos/{item['id']}/like", viewer.handle)
+            api.call(
+                "POST",
+                "/api/v1/events",
+                viewer.handle,
+                json={
+                    "events": [
+                        {"video_id": item["id"], "kind": "play", "watched_s": 0},
+                        {"video_id": item["id"], "kind": "complete", "watched_s": item["duration_s"]},
+                    ]
+                },
+            )
+        for item in feed[:3]:
+            comments = api.call("GET", f"/api/v1/videos/{item['id']}/comments").json()["items"]
+            if not any(c["author"]["handle"] == viewer.handle for c in comments):
+                api.call(
+                    "POST",
+                    f"/api/v1/videos/{item['id']}/comments",
+                    viewer.handle,
+                    json={"body": f"Love this, @{item['creator']['handle']}!"},
+                )
+        for creator in rng.sample(CREATORS, k=4):
+            api.call("POST", f"/api/v1/users/{creator.handle}/follow", viewer.handle)
+        progress.advance(engaging)
+    platform.jobs.drain()
+    total = len(api.call("GET", "/api/v1/feed/for-you", params={"limit": 50}).json()["items"])
+    return (
+        f"Seeded {len(CREATORS)} creators and {len(VIEWERS)} viewers in regions "
+        f"{', '.join(sorted({platform.regions.home_region(p.country) for p in CREATORS}))}; "
+        f"posted {posted} new clips ({len(specs)} in the demo set; the first feed page shows {total}). "
+        f"Log in as {CREATORS[0].email} / {DEMO_PASSWORD}"
+    )

@@ -1,0 +1,72 @@
+"""Proof of residency: scan every store and list any personal row or file that sits outside its owner's
+home region. A table is personal when it has a foreign key to `users.id` (that column names the owner)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Column, MetaData, Table, select
+
+from clipshop.kit.db import DirectoryBase, RegionBase
+from clipshop.kit.ids import region_of
+from clipshop.migrations import load_models
+from clipshop.platform import Platform
+
+# Column names that must never appear in the directory, whatever the table.
+PERSONAL_COLUMN_NAMES = frozenset({"email", "password_hash", "secret_hash", "country", "address", "phone"})
+
+
+@dataclass(frozen=True)
+class Violation:
+    store: str
+    table: str
+    row: str
+    owner_region: str
+
+    def __str__(self) -> str:
+        return f"{self.store}: {self.table} row {self.row} belongs to region {self.owner_region}"
+
+
+def owner_columns(metadata: MetaData) -> dict[str, Column[str]]:
+    """For each personal table, the column holding the owning user's id."""
+    load_models()
+    owners: dict[str, Column[str]] = {}
+    for table in metadata.sorted_tables:
+        if table.name == "users":
+            owners[table.name] = table.c.id
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "users" and fk.column.name == "id":
+                owners.setdefault(table.name, fk.parent)
+    return owners
+
+
+def _row_label(table: Table, row: object) -> str:
+    return ",".join(str(getattr(row, c.name)) for c in table.primary_key.columns)
+
+
+def check_residency(platform: Platform) -> list[Violation]:
+    violations: list[Violation] = []
+    owners = owner_columns(RegionBase.metadata)
+    for region in platform.databases.regions:
+        with platform.uow().transaction() as uow:
+            db = uow.region(region)
+            for name, column in owners.items():
+                table = column.table
+                assert isinstance(table, Table)
+                for row in db.execute(select(table)):
+                    owner = getattr(row, column.name)
+                    if region_of(owner) != region:
+                        violations.append(
+                            Violation(f"region {region}", name, _row_label(table, row), region_of(owner))
+                        )
+        store = platform.media_store(region)
+        for key in store.keys("uploads"):
+            upload_id = key.rsplit("/", 1)[-1].split(".")[0]
+            if region_of(upload_id) != region:
+                violations.append(Violation(f"media {region}", "uploads", key, region_of(upload_id)))
+    for table in DirectoryBase.metadata.sorted_tables:
+        for column in table.columns:
+            if column.name in PERSONAL_COLUMN_NAMES:
+                violations.append(Violation("directory", table.name, f"column {column.name}", "-"))
+    return violations

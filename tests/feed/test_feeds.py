@@ -1,0 +1,134 @@
+"""Feeds v0: ranking, watched videos pushed down, following, creator and hashtag pages, cursors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clipshop.kit.ids import new_id
+from clipshop.platform import Platform
+from clipshop.videos.models import PublicVideo, PublicVideoTag
+from clipshop.videos.service import hot_score
+from support import Member
+
+
+@pytest.fixture
+def publish(platform: Platform) -> Any:
+    """Put a published video's public copy straight into the directory (feeds read only that)."""
+
+    def make(creator: Member, caption: str, *, hours_ago: float = 0, likes: int = 0) -> str:
+        at = platform.clock.now() - timedelta(hours=hours_ago)
+        video_id = new_id(creator.region)
+        tags = [w[1:].lower() for w in caption.split() if w.startswith("#")]
+        with platform.uow().transaction() as uow:
+            uow.directory.add(
+                PublicVideo(
+                    id=video_id,
+                    region=creator.region,
+                    creator_id=creator.id,
+                    caption=caption,
+                    hashtags=" ".join(tags),
+                    duration_s=10.0,
+                    width=720,
+                    height=1280,
+                    master_url=f"/media/{creator.region}/videos/{video_id}/m",
+                    published_at=at,
+                    like_count=likes,
+                    comment_count=0,
+                    share_count=0,
+                    view_count=0,
+                    complete_count=0,
+                    hot_score=hot_score(
+                        published_at=at, likes=likes, comments=0, shares=0, views=0, completes=0
+                    ),
+                )
+            )
+            uow.directory.flush()
+            for tag in tags:
+                uow.directory.add(PublicVideoTag(tag=tag, video_id=video_id, published_at=at))
+        return video_id
+
+    return make
+
+
+def captions(response: Any) -> list[str]:
+    return [item["caption"] for item in response.json()["items"]]
+
+
+def test_for_you_ranks_by_time_decayed_engagement(client: TestClient, alice: Member, publish: Any) -> None:
+    publish(alice, "old but loved", hours_ago=24, likes=1000)  # ln(1001) ≈ 6.9 vs 24h/12h = 2.0 of freshness
+    publish(alice, "old and quiet", hours_ago=24)
+    publish(alice, "fresh", hours_ago=0)
+    publish(alice, "an hour old, a few likes", hours_ago=1, likes=3)
+    assert captions(client.get("/api/v1/feed/for-you")) == [
+        "old but loved",
+        "an hour old, a few likes",
+        "fresh",
+        "old and quiet",
+    ]
+
+
+def test_watched_videos_are_pushed_below_unwatched_ones(
+    client: TestClient, alice: Member, bob: Member, publish: Any
+) -> None:
+    ids = [publish(alice, f"clip {n}", hours_ago=n) for n in range(5)]  # clip 0 is the hottest
+    events = [{"video_id": ids[n], "kind": "play", "watched_s": 1} for n in (0, 2)]
+    assert client.post("/api/v1/events", headers=bob.auth, json={"events": events}).status_code == 202
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/feed/for-you", headers=bob.auth, params=params).json()
+        seen += [item["caption"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ["clip 1", "clip 3", "clip 4", "clip 0", "clip 2"]
+    # Someone who watched nothing sees plain ranking.
+    assert captions(client.get("/api/v1/feed/for-you", headers=alice.auth)) == [f"clip {n}" for n in range(5)]
+
+
+def test_cursor_pagination_visits_every_video_once(client: TestClient, alice: Member, publish: Any) -> None:
+    for n in range(23):
+        publish(alice, f"v{n}", hours_ago=n % 4, likes=n % 3)  # many equal scores: the id breaks ties
+    seen: list[str] = []
+    cursor = None
+    for _ in range(10):
+        params: dict[str, Any] = {"limit": 5, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/feed/for-you", params=params).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 23 and len(set(seen)) == 23
+    bad = client.get("/api/v1/feed/for-you", params={"cursor": "not-a-cursor"})
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_cursor"
+    assert client.get("/api/v1/feed/for-you", params={"limit": 51}).status_code == 422
+
+
+def test_following_feed_profile_and_hashtag_pages(
+    client: TestClient, platform: Platform, alice: Member, bob: Member, sign_up: Any, publish: Any
+) -> None:
+    carol = sign_up("carol", "AU")
+    publish(alice, "alice one #cats", hours_ago=3)
+    publish(carol, "carol one #Cats #dogs", hours_ago=2)
+    publish(alice, "alice two #dogs", hours_ago=1)
+    assert client.get("/api/v1/feed/following", headers=bob.auth).json() == {"items": [], "next_cursor": None}
+    assert client.post("/api/v1/users/alice/follow", headers=bob.auth).json() == {"following": True}
+    assert captions(client.get("/api/v1/feed/following", headers=bob.auth)) == [
+        "alice two #dogs",
+        "alice one #cats",
+    ]
+    assert captions(client.get("/api/v1/users/carol/videos")) == ["carol one #Cats #dogs"]
+    assert captions(client.get("/api/v1/hashtags/cats/videos")) == [
+        "carol one #Cats #dogs",
+        "alice one #cats",
+    ]
+    assert captions(client.get("/api/v1/hashtags/%23dogs/videos", params={"limit": 1})) == ["alice two #dogs"]
+    assert client.get("/api/v1/feed/following").status_code == 401
+    assert client.get("/api/v1/users/nobody/videos").status_code == 404
+    platform.jobs.drain()
+    assert client.get("/api/v1/users/alice", headers=bob.auth).json()["followed_by_me"] is True

@@ -1,0 +1,93 @@
+"""Users in different regions interact; every personal row and file stays in its owner's home region."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from clipshop.accounts.models import User
+from clipshop.kit.db import RegionBase
+from clipshop.platform import Platform
+from clipshop.residency.check import check_residency, owner_columns
+from support import Member, post_clip
+
+
+def test_personal_rows_live_only_in_the_home_region(
+    client: TestClient, platform: Platform, alice: Member, bob: Member, clips: dict[str, Path]
+) -> None:
+    assert (alice.region, bob.region) == ("us", "eu")
+    a_video = post_clip(client, platform, alice, clips["vertical"], "from the US #hello")
+    b_video = post_clip(client, platform, bob, clips["silent"], "from the EU #hello")
+    for me, other, video in ((alice, bob, b_video), (bob, alice, a_video)):
+        assert client.post(f"/api/v1/videos/{video['id']}/like", headers=me.auth).status_code == 200
+        comment = client.post(
+            f"/api/v1/videos/{video['id']}/comments", headers=me.auth, json={"body": "nice"}
+        )
+        assert comment.status_code == 201
+        reply = client.post(
+            f"/api/v1/videos/{video['id']}/comments",
+            headers=other.auth,
+            json={"body": "thanks!", "parent_id": comment.json()["id"]},
+        )
+        assert reply.status_code == 201
+        assert client.post(f"/api/v1/videos/{video['id']}/share", headers=me.auth, json={}).status_code == 200
+        assert client.post(f"/api/v1/users/{other.handle}/follow", headers=me.auth).status_code == 200
+        events = [
+            {"video_id": video["id"], "kind": k, "watched_s": s}
+            for k, s in (("impression", 0), ("play", 0), ("progress", 1.5), ("complete", 3))
+        ]
+        assert client.post("/api/v1/events", headers=me.auth, json={"events": events}).status_code == 202
+    platform.jobs.drain()
+
+    assert check_residency(platform) == []
+    # Each user's personal rows exist, and only in the home region.
+    for member, elsewhere in ((alice, "eu"), (bob, "us")):
+        with platform.uow().transaction() as uow:
+            for name, column in owner_columns(RegionBase.metadata).items():
+                home = uow.region(member.region).scalar(
+                    select(func.count()).select_from(column.table).where(column == member.id)
+                )
+                away = sum(
+                    uow.region(r).scalar(
+                        select(func.count()).select_from(column.table).where(column == member.id)
+                    )
+                    or 0
+                    for r in platform.databases.regions
+                    if r != member.region
+                )
+                assert away == 0, (member.handle, name)
+                if name not in ("users",):
+                    assert home is not None
+            assert uow.region(elsewhere).get(User, member.id) is None
+            assert uow.region(member.region).get(User, member.id) is not None
+        assert platform.media_store(member.region).keys("uploads")
+    # The public side sees the cross-region engagement.
+    for video, creator in ((a_video, alice), (b_video, bob)):
+        public = client.get(f"/api/v1/videos/{video['id']}").json()
+        assert public["counts"] == {"likes": 1, "comments": 2, "shares": 1, "views": 1}
+        assert public["creator"]["handle"] == creator.handle
+    assert client.get("/api/v1/users/alice").json()["follower_count"] == 1
+    assert client.get("/api/v1/users/bob").json()["following_count"] == 1
+
+
+def test_the_check_finds_a_row_out_of_place(platform: Platform, bob: Member) -> None:
+    assert check_residency(platform) == []
+    with platform.uow().transaction() as uow:
+        # An EU account copied into the US database: exactly what must never happen.
+        uow.region("us").add(
+            User(
+                id=bob.id,
+                email="copy@example.com",
+                password_hash="x",
+                handle="copy",
+                display_name="copy",
+                bio="",
+                country="DE",
+                created_at=platform.clock.now(),
+            )
+        )
+    assert [str(v) for v in check_residency(platform)] == [
+        f"region us: users row {bob.id} belongs to region eu"
+    ]

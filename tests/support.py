@@ -1,0 +1,87 @@
+"""Helpers shared by tests: posting real clips through the public upload API."""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from clipshop.platform import Platform
+
+PASSWORD = "correct horse battery staple"
+REDIS_URL = os.environ.get("CLIPSHOP_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def redis_reason() -> str | None:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception as error:
+        return f"Redis at {REDIS_URL} is not reachable: {error.__class__.__name__}: {error}"
+    return None
+
+
+@dataclass
+class Member:
+    """A signed-up user as tests hold them: ids, region and the bearer header."""
+
+    id: str
+    handle: str
+    region: str
+    email: str
+    token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def upload_file(client: TestClient, member: Member, path: Path, *, chunk: int = 64 * 1024) -> str:
+    data = path.read_bytes()
+    meta = "filename " + base64.b64encode(path.name.encode()).decode()
+    created = client.post(
+        "/api/v1/uploads",
+        headers={
+            **member.auth,
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": meta,
+            "Tus-Resumable": "1.0.0",
+        },
+    )
+    assert created.status_code == 201, created.text
+    url = created.headers["location"]
+    offset = 0
+    while offset < len(data):
+        part = data[offset : offset + chunk]
+        r = client.patch(
+            url,
+            content=part,
+            headers={
+                **member.auth,
+                "Upload-Offset": str(offset),
+                "Content-Type": "application/offset+octet-stream",
+                "Tus-Resumable": "1.0.0",
+            },
+        )
+        assert r.status_code == 204, r.text
+        offset = int(r.headers["upload-offset"])
+    return str(created.json()["id"])
+
+
+def post_clip(
+    client: TestClient, platform: Platform, member: Member, path: Path, caption: str
+) -> dict[str, Any]:
+    upload_id = upload_file(client, member, path)
+    created = client.post(
+        "/api/v1/videos", headers=member.auth, json={"upload_id": upload_id, "caption": caption}
+    )
+    assert created.status_code == 201, created.text
+    platform.jobs.drain()
+    status = client.get(f"/api/v1/videos/{created.json()['id']}/status", headers=member.auth).json()
+    assert status["status"] == "ready", status
+    return dict(status)
