@@ -62,6 +62,7 @@ def like(uow: UnitOfWork, *, actor: Actor, video_id: str, now: datetime) -> bool
 
 
 def unlike(uow: UnitOfWork, *, actor: Actor, video_id: str) -> bool:
+    public_video(uow, video_id)
     db = uow.region(actor.region)
     existing = db.get(Like, (actor.id, video_id))
     if existing is None:
@@ -148,7 +149,10 @@ def list_comments(
         )
         if at is not None:
             query = query.where(
-                or_(PublicComment.created_at < at, and_(PublicComment.created_at == at, PublicComment.id < last_id))
+                or_(
+                    PublicComment.created_at < at,
+                    and_(PublicComment.created_at == at, PublicComment.id < last_id),
+                )
             )
     else:
         query = query.where(PublicComment.parent_id == parent_id).order_by(
@@ -156,7 +160,10 @@ def list_comments(
         )
         if at is not None:
             query = query.where(
-                or_(PublicComment.created_at > at, and_(PublicComment.created_at == at, PublicComment.id > last_id))
+                or_(
+                    PublicComment.created_at > at,
+                    and_(PublicComment.created_at == at, PublicComment.id > last_id),
+                )
             )
     return list(uow.directory.scalars(query.limit(limit)))
 

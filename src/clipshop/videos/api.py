@@ -119,12 +119,12 @@ async def append_upload(
     upload_offset: Annotated[int, Header()],
 ) -> Response:
     """Append bytes at `Upload-Offset`; the response's `Upload-Offset` is where to resume."""
+    upload = uploads.get_upload(uow, actor=actor, upload_id=upload_id)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/offset+octet-stream":
         raise ClipshopError(
             "Send the bytes as Content-Type: application/offset+octet-stream.",
             code="unsupported_content_type",
         )
-    upload = uploads.get_upload(uow, actor=actor, upload_id=upload_id)
     try:
         await uploads.append_chunk(
             uow,
