@@ -1,9 +1,315 @@
-"""Pages (placeholder until the web UI lands)."""
+"""The pages a browser sees: Jinja2 shells that the JS modules under static/js fill from the JSON API.
+
+Pages read the viewer from the session cookie exactly as the API does, but never write: the unit of work a
+page opens is rolled back and closed before the template renders.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from starlette.convertors import PathConvertor, register_url_convertor
+
+from clipshop import __version__
+from clipshop.accounts.models import PublicProfile
+from clipshop.accounts.service import Actor
+from clipshop.kit.web import get_platform, get_uow, optional_actor
+from clipshop.videos.models import PublicVideo
+
+HERE = Path(__file__).parent
+TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+STATIC_DIR = HERE / "static"
+SAFE_NEXT = re.compile(r"^/(?![/\\])[^\s]*$")
+
+# Countries offered at sign-up; the home region follows from the country, so the common ones come first.
+SIGNUP_COUNTRIES: tuple[tuple[str, str], ...] = (
+    ("US", "United States"),
+    ("CA", "Canada"),
+    ("GB", "United Kingdom"),
+    ("DE", "Germany"),
+    ("FR", "France"),
+    ("AU", "Australia"),
+    ("NZ", "New Zealand"),
+    ("IE", "Ireland"),
+    ("NL", "Netherlands"),
+    ("BE", "Belgium"),
+    ("ES", "Spain"),
+    ("IT", "Italy"),
+    ("PT", "Portugal"),
+    ("AT", "Austria"),
+    ("CH", "Switzerland"),
+    ("SE", "Sweden"),
+    ("NO", "Norway"),
+    ("DK", "Denmark"),
+    ("FI", "Finland"),
+    ("IS", "Iceland"),
+    ("PL", "Poland"),
+    ("CZ", "Czechia"),
+    ("GR", "Greece"),
+    ("HU", "Hungary"),
+    ("RO", "Romania"),
+    ("MX", "Mexico"),
+    ("PR", "Puerto Rico"),
+    ("BR", "Brazil"),
+    ("AR", "Argentina"),
+    ("CL", "Chile"),
+    ("CO", "Colombia"),
+    ("JP", "Japan"),
+    ("KR", "South Korea"),
+    ("SG", "Singapore"),
+    ("IN", "India"),
+    ("ZA", "South Africa"),
+    ("NG", "Nigeria"),
+    ("KE", "Kenya"),
+    ("AE", "United Arab Emirates"),
+)
+
+
+def viewer_of(request: Request) -> Actor | None:
+    """Who is looking, from the session cookie or bearer token; None when missing, expired or revoked."""
+    try:
+        return optional_actor(request)
+    finally:
+        _release(request)
+
+
+def _release(request: Request) -> None:
+    uow = getattr(request.state, "uow", None)
+    if uow is not None:
+        uow.rollback()
+        uow.close()
+        request.state.uow = None
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after logging in: a path on this site only, never another origin."""
+    return value if value and SAFE_NEXT.match(value) else "/"
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+
+
+def render(
+    request: Request, template: str, *, viewer: Actor | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {"viewer": viewer, "version": __version__, **context},
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def not_found(request: Request, viewer: Actor | None, *, title: str, message: str) -> HTMLResponse:
+    return render(request, "not_found.html", viewer=viewer, status_code=404, title=title, message=message)
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """What a profile page shows before its script refreshes the counters."""
+
+    user_id: str
+    handle: str
+    display_name: str
+    bio: str
+    avatar_url: str | None
+    follower_count: int
+    following_count: int
+    like_count: int
+
+
+@dataclass(frozen=True)
+class VideoView:
+    """What a shared video's page says about it to link previews."""
+
+    id: str
+    caption: str
+    poster_url: str | None
+    creator_handle: str | None
+
+
+def _profile(request: Request, handle: str) -> ProfileView | None:
+    try:
+        profile = get_uow(request).directory.scalar(
+            select(PublicProfile).where(PublicProfile.handle == handle.lower().lstrip("@"))
+        )
+        if profile is None:
+            return None
+        return ProfileView(
+            user_id=profile.user_id,
+            handle=profile.handle,
+            display_name=profile.display_name,
+            bio=profile.bio,
+            avatar_url=profile.avatar_url,
+            follower_count=profile.follower_count,
+            following_count=profile.following_count,
+            like_count=profile.like_count,
+        )
+    finally:
+        _release(request)
+
+
+def _video(request: Request, video_id: str) -> VideoView | None:
+    try:
+        directory = get_uow(request).directory
+        video = directory.get(PublicVideo, video_id) if len(video_id) <= 40 else None
+        if video is None:
+            return None
+        creator = directory.get(PublicProfile, video.creator_id)
+        return VideoView(
+            id=video.id,
+            caption=video.caption,
+            poster_url=video.poster_url,
+            creator_handle=creator.handle if creator is not None else None,
+        )
+    finally:
+        _release(request)
+
+
+def for_you_page(request: Request) -> Response:
+    return render(
+        request, "feed.html", viewer=viewer_of(request), nav="home", tab="for-you", source="for-you"
+    )
+
+
+def following_page(request: Request) -> Response:
+    viewer = viewer_of(request)
+    if viewer is None:
+        return _login_redirect(request)
+    return render(request, "feed.html", viewer=viewer, nav="following", tab="following", source="following")
+
+
+def video_page(request: Request, video_id: str) -> Response:
+    viewer = viewer_of(request)
+    video = _video(request, video_id)
+    if video is None:
+        return not_found(
+            request,
+            viewer,
+            title="Video not found",
+            message="This video was removed, or the link is mistyped.",
+        )
+    return render(
+        request,
+        "feed.html",
+        viewer=viewer,
+        nav="home",
+        tab="for-you",
+        source="video",
+        video=video,
+        base_url=get_platform(request).settings.base_url.rstrip("/"),
+    )
+
+
+def profile_page(request: Request, handle: str) -> Response:
+    viewer = viewer_of(request)
+    profile = _profile(request, handle)
+    if profile is None:
+        return not_found(
+            request,
+            viewer,
+            title="Couldn't find this account",
+            message=f"Nobody here goes by @{handle.lower().lstrip('@')}. Check the spelling, or "
+            "look for something else to watch.",
+        )
+    is_self = viewer is not None and viewer.id == profile.user_id
+    return render(
+        request,
+        "profile.html",
+        viewer=viewer,
+        nav="profile" if is_self else "",
+        profile=profile,
+        is_self=is_self,
+    )
+
+
+def tag_page(request: Request, tag: str) -> Response:
+    name = tag.lstrip("#").lower()
+    return render(request, "tag.html", viewer=viewer_of(request), tag=name)
+
+
+def upload_page(request: Request) -> Response:
+    viewer = viewer_of(request)
+    if viewer is None:
+        return _login_redirect(request)
+    settings = get_platform(request).settings
+    return render(
+        request, "upload.html", viewer=viewer, nav="upload", max_upload_bytes=settings.max_upload_bytes
+    )
+
+
+def signup_page(request: Request, next: str | None = None) -> Response:
+    viewer = viewer_of(request)
+    if viewer is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "signup.html", viewer=None, next=safe_next(next), countries=SIGNUP_COUNTRIES)
+
+
+def login_page(request: Request, next: str | None = None) -> Response:
+    viewer = viewer_of(request)
+    if viewer is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "login.html", viewer=None, nav="login", next=safe_next(next))
+
+
+class PagePathConvertor(PathConvertor):
+    """Any path except those of the API, media and static files, which keep their JSON 404s, even for
+    routes added after the pages."""
+
+    regex = r"(?!api/|media/|static/).*"
+
+
+register_url_convertor("pagepath", PagePathConvertor())
+
+
+def unknown_page(request: Request, path: str) -> Response:
+    return not_found(
+        request,
+        viewer_of(request),
+        title="Page not found",
+        message="There is nothing at this address. The feed is a good place to start over.",
+    )
 
 
 def mount_web(app: FastAPI) -> None:
-    return None
+    """Add the pages and /static; the catch-all 404 page goes last so it never hides another route."""
+    pages: list[tuple[str, Any]] = [
+        ("/", for_you_page),
+        ("/following", following_page),
+        ("/v/{video_id}", video_page),
+        ("/@{handle}", profile_page),
+        ("/tag/{tag}", tag_page),
+        ("/upload", upload_page),
+        ("/signup", signup_page),
+        ("/login", login_page),
+    ]
+    for path, endpoint in pages:
+        app.add_api_route(
+            path,
+            endpoint,
+            methods=["GET"],
+            include_in_schema=False,
+            response_class=HTMLResponse,
+            name=f"page_{endpoint.__name__}",
+        )
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_api_route(
+        "/{path:pagepath}",
+        unknown_page,
+        methods=["GET"],
+        include_in_schema=False,
+        response_class=HTMLResponse,
+        name="page_not_found",
+    )

@@ -1,0 +1,72 @@
+// Sign-up and log-in forms: post to the API, show each problem next to the field it names.
+
+import { api, safeNext } from "./api.js";
+
+const COUNTRY_OF_LANGUAGE = /-([A-Z]{2})$/;
+
+function clearErrors(form) {
+  for (const node of form.querySelectorAll("[data-error-for]")) {
+    node.textContent = "";
+    if (node.classList.contains("form-error")) node.hidden = true;
+  }
+  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+}
+
+function showError(form, error) {
+  const field = error.field && form.querySelector(`.field-error[data-error-for="${CSS.escape(error.field)}"]`);
+  if (field) {
+    field.textContent = error.message;
+    const input = form.elements.namedItem(error.field);
+    input?.setAttribute("aria-invalid", "true");
+    input?.focus();
+    return;
+  }
+  const general = form.querySelector('.form-error[data-error-for=""]');
+  general.textContent = error.message;
+  general.hidden = false;
+}
+
+function wire(form, { path, fields }) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const submit = form.querySelector('[type="submit"]');
+    const body = {};
+    for (const name of fields) {
+      const value = form.elements.namedItem(name).value.trim();
+      if (value || name !== "display_name") body[name] = name === "password" ? form.elements.namedItem(name).value : value;
+    }
+    submit.disabled = true;
+    submit.classList.add("is-busy");
+    try {
+      await api(path, { method: "POST", body });
+      location.assign(safeNext(form.dataset.next));
+    } catch (error) {
+      showError(form, error);
+      submit.disabled = false;
+      submit.classList.remove("is-busy");
+    }
+  });
+  form.addEventListener("input", (event) => {
+    const name = event.target.name;
+    const node = name && form.querySelector(`.field-error[data-error-for="${CSS.escape(name)}"]`);
+    if (node) node.textContent = "";
+    event.target.removeAttribute?.("aria-invalid");
+  });
+}
+
+const signup = document.getElementById("signup-form");
+if (signup) {
+  // Preselect the country the browser's language points at, when we offer it.
+  const guess = (navigator.languages || [navigator.language]).map((l) => COUNTRY_OF_LANGUAGE.exec(l || "")?.[1]).find(Boolean);
+  const select = signup.elements.namedItem("country");
+  if (guess && [...select.options].some((o) => o.value === guess)) select.value = guess;
+  wire(signup, { path: "/api/v1/auth/signup", fields: ["email", "password", "handle", "display_name", "country"] });
+  signup.elements.namedItem("email").focus();
+}
+
+const login = document.getElementById("login-form");
+if (login) {
+  wire(login, { path: "/api/v1/auth/login", fields: ["email", "password"] });
+  login.elements.namedItem("email").focus();
+}

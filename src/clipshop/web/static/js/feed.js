@@ -1,0 +1,358 @@
+// The vertical swipe feed: one video per screen, scroll-snap, the visible one autoplays muted and loops,
+// neighbours preload, far ones are released, the next page loads before the end.
+
+import { api, loginUrl, requireLogin, viewer } from "./api.js";
+import { closeComments, commentsOpen, openComments } from "./comments.js";
+import { WatchEvents } from "./events.js";
+import { attach, detach } from "./player.js";
+import { avatar, captionNodes, copyText, el, formatCount, icon, timeAgo, toast } from "./ui.js";
+
+const PRELOAD_AHEAD = 1;
+const KEEP_ATTACHED = 2;
+const LOAD_MORE_WITHIN = 3;
+
+// One sound setting for every feed on the page: once the viewer unmutes, the next videos play with sound.
+const sound = { muted: true };
+const followCache = new Map(); // handle -> Promise<boolean>
+
+function followState(handle) {
+  if (!followCache.has(handle)) {
+    followCache.set(handle, api(`/api/v1/users/${encodeURIComponent(handle)}`).then((p) => p.followed_by_me, () => false));
+  }
+  return followCache.get(handle);
+}
+
+export function createFeed(root, { load, initial = [], cursor = null, startAt = 0, empty, onActive } = {}) {
+  const events = new WatchEvents();
+  const slides = [];
+  const seen = new Set();
+  let next = initial.length ? cursor : undefined; // undefined: the first page is still to come
+  let loading = null;
+  let active = -1;
+  let wheelLock = 0;
+  let wheelSum = 0;
+  let destroyed = false;
+
+  root.classList.add("feed");
+  root.setAttribute("aria-busy", "true");
+
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (entry.isIntersecting && entry.intersectionRatio >= 0.6) activate(Number(entry.target.dataset.index));
+    }
+  }, { root, threshold: [0.6] });
+
+  function append(items) {
+    if (slides.length === 0) root.replaceChildren();
+    for (const item of items) {
+      if (seen.has(item.id)) continue;
+      seen.add(item.id);
+      const slide = buildSlide(item, slides.length);
+      slides.push(slide);
+      root.append(slide.node);
+      observer.observe(slide.node);
+    }
+  }
+
+  async function more() {
+    if (loading || next === null) return loading;
+    loading = (async () => {
+      try {
+        const page = await load(next ?? null);
+        next = page.next_cursor ?? null;
+        append(page.items);
+        if (slides.length === 0) showEmpty();
+      } catch (error) {
+        if (slides.length === 0) showError(error);
+        else toast(error.message, { error: true });
+      } finally {
+        loading = null;
+        root.setAttribute("aria-busy", "false");
+      }
+    })();
+    return loading;
+  }
+
+  function showEmpty() {
+    root.replaceChildren(el("div.feed-state", {}, ...(empty ? empty() : [el("p", {}, "No videos here yet.")])));
+  }
+
+  function showError(error) {
+    const retry = el("button.btn.btn-primary", { type: "button" }, "Try again");
+    retry.addEventListener("click", () => {
+      root.replaceChildren(el("div.feed-state", {}, el("span.spinner")));
+      more();
+    });
+    root.replaceChildren(el("div.feed-state", {}, el("h2", {}, "Couldn't load videos"), el("p.muted", {}, error.message), retry));
+  }
+
+  function buildSlide(item, index) {
+    const portrait = item.height >= item.width;
+    const video = el("video", {
+      playsinline: true, muted: true, loop: true, preload: "none", "aria-label": item.caption || `Video by @${item.creator.handle}`,
+      poster: item.poster_url || undefined,
+    });
+    video.muted = true;
+    const poster = item.poster_url ? el("img.poster", { src: item.poster_url, alt: "", decoding: "async", loading: index < 2 ? "eager" : "lazy" }) : null;
+    const media = el(`div.media${portrait ? ".is-cover" : ""}`, {}, video, poster, el("span.spinner.buffering", { "aria-hidden": "true" }));
+    const soundButton = el("button.sound-btn", { type: "button", "aria-label": "Unmute" }, icon("muted"), el("span.sound-label", {}, "Tap to unmute"));
+    const pauseMark = el("span.pause-mark", { "aria-hidden": "true" }, icon("play"));
+    const tap = el("button.tap-area", { type: "button", "aria-label": "Toggle sound" });
+    const scrub = el("div.scrub", { "aria-hidden": "true" }, el("div.scrub-fill"));
+
+    const profile = `/@${encodeURIComponent(item.creator.handle)}`;
+    const info = el("div.info", {},
+      el("a.creator", { href: profile }, el("b", {}, `@${item.creator.handle}`),
+        el("span.when", {}, ` · ${timeAgo(item.published_at)}`)),
+      item.caption ? el("p.caption", {}, captionNodes(item.caption)) : null,
+    );
+
+    const isSelf = viewer() === item.creator.handle;
+    const followButton = el("button.follow-badge", { type: "button", "aria-label": `Follow @${item.creator.handle}`, hidden: isSelf }, icon("plus", "icon icon-xs"));
+    const likeCount = el("span.act-count", { "data-like-count": "" }, formatCount(item.counts.likes));
+    const like = el("button.act.act-like", { type: "button", "aria-pressed": String(item.liked_by_me), "aria-label": "Like" },
+      el("span.act-icon", {}, icon("heart")), likeCount);
+    const commentCount = el("span.act-count", { "data-comment-count": "" }, formatCount(item.counts.comments));
+    const comment = el("button.act.act-comment", { type: "button", "aria-label": "Comments" }, el("span.act-icon", {}, icon("comment")), commentCount);
+    const shareCount = el("span.act-count", {}, formatCount(item.counts.shares));
+    const share = el("button.act.act-share", { type: "button", "aria-label": "Share" }, el("span.act-icon", {}, icon("share")), shareCount);
+    const actions = el("aside.actions", { "aria-label": "Actions" },
+      el("div.act-creator", {}, el("a", { href: profile, "aria-label": `@${item.creator.handle}` }, avatar(item.creator, "avatar avatar-md")), followButton),
+      like, comment, share);
+
+    const stage = el("div.stage", {}, media, tap, pauseMark, soundButton, info, scrub);
+    const node = el("section.slide", { dataset: { index: String(index), id: item.id }, "aria-roledescription": "video" }, stage, actions);
+    const slide = { item, node, video, poster, soundButton, like, likeCount, commentCount, shareCount, followButton, played: false };
+
+    video.addEventListener("playing", () => {
+      node.classList.add("is-playing");
+      node.classList.remove("is-paused");
+      events.playing(item);
+    });
+    video.addEventListener("waiting", () => node.classList.add("is-buffering"));
+    video.addEventListener("canplay", () => node.classList.remove("is-buffering"));
+    video.addEventListener("pause", () => active === index && node.classList.add("is-paused"));
+    video.addEventListener("timeupdate", () => {
+      node.classList.remove("is-buffering");
+      if (active !== index) return;
+      events.tick(item, video.currentTime);
+      const duration = video.duration || item.duration_s || 1;
+      scrub.firstChild.style.transform = `scaleX(${Math.min(1, video.currentTime / duration)})`;
+    });
+    video.addEventListener("ended", () => events.completed(item));
+
+    tap.addEventListener("click", () => {
+      if (video.paused) play(slide);
+      else setMuted(!sound.muted);
+    });
+    tap.addEventListener("dblclick", () => toggleLike(slide, { only: "like" }));
+    soundButton.addEventListener("click", () => setMuted(!sound.muted));
+    like.addEventListener("click", () => toggleLike(slide));
+    comment.addEventListener("click", () => {
+      openComments(item, { onCount: (delta) => bump(slide, "comments", delta) });
+    });
+    share.addEventListener("click", () => shareItem(slide));
+    followButton.addEventListener("click", () => follow(slide));
+    return slide;
+  }
+
+  function bump(slide, key, delta) {
+    slide.item.counts[key] = Math.max(0, slide.item.counts[key] + delta);
+    const target = { likes: slide.likeCount, comments: slide.commentCount, shares: slide.shareCount }[key];
+    target.textContent = formatCount(slide.item.counts[key]);
+  }
+
+  async function toggleLike(slide, { only } = {}) {
+    const { item, like } = slide;
+    if (!requireLogin(`/v/${item.id}`)) return;
+    const liking = !item.liked_by_me;
+    if (only === "like" && !liking) return;
+    item.liked_by_me = liking;
+    like.setAttribute("aria-pressed", String(liking));
+    like.classList.toggle("pop", liking);
+    bump(slide, "likes", liking ? 1 : -1);
+    try {
+      await api(`/api/v1/videos/${item.id}/like`, { method: liking ? "POST" : "DELETE" });
+    } catch (error) {
+      item.liked_by_me = !liking;
+      like.setAttribute("aria-pressed", String(!liking));
+      bump(slide, "likes", liking ? -1 : 1);
+      if (error.status === 401) location.assign(loginUrl(`/v/${item.id}`));
+      else toast(error.message, { error: true });
+    }
+  }
+
+  async function shareItem(slide) {
+    const { item } = slide;
+    let url = item.share_url;
+    if (viewer()) {
+      try {
+        url = (await api(`/api/v1/videos/${item.id}/share`, { method: "POST", body: { channel: "link" } })).url;
+        bump(slide, "shares", 1);
+      } catch (error) {
+        if (error.status !== 401) {
+          toast(error.message, { error: true });
+          return;
+        }
+      }
+    }
+    const copied = await copyText(url);
+    toast(copied ? `Link copied: ${url}` : url);
+  }
+
+  async function follow(slide) {
+    const handle = slide.item.creator.handle;
+    if (!requireLogin(`/v/${slide.item.id}`)) return;
+    setFollowing(handle, true);
+    try {
+      await api(`/api/v1/users/${encodeURIComponent(handle)}/follow`, { method: "POST" });
+      followCache.set(handle, Promise.resolve(true));
+      toast(`Following @${handle}`);
+    } catch (error) {
+      setFollowing(handle, false);
+      toast(error.message, { error: true });
+    }
+  }
+
+  function setFollowing(handle, following) {
+    for (const slide of slides) {
+      if (slide.item.creator.handle !== handle || viewer() === handle) continue;
+      slide.followButton.hidden = false;
+      slide.followButton.classList.toggle("is-following", following);
+      slide.followButton.replaceChildren(icon(following ? "check" : "plus", "icon icon-xs"));
+      slide.followButton.disabled = following;
+    }
+  }
+
+  function setMuted(muted) {
+    sound.muted = muted;
+    for (const slide of slides) {
+      slide.video.muted = muted;
+      slide.soundButton.replaceChildren(icon(muted ? "muted" : "sound"), el("span.sound-label", {}, muted ? "Tap to unmute" : ""));
+      slide.soundButton.setAttribute("aria-label", muted ? "Unmute" : "Mute");
+      slide.node.classList.toggle("is-unmuted", !muted);
+    }
+  }
+
+  function play(slide) {
+    const { video } = slide;
+    video.muted = sound.muted;
+    const attempt = video.play();
+    attempt?.catch(() => {
+      // Sound without a gesture is refused: fall back to muted, which browsers allow.
+      if (!video.muted) {
+        setMuted(true);
+        video.play().catch(() => slide.node.classList.add("is-paused"));
+      } else {
+        slide.node.classList.add("is-paused");
+      }
+    });
+  }
+
+  function activate(index) {
+    if (index === active || !slides[index]) return;
+    const previous = slides[active];
+    if (previous) {
+      previous.video.pause();
+      previous.node.classList.remove("is-active", "is-paused");
+      events.hidden(previous.item);
+    }
+    active = index;
+    const slide = slides[index];
+    slide.node.classList.add("is-active");
+    slide.node.classList.remove("is-paused");
+    events.shown(slide.item);
+    slide.video.preload = "auto";
+    attach(slide.video, slide.item.master_url).then(() => active === index && play(slide));
+    for (let i = index + 1; i <= index + PRELOAD_AHEAD && i < slides.length; i += 1) {
+      slides[i].video.preload = "auto";
+      attach(slides[i].video, slides[i].item.master_url);
+    }
+    slides.forEach((other, i) => {
+      if (Math.abs(i - index) > KEEP_ATTACHED) {
+        detach(other.video);
+        other.node.classList.remove("is-playing");
+      }
+    });
+    if (viewer() && viewer() !== slide.item.creator.handle) {
+      followState(slide.item.creator.handle).then((following) => setFollowing(slide.item.creator.handle, following));
+    }
+    if (slides.length - index <= LOAD_MORE_WITHIN) more();
+    onActive?.(slide.item, index);
+  }
+
+  function go(step) {
+    const target = Math.max(0, Math.min(slides.length - 1, (active < 0 ? 0 : active) + step));
+    if (target !== active && slides[target]) slides[target].node.scrollIntoView({ behavior: "smooth", block: "start" });
+    else if (step > 0) more();
+  }
+
+  function onKey(event) {
+    if (commentsOpen() || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.target.closest?.("input, textarea, select, [contenteditable]")) return;
+    const step = { ArrowDown: 1, j: 1, PageDown: 1, ArrowUp: -1, k: -1, PageUp: -1 }[event.key];
+    if (step) {
+      event.preventDefault();
+      go(step);
+    } else if (event.key === "m") {
+      setMuted(!sound.muted);
+    } else if (event.key === " " && slides[active]) {
+      event.preventDefault();
+      const { video } = slides[active];
+      if (video.paused) play(slides[active]);
+      else video.pause();
+    } else if (event.key === "l" && slides[active]) {
+      toggleLike(slides[active]);
+    }
+  }
+
+  // Wheels and trackpads send bursts of small deltas: move one video per gesture, not per event.
+  function onWheel(event) {
+    if (commentsOpen() || Math.abs(event.deltaY) < Math.abs(event.deltaX)) return;
+    event.preventDefault();
+    const now = performance.now();
+    if (now < wheelLock) return;
+    wheelSum += event.deltaY;
+    if (Math.abs(wheelSum) >= 40) {
+      go(wheelSum > 0 ? 1 : -1);
+      wheelSum = 0;
+      wheelLock = now + 550;
+    }
+  }
+
+  root.addEventListener("wheel", onWheel, { passive: false });
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("visibilitychange", () => {
+    const slide = slides[active];
+    if (!slide || destroyed) return;
+    if (document.visibilityState === "hidden") slide.video.pause();
+    else play(slide);
+  });
+
+  append(initial);
+  if (slides.length) {
+    root.setAttribute("aria-busy", "false");
+    const start = Math.min(startAt, slides.length - 1);
+    slides[start].node.scrollIntoView({ block: "start" });
+    requestAnimationFrame(() => activate(start));
+    if (next !== null && slides.length - start <= LOAD_MORE_WITHIN) more();
+  } else {
+    more();
+  }
+
+  return {
+    go,
+    get active() {
+      return slides[active] || null;
+    },
+    destroy() {
+      destroyed = true;
+      observer.disconnect();
+      document.removeEventListener("keydown", onKey);
+      closeComments();
+      for (const slide of slides) detach(slide.video);
+      events.flush({ leaving: true });
+      clearInterval(events.timer);
+    },
+  };
+}

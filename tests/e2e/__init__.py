@@ -1,0 +1,1 @@
+"""Browser and page tests of the web UI."""

@@ -1,0 +1,196 @@
+"""Browser tests: a real uvicorn server on loopback, running the app exactly as in production (SQLite, the job
+consumer inside the app transcoding in the background), driven by Playwright through Debian's Chromium."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from clipshop.app import create_app
+from clipshop.config import RegionConfig, Settings
+from conftest import PASSWORD, TEST_REGIONS, Backend, _fresh_databases, _sqlite_template
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+# Generous: the first transcode of a run may wait for ffmpeg to warm up on a busy CI machine.
+READY_TIMEOUT_MS = 90_000
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+class _Server(uvicorn.Server):
+    """uvicorn that says when it is listening, so tests wait on an event instead of polling the port."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
+
+@dataclass
+class LiveServer:
+    url: str
+    settings: Settings
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def e2e_backend(tmp_path_factory: pytest.TempPathFactory) -> Backend:
+    return _sqlite_template(tmp_path_factory.mktemp("e2e-template"))
+
+
+@pytest.fixture(scope="module")
+def live_server(e2e_backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    root = tmp_path_factory.mktemp("e2e-server")
+    directory_url, region_urls = _fresh_databases(e2e_backend, root)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = Settings(
+        env="test",
+        data_dir=root / "data",
+        secret_key="e2e-secret",
+        base_url=url,
+        directory_url=directory_url,
+        regions={
+            name: RegionConfig(
+                database_url=region_urls[name], media_root=root / "media" / name, countries=countries
+            )
+            for name, countries in TEST_REGIONS.items()
+        },
+        default_region="us",
+        jobs_backend="sqlite",
+        jobs_consumer_in_app=True,
+        login_rate="100/minute",
+        max_upload_bytes=50 * 1024 * 1024,
+    )
+    app = create_app(settings)
+    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="e2e-uvicorn", daemon=True)
+    thread.start()
+    if not server.ready.wait(timeout=30):
+        raise RuntimeError("the test server did not start within 30 s")
+    try:
+        yield LiveServer(url=url, settings=settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        app.state.platform.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        pytest.skip("Debian's chromium is not installed: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def e2e_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from clipshop.demo.clips import generate_clip
+
+    root = tmp_path_factory.mktemp("e2e-clips")
+    return {
+        "upload": generate_clip(root / "morning-light.mp4", width=360, height=640, duration_s=4, seed=7),
+        "seed": generate_clip(root / "city-loop.mp4", width=360, height=640, duration_s=4, seed=2),
+    }
+
+
+@pytest.fixture
+def shots_dir() -> Path:
+    """Where screenshots go, to look at after a run."""
+    path = Path(os.environ.get("CLIPSHOP_E2E_SCREENSHOTS", "/tmp/clipshop-e2e"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sign_up_by_api(client: httpx.Client, handle: str, country: str = "US") -> str:
+    """A member made through the API; returns their bearer token."""
+    response = client.post(
+        "/api/v1/auth/signup",
+        json={"email": f"{handle}@example.com", "password": PASSWORD, "handle": handle, "country": country},
+    )
+    assert response.status_code == 201, response.text
+    client.cookies.clear()
+    return str(response.json()["token"])
+
+
+def post_clip_by_api(client: httpx.Client, token: str, path: Path, caption: str) -> str:
+    """Upload with tus and create the video; returns its id. Transcoding then runs in the server."""
+    auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
+    data = path.read_bytes()
+    created = client.post(
+        "/api/v1/uploads",
+        headers={
+            **auth,
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": "filename " + base64.b64encode(path.name.encode()).decode(),
+        },
+    )
+    assert created.status_code == 201, created.text
+    sent = client.patch(
+        created.headers["location"],
+        content=data,
+        headers={**auth, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
+    )
+    assert sent.status_code == 204, sent.text
+    video = client.post(
+        "/api/v1/videos", headers=auth, json={"upload_id": created.json()["id"], "caption": caption}
+    )
+    assert video.status_code == 201, video.text
+    return str(video.json()["id"])
+
+
+def wait_for_api(page: Any, path: str, condition: str, *, timeout: float = READY_TIMEOUT_MS) -> None:
+    """Poll a GET of the API from the page until `condition` (JS over `body`, null on an error) holds."""
+    page.wait_for_function(
+        """([path, condition]) => {
+          const key = `__poll:${path}`;
+          if (!window[key]) {
+            window[key] = fetch(path, {credentials: "same-origin"})
+              .then((r) => (r.ok ? r.json() : null), () => null)
+              .then((body) => { window[`${key}:result`] = body; window[key] = null; });
+          }
+          const body = window[`${key}:result`];
+          return body !== undefined && new Function("body", `return (${condition});`)(body);
+        }""",
+        arg=[path, condition],
+        timeout=timeout,
+        polling=250,
+    )

@@ -1,0 +1,217 @@
+"""The web UI in Chromium against a real server: sign up, upload with tus, wait for transcoding, watch the
+clip play in the feed, like and comment, and a visitor who is sent to log in when they try to like."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from conftest import PASSWORD
+
+from .conftest import (
+    DESKTOP,
+    PHONE,
+    READY_TIMEOUT_MS,
+    LiveServer,
+    post_clip_by_api,
+    sign_up_by_api,
+    wait_for_api,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+PLAYING = """([min]) => {
+  const video = document.querySelector('.slide.is-active video');
+  return Boolean(video) && !video.paused && video.readyState >= 2 && video.currentTime > min;
+}"""
+
+
+@pytest.fixture
+def page(browser: Any, live_server: LiveServer) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport=PHONE,
+        has_touch=True,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"the page raised: {errors}"
+
+
+@pytest.fixture(scope="module")
+def published_clip(browser: Any, live_server: LiveServer, e2e_clips: dict[str, Path]) -> dict[str, str]:
+    """One clip by @studio, published and processed, for the tests that need something in the feed."""
+    caption = "City loop at dusk #citylights #e2e"
+    with live_server.api() as client:
+        token = sign_up_by_api(client, "studio")
+        video_id = post_clip_by_api(client, token, e2e_clips["seed"], caption)
+    context = browser.new_context(base_url=live_server.url)
+    waiter = context.new_page()
+    waiter.goto("/login")
+    wait_for_api(waiter, f"/api/v1/videos/{video_id}", "body && body.id")
+    context.close()
+    return {"id": video_id, "caption": caption}
+
+
+def swipe_to(page: Page, clip: Any) -> None:
+    """Press j until `clip` is the video on screen, as a viewer would scroll down to it."""
+    expect(page.locator(".slide.is-active")).to_have_count(1)
+    for _ in range(20):
+        if re.search(r"\bis-active\b", clip.get_attribute("class") or ""):
+            return
+        current = page.locator(".slide.is-active").get_attribute("data-id")
+        page.keyboard.press("j")
+        page.wait_for_function(
+            "(id) => document.querySelector('.slide.is-active')?.dataset.id !== id", arg=current
+        )
+    raise AssertionError("the clip never came up in the feed")
+
+
+def active_video_plays(page: Page) -> None:
+    """The visible video really plays: time moves on after it started."""
+    page.wait_for_function(PLAYING, arg=[0.2], timeout=30_000)
+    start = page.evaluate("document.querySelector('.slide.is-active video').currentTime")
+    page.wait_for_function(PLAYING, arg=[start + 0.5], timeout=30_000)
+
+
+def test_a_member_uploads_a_clip_then_watches_likes_and_comments_it(
+    page: Page, live_server: LiveServer, e2e_clips: dict[str, Path], shots_dir: Path
+) -> None:
+    page.goto("/signup")
+    page.fill("input[name=email]", "maya@example.com")
+    page.fill("input[name=password]", "short")
+    page.fill("input[name=handle]", "maya.makes")
+    page.click("button[type=submit]")
+    # The API's problem detail shows next to the field it names.
+    expect(page.locator(".field-error[data-error-for=password]")).to_contain_text("at least 8 characters")
+    expect(page.locator("input[name=password]")).to_have_attribute("aria-invalid", "true")
+    page.screenshot(path=str(shots_dir / "signup-error.png"))
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=handle]", "maya.makes")
+    page.select_option("select[name=country]", "CA")
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.locator("body")).to_have_attribute("data-viewer", "maya.makes")
+
+    # Upload: tus in 5 MiB chunks, then the video, then per-rendition progress until it is live.
+    page.goto("/upload")
+    page.set_input_files("#upload-file", str(e2e_clips["upload"]))
+    caption = "Morning light over the bay #sunrise #nofilter"
+    page.fill("#upload-caption", caption)
+    page.click("#upload-submit")
+    expect(page.locator("[data-stage]")).to_have_text("Your video is live", timeout=READY_TIMEOUT_MS)
+    expect(page.locator("[data-bar]")).to_have_attribute("aria-valuenow", "100")
+    expect(page.locator(".rendition[data-status=ready]")).to_have_count(page.locator(".rendition").count())
+    expect(page.locator("#my-videos .my-video[data-status=ready]")).to_have_count(1)
+    page.screenshot(path=str(shots_dir / "upload-phone.png"))
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=str(shots_dir / "upload-desktop.png"))
+    page.set_viewport_size(PHONE)
+    video_id = page.locator("[data-watch]").get_attribute("href").rsplit("/", 1)[-1]
+
+    # The feed: find the clip by its caption (j moves down), it autoplays muted and time advances.
+    page.goto("/")
+    clip = page.locator(".slide", has_text="Morning light over the bay")
+    swipe_to(page, clip)
+    expect(clip).to_have_class(re.compile(r"\bis-active\b"))
+    expect(clip.locator(".caption a.hashtag").first).to_have_attribute("href", "/tag/sunrise")
+    active_video_plays(page)
+    assert page.evaluate("document.querySelector('.slide.is-active video').muted") is True
+    expect(clip.locator(".sound-btn")).to_contain_text("Tap to unmute")
+    page.screenshot(path=str(shots_dir / "feed-phone.png"))
+
+    # Like: the heart fills and the count moves at once; after the counter job it survives a reload.
+    like = clip.locator(".act-like")
+    like.click()
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(like.locator("[data-like-count]")).to_have_text("1")
+    wait_for_api(page, f"/api/v1/videos/{video_id}", "body && body.counts.likes === 1 && body.liked_by_me")
+
+    # Comment in the sheet; it shows at once and is there after a reload.
+    clip.locator(".act-comment").click()
+    sheet = page.locator(".sheet")
+    expect(sheet).to_be_visible()
+    sheet.locator("input[name=body]").fill("What a view! 🌅")
+    sheet.locator("button.send").click()
+    expect(sheet.locator(".comment-text")).to_have_text(["What a view! 🌅"])
+    expect(clip.locator("[data-comment-count]")).to_have_text("1")
+    page.screenshot(path=str(shots_dir / "comments-phone.png"))
+    page.keyboard.press("Escape")
+    expect(sheet).to_be_hidden()
+    wait_for_api(page, f"/api/v1/videos/{video_id}", "body && body.counts.comments === 1")
+
+    page.goto(f"/v/{video_id}")
+    shared = page.locator(f".slide[data-id='{video_id}']")
+    expect(shared).to_have_class(re.compile(r"\bis-active\b"))
+    expect(shared.locator(".act-like")).to_have_attribute("aria-pressed", "true")
+    expect(shared.locator("[data-like-count]")).to_have_text("1")
+    expect(shared.locator("[data-comment-count]")).to_have_text("1")
+    shared.locator(".act-comment").click()
+    expect(page.locator(".sheet .comment-text")).to_have_text(["What a view! 🌅"])
+    expect(page.locator(".sheet .comment-author")).to_contain_text(["maya.makes"])
+    page.keyboard.press("Escape")
+
+    # The profile: header and a grid of videos; a tile opens the swipe feed at that video.
+    page.goto("/@maya.makes")
+    expect(page.locator(".profile-handle")).to_have_text("@maya.makes")
+    tile = page.locator(f"#grid a.tile[href='/v/{video_id}']")
+    expect(tile).to_be_visible()
+    page.screenshot(path=str(shots_dir / "profile-phone.png"))
+    tile.click()
+    overlay = page.locator(f".overlay-feed .slide[data-id='{video_id}']")
+    expect(overlay).to_have_class(re.compile(r"\bis-active\b"))
+    active_video_plays(page)
+    expect(page).to_have_url(f"{live_server.url}/v/{video_id}")
+    page.go_back()
+    expect(page.locator(".overlay-feed")).to_have_count(0)
+    expect(page).to_have_url(f"{live_server.url}/@maya.makes")
+
+
+def test_a_visitor_watches_and_is_sent_to_log_in_to_like(
+    page: Page, live_server: LiveServer, published_clip: dict[str, str], shots_dir: Path
+) -> None:
+    page.goto("/")
+    clip = page.locator(f".slide[data-id='{published_clip['id']}']")
+    expect(clip).to_contain_text("City loop at dusk")
+    swipe_to(page, clip)
+    expect(clip).to_have_class(re.compile(r"\bis-active\b"))
+    active_video_plays(page)
+    expect(page.locator("nav a[href='/login']")).to_be_visible()
+
+    clip.locator(".act-like").click()
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    assert page.url.endswith(f"/login?next=%2Fv%2F{published_clip['id']}")
+    expect(page.locator("#login-form")).to_be_visible()
+
+
+def test_the_desktop_feed_plays_with_hls_js_where_native_hls_is_missing(
+    browser: Any, live_server: LiveServer, published_clip: dict[str, str], shots_dir: Path
+) -> None:
+    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
+    # As in Firefox or an older Chrome: no native HLS, so the vendored hls.js plays through Media Source.
+    context.add_init_script("""
+      const canPlayType = HTMLMediaElement.prototype.canPlayType;
+      HTMLMediaElement.prototype.canPlayType = function (type) {
+        return /mpegurl/i.test(type) ? "" : canPlayType.call(this, type);
+      };
+    """)
+    page = context.new_page()
+    try:
+        page.goto(f"/v/{published_clip['id']}")
+        clip = page.locator(f".slide[data-id='{published_clip['id']}']")
+        expect(clip).to_have_class(re.compile(r"\bis-active\b"))
+        active_video_plays(page)
+        assert page.evaluate("typeof window.Hls") == "function"
+        assert page.evaluate("document.querySelector('.slide.is-active video').src").startswith("blob:")
+        page.screenshot(path=str(shots_dir / "feed-desktop.png"))
+    finally:
+        context.close()

@@ -1,0 +1,116 @@
+"""The pages without a browser: each renders its template, guarded pages send visitors to log in, unknown
+handles get a 404 page, and static files (our JS and CSS, the vendored hls.js) have the right types."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import Member
+
+SHELL_MARKERS = {
+    "/": 'data-source="for-you"',
+    "/signup": 'id="signup-form"',
+    "/login": 'id="login-form"',
+    "/tag/sunrise": 'data-source="/api/v1/hashtags/sunrise/videos"',
+}
+
+
+@pytest.mark.parametrize("path", list(SHELL_MARKERS))
+def test_public_pages_render_their_template(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert SHELL_MARKERS[path] in response.text
+    assert '<link rel="stylesheet" href="/static/css/app.css">' in response.text
+
+
+def test_signup_offers_countries_of_every_region(client: TestClient) -> None:
+    page = client.get("/signup").text
+    for code in ("US", "CA", "DE", "FR", "GB", "AU", "NZ"):
+        assert f'<option value="{code}">' in page
+
+
+@pytest.mark.parametrize("path", ["/upload", "/following"])
+def test_pages_for_members_send_visitors_to_log_in(client: TestClient, path: str) -> None:
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/login?next={path}"
+
+
+def test_a_bad_session_cookie_counts_as_a_visitor(client: TestClient) -> None:
+    client.cookies.set("clipshop_session", "us_nope.nope")
+    response = client.get("/upload", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/login?next=/upload")
+
+
+def test_members_get_the_upload_and_following_pages(client: TestClient, alice: Member) -> None:
+    client.cookies.set("clipshop_session", alice.token)
+    upload = client.get("/upload")
+    assert upload.status_code == 200
+    assert 'id="upload-form"' in upload.text and 'data-viewer="alice"' in upload.text
+    following = client.get("/following")
+    assert following.status_code == 200 and 'data-source="following"' in following.text
+
+
+def test_logged_in_members_skip_the_login_page(client: TestClient, alice: Member) -> None:
+    client.cookies.set("clipshop_session", alice.token)
+    response = client.get("/login?next=/upload", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/upload")
+    offsite = client.get("/login?next=//evil.example/x", follow_redirects=False)
+    assert offsite.headers["location"] == "/"
+
+
+def test_a_profile_page_shows_the_creator(client: TestClient, alice: Member) -> None:
+    response = client.get("/@alice")
+    assert response.status_code == 200
+    assert '<h1 class="profile-handle">@alice</h1>' in response.text
+    assert 'data-source="/api/v1/users/alice/videos"' in response.text
+    assert "data-follow" in response.text  # a visitor sees the follow button
+
+
+def test_an_unknown_handle_is_a_friendly_404(client: TestClient) -> None:
+    response = client.get("/@nobody_here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "Nobody here goes by @nobody_here" in response.text
+
+
+def test_an_unknown_video_and_an_unknown_page_are_404_pages(client: TestClient) -> None:
+    assert client.get("/v/us_0000000000000000000000000").status_code == 404
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and "There is nothing at this address" in page.text
+
+
+def test_unknown_api_paths_keep_their_problem_json(client: TestClient) -> None:
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
+    assert client.get("/static/js/no-such.js").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/static/js/feed.js", "text/javascript; charset=utf-8"),
+        ("/static/js/player.js", "text/javascript; charset=utf-8"),
+        ("/static/js/upload.js", "text/javascript; charset=utf-8"),
+        ("/static/js/api.js", "text/javascript; charset=utf-8"),
+        ("/static/css/app.css", "text/css; charset=utf-8"),
+        ("/static/vendor/hls/hls.min.js", "text/javascript; charset=utf-8"),
+        ("/static/img/favicon.svg", "image/svg+xml"),
+    ],
+)
+def test_static_files_are_served_with_their_content_type(
+    client: TestClient, path: str, content_type: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == content_type
+
+
+def test_the_vendored_hls_js_keeps_its_license(client: TestClient) -> None:
+    body = client.get("/static/vendor/hls/hls.min.js").text
+    assert ".Hls=" in body
+    assert "Apache License" in client.get("/static/vendor/hls/LICENSE").text
