@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 
-from clipshop.accounts import service
+from clipshop.accounts import avatars, service
 from clipshop.accounts.models import PublicProfile, User
 from clipshop.accounts.schemas import LogIn, MeRead, ProfileRead, ProfileUpdate, SessionRead, SignUp
 from clipshop.errors import NotFound
@@ -101,6 +104,36 @@ def log_out(request: Request, response: Response, uow: UowDep, platform: Platfor
 @router.get("/me", response_model=MeRead)
 def me(actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> MeRead:
     return me_read(platform, uow.region(actor.region).get_one(User, actor.id))
+
+
+@router.put(
+    "/me/avatar",
+    response_model=MeRead,
+    openapi_extra={
+        "requestBody": {
+            "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+            "required": True,
+        }
+    },
+)
+async def set_avatar(request: Request, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> MeRead:
+    """Replace the avatar with the image in the request body (JPEG, PNG, WebP or GIF)."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > avatars.MAX_BYTES:
+            break
+    jpeg = await run_in_threadpool(avatars.render_avatar, bytes(body))
+    store = platform.media_store(actor.region)
+    key = f"avatars/{actor.id}/{hashlib.sha256(jpeg).hexdigest()[:16]}.jpg"
+    path = store.local_path(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(jpeg)
+    previous = uow.region(actor.region).get_one(User, actor.id).avatar_key
+    user = service.set_avatar(uow, actor=actor, key=key, url=store.url(key))
+    if previous and previous != key:
+        uow.after_commit(lambda: store.delete_prefix(previous))
+    return me_read(platform, user)
 
 
 @router.patch("/me", response_model=MeRead)
