@@ -12,14 +12,50 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 DEV_SECRET = "clipshop-dev-secret-change-me"
 
 # Home region by ISO 3166 country code; anything unlisted goes to `default_region`.
-EU_COUNTRIES = (
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO CH GB"
-).split()
+EU_COUNTRIES = [
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "GR",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+    "IS",
+    "LI",
+    "NO",
+    "CH",
+    "GB",
+]
 DEFAULT_COUNTRIES: dict[str, list[str]] = {
     "us": ["US", "PR", "MX"],
     "ca": ["CA"],
@@ -70,7 +106,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.default_region not in self.regions:
-            raise ValueError(f"default_region {self.default_region!r} is not one of the regions {sorted(self.regions)}")
+            raise ValueError(
+                f"default_region {self.default_region!r} is not one of the regions {sorted(self.regions)}"
+            )
         if self.env == "prod" and self.secret_key == DEV_SECRET:
             raise ValueError("set CLIPSHOP_SECRET_KEY: the development secret is refused when env=prod")
         return self

@@ -24,7 +24,9 @@ class ClipshopError(Exception):
     code = "bad_request"
     title = "Bad request"
 
-    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, detail: str, *, code: str | None = None, field: str | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         if code is not None:
@@ -55,8 +57,11 @@ class Invalid(ClipshopError):
 class Unauthenticated(ClipshopError):
     status, code, title = 401, "unauthenticated", "Authentication required"
 
-    def __init__(self, detail: str = "Log in first: send a session cookie or an `Authorization: Bearer` token.",
-                 **kw: Any) -> None:
+    def __init__(
+        self,
+        detail: str = "Log in first: send a session cookie or an `Authorization: Bearer` token.",
+        **kw: Any,
+    ) -> None:
         super().__init__(detail, **kw)
 
 

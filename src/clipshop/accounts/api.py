@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from clipshop.accounts import avatars, service
 from clipshop.accounts.models import PublicProfile, User

@@ -19,6 +19,10 @@ def run() -> None:
         url = os.environ.get("CLIPSHOP_MIGRATE_URL", f"sqlite:///migrate-{tree}.db")
         engine = create_engine(url)
     with engine.begin() as connection:
-        context.configure(connection=connection, target_metadata=metadata,
-                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
         context.run_migrations()
