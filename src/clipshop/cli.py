@@ -120,3 +120,7 @@ def main() -> None:
     except ImportError:  # the evaluation tools are optional at run time
         pass
     app()
+
+
+if __name__ == "__main__":
+    main()

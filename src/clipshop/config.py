@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     jobs_backend: Literal["sqlite", "redis", "memory"] = "sqlite"
     jobs_consumer_in_app: bool = True
     jobs_workers: int = 1
+    jobs_queue_name: str = "clipshop"
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Rate limits and live counters: "memory://" in-process, or a redis:// URL.
     limits_storage_uri: str = "memory://"

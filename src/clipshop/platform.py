@@ -38,6 +38,7 @@ class Platform:
             backend=settings.jobs_backend,
             sqlite_path=settings.jobs_sqlite_path(),
             redis_url=settings.redis_url,
+            name=settings.jobs_queue_name,
         )
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.limits_storage_uri))
         from clipshop.jobs.tasks import register_tasks

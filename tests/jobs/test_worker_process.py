@@ -1,0 +1,96 @@
+"""At scale: the app enqueues on Redis and a separate `clipshop worker` process does the work."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clipshop.app import create_app
+from clipshop.config import Settings
+from clipshop.platform import Platform
+from support import REDIS_URL, Member, redis_reason, upload_file
+
+pytestmark = pytest.mark.xdist_group("worker-process")
+
+
+@pytest.fixture
+def redis_settings(settings: Settings, tmp_path: Path) -> Settings:
+    if reason := redis_reason():
+        pytest.skip(reason)
+    return settings.with_overrides(
+        jobs_backend="redis", redis_url=REDIS_URL, jobs_queue_name=f"w-{tmp_path.name}"
+    )
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    regions = {
+        name: {
+            "database_url": settings.region_database_url(name),
+            "media_root": str(settings.region_media_root(name)),
+            "countries": region.countries,
+        }
+        for name, region in settings.regions.items()
+    }
+    return {
+        **os.environ,
+        "CLIPSHOP_DIRECTORY_URL": settings.directory_database_url(),
+        "CLIPSHOP_REGIONS": json.dumps(regions),
+        "CLIPSHOP_DEFAULT_REGION": settings.default_region,
+        "CLIPSHOP_JOBS_BACKEND": "redis",
+        "CLIPSHOP_REDIS_URL": settings.redis_url,
+        "CLIPSHOP_JOBS_QUEUE_NAME": settings.jobs_queue_name,
+        "CLIPSHOP_DATA_DIR": str(settings.data_dir),
+    }
+
+
+@pytest.fixture
+def worker(redis_settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clipshop.cli", "worker", "--workers", "1"],
+        env=worker_env(redis_settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    yield process
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_a_worker_process_transcodes_what_the_app_enqueued(
+    redis_settings: Settings, worker: subprocess.Popen[bytes], clips: dict[str, Path]
+) -> None:
+    platform = Platform(redis_settings)
+    with TestClient(create_app(platform=platform)) as client:
+        r = client.post(
+            "/api/v1/auth/signup",
+            json={
+                "email": "w@example.com",
+                "password": "a fine password",
+                "handle": "worker",
+                "country": "NL",
+            },
+        )
+        token = r.json()["token"]
+        member = Member(id=r.json()["user"]["id"], handle="worker", region="eu", email="", token=token)
+        upload_id = upload_file(client, member, clips["vertical"])
+        video = client.post(
+            "/api/v1/videos", headers=member.auth, json={"upload_id": upload_id, "caption": "hi"}
+        )
+        video_id = video.json()["id"]
+        deadline = time.monotonic() + 120
+        status = video.json()
+        while status["status"] == "processing" and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.2)  # waiting on another process; nothing here can drain its queue
+            status = client.get(f"/api/v1/videos/{video_id}/status", headers=member.auth).json()
+        assert worker.poll() is None, worker.stderr.read().decode() if worker.stderr else ""
+        assert status["status"] == "ready", status
+        assert client.get("/api/v1/feed/for-you").json()["items"][0]["id"] == video_id
+    platform.close()
