@@ -102,8 +102,19 @@ def test_a_member_uploads_a_clip_then_watches_likes_and_comments_it(
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.locator("body")).to_have_attribute("data-viewer", "maya.makes")
 
-    # Upload: tus in 5 MiB chunks, then the video, then per-rendition progress until it is live.
+    # Upload with tus; the first PATCH dies on the wire, so the client asks where to resume (HEAD) and goes
+    # on; then the video is created and its renditions are followed until it is live.
     page.goto("/upload")
+    upload_requests: list[str] = []
+
+    def drop_first_patch(route: Any) -> None:
+        upload_requests.append(route.request.method)
+        if upload_requests == ["PATCH"]:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/uploads/*", drop_first_patch)
     page.set_input_files("#upload-file", str(e2e_clips["upload"]))
     caption = "Morning light over the bay #sunrise #nofilter"
     page.fill("#upload-caption", caption)
@@ -112,6 +123,8 @@ def test_a_member_uploads_a_clip_then_watches_likes_and_comments_it(
     expect(page.locator("[data-bar]")).to_have_attribute("aria-valuenow", "100")
     expect(page.locator(".rendition[data-status=ready]")).to_have_count(page.locator(".rendition").count())
     expect(page.locator("#my-videos .my-video[data-status=ready]")).to_have_count(1)
+    assert upload_requests == ["PATCH", "HEAD", "PATCH"]
+    page.unroute("**/api/v1/uploads/*")
     page.screenshot(path=str(shots_dir / "upload-phone.png"))
     page.set_viewport_size(DESKTOP)
     page.screenshot(path=str(shots_dir / "upload-desktop.png"))
@@ -122,46 +135,22 @@ def test_a_member_uploads_a_clip_then_watches_likes_and_comments_it(
     page.goto("/")
     clip = page.locator(".slide", has_text="Morning light over the bay")
     swipe_to(page, clip)
-    expect(clip).to_have_class(re.compile(r"\bis-active\b"))
     expect(clip.locator(".caption a.hashtag").first).to_have_attribute("href", "/tag/sunrise")
+    expect(clip.locator(".creator")).to_have_attribute("href", "/@maya.makes")
     active_video_plays(page)
     assert page.evaluate("document.querySelector('.slide.is-active video').muted") is True
     expect(clip.locator(".sound-btn")).to_contain_text("Tap to unmute")
     page.screenshot(path=str(shots_dir / "feed-phone.png"))
+    clip.locator(".tap-area").click()  # a tap turns the sound on
+    assert page.evaluate("document.querySelector('.slide.is-active video').muted") is False
+    expect(clip.locator(".sound-btn")).to_have_attribute("aria-label", "Mute")
 
-    # Like: the heart fills and the count moves at once; after the counter job it survives a reload.
-    like = clip.locator(".act-like")
-    like.click()
-    expect(like).to_have_attribute("aria-pressed", "true")
-    expect(like.locator("[data-like-count]")).to_have_text("1")
-    wait_for_api(page, f"/api/v1/videos/{video_id}", "body && body.counts.likes === 1 && body.liked_by_me")
-
-    # Comment in the sheet; it shows at once and is there after a reload.
-    clip.locator(".act-comment").click()
-    sheet = page.locator(".sheet")
-    expect(sheet).to_be_visible()
-    sheet.locator("input[name=body]").fill("What a view! 🌅")
-    sheet.locator("button.send").click()
-    expect(sheet.locator(".comment-text")).to_have_text(["What a view! 🌅"])
-    expect(clip.locator("[data-comment-count]")).to_have_text("1")
-    page.screenshot(path=str(shots_dir / "comments-phone.png"))
-    page.keyboard.press("Escape")
-    expect(sheet).to_be_hidden()
-    wait_for_api(page, f"/api/v1/videos/{video_id}", "body && body.counts.comments === 1")
-
-    page.goto(f"/v/{video_id}")
-    shared = page.locator(f".slide[data-id='{video_id}']")
-    expect(shared).to_have_class(re.compile(r"\bis-active\b"))
-    expect(shared.locator(".act-like")).to_have_attribute("aria-pressed", "true")
-    expect(shared.locator("[data-like-count]")).to_have_text("1")
-    expect(shared.locator("[data-comment-count]")).to_have_text("1")
-    shared.locator(".act-comment").click()
-    expect(page.locator(".sheet .comment-text")).to_have_text(["What a view! 🌅"])
-    expect(page.locator(".sheet .comment-author")).to_contain_text(["maya.makes"])
-    page.keyboard.press("Escape")
+    # Leaving the page sends the watch events (a beacon on page hide): the play counts as a view. The
+    # profile page sends none of its own, so the view can only come from the feed page just left.
+    page.goto("/@maya.makes")
+    wait_for_api(page, f"/api/v1/videos/{video_id}", "body && body.counts.views === 1", timeout=15_000)
 
     # The profile: header and a grid of videos; a tile opens the swipe feed at that video.
-    page.goto("/@maya.makes")
     expect(page.locator(".profile-handle")).to_have_text("@maya.makes")
     tile = page.locator(f"#grid a.tile[href='/v/{video_id}']")
     expect(tile).to_be_visible()
@@ -174,6 +163,51 @@ def test_a_member_uploads_a_clip_then_watches_likes_and_comments_it(
     page.go_back()
     expect(page.locator(".overlay-feed")).to_have_count(0)
     expect(page).to_have_url(f"{live_server.url}/@maya.makes")
+
+    page.goto(f"/v/{video_id}")
+    # The shared link opens on the clip. Like: the heart fills and the count moves at once.
+    shared = page.locator(f".slide[data-id='{video_id}']")
+    expect(shared).to_have_class(re.compile(r"\bis-active\b"))
+    like = shared.locator(".act-like")
+    like.click()
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(like.locator("[data-like-count]")).to_have_text("1")
+
+    # Comment in the bottom sheet; it shows at once.
+    shared.locator(".act-comment").click()
+    sheet = page.locator(".sheet")
+    expect(sheet).to_be_visible()
+    sheet.locator("input[name=body]").fill("What a view! 🌅")
+    sheet.locator("button.send").click()
+    expect(sheet.locator(".comment-text")).to_have_text(["What a view! 🌅"])
+    expect(sheet.locator("h2")).to_have_text("1 comment")
+    expect(shared.locator("[data-comment-count]")).to_have_text("1")
+    page.screenshot(path=str(shots_dir / "comments-phone.png"))
+    page.keyboard.press("Escape")
+    expect(sheet).to_be_hidden()
+
+    # Share: the link is copied and counted.
+    shared.locator(".act-share").click()
+    expect(page.locator("#toast")).to_have_text(f"Link copied: {live_server.url}/v/{video_id}")
+    expect(shared.locator(".act-share .act-count")).to_have_text("1")
+    assert page.evaluate("navigator.clipboard.readText()") == f"{live_server.url}/v/{video_id}"
+
+    # Counters are projected by a background job; once it ran, all of it survives a reload.
+    wait_for_api(
+        page,
+        f"/api/v1/videos/{video_id}",
+        "body && body.liked_by_me && body.counts.likes === 1 && body.counts.comments === 1"
+        " && body.counts.shares === 1",
+    )
+    page.reload()
+    expect(shared).to_have_class(re.compile(r"\bis-active\b"))
+    expect(shared.locator(".act-like")).to_have_attribute("aria-pressed", "true")
+    expect(shared.locator("[data-like-count]")).to_have_text("1")
+    expect(shared.locator("[data-comment-count]")).to_have_text("1")
+    shared.locator(".act-comment").click()
+    expect(page.locator(".sheet .comment-text")).to_have_text(["What a view! 🌅"])
+    expect(page.locator(".sheet .comment-author")).to_contain_text(["maya.makes"])
+    page.keyboard.press("Escape")
 
 
 def test_a_visitor_watches_and_is_sent_to_log_in_to_like(
@@ -191,6 +225,38 @@ def test_a_visitor_watches_and_is_sent_to_log_in_to_like(
     expect(page).to_have_url(re.compile(r"/login\?next="))
     assert page.url.endswith(f"/login?next=%2Fv%2F{published_clip['id']}")
     expect(page.locator("#login-form")).to_be_visible()
+
+
+def test_following_a_creator_from_the_feed_fills_the_following_feed(
+    page: Page, live_server: LiveServer, published_clip: dict[str, str]
+) -> None:
+    with live_server.api() as client:
+        token = sign_up_by_api(client, "noah", "AU")
+    page.context.add_cookies([{"name": "clipshop_session", "value": token, "url": live_server.url}])
+    page.goto("/following")
+    expect(page.locator(".feed-state")).to_contain_text("Nothing from people you follow yet")
+
+    page.goto(f"/v/{published_clip['id']}")
+    clip = page.locator(f".slide[data-id='{published_clip['id']}']")
+    expect(clip).to_have_class(re.compile(r"\bis-active\b"))
+    clip.locator(".follow-badge").click()
+    expect(clip.locator(".follow-badge")).to_have_class(re.compile(r"\bis-following\b"))
+    expect(page.locator("#toast")).to_have_text("Following @studio")
+
+    page.goto("/following")
+    expect(page.locator(".tab.is-active")).to_have_text("Following")
+    expect(page.locator(".slide.is-active")).to_have_attribute("data-id", published_clip["id"])
+    active_video_plays(page)
+
+    page.goto("/@studio")
+    follow = page.locator("[data-follow]")
+    expect(follow).to_have_text("Following")
+    wait_for_api(page, "/api/v1/users/studio", "body && body.follower_count === 1")
+    page.reload()
+    expect(page.locator("[data-stat=follower_count]")).to_have_text("1")
+    follow.click()
+    expect(follow).to_have_text("Follow")
+    expect(page.locator("[data-stat=follower_count]")).to_have_text("0")
 
 
 def test_the_desktop_feed_plays_with_hls_js_where_native_hls_is_missing(

@@ -7,6 +7,7 @@ let sheet = null;
 
 function build() {
   const count = el("span", { "data-comment-count": "" }, "0");
+  const noun = el("span", {}, " comments");
   const list = el("ul.comments", { "data-comments": "" });
   const more = el("button.link.more", { type: "button", hidden: true }, "Load more comments");
   const empty = el("p.sheet-empty.muted", { hidden: true }, "No comments yet. Start the conversation.");
@@ -22,7 +23,7 @@ function build() {
     : el("div.composer.composer-anon", {}, el("a.btn.btn-primary.btn-block", { href: "/login", "data-login": "" }, "Log in to comment"));
   const close = el("button.icon-btn", { type: "button", "aria-label": "Close comments" }, icon("close"));
   const panel = el("section.sheet", { role: "dialog", "aria-modal": "true", "aria-label": "Comments", tabindex: "-1" },
-    el("header.sheet-head", {}, el("h2", {}, count, " comments"), close),
+    el("header.sheet-head", {}, el("h2", {}, count, noun), close),
     el("div.sheet-body", {}, status, list, empty, more),
     composer,
   );
@@ -30,7 +31,7 @@ function build() {
   const root = el("div.sheet-root", { hidden: true }, backdrop, panel);
   document.body.append(root);
 
-  const state = { root, panel, list, more, empty, status, count, input, send, replying, item: null, cursor: null,
+  const state = { root, panel, list, more, empty, status, count, noun, input, send, replying, item: null, cursor: null,
     parent: null, onCount: null };
   backdrop.addEventListener("click", closeComments);
   close.addEventListener("click", closeComments);
@@ -67,7 +68,6 @@ function commentNode(state, comment, { reply = false } = {}) {
     const label = (n) => `View ${n} ${n === 1 ? "reply" : "replies"}`;
     toggle.textContent = label(comment.reply_count);
     let cursor = null;
-    let loaded = false;
     toggle.addEventListener("click", async () => {
       toggle.disabled = true;
       try {
@@ -75,7 +75,6 @@ function commentNode(state, comment, { reply = false } = {}) {
         const shown = new Set([...replies.children].map((li) => li.dataset.id));
         for (const item of page.items) if (!shown.has(item.id)) replies.append(commentNode(state, item, { reply: true }));
         cursor = page.next_cursor;
-        loaded = true;
         toggle.textContent = cursor ? "View more replies" : "";
         toggle.hidden = !cursor;
       } catch (error) {
@@ -85,10 +84,7 @@ function commentNode(state, comment, { reply = false } = {}) {
       }
     });
     node.querySelector(".comment-main").append(replies, toggle);
-    node.addReply = (item) => {
-      replies.append(commentNode(state, item, { reply: true }));
-      if (!loaded && comment.reply_count > 0) toggle.textContent = label(comment.reply_count);
-    };
+    node.addReply = (item) => replies.append(commentNode(state, item, { reply: true }));
   }
   return node;
 }
@@ -166,6 +162,7 @@ async function post(state) {
 function setCount(state, n) {
   state.count.dataset.value = String(n);
   state.count.textContent = formatCount(n);
+  state.noun.textContent = n === 1 ? " comment" : " comments";
 }
 
 /** Open the sheet for a feed item; `onCount(delta)` hears about comments posted from it. */
