@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from clipshop.accounts.models import PublicProfile
 from clipshop.accounts.service import Actor
 from clipshop.errors import Invalid, NotFound
-from clipshop.kit.db import UnitOfWork
+from clipshop.kit.db import UnitOfWork, dialect_insert, insert_ignore, upsert_add
 from clipshop.kit.ids import new_id
 from clipshop.social.models import (
     Comment,
@@ -40,24 +41,21 @@ def public_video(uow: UnitOfWork, video_id: str) -> PublicVideo:
     return video
 
 
-def _counts(uow: UnitOfWork, region: str, video_id: str) -> RegionVideoCounts:
-    db = uow.region(region)
-    counts = db.get(RegionVideoCounts, video_id)
-    if counts is None:
-        counts = RegionVideoCounts(video_id=video_id, likes=0, comments=0, shares=0, views=0, completes=0)
-        db.add(counts)
-        db.flush()
-    return counts
+ZERO_COUNTS = {"likes": 0, "comments": 0, "shares": 0, "views": 0, "completes": 0}
+
+
+def _bump(uow: UnitOfWork, region: str, video_id: str, **deltas: int) -> None:
+    """Move this region's counters for a video in one atomic statement (no lost updates under load)."""
+    upsert_add(uow.region(region), RegionVideoCounts, {"video_id": video_id}, {**ZERO_COUNTS, **deltas})
 
 
 def like(uow: UnitOfWork, *, actor: Actor, video_id: str, now: datetime) -> bool:
     """Like a video; True if this changed anything (liking twice is not an error)."""
     public_video(uow, video_id)
-    db = uow.region(actor.region)
-    if db.get(Like, (actor.id, video_id)) is not None:
+    row = {"user_id": actor.id, "video_id": video_id, "created_at": now}
+    if not insert_ignore(uow.region(actor.region), Like, row):
         return False
-    db.add(Like(user_id=actor.id, video_id=video_id, created_at=now))
-    _counts(uow, actor.region, video_id).likes += 1
+    _bump(uow, actor.region, video_id, likes=1)
     return True
 
 
@@ -68,7 +66,8 @@ def unlike(uow: UnitOfWork, *, actor: Actor, video_id: str) -> bool:
     if existing is None:
         return False
     db.delete(existing)
-    _counts(uow, actor.region, video_id).likes -= 1
+    db.flush()
+    _bump(uow, actor.region, video_id, likes=-1)
     return True
 
 
@@ -94,7 +93,7 @@ def add_comment(
         if parent.parent_id is not None:
             parent_id = parent.parent_id  # a reply to a reply joins the same thread
             parent = uow.directory.get_one(PublicComment, parent_id)
-        parent.reply_count += 1
+        parent.reply_count = PublicComment.reply_count + 1
     comment = Comment(
         id=new_id(actor.region),
         author_id=actor.id,
@@ -104,7 +103,7 @@ def add_comment(
         created_at=now,
     )
     uow.region(actor.region).add(comment)
-    _counts(uow, actor.region, video_id).comments += 1
+    _bump(uow, actor.region, video_id, comments=1)
     public = PublicComment(
         id=comment.id,
         video_id=video_id,
@@ -129,10 +128,10 @@ def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str) -> str:
         if public.parent_id is not None:
             parent = uow.directory.get(PublicComment, public.parent_id)
             if parent is not None:
-                parent.reply_count -= 1
+                parent.reply_count = PublicComment.reply_count - 1
         uow.directory.delete(public)
     db.delete(comment)
-    _counts(uow, actor.region, comment.video_id).comments -= 1
+    _bump(uow, actor.region, comment.video_id, comments=-1)
     return comment.video_id
 
 
@@ -175,7 +174,7 @@ def share(uow: UnitOfWork, *, actor: Actor, video_id: str, channel: str, base_ur
     uow.region(actor.region).add(
         Share(id=new_id(actor.region), user_id=actor.id, video_id=video_id, channel=channel, created_at=now)
     )
-    _counts(uow, actor.region, video_id).shares += 1
+    _bump(uow, actor.region, video_id, shares=1)
     return f"{base_url.rstrip('/')}/v/{video_id}"
 
 
@@ -201,18 +200,38 @@ def record_watch(
     )
     if kind == "impression":
         return
-    history = db.get(WatchHistory, (actor.id, video_id))
-    if history is None:
-        history = WatchHistory(user_id=actor.id, video_id=video_id, watched_s=0.0, completes=0, last_at=now)
-        db.add(history)
-    history.watched_s = max(history.watched_s, watched_s)
-    history.last_at = now
-    counts = _counts(uow, actor.region, video_id)
+    complete = kind == "complete"
+    upsert_watch(db, user_id=actor.id, video_id=video_id, watched_s=watched_s, complete=complete, now=now)
     if kind == "play":
-        counts.views += 1
-    elif kind == "complete":
-        history.completes += 1
-        counts.completes += 1
+        _bump(uow, actor.region, video_id, views=1)
+    elif complete:
+        _bump(uow, actor.region, video_id, completes=1)
+
+
+def upsert_watch(
+    db: Session, *, user_id: str, video_id: str, watched_s: float, complete: bool, now: datetime
+) -> None:
+    """Keep one history row per viewer and video, concurrent-safe."""
+    values = {
+        "user_id": user_id,
+        "video_id": video_id,
+        "watched_s": watched_s,
+        "completes": int(complete),
+        "last_at": now,
+    }
+    insert = dialect_insert(db, WatchHistory).values(**values)
+    db.execute(
+        insert.on_conflict_do_update(
+            index_elements=["user_id", "video_id"],
+            set_={
+                "watched_s": func.max(WatchHistory.watched_s, watched_s)
+                if db.get_bind().dialect.name == "sqlite"
+                else func.greatest(WatchHistory.watched_s, watched_s),
+                "completes": WatchHistory.completes + int(complete),
+                "last_at": now,
+            },
+        )
+    )
 
 
 def watched_ids(uow: UnitOfWork, *, actor: Actor, video_ids: Sequence[str]) -> set[str]:
@@ -229,11 +248,10 @@ def follow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime) ->
         raise Invalid("You cannot follow yourself.", code="self_follow", field="handle")
     if uow.directory.get(PublicProfile, followee_id) is None:
         raise NotFound("user", followee_id)
-    db = uow.region(actor.region)
-    if db.get(Follow, (actor.id, followee_id)) is not None:
+    row = {"follower_id": actor.id, "followee_id": followee_id, "created_at": now}
+    if not insert_ignore(uow.region(actor.region), Follow, row):
         return False
-    db.add(Follow(follower_id=actor.id, followee_id=followee_id, created_at=now))
-    _follower_counts(uow, actor.region, followee_id).followers += 1
+    upsert_add(uow.region(actor.region), RegionFollowerCounts, {"user_id": followee_id}, {"followers": 1})
     return True
 
 
@@ -243,7 +261,8 @@ def unfollow(uow: UnitOfWork, *, actor: Actor, followee_id: str) -> bool:
     if existing is None:
         return False
     db.delete(existing)
-    _follower_counts(uow, actor.region, followee_id).followers -= 1
+    db.flush()
+    upsert_add(uow.region(actor.region), RegionFollowerCounts, {"user_id": followee_id}, {"followers": -1})
     return True
 
 
@@ -254,16 +273,6 @@ def is_following(uow: UnitOfWork, *, follower: Actor, followee_id: str) -> bool:
 def following_ids(uow: UnitOfWork, *, actor: Actor, limit: int = 5000) -> list[str]:
     query = select(Follow.followee_id).where(Follow.follower_id == actor.id).limit(limit)
     return list(uow.region(actor.region).scalars(query))
-
-
-def _follower_counts(uow: UnitOfWork, region: str, user_id: str) -> RegionFollowerCounts:
-    db = uow.region(region)
-    counts = db.get(RegionFollowerCounts, user_id)
-    if counts is None:
-        counts = RegionFollowerCounts(user_id=user_id, followers=0)
-        db.add(counts)
-        db.flush()
-    return counts
 
 
 def project_video_counts(uow: UnitOfWork, *, region: str, video_id: str) -> None:
@@ -304,8 +313,8 @@ def project_video_counts(uow: UnitOfWork, *, region: str, video_id: str) -> None
         completes=completes,
     )
     profile = uow.directory.get(PublicProfile, video.creator_id)
-    if profile is not None:
-        profile.like_count += like_delta
+    if profile is not None and like_delta:
+        profile.like_count = PublicProfile.like_count + like_delta
 
 
 def project_follow_counts(uow: UnitOfWork, *, region: str, followee_id: str, follower_id: str) -> None:

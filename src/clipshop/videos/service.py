@@ -161,7 +161,7 @@ def project_video(uow: UnitOfWork, *, video: Video, store: MediaStore) -> Public
     if public is None:
         profile = uow.directory.get(PublicProfile, video.owner_id)
         if profile is not None:
-            profile.video_count += 1
+            profile.video_count = PublicProfile.video_count + 1
         public = PublicVideo(
             id=video.id,
             region=region_of(video.id),
