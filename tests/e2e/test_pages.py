@@ -3,6 +3,8 @@ handles get a 404 page, and static files (our JS and CSS, the vendored hls.js) h
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -114,3 +116,10 @@ def test_the_vendored_hls_js_keeps_its_license(client: TestClient) -> None:
     body = client.get("/static/vendor/hls/hls.min.js").text
     assert ".Hls=" in body
     assert "Apache License" in client.get("/static/vendor/hls/LICENSE").text
+
+
+def test_profile_text_is_escaped(client: TestClient, sign_up: Any) -> None:
+    sign_up("mallory", display_name='<script>alert("x")</script>')
+    page = client.get("/@mallory").text
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
