@@ -129,6 +129,7 @@ def e2e_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "upload": generate_clip(root / "morning-light.mp4", width=360, height=640, duration_s=4, seed=7),
         "seed": generate_clip(root / "city-loop.mp4", width=360, height=640, duration_s=4, seed=2),
+        "seed2": generate_clip(root / "rooftop.mp4", width=360, height=640, duration_s=3, seed=4),
     }
 
 

@@ -48,18 +48,39 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Page]:
 
 
 @pytest.fixture(scope="module")
-def published_clip(browser: Any, live_server: LiveServer, e2e_clips: dict[str, Path]) -> dict[str, str]:
-    """One clip by @studio, published and processed, for the tests that need something in the feed."""
-    caption = "City loop at dusk #citylights #e2e"
+def studio_clips(browser: Any, live_server: LiveServer, e2e_clips: dict[str, Path]) -> list[dict[str, str]]:
+    """Two clips by @studio, published and processed, for the tests that need something in the feed."""
+    posts = [("seed", "City loop at dusk #citylights #e2e"), ("seed2", "Rooftop garden in spring #e2e")]
     with live_server.api() as client:
         token = sign_up_by_api(client, "studio")
-        video_id = post_clip_by_api(client, token, e2e_clips["seed"], caption)
+        clips = [
+            {"id": post_clip_by_api(client, token, e2e_clips[name], caption), "caption": caption}
+            for name, caption in posts
+        ]
     context = browser.new_context(base_url=live_server.url)
     waiter = context.new_page()
     waiter.goto("/login")
-    wait_for_api(waiter, f"/api/v1/videos/{video_id}", "body && body.id")
+    for clip in clips:
+        wait_for_api(waiter, f"/api/v1/videos/{clip['id']}", "body && body.id")
     context.close()
-    return {"id": video_id, "caption": caption}
+    return clips
+
+
+@pytest.fixture(scope="module")
+def published_clip(studio_clips: list[dict[str, str]]) -> dict[str, str]:
+    return studio_clips[0]
+
+
+def touch_swipe(page: Page, dy: int) -> None:
+    """A finger dragged `dy` pixels up (negative: down) over the middle of the screen."""
+    cdp = page.context.new_cdp_session(page)
+    x, y = PHONE["width"] // 2, PHONE["height"] // 2 + dy // 2
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 16):
+        point = {"x": x, "y": y - dy * step // 15}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
 
 
 def swipe_to(page: Page, clip: Any) -> None:
@@ -211,16 +232,27 @@ def test_a_member_uploads_a_clip_then_watches_likes_and_comments_it(
 
 
 def test_a_visitor_watches_and_is_sent_to_log_in_to_like(
-    page: Page, live_server: LiveServer, published_clip: dict[str, str], shots_dir: Path
+    page: Page, live_server: LiveServer, studio_clips: list[dict[str, str]], shots_dir: Path
 ) -> None:
+    published_clip = studio_clips[0]
     page.goto("/")
-    clip = page.locator(f".slide[data-id='{published_clip['id']}']")
-    expect(clip).to_contain_text("City loop at dusk")
-    swipe_to(page, clip)
-    expect(clip).to_have_class(re.compile(r"\bis-active\b"))
+    first, second = page.locator(".slide").nth(0), page.locator(".slide").nth(1)
+    expect(first).to_have_class(re.compile(r"\bis-active\b"))
     active_video_plays(page)
     expect(page.locator("nav a[href='/login']")).to_be_visible()
 
+    # A swipe up brings the next video, which plays while the one left pauses; a swipe down goes back.
+    touch_swipe(page, 400)
+    expect(second).to_have_class(re.compile(r"\bis-active\b"))
+    active_video_plays(page)
+    assert first.locator("video").evaluate("(video) => video.paused") is True
+    touch_swipe(page, -400)
+    expect(first).to_have_class(re.compile(r"\bis-active\b"))
+    active_video_plays(page)
+
+    clip = page.locator(f".slide[data-id='{published_clip['id']}']")
+    expect(clip).to_contain_text("City loop at dusk")
+    swipe_to(page, clip)
     clip.locator(".act-like").click()
     expect(page).to_have_url(re.compile(r"/login\?next="))
     assert page.url.endswith(f"/login?next=%2Fv%2F{published_clip['id']}")
@@ -245,7 +277,8 @@ def test_following_a_creator_from_the_feed_fills_the_following_feed(
 
     page.goto("/following")
     expect(page.locator(".tab.is-active")).to_have_text("Following")
-    expect(page.locator(".slide.is-active")).to_have_attribute("data-id", published_clip["id"])
+    expect(page.locator(".slide .creator b")).to_have_text(["@studio", "@studio"])
+    expect(page.locator(f".slide[data-id='{published_clip['id']}']")).to_have_count(1)
     active_video_plays(page)
 
     page.goto("/@studio")
