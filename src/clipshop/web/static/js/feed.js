@@ -94,7 +94,9 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
     });
     video.muted = true;
     const poster = item.poster_url ? el("img.poster", { src: item.poster_url, alt: "", decoding: "async", loading: index < 2 ? "eager" : "lazy" }) : null;
-    const media = el(`div.media${portrait ? ".is-cover" : ""}`, {}, video, poster, el("span.spinner.buffering", { "aria-hidden": "true" }));
+    const media = el(`div.media${portrait ? ".is-cover" : ""}`, {}, video, poster,
+      el("span.spinner.buffering", { "aria-hidden": "true" }),
+      el("p.media-error", {}, "This video can't play right now. Swipe on, or try again later."));
     const soundButton = el("button.sound-btn", { type: "button", "aria-label": "Unmute" }, icon("muted"), el("span.sound-label", {}, "Tap to unmute"));
     const pauseMark = el("span.pause-mark", { "aria-hidden": "true" }, icon("play"));
     const tap = el("button.tap-area", { type: "button", "aria-label": "Toggle sound" });
@@ -140,6 +142,7 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
       scrub.firstChild.style.transform = `scaleX(${Math.min(1, video.currentTime / duration)})`;
     });
     video.addEventListener("ended", () => events.completed(item));
+    video.addEventListener("error", () => video.getAttribute("src") && node.classList.add("is-failed"));
 
     tap.addEventListener("click", () => {
       if (video.paused) play(slide);
