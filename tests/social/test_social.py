@@ -163,7 +163,19 @@ def test_watch_events_are_validated(
             ]
         },
     )
-    assert ok.json() == {"accepted": 2}
+    assert ok.json() == {"accepted": 2, "skipped": []}
+    gone = f"us_{'0' * 32}"
+    mixed = client.post(
+        "/api/v1/events",
+        headers=bob.auth,
+        json={
+            "events": [
+                {"video_id": gone, "kind": "impression", "watched_s": 0},
+                {"video_id": video, "kind": "progress", "watched_s": 4},
+            ]
+        },
+    )
+    assert mixed.status_code == 202 and mixed.json() == {"accepted": 1, "skipped": [gone]}
     platform.jobs.drain()
     assert counts(client, video)["views"] == 1
 

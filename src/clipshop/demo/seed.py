@@ -104,8 +104,9 @@ def clip_specs(count: int, *, small: bool) -> list[ClipSpec]:
         if small:
             specs.append(ClipSpec(creator, caption, 360, 640, 2.0 + index % 2))
             continue
+        # Short clips keep the first `make demo` to a few minutes of transcoding on two cores.
         width, height = (1080, 1920) if index % 5 == 0 else (720, 1280)
-        duration = float(rng.choice([3, 4, 5, 6, 8, 10, 12, 15]))
+        duration = float(rng.choice([3, 4, 5, 6] if width == 1080 else [3, 4, 5, 6, 7, 8, 10, 12]))
         specs.append(ClipSpec(creator, caption, width, height, duration))
     if not small and count >= 4:
         specs[1] = ClipSpec(specs[1].creator, specs[1].caption, 1280, 720, 6.0)  # landscape

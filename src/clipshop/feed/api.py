@@ -25,7 +25,9 @@ def feed_item(platform: Platform, page: FeedPage, video: PublicVideo) -> FeedIte
     return FeedItem(
         id=video.id,
         region=video.region,
-        creator=creator_read(page.profiles.get(video.creator_id), video.creator_id),
+        creator=creator_read(
+            page.profiles.get(video.creator_id), video.creator_id, followed=video.creator_id in page.following
+        ),
         caption=video.caption,
         hashtags=video.hashtags.split(),
         duration_s=video.duration_s,

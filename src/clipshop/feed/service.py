@@ -4,7 +4,7 @@ down), Following, a creator's videos and a hashtag's videos. Every feed pages by
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
@@ -26,6 +26,7 @@ class FeedPage:
     next_cursor: str | None
     profiles: dict[str, PublicProfile]
     liked: set[str]
+    following: set[str] = field(default_factory=set)
 
 
 def _after_hot(position: dict[str, Any] | None) -> Any:
@@ -132,11 +133,13 @@ def _page(
         else {}
     )
     liked = social.liked_ids(uow, actor=actor, video_ids=[v.id for v in videos]) if actor else set()
+    following = social.followed_among(uow, actor=actor, user_ids=creator_ids) if actor else set()
     return FeedPage(
         videos=list(videos),
         next_cursor=encode_cursor(position) if position else None,
         profiles=profiles,
         liked=liked,
+        following=following,
     )
 
 

@@ -33,7 +33,7 @@ from clipshop.videos.schemas import CreatorRead
 router = APIRouter(route_class=CommittingRoute, tags=["social"])
 
 
-def creator_read(profile: PublicProfile | None, user_id: str) -> CreatorRead:
+def creator_read(profile: PublicProfile | None, user_id: str, *, followed: bool = False) -> CreatorRead:
     if profile is None:
         return CreatorRead(id=user_id, handle="deleted", display_name="Deleted account", avatar_url=None)
     return CreatorRead(
@@ -41,6 +41,7 @@ def creator_read(profile: PublicProfile | None, user_id: str) -> CreatorRead:
         handle=profile.handle,
         display_name=profile.display_name,
         avatar_url=profile.avatar_url,
+        followed_by_me=followed,
     )
 
 
@@ -157,18 +158,24 @@ def share(
 def watch_events(
     body: WatchEventsIn, actor: CurrentActor, uow: UowDep, platform: PlatformDep
 ) -> AcceptedRead:
-    """A batch of watch events (impression, play, progress, complete) from the player."""
+    """A batch of watch events (impression, play, progress, complete) from the player. Events for videos
+    that are gone (taken down since) are skipped and listed; the rest are kept."""
     now = platform.clock.now()
     touched: set[str] = set()
+    skipped: list[str] = []
     for event in body.events:
-        service.record_watch(
-            uow, actor=actor, video_id=event.video_id, kind=event.kind, watched_s=event.watched_s, now=now
-        )
+        try:
+            service.record_watch(
+                uow, actor=actor, video_id=event.video_id, kind=event.kind, watched_s=event.watched_s, now=now
+            )
+        except NotFound:
+            skipped.append(event.video_id)
+            continue
         if event.kind in ("play", "complete"):
             touched.add(event.video_id)
     for video_id in sorted(touched):
         enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
-    return AcceptedRead(accepted=len(body.events))
+    return AcceptedRead(accepted=len(body.events) - len(skipped), skipped=skipped)
 
 
 @router.post("/users/{handle}/follow", response_model=FollowRead)

@@ -57,3 +57,4 @@ class WatchEventsIn(BaseModel):
 
 class AcceptedRead(BaseModel):
     accepted: int
+    skipped: list[str] = Field(default_factory=list, description="video ids no longer available")

@@ -270,6 +270,14 @@ def is_following(uow: UnitOfWork, *, follower: Actor, followee_id: str) -> bool:
     return uow.region(follower.region).get(Follow, (follower.id, followee_id)) is not None
 
 
+def followed_among(uow: UnitOfWork, *, actor: Actor, user_ids: set[str]) -> set[str]:
+    """Which of `user_ids` the actor follows."""
+    if not user_ids:
+        return set()
+    query = select(Follow.followee_id).where(Follow.follower_id == actor.id, Follow.followee_id.in_(user_ids))
+    return set(uow.region(actor.region).scalars(query))
+
+
 def following_ids(uow: UnitOfWork, *, actor: Actor, limit: int = 5000) -> list[str]:
     query = select(Follow.followee_id).where(Follow.follower_id == actor.id).limit(limit)
     return list(uow.region(actor.region).scalars(query))

@@ -61,6 +61,7 @@ class CreatorRead(BaseModel):
     handle: str
     display_name: str
     avatar_url: str | None
+    followed_by_me: bool = False
 
 
 class CountsRead(BaseModel):

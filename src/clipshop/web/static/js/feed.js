@@ -15,11 +15,12 @@ const LOAD_MORE_WITHIN = 3;
 const sound = { muted: true };
 const followCache = new Map(); // handle -> Promise<boolean>
 
-function followState(handle) {
-  if (!followCache.has(handle)) {
-    followCache.set(handle, api(`/api/v1/users/${encodeURIComponent(handle)}`).then((p) => p.followed_by_me, () => false));
+// Feed items say whether the viewer follows their creator; a follow made on this page wins over that.
+function followState(creator) {
+  if (!followCache.has(creator.handle)) {
+    followCache.set(creator.handle, Promise.resolve(Boolean(creator.followed_by_me)));
   }
-  return followCache.get(handle);
+  return followCache.get(creator.handle);
 }
 
 export function createFeed(root, { load, initial = [], cursor = null, startAt = 0, empty, onActive } = {}) {
@@ -278,7 +279,7 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
       }
     });
     if (viewer() && viewer() !== slide.item.creator.handle) {
-      followState(slide.item.creator.handle).then((following) => setFollowing(slide.item.creator.handle, following));
+      followState(slide.item.creator).then((following) => setFollowing(slide.item.creator.handle, following));
     }
     if (slides.length - index <= LOAD_MORE_WITHIN) more();
     onActive?.(slide.item, index);
