@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import PASSWORD
+from support import PASSWORD
 
 from .conftest import (
     DESKTOP,

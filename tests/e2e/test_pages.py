@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import Member
+from support import Member
 
 SHELL_MARKERS = {
     "/": 'data-source="for-you"',
@@ -123,3 +123,9 @@ def test_profile_text_is_escaped(client: TestClient, sign_up: Any) -> None:
     page = client.get("/@mallory").text
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+
+
+def test_pages_answer_head_requests(client: TestClient) -> None:
+    for path in ("/", "/login", "/signup"):
+        response = client.head(path)
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/html"), path

@@ -299,7 +299,7 @@ def mount_web(app: FastAPI) -> None:
         app.add_api_route(
             path,
             endpoint,
-            methods=["GET"],
+            methods=["GET", "HEAD"],
             include_in_schema=False,
             response_class=HTMLResponse,
             name=f"page_{endpoint.__name__}",
@@ -308,7 +308,7 @@ def mount_web(app: FastAPI) -> None:
     app.add_api_route(
         "/{path:pagepath}",
         unknown_page,
-        methods=["GET"],
+        methods=["GET", "HEAD"],
         include_in_schema=False,
         response_class=HTMLResponse,
         name="page_not_found",
