@@ -293,6 +293,19 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds every process on the machine has used since boot (all cores, idle and I/O wait excluded).
+
+    The difference over a run, less what the benchmark's own processes used, is what other work on the
+    machine took while it ran: the usual reason one wall time differs from the next.
+    """
+    times = psutil.cpu_times()
+    busy: float = sum(
+        getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq", "steal")
+    )
+    return busy
+
+
 def machine_note() -> str:
     """CPU count and load: other work on the machine skews wall times, and the reader should know."""
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
