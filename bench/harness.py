@@ -251,6 +251,7 @@ class RssSampler:
         self.interval_s = interval_s
         self.phase = "before"
         self.peaks: dict[str, int] = {}
+        self.own_peak = 0  # the server process alone, without children such as the probe
         self.samples = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -264,6 +265,7 @@ class RssSampler:
         with contextlib.suppress(psutil.NoSuchProcess):
             rss = tree_rss(self.proc)
             self.peaks[self.phase] = max(self.peaks.get(self.phase, 0), rss)
+            self.own_peak = max(self.own_peak, self.proc.memory_info().rss)
             self.samples += 1
 
     def _run(self) -> None:

@@ -6,7 +6,6 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from clipshop.errors import Invalid
 
@@ -20,7 +19,16 @@ _DUMMY_HASH = _hasher.hash("clipshop-timing-equaliser")
 
 @cache
 def _common_passwords() -> frozenset[str]:
-    return frozenset(FREQUENCY_LISTS["passwords"])
+    """zxcvbn's 30,000 most common passwords. Importing it builds every word list it has (about 15 MiB);
+    only this one is kept, and the package is dropped again so the rest can be freed."""
+    import importlib
+    import sys
+
+    lists = importlib.import_module("zxcvbn.frequency_lists").FREQUENCY_LISTS
+    common = frozenset(lists["passwords"])
+    for name in [n for n in sys.modules if n == "zxcvbn" or n.startswith("zxcvbn.")]:
+        del sys.modules[name]
+    return common
 
 
 def check_password_rules(password: str, *, email: str = "", handle: str = "") -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, literal, select, tuple_
 
 from clipshop.accounts.models import PublicProfile
 from clipshop.accounts.service import Actor
@@ -32,29 +32,35 @@ class FeedPage:
 def _after_hot(position: dict[str, Any] | None) -> Any:
     if position is None:
         return None
-    score, last_id = float(position["s"]), str(position["i"])
-    return or_(PublicVideo.hot_score < score, and_(PublicVideo.hot_score == score, PublicVideo.id < last_id))
+    # A row-value comparison walks the (hot_score, id) index from the cursor; ORs would scan from the top.
+    after = tuple_(
+        literal(float(position["s"]), PublicVideo.hot_score.type),
+        literal(str(position["i"]), PublicVideo.id.type),
+    )
+    return tuple_(PublicVideo.hot_score, PublicVideo.id) < after
 
 
 def for_you(uow: UnitOfWork, *, actor: Actor | None, cursor: str | None, limit: int) -> FeedPage:
     """Hot videos first; videos this viewer already played come after every unwatched one (phase 2)."""
     position = decode_cursor(cursor) or {"p": 1}
     phase = int(position.get("p", 1))
-    picked: list[PublicVideo] = []
+    picked: list[str] = []
     next_position: dict[str, Any] | None = None
-    order = (PublicVideo.hot_score.desc(), PublicVideo.id.desc())
     while phase <= 2 and len(picked) < limit:
-        query: Select[PublicVideo] = select(PublicVideo).order_by(*order)
+        # Scan only the index columns; whole rows are loaded for the page alone.
+        query = select(PublicVideo.id, PublicVideo.hot_score).order_by(
+            PublicVideo.hot_score.desc(), PublicVideo.id.desc()
+        )
         condition = _after_hot(position if "s" in position else None)
         if condition is not None:
             query = query.where(condition)
         batch_size = limit * SCAN_FACTOR if actor is not None else limit
-        batch = list(uow.directory.scalars(query.limit(batch_size)))
-        watched = social.watched_ids(uow, actor=actor, video_ids=[v.id for v in batch]) if actor else set()
-        for video in batch:
-            position = {"p": phase, "s": video.hot_score, "i": video.id}
-            if (video.id in watched) == (phase == 2):
-                picked.append(video)
+        batch = [(str(v), float(s)) for v, s in uow.directory.execute(query.limit(batch_size))]
+        watched = social.watched_ids(uow, actor=actor, video_ids=[v for v, _ in batch]) if actor else set()
+        for video_id, score in batch:
+            position = {"p": phase, "s": score, "i": video_id}
+            if (video_id in watched) == (phase == 2):
+                picked.append(video_id)
                 if len(picked) == limit:
                     break
         if len(picked) == limit:
@@ -68,7 +74,8 @@ def for_you(uow: UnitOfWork, *, actor: Actor | None, cursor: str | None, limit: 
         # Scanned a full batch of mostly-watched videos: hand back a page short and keep the place.
         next_position = position
         break
-    return _page(uow, actor, picked, next_position)
+    rows = {v.id: v for v in uow.directory.scalars(select(PublicVideo).where(PublicVideo.id.in_(picked)))}
+    return _page(uow, actor, [rows[v] for v in picked if v in rows], next_position)
 
 
 def following(uow: UnitOfWork, *, actor: Actor, cursor: str | None, limit: int) -> FeedPage:
@@ -101,12 +108,10 @@ def _newest(
         from datetime import datetime
 
         at = datetime.fromisoformat(str(position["t"]))
-        query = query.where(
-            or_(
-                PublicVideo.published_at < at,
-                and_(PublicVideo.published_at == at, PublicVideo.id < str(position["i"])),
-            )
+        after = tuple_(
+            literal(at, PublicVideo.published_at.type), literal(str(position["i"]), PublicVideo.id.type)
         )
+        query = query.where(tuple_(PublicVideo.published_at, PublicVideo.id) < after)
     videos = list(
         uow.directory.scalars(
             query.order_by(PublicVideo.published_at.desc(), PublicVideo.id.desc()).limit(limit + 1)

@@ -82,7 +82,7 @@ class JobQueue:
                 workers=workers,
                 periodic=periodic,
                 worker_type="thread",
-                max_delay=1.0,
+                max_delay=0.25,
                 check_worker_health=False,
             )
             self._consumer.start()

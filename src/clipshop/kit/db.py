@@ -67,7 +67,11 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # A request keeps its connection across several hand-offs between threads; an unbounded overflow
+        # means no request ever waits on the pool for one (SQLite connections are cheap).
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=10, max_overflow=-1
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -81,7 +85,7 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
         return engine
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if pool:
-        kwargs.update(pool_size=10, max_overflow=20)
+        kwargs.update(pool_size=10, max_overflow=50, pool_timeout=10)
     else:
         kwargs["poolclass"] = NullPool
     return create_engine(url, **kwargs)

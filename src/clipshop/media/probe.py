@@ -18,44 +18,13 @@ from av.stream import Disposition
 from av.video.stream import VideoStream
 
 from clipshop.errors import UnsupportedMedia
+from clipshop.media.facts import ProbeResult
 from clipshop.media.sniff import SNIFF_BYTES, sniff_container
 
 # Streams may legitimately end a little before the container's stated duration (codec delay, rounding,
 # audio priming); a bigger gap means the data is missing.
 _COMPLETENESS_TOLERANCE_S = 0.5
 _MICROSECONDS = 1_000_000
-
-
-@dataclass(frozen=True)
-class ProbeResult:
-    """What a probed file holds; `width`/`height` are the display size, after rotation and pixel aspect."""
-
-    duration_s: float
-    width: int
-    height: int
-    coded_width: int
-    coded_height: int
-    rotation: int
-    """Clockwise degrees (0, 90, 180, 270) a player turns the coded picture to show it upright."""
-    fps: float
-    video_codec: str
-    audio_codec: str | None
-    container: str
-    """The ffmpeg demuxer that read the file; force it again whenever the file is read."""
-    video_stream: int = 0
-    """Which of the file's video streams is the clip (ffmpeg's `0:v:N`); cover pictures are skipped."""
-    audio_stream: int = 0
-    """Which of the file's audio streams is the sound (ffmpeg's `0:a:N`), when there is one."""
-
-    @property
-    def has_audio(self) -> bool:
-        """Whether the file has an audio stream."""
-        return self.audio_codec is not None
-
-    @property
-    def short_side(self) -> int:
-        """The smaller of the display width and height."""
-        return min(self.width, self.height)
 
 
 @dataclass
@@ -118,6 +87,9 @@ def _main_video_stream(container: InputContainer) -> VideoStream:
     # codec_context unset when this ffmpeg has no decoder for the codec.
     for stream in container.streams.video:
         if not stream.disposition & Disposition.attached_pic and stream.codec_context is not None:
+            # One decoding thread: frame threading keeps a full picture per thread, tens of MiB at 1080p,
+            # and a probe decodes only a handful of frames.
+            stream.codec_context.thread_count = 1
             return stream
     raise _no_video()
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from clipshop.media.probe import ProbeResult
+from clipshop.media.facts import ProbeResult
 
 SEGMENT_S = 2
 """Target HLS segment length; keyframes are forced on this grid in every rung so players switch cleanly."""

@@ -20,7 +20,7 @@ from clipshop.errors import Conflict, Invalid, NotFound, TooLarge, UnsupportedMe
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id
 from clipshop.kit.ports import MediaStore
-from clipshop.media.probe import probe_file
+from clipshop.media.isolated_probe import probe_isolated
 from clipshop.media.sniff import sniff_container
 from clipshop.videos.models import Upload, UploadStatus
 
@@ -151,7 +151,7 @@ async def append_chunk(
 def finish_upload(*, upload: Upload, path: Path, now: datetime) -> None:
     """Check the whole file: its magic bytes and a full probe. Anything else is refused and removed."""
     try:
-        probe = probe_file(path)
+        probe = probe_isolated(path)
     except UnsupportedMedia as error:
         fail_upload(upload, path=path, code=error.code, now=now)
         raise
