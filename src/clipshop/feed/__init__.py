@@ -1,1 +1,1 @@
-"""The For You and Following feeds: interaction events, candidate retrieval, recommendation models, ranking."""
+"""The For You and Following feeds: events, candidate retrieval, recommendation models, ranking."""

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from clipshop.feed.models import SEARCH_GRIDS, TUNED_PARAMS, HybridRanker, build_model
 from clipshop.feed.models.base import Recommender, as_interactions, mask_items, top_k
 
 DATASETS = ("amazon-baby", "movielens-100k")
@@ -119,7 +120,7 @@ class ModelReport:
 
 
 def resolve_data_root(data_root: Path | None = None) -> Path:
-    """The folder holding the data sets: the argument, else $CLIPSHOP_DATASETS, else `shared/data` beside the checkout."""
+    """The data sets folder: the argument, else $CLIPSHOP_DATASETS, else `shared/data` beside the checkout."""
     if data_root is not None:
         return data_root
     env = os.environ.get("CLIPSHOP_DATASETS")
@@ -207,9 +208,7 @@ def _discounts(k: int) -> np.ndarray:
     return np.asarray(1.0 / np.log2(np.arange(2, k + 2)), dtype=np.float64)
 
 
-def ranking_metrics(
-    ranked: np.ndarray, targets: sp.csr_matrix, n_items: int, k: int = CUTOFF
-) -> Metrics:
+def ranking_metrics(ranked: np.ndarray, targets: sp.csr_matrix, n_items: int, k: int = CUTOFF) -> Metrics:
     """Metrics of ranked item ids (users x >=k, best first) against binary targets (users x items).
 
     Users without a target item are left out of the averages; coverage counts every row's top-`k`.
@@ -256,7 +255,7 @@ def evaluate(
     batch_size: int = 2048,
     on_batch: Callable[[int], None] | None = None,
 ) -> Metrics:
-    """Rank all items for each user with targets, masking `exclude` (default: `history`), and score the lists."""
+    """Rank all items for each user with targets, masking `exclude` (default: `history`); score the lists."""
     exclude = history if exclude is None else exclude
     users = np.flatnonzero(np.diff(targets.indptr) > 0)
     ranked_all = np.empty((users.size, k), dtype=np.int64)
@@ -278,7 +277,7 @@ def tune(
     k: int = CUTOFF,
     on_trial: Callable[[dict[str, Any], Metrics], None] | None = None,
 ) -> TuneResult:
-    """Fit one model per grid point on train and keep the one with the best val Recall@k (test is never read)."""
+    """Fit one model per grid point on train; keep the best val Recall@k (test is never read)."""
     keys = list(grid)
     trials: list[tuple[dict[str, Any], Metrics]] = []
     for values in itertools.product(*(list(grid[key]) for key in keys)):
@@ -297,3 +296,102 @@ def fit_timed(model: Recommender, interactions: sp.csr_matrix) -> float:
     started = time.perf_counter()
     model.fit(interactions)
     return time.perf_counter() - started
+
+
+def tune_fusion_weights(
+    model: HybridRanker,
+    split: Split,
+    *,
+    steps: Sequence[float] = (-0.2, -0.1, 0.1, 0.2, 0.4),
+    rounds: int = 2,
+    k: int = CUTOFF,
+    on_trial: Callable[[dict[str, Any], Metrics], None] | None = None,
+) -> TuneResult:
+    """Coordinate ascent of a fitted `HybridRanker`'s weights on val Recall@k; the first part's stays fixed.
+
+    Every part starts with a weight (0 switches it off for good), so parts are fitted once and only
+    the weighted sum is recomputed per trial.
+    """
+    users = np.flatnonzero(np.diff(split.val.indptr) > 0)
+    parts: dict[str, np.ndarray] = {}
+    for start in range(0, users.size, 2048):
+        batch = users[start : start + 2048]
+        for name, scores in model.part_scores(split.train[batch]).items():
+            parts.setdefault(name, np.empty((users.size, split.n_items), dtype=np.float32))
+            parts[name][start : start + batch.size] = scores
+    history, targets = split.train[users], split.val[users]
+
+    def score(weights: Mapping[str, float]) -> Metrics:
+        total = np.zeros((users.size, split.n_items), dtype=np.float32)
+        for name, matrix in parts.items():
+            total += np.float32(weights.get(name, 0.0)) * matrix
+        mask_items(total, history)
+        return ranking_metrics(top_k(total, k)[0], targets, split.n_items, k)
+
+    weights = {name: float(model.weights.get(name, 0.0)) for name in parts}
+    best = score(weights)
+    trials = [(dict(weights), best)]
+    names = list(parts)
+    for _ in range(rounds):
+        for name in names[1:]:
+            for step in steps:
+                candidate = dict(weights)
+                candidate[name] = round(max(0.0, candidate[name] + step), 4)
+                if candidate == weights:
+                    continue
+                metrics = score(candidate)
+                trials.append((candidate, metrics))
+                if on_trial is not None:
+                    on_trial(candidate, metrics)
+                if metrics.recall > best.recall:
+                    weights, best = candidate, metrics
+    model.reweight(weights)
+    return TuneResult({"weights": dict(weights)}, best, trials)
+
+
+class EvaluationProgress:
+    """Hooks the command line uses to show progress; the default does nothing."""
+
+    def stage(self, description: str, total: int) -> None:
+        """A new stage of `total` units begins."""
+
+    def advance(self, units: int = 1) -> None:
+        """Some units of the current stage are done."""
+
+
+def evaluate_model(
+    name: str,
+    split: Split,
+    *,
+    search: bool,
+    progress: EvaluationProgress | None = None,
+) -> ModelReport:
+    """Pick parameters (val grid search, or the stored ones), fit on train only, and score val and test."""
+    progress = progress or EvaluationProgress()
+    stored = TUNED_PARAMS.get(split.name, {}).get(name, {})
+    params: dict[str, Any] = dict(stored)
+    source = f"stored (val search on {split.name})" if split.name in TUNED_PARAMS else "defaults"
+    trials: list[tuple[dict[str, Any], Metrics]] = []
+    grid = SEARCH_GRIDS.get(name, {})
+    if search and name != "production" and grid:
+        size = int(np.prod([len(values) for values in grid.values()]))
+        progress.stage(f"{name}: val grid search", size)
+        result = tune(
+            lambda **point: build_model(name, point), grid, split, on_trial=lambda *_: progress.advance()
+        )
+        params, trials, source = result.best_params, result.trials, "val grid search (this run)"
+    model = build_model(name, params)
+    progress.stage(f"{name}: fit on train", 1)
+    fit_seconds = fit_timed(model, split.train)
+    progress.advance()
+    if search and isinstance(model, HybridRanker):
+        progress.stage(f"{name}: val search of fusion weights", 2 * 4 * 5)
+        result = tune_fusion_weights(model, split, on_trial=lambda *_: progress.advance())
+        params = model.params()
+        trials, source = result.trials, "fusion weights by val coordinate ascent (this run)"
+    reports: dict[str, Metrics] = {}
+    for part, targets in (("val", split.val), ("test", split.test)):
+        users = int((np.diff(targets.indptr) > 0).sum())
+        progress.stage(f"{name}: rank all items for {part}", users)
+        reports[part] = evaluate(model, history=split.train, targets=targets, on_batch=progress.advance)
+    return ModelReport(name, model.params(), source, reports["val"], reports["test"], fit_seconds, trials)

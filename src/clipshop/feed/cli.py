@@ -1,0 +1,139 @@
+"""`clipshop recs`: offline evaluation of the feed's recommendation models."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from clipshop.feed.evaluation import (
+    DATASETS,
+    PUBLISHED,
+    EvaluationProgress,
+    ModelReport,
+    evaluate_model,
+    load_dataset,
+)
+from clipshop.feed.models import MODEL_NAMES
+
+recs_app = typer.Typer(help="Recommendation models of the feed: offline evaluation on public data sets.")
+
+
+@recs_app.callback()
+def recs() -> None:
+    """Recommendation models of the feed."""
+
+
+class RichProgress(EvaluationProgress):
+    """Shows each evaluation stage as a rich progress bar."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: Any = None
+
+    def stage(self, description: str, total: int) -> None:
+        """Replace the bar with one for the new stage."""
+        if self.task is not None:
+            self.progress.remove_task(self.task)
+        self.task = self.progress.add_task(description, total=total)
+
+    def advance(self, units: int = 1) -> None:
+        """Move the current bar."""
+        if self.task is not None:
+            self.progress.advance(self.task, units)
+
+
+def _results_table(dataset: str, reports: list[ModelReport]) -> Table:
+    table = Table(title=f"{dataset}: all items ranked, train items masked, fit on train only")
+    for column in ("model", "params from", "fit s", "val R@20", "val N@20", "test R@20", "test P@20"):
+        table.add_column(column, justify="left" if column in ("model", "params from") else "right")
+    for column in ("test N@20", "test N@20 (NGCF)", "test coverage"):
+        table.add_column(column, justify="right")
+    for report in reports:
+        val, test = report.val, report.test
+        table.add_row(
+            report.name,
+            report.params_source,
+            f"{report.fit_seconds:.1f}",
+            f"{val.recall:.4f}",
+            f"{val.ndcg:.4f}",
+            f"{test.recall:.4f}",
+            f"{test.precision:.4f}",
+            f"{test.ndcg:.4f}",
+            f"{test.ndcg_ngcf:.4f}",
+            f"{test.coverage:.3f}",
+        )
+    for published in PUBLISHED.get(dataset, ()):
+        table.add_row(
+            f"[dim]{published.model} (published)[/dim]",
+            f"[dim]{published.note}[/dim]",
+            "",
+            "",
+            "",
+            f"{published.recall:.4f}",
+            f"{published.precision:.4f}",
+            "",
+            f"{published.ndcg:.4f}",
+            "",
+        )
+    return table
+
+
+@recs_app.command()
+def evaluate(
+    dataset: Annotated[str, typer.Option(help=f"One of: {', '.join(DATASETS)}.")] = "amazon-baby",
+    data_root: Annotated[
+        Path | None,
+        typer.Option(help="Data sets folder (default: $CLIPSHOP_DATASETS, else ../shared/data)."),
+    ] = None,
+    models: Annotated[str, typer.Option(help=f"Comma-separated, from: {', '.join(MODEL_NAMES)}.")] = ",".join(
+        MODEL_NAMES
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")] = False,
+    tune: Annotated[
+        bool,
+        typer.Option(help="Search hyper-parameters on val now instead of using the stored val-search ones."),
+    ] = False,
+) -> None:
+    """Fit on train, optionally tune on val, and report Recall/Precision/NDCG@20 and coverage."""
+    if dataset not in DATASETS:
+        raise typer.BadParameter(f"unknown data set {dataset!r}; choose one of {', '.join(DATASETS)}")
+    names = [name.strip() for name in models.split(",") if name.strip()]
+    unknown = [name for name in names if name not in MODEL_NAMES]
+    if unknown:
+        choices = ", ".join(MODEL_NAMES)
+        raise typer.BadParameter(f"unknown model(s) {', '.join(unknown)}; choose from {choices}")
+    # Two cores shared with other work: keep BLAS from oversubscribing them.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+    console = Console(stderr=as_json)
+    started = time.perf_counter()
+    try:
+        split = load_dataset(dataset, data_root)
+    except FileNotFoundError as error:
+        raise typer.BadParameter(
+            f"{error}. Point --data-root (or $CLIPSHOP_DATASETS) at the folder holding the data sets."
+        ) from error
+    console.print(
+        f"{split.description}: {split.n_users} users, {split.n_items} items, "
+        f"{split.train.nnz} train / {split.val.nnz} val / {split.test.nnz} test interactions"
+    )
+    reports: list[ModelReport] = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        hooks = RichProgress(progress)
+        for name in names:
+            reports.append(evaluate_model(name, split, search=tune, progress=hooks))
+    console.print(_results_table(dataset, reports))
+    for report in reports:
+        console.print(f"{report.name}: {json.dumps(report.params, sort_keys=True)}")
+    console.print(f"total {time.perf_counter() - started:.0f}s")
+    if as_json:
+        payload = {"dataset": dataset, "models": {report.name: report.test.as_json() for report in reports}}
+        typer.echo(json.dumps(payload))
