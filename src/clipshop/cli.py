@@ -10,11 +10,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from clipshop.config import Settings
+from clipshop.feed.cli import recs_app
 
 app = typer.Typer(
     help="Clipshop: a shoppable short-video platform with data residency by design.", no_args_is_help=True
 )
 console = Console()
+app.add_typer(recs_app, name="recs")
 
 
 def _progress() -> Progress:
@@ -113,12 +115,6 @@ def seed(
 
 
 def main() -> None:
-    try:
-        from clipshop.feed.cli import recs_app
-
-        app.add_typer(recs_app, name="recs")
-    except ImportError:  # the evaluation tools are optional at run time
-        pass
     app()
 
 
