@@ -51,29 +51,22 @@ class RichProgress(EvaluationProgress):
 
 
 def _results_table(dataset: str, reports: list[ModelReport]) -> Table:
-    table = Table(title=f"{dataset}: all items ranked, train items masked, fit on train only")
-    for column in ("model", "params from", "fit s", "val R@20", "val N@20", "test R@20", "test P@20"):
-        table.add_column(column, justify="left" if column in ("model", "params from") else "right")
-    for column in ("test N@20", "test N@20 (NGCF)", "test coverage"):
-        table.add_column(column, justify="right")
+    table = Table(title=f"{dataset}: fit on train, all items ranked, train items masked (@20)")
+    headers = ("model", "fit s", "val R", "val N", "test R", "test P", "test N", "N ngcf", "cover")
+    for header in headers:
+        table.add_column(header, justify="left" if header == "model" else "right")
     for report in reports:
         val, test = report.val, report.test
         table.add_row(
             report.name,
-            report.params_source,
             f"{report.fit_seconds:.1f}",
-            f"{val.recall:.4f}",
-            f"{val.ndcg:.4f}",
-            f"{test.recall:.4f}",
-            f"{test.precision:.4f}",
-            f"{test.ndcg:.4f}",
+            *(f"{value:.4f}" for value in (val.recall, val.ndcg, test.recall, test.precision, test.ndcg)),
             f"{test.ndcg_ngcf:.4f}",
             f"{test.coverage:.3f}",
         )
     for published in PUBLISHED.get(dataset, ()):
         table.add_row(
-            f"[dim]{published.model} (published)[/dim]",
-            f"[dim]{published.note}[/dim]",
+            f"[dim]{published.model}*[/dim]",
             "",
             "",
             "",
@@ -84,6 +77,15 @@ def _results_table(dataset: str, reports: list[ModelReport]) -> Table:
             "",
         )
     return table
+
+
+def _print_legend(console: Console, dataset: str, reports: list[ModelReport]) -> None:
+    console.print("R = Recall, P = Precision, N = NDCG (ideal DCG over min(|test|, 20) held-out items),")
+    console.print("N ngcf = NDCG as LATTICE/MMSSL code computes it (ideal DCG over the hits retrieved).")
+    for published in PUBLISHED.get(dataset, ()):
+        console.print(f"* {published.model}: published, {published.note}")
+    for report in reports:
+        console.print(f"{report.name} ({report.params_source}): {json.dumps(report.params, sort_keys=True)}")
 
 
 @recs_app.command()
@@ -131,8 +133,7 @@ def evaluate(
         for name in names:
             reports.append(evaluate_model(name, split, search=tune, progress=hooks))
     console.print(_results_table(dataset, reports))
-    for report in reports:
-        console.print(f"{report.name}: {json.dumps(report.params, sort_keys=True)}")
+    _print_legend(console, dataset, reports)
     console.print(f"total {time.perf_counter() - started:.0f}s")
     if as_json:
         payload = {"dataset": dataset, "models": {report.name: report.test.as_json() for report in reports}}

@@ -61,11 +61,16 @@ class Recommender(ABC):
     def recommend_histories(
         self, histories: sp.csr_matrix, k: int, *, exclude: sp.csr_matrix | None = None
     ) -> tuple[IntMatrix, FloatMatrix]:
-        """Top-`k` item ids and scores per history row, best first, never returning an item in `exclude`."""
+        """Top-`k` item ids and scores per history row, best first, never an item in `exclude`.
+
+        A row with fewer than `k` items left is padded with id -1 and score -inf.
+        """
         scores = self.score_histories(as_interactions(histories))
         if exclude is not None:
             mask_items(scores, exclude)
-        return top_k(scores, k)
+        ids, values = top_k(scores, k)
+        ids[np.isneginf(values)] = -1
+        return ids, values
 
     def recommend(
         self, users: np.ndarray, k: int, *, exclude: sp.csr_matrix | None = None
@@ -96,11 +101,17 @@ def mask_items(scores: FloatMatrix, exclude: sp.csr_matrix) -> None:
 
 
 def top_k(scores: FloatMatrix, k: int) -> tuple[IntMatrix, FloatMatrix]:
-    """Indices and values of the `k` largest scores per row, sorted descending (ties by lower item id)."""
+    """Indices and values of the `k` largest scores per row, best first; ties go to the lower item id."""
     k = min(k, scores.shape[1])
     part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    part_scores = np.take_along_axis(scores, part, axis=1)
-    # lexsort keys: last one is primary; the secondary key makes the order reproducible across runs.
-    order = np.lexsort((part, -part_scores), axis=1)
-    ids = np.take_along_axis(part, order, axis=1).astype(np.int64)
-    return ids, np.take_along_axis(part_scores, order, axis=1).astype(np.float32)
+    kth = np.take_along_axis(scores, part, axis=1).min(axis=1, keepdims=True)
+    above = scores > kth
+    # argpartition picks arbitrarily among items tied at the k-th score; take the lowest ids instead.
+    tied = scores == kth
+    needed = k - above.sum(axis=1, keepdims=True)
+    chosen = above | (tied & (np.cumsum(tied, axis=1) <= needed))
+    ids = np.nonzero(chosen)[1].reshape(scores.shape[0], k).astype(np.int64)
+    values = np.take_along_axis(scores, ids, axis=1)
+    order = np.lexsort((ids, -values), axis=1)
+    ranked_values = np.take_along_axis(values, order, axis=1).astype(np.float32)
+    return np.take_along_axis(ids, order, axis=1), ranked_values

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 from clipshop.feed.models.base import FloatMatrix, Recommender
 
-FACTOR_BATCH = 512
+FACTOR_BATCH = 128
 
 
 def padded_histories(histories: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -116,18 +116,24 @@ class ALS(FactorRecommender):
         items, solved = self._item_vectors(), self._solved
         assert solved is not None
         extra = self.alpha - 1.0  # confidence is alpha per interaction; (c - 1) enters the normal matrix
+        base = items.T @ items + self.regularization * np.eye(items.shape[1])
         out = np.empty((histories.shape[0], items.shape[1]), dtype=np.float32)
         for start in range(0, histories.shape[0], FACTOR_BATCH):
             ids, mask = padded_histories(histories[start : start + FACTOR_BATCH])
             mine, mine_solved = items[ids] * mask[..., None], solved[ids] * mask[..., None]
-            # x = c K^-1 Y'1 - w K^-1 Y' (I + w Y K^-1 Y')^-1 c Y K^-1 Y'1, with K = Y'Y + reg I.
-            inner = np.einsum("blf,bmf->blm", mine, mine_solved)
-            system = np.eye(ids.shape[1])[None] + extra * inner
-            rhs = self.alpha * inner.sum(axis=2)
-            correction = np.linalg.solve(system, rhs[..., None])[..., 0]
-            vectors = self.alpha * mine_solved.sum(axis=1) - extra * np.einsum(
-                "blf,bl->bf", mine_solved, correction
-            )
+            if ids.shape[1] > items.shape[1] // 2:
+                # Long histories: the factors x factors normal equations are the smaller system.
+                normal = base[None] + extra * (mine.transpose(0, 2, 1) @ mine)
+                rhs = self.alpha * mine.sum(axis=1)
+                vectors = np.linalg.solve(normal, rhs[..., None])[..., 0]
+            else:
+                # Short histories: Woodbury, x = c K^-1 Y'1 - w K^-1 Y' (I + w Y K^-1 Y')^-1 c Y K^-1 Y'1.
+                inner = mine @ mine_solved.transpose(0, 2, 1)
+                system = np.eye(ids.shape[1])[None] + extra * inner
+                rhs = self.alpha * inner.sum(axis=2)
+                correction = np.linalg.solve(system, rhs[..., None])[..., 0]
+                spread = (mine_solved.transpose(0, 2, 1) @ correction[..., None])[..., 0]
+                vectors = self.alpha * mine_solved.sum(axis=1) - extra * spread
             out[start : start + ids.shape[0]] = vectors
         return out
 
