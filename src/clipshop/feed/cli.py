@@ -53,8 +53,9 @@ class RichProgress(EvaluationProgress):
 def _results_table(dataset: str, reports: list[ModelReport]) -> Table:
     table = Table(title=f"{dataset}: fit on train, all items ranked, train items masked (@20)")
     headers = ("model", "fit s", "val R", "val N", "test R", "test P", "test N", "N ngcf", "cover")
-    for header in headers:
-        table.add_column(header, justify="left" if header == "model" else "right")
+    table.add_column(headers[0], no_wrap=True)
+    for header in headers[1:]:
+        table.add_column(header, justify="right")
     for report in reports:
         val, test = report.val, report.test
         table.add_row(
@@ -115,6 +116,8 @@ def evaluate(
     # Two cores shared with other work: keep BLAS from oversubscribing them.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
     console = Console(stderr=as_json)
+    # Nine numeric columns need ~100 characters; pipes and CI logs report a narrow 80.
+    console.width = max(console.width, 104)
     started = time.perf_counter()
     try:
         split = load_dataset(dataset, data_root)

@@ -30,7 +30,7 @@ SCALE_SAMPLE_USERS = 512
 DEFAULT_WEIGHTS: dict[str, float] = {
     "lowrank_ease": 1.0,
     "rp3beta": 0.3,
-    "als": 0.5,
+    "als": 0.7,
     "popularity": 0.2,
     "itemknn": 0.5,
 }
