@@ -188,8 +188,9 @@ class LowRankEASE(FactorRecommender):
         shrink = 1.0 / (values + self.l2) - 1.0 / self.l2
         precision_diagonal = 1.0 / self.l2 + (basis**2) @ shrink
         items = basis / precision_diagonal[:, None]
-        self._basis, self._items, self._shrink = basis, items, shrink
         self._hop = basis.T @ items
+        # float32 halves the O(items x rank) footprint: 4 GB at a million items and rank 1024.
+        self._basis, self._items, self._shrink = basis.astype(np.float32), items.astype(np.float32), shrink
         self._scales = (1.0, 1.0)
         sample = interactions[: min(interactions.shape[0], 512)]
         first, second = self._hop_vectors(sample)
