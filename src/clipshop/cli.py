@@ -10,13 +10,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from clipshop.config import Settings
-from clipshop.feed.cli import recs_app
 
 app = typer.Typer(
     help="Clipshop: a shoppable short-video platform with data residency by design.", no_args_is_help=True
 )
 console = Console()
-app.add_typer(recs_app, name="recs")
 
 
 def _progress() -> Progress:
@@ -112,6 +110,18 @@ def seed(
     with _progress() as progress:
         summary = seed_demo(settings, clips=clips, small=small, progress=progress)
     console.print(summary)
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def recs(ctx: typer.Context) -> None:
+    """Recommendation models: offline evaluation (`clipshop recs evaluate --help`)."""
+    # Loaded only when asked for: numpy, scipy and implicit would add ~45 MiB to every server process.
+    from clipshop.feed.cli import recs_app
+
+    typer.main.get_command(recs_app).main(args=ctx.args, prog_name="clipshop recs")
 
 
 def main() -> None:

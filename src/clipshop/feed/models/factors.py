@@ -86,7 +86,7 @@ class ALS(FactorRecommender):
 
     def _fit(self, interactions: sp.csr_matrix) -> None:
         from implicit.cpu.als import AlternatingLeastSquares
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+        from threadpoolctl import threadpool_limits
 
         # implicit warns (and runs slower) when BLAS threads compete with its own threads; it checks
         # when the model is built, so both steps run under the limit.

@@ -1,0 +1,28 @@
+"""The `clipshop` command: the recommendation tools load only when asked for."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from clipshop.cli import app
+
+
+def test_the_server_command_does_not_load_the_model_libraries() -> None:
+    heavy = "('numpy', 'scipy', 'implicit', 'av')"
+    code = f"import sys, clipshop.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_recs_evaluate_runs_through_the_main_command() -> None:
+    result = CliRunner().invoke(
+        app, ["recs", "evaluate", "--dataset", "movielens-100k", "--models", "popularity", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["dataset"] == "movielens-100k" and list(report["models"]) == ["popularity"]
+    assert 0 < report["models"]["popularity"]["recall@20"] < 1
