@@ -5,12 +5,15 @@ from __future__ import annotations
 import base64
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from clipshop.kit.ids import new_id
 from clipshop.platform import Platform
+from clipshop.videos.models import PublicVideo
 
 PASSWORD = "correct horse battery staple"
 REDIS_URL = os.environ.get("CLIPSHOP_TEST_REDIS", "redis://127.0.0.1:6379/15")
@@ -85,3 +88,30 @@ def post_clip(
     status = client.get(f"/api/v1/videos/{created.json()['id']}/status", headers=member.auth).json()
     assert status["status"] == "ready", status
     return dict(status)
+
+
+def a_video(platform: Platform, creator: Member) -> str:
+    """A published video's public copy, put straight into the directory (what feeds and social read)."""
+    video_id = new_id(creator.region)
+    with platform.uow().transaction() as uow:
+        uow.directory.add(
+            PublicVideo(
+                id=video_id,
+                region=creator.region,
+                creator_id=creator.id,
+                caption="c",
+                hashtags="",
+                duration_s=8.0,
+                width=720,
+                height=1280,
+                master_url="/m",
+                published_at=platform.clock.now() - timedelta(hours=1),
+                like_count=0,
+                comment_count=0,
+                share_count=0,
+                view_count=0,
+                complete_count=0,
+                hot_score=0.0,
+            )
+        )
+    return video_id

@@ -4,49 +4,21 @@ too, where concurrent transactions really interleave)."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from typing import Any
 
 from clipshop.accounts.service import Actor
-from clipshop.kit.ids import new_id
 from clipshop.platform import Platform
 from clipshop.social import service
 from clipshop.social.models import Like, RegionVideoCounts
 from clipshop.videos.models import PublicVideo
-from support import Member
-
-
-def published(platform: Platform) -> str:
-    video_id = new_id("us")
-    with platform.uow().transaction() as uow:
-        uow.directory.add(
-            PublicVideo(
-                id=video_id,
-                region="us",
-                creator_id=new_id("us"),
-                caption="",
-                hashtags="",
-                duration_s=5.0,
-                width=720,
-                height=1280,
-                master_url="/m",
-                published_at=platform.clock.now() - timedelta(hours=1),
-                like_count=0,
-                comment_count=0,
-                share_count=0,
-                view_count=0,
-                complete_count=0,
-                hot_score=0.0,
-            )
-        )
-    return video_id
+from support import Member, a_video
 
 
 def test_concurrent_likes_from_many_users_and_repeated_likes_from_one(
     platform: Platform, sign_up: Any
 ) -> None:
     members: list[Member] = [sign_up(f"fan{n}", "DE") for n in range(12)]
-    video_id = published(platform)
+    video_id = a_video(platform, members[0])
     actors = [Actor(id=m.id, region=m.region, handle=m.handle) for m in members]
 
     def like(actor: Actor) -> bool:

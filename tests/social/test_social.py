@@ -2,42 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from clipshop.kit.clock import FrozenClock
-from clipshop.kit.ids import new_id
 from clipshop.platform import Platform
-from clipshop.videos.models import PublicVideo
-from support import Member
-
-
-def a_video(platform: Platform, creator: Member) -> str:
-    video_id = new_id(creator.region)
-    with platform.uow().transaction() as uow:
-        uow.directory.add(
-            PublicVideo(
-                id=video_id,
-                region=creator.region,
-                creator_id=creator.id,
-                caption="c",
-                hashtags="",
-                duration_s=8.0,
-                width=720,
-                height=1280,
-                master_url="/m",
-                published_at=platform.clock.now() - timedelta(hours=1),
-                like_count=0,
-                comment_count=0,
-                share_count=0,
-                view_count=0,
-                complete_count=0,
-                hot_score=0.0,
-            )
-        )
-    return video_id
+from support import Member, a_video
 
 
 def counts(client: TestClient, video_id: str, who: Member | None = None) -> dict[str, Any]:
