@@ -12,6 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from clipshop.kit.ids import new_id
+from clipshop.media.facts import ProbeResult
 from clipshop.platform import Platform
 from clipshop.videos.models import PublicVideo
 
@@ -115,3 +116,19 @@ def a_video(platform: Platform, creator: Member) -> str:
             )
         )
     return video_id
+
+
+def probe_of(width: int, height: int) -> ProbeResult:
+    """Probe facts of a 10 s H.264/AAC MP4 of the given display size."""
+    return ProbeResult(
+        duration_s=10.0,
+        width=width,
+        height=height,
+        coded_width=width,
+        coded_height=height,
+        rotation=0,
+        fps=30.0,
+        video_codec="h264",
+        audio_codec="aac",
+        container="mov",
+    )

@@ -2,21 +2,7 @@ from __future__ import annotations
 
 from clipshop.media.probe import ProbeResult
 from clipshop.media.transcode import LADDER, Rung, plan_ladder
-
-
-def probe_of(width: int, height: int) -> ProbeResult:
-    return ProbeResult(
-        duration_s=10.0,
-        width=width,
-        height=height,
-        coded_width=width,
-        coded_height=height,
-        rotation=0,
-        fps=30.0,
-        video_codec="h264",
-        audio_codec="aac",
-        container="mov",
-    )
+from support import probe_of
 
 
 def sizes(probe: ProbeResult) -> list[tuple[str, int, int]]:

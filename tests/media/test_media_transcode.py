@@ -7,7 +7,7 @@ from pathlib import Path
 import av
 import pytest
 
-from clipshop.media.probe import ProbeResult, probe_file
+from clipshop.media.probe import probe_file
 from clipshop.media.transcode import (
     LADDER,
     TranscodeFailed,
@@ -17,23 +17,9 @@ from clipshop.media.transcode import (
     plan_ladder,
     transcode_hls,
 )
+from support import probe_of
 
 pytestmark = pytest.mark.slow
-
-
-def probe_of(width: int, height: int) -> ProbeResult:
-    return ProbeResult(
-        duration_s=10.0,
-        width=width,
-        height=height,
-        coded_width=width,
-        coded_height=height,
-        rotation=0,
-        fps=30.0,
-        video_codec="h264",
-        audio_codec="aac",
-        container="mov",
-    )
 
 
 def test_the_command_can_only_read_the_source_file(tmp_path: Path) -> None:
