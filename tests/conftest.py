@@ -118,27 +118,33 @@ def _fresh_databases(backend: Backend, tmp_path: Path) -> tuple[str, dict[str, s
     return backend.directory_url, dict(backend.region_urls)
 
 
-@pytest.fixture
-def settings(backend: Backend, tmp_path: Path) -> Settings:
-    directory_url, region_urls = _fresh_databases(backend, tmp_path)
-    return Settings(
-        env="test",
-        data_dir=tmp_path / "data",
-        secret_key="test-secret",
-        base_url="http://testserver",
-        directory_url=directory_url,
-        regions={
+def make_settings(backend: Backend, root: Path, **overrides: Any) -> Settings:
+    """Test settings on fresh databases of `backend`, with media and data under `root`."""
+    directory_url, region_urls = _fresh_databases(backend, root)
+    values: dict[str, Any] = {
+        "env": "test",
+        "data_dir": root / "data",
+        "secret_key": "test-secret",
+        "base_url": "http://testserver",
+        "directory_url": directory_url,
+        "regions": {
             name: RegionConfig(
-                database_url=region_urls[name], media_root=tmp_path / "media" / name, countries=countries
+                database_url=region_urls[name], media_root=root / "media" / name, countries=countries
             )
             for name, countries in TEST_REGIONS.items()
         },
-        default_region="us",
-        jobs_backend="memory",
-        jobs_consumer_in_app=False,
-        login_rate="5/minute",
-        max_upload_bytes=50 * 1024 * 1024,
-    )
+        "default_region": "us",
+        "jobs_backend": "memory",
+        "jobs_consumer_in_app": False,
+        "login_rate": "5/minute",
+        "max_upload_bytes": 50 * 1024 * 1024,
+    }
+    return Settings(**{**values, **overrides})
+
+
+@pytest.fixture
+def settings(backend: Backend, tmp_path: Path) -> Settings:
+    return make_settings(backend, tmp_path)
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ import pytest
 import uvicorn
 
 from clipshop.app import create_app
-from clipshop.config import RegionConfig, Settings
-from conftest import PASSWORD, TEST_REGIONS, Backend, _fresh_databases, _sqlite_template
+from clipshop.config import Settings
+from conftest import PASSWORD, Backend, _sqlite_template, make_settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -72,26 +72,16 @@ def e2e_backend(tmp_path_factory: pytest.TempPathFactory) -> Backend:
 @pytest.fixture(scope="module")
 def live_server(e2e_backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("e2e-server")
-    directory_url, region_urls = _fresh_databases(e2e_backend, root)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = Settings(
-        env="test",
-        data_dir=root / "data",
+    settings = make_settings(
+        e2e_backend,
+        root,
         secret_key="e2e-secret",
         base_url=url,
-        directory_url=directory_url,
-        regions={
-            name: RegionConfig(
-                database_url=region_urls[name], media_root=root / "media" / name, countries=countries
-            )
-            for name, countries in TEST_REGIONS.items()
-        },
-        default_region="us",
         jobs_backend="sqlite",
         jobs_consumer_in_app=True,
         login_rate="100/minute",
-        max_upload_bytes=50 * 1024 * 1024,
     )
     app = create_app(settings)
     server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
