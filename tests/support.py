@@ -91,9 +91,9 @@ def post_clip(
     return dict(status)
 
 
-def a_video(platform: Platform, creator: Member) -> str:
+def a_video(platform: Platform, creator: Member, *, video_id: str | None = None) -> str:
     """A published video's public copy, put straight into the directory (what feeds and social read)."""
-    video_id = new_id(creator.region)
+    video_id = video_id or new_id(creator.region)
     with platform.uow().transaction() as uow:
         uow.directory.add(
             PublicVideo(
@@ -131,4 +131,59 @@ def probe_of(width: int, height: int) -> ProbeResult:
         video_codec="h264",
         audio_codec="aac",
         container="mov",
+    )
+
+
+def a_region_video(platform: Platform, creator: Member) -> str:
+    """A published video with its creator-side rows too (an upload and a ready video), without transcoding."""
+    from clipshop.videos.models import Upload, UploadStatus, Video, VideoStatus
+
+    now = platform.clock.now()
+    upload_id, video_id = new_id(creator.region), new_id(creator.region)
+    with platform.uow().transaction() as uow:
+        db = uow.region(creator.region)
+        db.add(Upload(id=upload_id, owner_id=creator.id, length=1, offset=1, status=UploadStatus.COMPLETE,
+                      created_at=now, updated_at=now))
+        db.flush()
+        db.add(Video(id=video_id, owner_id=creator.id, upload_id=upload_id, status=VideoStatus.READY,
+                     duration_s=8.0, width=720, height=1280, published_at=now, created_at=now, updated_at=now))
+    return a_video(platform, creator, video_id=video_id)
+
+
+CARD_OK = "4242 4242 4242 4242"
+ADDRESS = {"name": "Ada Buyer", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345",
+           "country": "US"}
+
+
+def open_shop(client: TestClient, member: Member, handle: str, currency: str = "USD") -> str:
+    r = client.post("/api/v1/shops", headers=member.auth,
+                    json={"handle": handle, "name": handle.title(), "currency": currency})
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def a_product(
+    client: TestClient, member: Member, shop_id: str, *, price: int = 2500, stock: int = 10,
+    commission_bp: int = 1000, skus: tuple[str, ...] = ("SKU-1",), title: str = "Linen shirt",
+) -> dict[str, Any]:
+    r = client.post(
+        f"/api/v1/shops/{shop_id}/products",
+        headers=member.auth,
+        json={"title": title, "commission_bp": commission_bp, "images": ["/static/img/favicon.svg"],
+              "variants": [{"sku": sku, "price": price, "stock": stock, "options": {"size": sku[-1]}}
+                           for sku in skus]},
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def buy(
+    client: TestClient, member: Member, variant_id: str, *, key: str, quantity: int = 1, card: str = CARD_OK,
+    **extra: Any,
+) -> Any:
+    return client.post(
+        "/api/v1/checkout",
+        headers={**member.auth, "Idempotency-Key": key},
+        json={"items": [{"variant_id": variant_id, "quantity": quantity}], "address": ADDRESS,
+              "payment_method": card, **extra},
     )

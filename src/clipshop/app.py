@@ -51,13 +51,15 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
 
     from clipshop.accounts.api import router as accounts
     from clipshop.feed.api import router as feed
+    from clipshop.shop.api import router as shop
+    from clipshop.shop.seller_api import router as seller
     from clipshop.social.api import router as social
     from clipshop.videos.api import media_router
     from clipshop.videos.api import router as videos
     from clipshop.web.pages import mount_web
 
     api = APIRouter(prefix=API_PREFIX, route_class=CommittingRoute)
-    for router in (accounts, videos, social, feed):
+    for router in (accounts, videos, social, feed, shop, seller):
         api.include_router(router)
 
     @api.get("/health", tags=["ops"])

@@ -7,6 +7,7 @@ under `data_dir`. To run a region on PostgreSQL and S3, set e.g.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -106,6 +107,27 @@ class Settings(BaseSettings):
     # Worker threads ffmpeg may use for one transcode (0 = ffmpeg decides).
     ffmpeg_threads: int = 0
 
+    # Commerce. Payments: "sandbox" is the built-in processor (test cards, signed webhooks, no network).
+    payments_provider: Literal["sandbox"] = "sandbox"
+    sandbox_payments_url: str | None = None
+    sandbox_webhook_delay_s: float = 0.0
+    payments_webhook_secret: str | None = None
+    platform_fee_bp: int = 500
+    # Tax as basis points of (items - discount + shipping), by the buyer's region.
+    tax_rates_bp: dict[str, int] = Field(
+        default_factory=lambda: {"us": 0, "ca": 1300, "eu": 2000, "au": 1000, "nz": 1500}
+    )
+    attribution_window_days: int = 7
+    reservation_minutes: int = 30
+    return_window_days: int = 7
+    payout_minimum: int = 100
+    payout_every_minutes: int = 60
+    # How long a retried request waits for the first one with its Idempotency-Key before answering 409.
+    idempotency_wait_s: float = 15.0
+    idempotency_lease_s: float = 60.0
+    # Crash points for recovery tests (kit/faults.py); never set in production.
+    fault_points: list[str] = Field(default_factory=list)
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.default_region not in self.regions:
@@ -136,6 +158,14 @@ class Settings(BaseSettings):
 
     def region_media_root(self, region: str) -> Path:
         return self.regions[region].media_root or self.data_dir / "media" / region
+
+    def sandbox_database_url(self) -> str:
+        return self.sandbox_payments_url or f"sqlite:///{self.data_dir / 'sandbox-payments.db'}"
+
+    def webhook_secret(self) -> str:
+        if self.payments_webhook_secret:
+            return self.payments_webhook_secret
+        return hashlib.sha256(f"webhooks:{self.secret_key}".encode()).hexdigest()
 
     def jobs_sqlite_path(self) -> Path:
         return self.data_dir / "jobs.db"

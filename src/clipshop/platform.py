@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from limits import parse as parse_rate
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -11,7 +13,8 @@ from clipshop.errors import RateLimited
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.clock import Clock, SystemClock
 from clipshop.kit.db import Databases, UnitOfWork
-from clipshop.kit.ports import MediaStore
+from clipshop.kit.faults import Faults
+from clipshop.kit.ports import MediaStore, PaymentProvider
 from clipshop.media.storage import LocalMediaStore
 from clipshop.residency.regions import Regions
 
@@ -40,10 +43,25 @@ class Platform:
             redis_url=settings.redis_url,
             name=settings.jobs_queue_name,
         )
+        self.faults = Faults(frozenset(settings.fault_points))
+        self.payments = self._payment_provider()
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.limits_storage_uri))
         from clipshop.jobs.tasks import register_tasks
 
         register_tasks(self)
+
+    def _payment_provider(self) -> PaymentProvider:
+        from clipshop.shop.payments.sandbox import SandboxProvider
+
+        settings = self.settings
+        return SandboxProvider(
+            url=settings.sandbox_database_url(),
+            secret=settings.webhook_secret(),
+            clock=self.clock,
+            base_url="",
+            delay=timedelta(seconds=settings.sandbox_webhook_delay_s),
+            wake=lambda: self.jobs.enqueue("deliver_sandbox_events"),
+        )
 
     def uow(self) -> UnitOfWork:
         return self.databases.unit_of_work()
@@ -61,3 +79,6 @@ class Platform:
     def close(self) -> None:
         self.jobs.stop_consumer()
         self.databases.dispose()
+        dispose = getattr(self.payments, "dispose", None)
+        if dispose is not None:
+            dispose()

@@ -48,6 +48,10 @@ def register_tasks(platform: Platform) -> None:
     jobs.register("project_follow_counts", run_project_follow_counts)
     jobs.register_periodic("reconcile", run_reconcile, minutes=1)
 
+    from clipshop.shop.tasks import register as register_shop_tasks
+
+    register_shop_tasks(platform)
+
 
 def reconcile(platform: Platform) -> int:
     """Re-enqueue videos still processing whose lease ran out or that never got a worker; returns how many."""
