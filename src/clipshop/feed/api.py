@@ -9,19 +9,21 @@ from fastapi import APIRouter, Query
 from clipshop.accounts.api import get_profile_by_handle
 from clipshop.feed import service
 from clipshop.feed.service import FeedPage
+from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import clamp_limit
 from clipshop.kit.web import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep
 from clipshop.platform import Platform
+from clipshop.shop import catalog
 from clipshop.social import service as social
 from clipshop.social.api import creator_read
 from clipshop.videos.models import PublicVideo
-from clipshop.videos.schemas import CountsRead, FeedItem, FeedPageRead
+from clipshop.videos.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip
 
 router = APIRouter(route_class=CommittingRoute, tags=["feed"])
 Limit = Annotated[int | None, Query(description="items per page, 1 to 50")]
 
 
-def feed_item(platform: Platform, page: FeedPage, video: PublicVideo) -> FeedItem:
+def feed_item(platform: Platform, page: FeedPage, video: PublicVideo, chips: list[ProductChip]) -> FeedItem:
     return FeedItem(
         id=video.id,
         region=video.region,
@@ -45,12 +47,35 @@ def feed_item(platform: Platform, page: FeedPage, video: PublicVideo) -> FeedIte
         ),
         liked_by_me=video.id in page.liked,
         share_url=f"{platform.settings.base_url.rstrip('/')}/v/{video.id}",
+        products=chips,
     )
 
 
-def page_read(platform: Platform, page: FeedPage) -> FeedPageRead:
+def product_chips(uow: UnitOfWork, video_ids: list[str]) -> dict[str, list[ProductChip]]:
+    """The products tagged in each video, in one query for the whole page."""
+    return {
+        video_id: [
+            ProductChip(
+                id=product.id,
+                title=product.title,
+                price_min=product.price_min,
+                price_max=product.price_max,
+                currency=product.currency,
+                image_url=product.images[0] if product.images else None,
+                in_stock=product.in_stock,
+                at_s=tag.at_s,
+            )
+            for tag, product in tagged
+        ]
+        for video_id, tagged in catalog.video_products(uow, video_ids).items()
+    }
+
+
+def page_read(uow: UnitOfWork, platform: Platform, page: FeedPage) -> FeedPageRead:
+    chips = product_chips(uow, [v.id for v in page.videos])
     return FeedPageRead(
-        items=[feed_item(platform, page, v) for v in page.videos], next_cursor=page.next_cursor
+        items=[feed_item(platform, page, v, chips.get(v.id, [])) for v in page.videos],
+        next_cursor=page.next_cursor,
     )
 
 
@@ -58,14 +83,18 @@ def page_read(platform: Platform, page: FeedPage) -> FeedPageRead:
 def for_you(
     uow: UowDep, platform: PlatformDep, actor: OptionalActor, cursor: str | None = None, limit: Limit = None
 ) -> FeedPageRead:
-    return page_read(platform, service.for_you(uow, actor=actor, cursor=cursor, limit=clamp_limit(limit)))
+    return page_read(
+        uow, platform, service.for_you(uow, actor=actor, cursor=cursor, limit=clamp_limit(limit))
+    )
 
 
 @router.get("/feed/following", response_model=FeedPageRead)
 def following(
     uow: UowDep, platform: PlatformDep, actor: CurrentActor, cursor: str | None = None, limit: Limit = None
 ) -> FeedPageRead:
-    return page_read(platform, service.following(uow, actor=actor, cursor=cursor, limit=clamp_limit(limit)))
+    return page_read(
+        uow, platform, service.following(uow, actor=actor, cursor=cursor, limit=clamp_limit(limit))
+    )
 
 
 @router.get("/users/{handle}/videos", response_model=FeedPageRead)
@@ -81,7 +110,7 @@ def creator_videos(
     page = service.creator_videos(
         uow, actor=actor, creator_id=profile.user_id, cursor=cursor, limit=clamp_limit(limit)
     )
-    return page_read(platform, page)
+    return page_read(uow, platform, page)
 
 
 @router.get("/hashtags/{tag}/videos", response_model=FeedPageRead)
@@ -94,7 +123,7 @@ def hashtag_videos(
     limit: Limit = None,
 ) -> FeedPageRead:
     return page_read(
-        platform, service.hashtag(uow, actor=actor, tag=tag, cursor=cursor, limit=clamp_limit(limit))
+        uow, platform, service.hashtag(uow, actor=actor, tag=tag, cursor=cursor, limit=clamp_limit(limit))
     )
 
 
@@ -102,4 +131,4 @@ def hashtag_videos(
 def get_video(video_id: str, uow: UowDep, platform: PlatformDep, actor: OptionalActor) -> FeedItem:
     video = social.public_video(uow, video_id)
     page = service.single(uow, actor=actor, video=video)
-    return feed_item(platform, page, video)
+    return feed_item(platform, page, video, product_chips(uow, [video.id]).get(video.id, []))

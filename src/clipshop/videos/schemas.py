@@ -71,6 +71,19 @@ class CountsRead(BaseModel):
     views: int
 
 
+class ProductChip(BaseModel):
+    """A product tagged in a video: what the feed overlay shows before the product sheet opens."""
+
+    id: str
+    title: str
+    price_min: int
+    price_max: int
+    currency: str
+    image_url: str | None
+    in_stock: bool
+    at_s: float | None
+
+
 class FeedItem(BaseModel):
     """A published video as any viewer sees it."""
 
@@ -89,6 +102,7 @@ class FeedItem(BaseModel):
     counts: CountsRead
     liked_by_me: bool
     share_url: str
+    products: list[ProductChip] = Field(default_factory=list)
 
 
 class FeedPageRead(BaseModel):
