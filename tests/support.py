@@ -142,48 +142,150 @@ def a_region_video(platform: Platform, creator: Member) -> str:
     upload_id, video_id = new_id(creator.region), new_id(creator.region)
     with platform.uow().transaction() as uow:
         db = uow.region(creator.region)
-        db.add(Upload(id=upload_id, owner_id=creator.id, length=1, offset=1, status=UploadStatus.COMPLETE,
-                      created_at=now, updated_at=now))
+        db.add(
+            Upload(
+                id=upload_id,
+                owner_id=creator.id,
+                length=1,
+                offset=1,
+                status=UploadStatus.COMPLETE,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         db.flush()
-        db.add(Video(id=video_id, owner_id=creator.id, upload_id=upload_id, status=VideoStatus.READY,
-                     duration_s=8.0, width=720, height=1280, published_at=now, created_at=now, updated_at=now))
+        db.add(
+            Video(
+                id=video_id,
+                owner_id=creator.id,
+                upload_id=upload_id,
+                status=VideoStatus.READY,
+                duration_s=8.0,
+                width=720,
+                height=1280,
+                published_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
     return a_video(platform, creator, video_id=video_id)
 
 
 CARD_OK = "4242 4242 4242 4242"
-ADDRESS = {"name": "Ada Buyer", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345",
-           "country": "US"}
+ADDRESS = {
+    "name": "Ada Buyer",
+    "line1": "1 Main St",
+    "city": "Springfield",
+    "postal_code": "12345",
+    "country": "US",
+}
 
 
 def open_shop(client: TestClient, member: Member, handle: str, currency: str = "USD") -> str:
-    r = client.post("/api/v1/shops", headers=member.auth,
-                    json={"handle": handle, "name": handle.title(), "currency": currency})
+    r = client.post(
+        "/api/v1/shops",
+        headers=member.auth,
+        json={"handle": handle, "name": handle.title(), "currency": currency},
+    )
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
 
 
 def a_product(
-    client: TestClient, member: Member, shop_id: str, *, price: int = 2500, stock: int = 10,
-    commission_bp: int = 1000, skus: tuple[str, ...] = ("SKU-1",), title: str = "Linen shirt",
+    client: TestClient,
+    member: Member,
+    shop_id: str,
+    *,
+    price: int = 2500,
+    stock: int = 10,
+    commission_bp: int = 1000,
+    skus: tuple[str, ...] = ("SKU-1",),
+    title: str = "Linen shirt",
 ) -> dict[str, Any]:
     r = client.post(
         f"/api/v1/shops/{shop_id}/products",
         headers=member.auth,
-        json={"title": title, "commission_bp": commission_bp, "images": ["/static/img/favicon.svg"],
-              "variants": [{"sku": sku, "price": price, "stock": stock, "options": {"size": sku[-1]}}
-                           for sku in skus]},
+        json={
+            "title": title,
+            "commission_bp": commission_bp,
+            "images": ["/static/img/favicon.svg"],
+            "variants": [
+                {"sku": sku, "price": price, "stock": stock, "options": {"size": sku[-1]}} for sku in skus
+            ],
+        },
     )
     assert r.status_code == 201, r.text
     return dict(r.json())
 
 
 def buy(
-    client: TestClient, member: Member, variant_id: str, *, key: str, quantity: int = 1, card: str = CARD_OK,
+    client: TestClient,
+    member: Member,
+    variant_id: str,
+    *,
+    key: str,
+    quantity: int = 1,
+    card: str = CARD_OK,
     **extra: Any,
 ) -> Any:
     return client.post(
         "/api/v1/checkout",
         headers={**member.auth, "Idempotency-Key": key},
-        json={"items": [{"variant_id": variant_id, "quantity": quantity}], "address": ADDRESS,
-              "payment_method": card, **extra},
+        json={
+            "items": [{"variant_id": variant_id, "quantity": quantity}],
+            "address": ADDRESS,
+            "payment_method": card,
+            **extra,
+        },
+    )
+
+
+def quick_members(platform: Platform, region: str, count: int, prefix: str = "m") -> list[Member]:
+    """Accounts written straight to the database (no password hashing): for tests that need many buyers."""
+    from clipshop.accounts.models import PublicProfile, User
+
+    members = []
+    now = platform.clock.now()
+    with platform.uow().transaction() as uow:
+        for n in range(count):
+            user_id, handle = new_id(region), f"{prefix}{n}"
+            uow.region(region).add(
+                User(
+                    id=user_id,
+                    email=f"{handle}@example.com",
+                    password_hash="-",
+                    handle=handle,
+                    display_name=handle,
+                    country="US",
+                    created_at=now,
+                )
+            )
+            uow.directory.add(
+                PublicProfile(
+                    user_id=user_id, region=region, handle=handle, display_name=handle, created_at=now
+                )
+            )
+            members.append(
+                Member(id=user_id, handle=handle, region=region, email=f"{handle}@example.com", token="")
+            )
+    return members
+
+
+def actor_of(member: Member) -> Any:
+    from clipshop.accounts.service import Actor
+
+    return Actor(id=member.id, region=member.region, handle=member.handle)
+
+
+def buy_now(variant_id: str, *, quantity: int = 1, card: str = CARD_OK) -> Any:
+    """A checkout request for one item, shipped to ADDRESS, paid with `card`."""
+    from clipshop.shop.checkout import CheckoutRequest, LineRequest
+
+    return CheckoutRequest(
+        items=[LineRequest(variant_id, quantity)],
+        address_id=None,
+        address=dict(ADDRESS),
+        shipping={},
+        discount_codes=[],
+        payment_method=card,
     )

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     limits_storage_uri: str = "memory://"
     login_rate: str = "10/minute"
 
+    # Connections per database per process (PostgreSQL); see kit/db.PoolLimits.
+    database_pool_size: int = 10
+    database_max_overflow: int = 20
+    database_pool_timeout_s: float = 30.0
+
     max_upload_bytes: int = 2 * 1024**3
     upload_chunk_bytes: int = 8 * 1024**2
     session_days: int = 30

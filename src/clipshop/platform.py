@@ -12,7 +12,7 @@ from clipshop.config import Settings
 from clipshop.errors import RateLimited
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.clock import Clock, SystemClock
-from clipshop.kit.db import Databases, UnitOfWork
+from clipshop.kit.db import Databases, PoolLimits, UnitOfWork
 from clipshop.kit.faults import Faults
 from clipshop.kit.ports import MediaStore, PaymentProvider
 from clipshop.media.storage import LocalMediaStore
@@ -32,6 +32,11 @@ class Platform:
         self.databases = Databases(
             directory_url=settings.directory_database_url(),
             region_urls={name: settings.region_database_url(name) for name in settings.regions},
+            limits=PoolLimits(
+                size=settings.database_pool_size,
+                overflow=settings.database_max_overflow,
+                timeout_s=settings.database_pool_timeout_s,
+            ),
         )
         self.media: dict[str, MediaStore] = {
             name: LocalMediaStore(region=name, root=settings.region_media_root(name))

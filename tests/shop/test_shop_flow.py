@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
 from clipshop.shop import ledger
 from clipshop.shop.models import LedgerEntry
 from support import Member, a_product, a_region_video, buy, open_shop
-from sqlalchemy import func, select
 
 
 def ledger_sums(platform: Platform, region: str) -> dict[tuple[str, str], int]:
@@ -31,12 +31,19 @@ def test_buy_from_a_video_across_regions_fulfil_complete_and_pay_out(
     variant_id = product["variants"][0]["id"]
     video_id = a_region_video(platform, creator)
 
-    tagged = client.put(f"/api/v1/videos/{video_id}/products", headers=creator.auth,
-                        json={"products": [{"product_id": product["id"], "at_s": 2.5}]})
+    tagged = client.put(
+        f"/api/v1/videos/{video_id}/products",
+        headers=creator.auth,
+        json={"products": [{"product_id": product["id"], "at_s": 2.5}]},
+    )
     assert tagged.status_code == 200, tagged.text
-    assert [t["product"]["id"] for t in client.get(f"/api/v1/videos/{video_id}/products").json()] == [product["id"]]
+    assert [t["product"]["id"] for t in client.get(f"/api/v1/videos/{video_id}/products").json()] == [
+        product["id"]
+    ]
 
-    opened = client.post(f"/api/v1/products/{product['id']}/open", headers=buyer.auth, json={"video_id": video_id})
+    opened = client.post(
+        f"/api/v1/products/{product['id']}/open", headers=buyer.auth, json={"video_id": video_id}
+    )
     assert opened.status_code == 204, opened.text
 
     r = buy(client, buyer, variant_id, key="k-1", quantity=2)
@@ -67,8 +74,11 @@ def test_buy_from_a_video_across_regions_fulfil_complete_and_pay_out(
     assert seen[0]["shipping_address"]["city"] == "Springfield"
     assert client.get(f"/api/v1/shops/{shop_id}/orders", headers=creator.auth).status_code == 404
 
-    r = client.post(f"/api/v1/shops/{shop_id}/orders/{order_id}/fulfil", headers=merchant.auth,
-                    json={"carrier": "UPS", "tracking_number": "1Z999"})
+    r = client.post(
+        f"/api/v1/shops/{shop_id}/orders/{order_id}/fulfil",
+        headers=merchant.auth,
+        json={"carrier": "UPS", "tracking_number": "1Z999"},
+    )
     assert r.status_code == 200 and r.json()["status"] == "fulfilled", r.text
     r = client.post(f"/api/v1/shops/{shop_id}/orders/{order_id}/deliver", headers=merchant.auth)
     assert r.json()["status"] == "delivered"
@@ -76,9 +86,20 @@ def test_buy_from_a_video_across_regions_fulfil_complete_and_pay_out(
     assert r.json()["status"] == "completed", r.text
 
     earnings = client.get("/api/v1/me/earnings", headers=creator.auth).json()
-    assert earnings["by_video"] == [{"key": video_id, "title": "Linen shirt", "orders": 1, "pending": 0,
-                                     "earned": 500, "reversed": 0, "currency": "USD"}]
-    assert earnings["money"]["balances"] == [{"currency": "USD", "pending": 0, "available": 500, "paid_out": 0}]
+    assert earnings["by_video"] == [
+        {
+            "key": video_id,
+            "title": "Linen shirt",
+            "orders": 1,
+            "pending": 0,
+            "earned": 500,
+            "reversed": 0,
+            "currency": "USD",
+        }
+    ]
+    assert earnings["money"]["balances"] == [
+        {"currency": "USD", "pending": 0, "available": 500, "paid_out": 0}
+    ]
 
     from clipshop.shop.tasks import pay_out
 

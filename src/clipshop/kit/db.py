@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(url: str, *, pool: bool = True) -> Engine:
+@dataclass(frozen=True)
+class PoolLimits:
+    """Connections one process may hold per server database: `size` kept open, `overflow` more on demand,
+    and how long a request waits for one. All regions may share one server, so keep the sum under its
+    max_connections (PostgreSQL's default is 100)."""
+
+    size: int = 10
+    overflow: int = 20
+    timeout_s: float = 30.0
+
+
+def make_engine(url: str, *, pool: bool = True, limits: PoolLimits | None = None) -> Engine:
     """An engine with the settings each backend needs (WAL and busy waiting for SQLite)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -85,7 +97,8 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
         return engine
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if pool:
-        kwargs.update(pool_size=10, max_overflow=50, pool_timeout=10)
+        limits = limits or PoolLimits()
+        kwargs.update(pool_size=limits.size, max_overflow=limits.overflow, pool_timeout=limits.timeout_s)
     else:
         kwargs["poolclass"] = NullPool
     return create_engine(url, **kwargs)
@@ -94,9 +107,11 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
 class Databases:
     """The engines of the directory and of every region, opened once per process."""
 
-    def __init__(self, *, directory_url: str, region_urls: dict[str, str]) -> None:
-        self.directory_engine = make_engine(directory_url)
-        self.region_engines = {name: make_engine(url) for name, url in region_urls.items()}
+    def __init__(
+        self, *, directory_url: str, region_urls: dict[str, str], limits: PoolLimits | None = None
+    ) -> None:
+        self.directory_engine = make_engine(directory_url, limits=limits)
+        self.region_engines = {name: make_engine(url, limits=limits) for name, url in region_urls.items()}
         self._directory_sessions = sessionmaker(self.directory_engine, expire_on_commit=False)
         self._region_sessions = {
             name: sessionmaker(engine, expire_on_commit=False) for name, engine in self.region_engines.items()
@@ -153,6 +168,14 @@ class UnitOfWork:
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once everything is committed (e.g. enqueue a job); dropped on rollback."""
         self._after_commit.append(action)
+
+    def end_reads(self) -> None:
+        """End the transactions opened so far, which must only have read, returning their connections to the
+        pool; the sessions stay usable and open new transactions when next used."""
+        for session in self._sessions():
+            if session.new or session.dirty or session.deleted:
+                raise RuntimeError("end_reads() called on a unit of work with unsaved changes")
+            session.rollback()
 
     def _sessions(self) -> list[Session]:
         return [*self._regions.values(), *([self._directory] if self._directory is not None else [])]

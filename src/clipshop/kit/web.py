@@ -78,8 +78,12 @@ def optional_actor(request: Request) -> Actor | None:
     actor = None
     if token:
         platform = get_platform(request)
-        user = authenticate(get_uow(request), regions=platform.regions, token=token, now=platform.clock.now())
+        uow = get_uow(request)
+        user = authenticate(uow, regions=platform.regions, token=token, now=platform.clock.now())
         actor = actor_of(user) if user is not None else None
+        # Authentication only reads: hand its connection back now rather than hold it for the whole
+        # request (an async handler may wait on other work meanwhile, and the pool is shared).
+        uow.end_reads()
     request.state.actor = actor
     return actor
 
