@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCOPE = "checkout"
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "state", "postal_code", "country", "phone")
 MAX_LINES = 50
 MAX_QUANTITY = 99
 
@@ -89,7 +90,7 @@ class CheckoutRequest:
         return {
             "items": None if self.items is None else [[i.variant_id, i.quantity] for i in self.items],
             "address_id": self.address_id,
-            "address": self.address,
+            "address": None if self.address is None else {k: self.address.get(k, "") for k in ADDRESS_FIELDS},
             "shipping": self.shipping,
             "discount_codes": self.discount_codes,
             "payment_method": self.payment_method,
@@ -512,6 +513,7 @@ def pay(
         else:
             amount = 0
     if amount:
+        platform.faults.hit("before_payment_call")
         intent = platform.payments.create_intent(
             idempotency_key=payment_id,
             amount=amount,
