@@ -33,7 +33,9 @@ def test_signup_offers_countries_of_every_region(client: TestClient) -> None:
         assert f'<option value="{code}">' in page
 
 
-@pytest.mark.parametrize("path", ["/upload", "/following"])
+@pytest.mark.parametrize(
+    "path", ["/upload", "/following", "/cart", "/checkout", "/orders", "/orders/us_x", "/seller", "/earnings"]
+)
 def test_pages_for_members_send_visitors_to_log_in(client: TestClient, path: str) -> None:
     response = client.get(path, follow_redirects=False)
     assert response.status_code == 303
@@ -53,6 +55,44 @@ def test_members_get_the_upload_and_following_pages(client: TestClient, alice: M
     assert 'id="upload-form"' in upload.text and 'data-viewer="alice"' in upload.text
     following = client.get("/following")
     assert following.status_code == 200 and 'data-source="following"' in following.text
+
+
+SHOP_MARKERS = {
+    "/cart": 'id="cart-page"',
+    "/checkout?product=p&variant=v&quantity=2": 'id="checkout-page"',
+    "/orders": 'id="order-list"',
+    "/orders/us_0000000000000000000000000": 'data-order-id="us_0000000000000000000000000"',
+    "/seller": 'id="open-shop"',
+    "/earnings": 'data-handle="alice"',
+}
+
+
+@pytest.mark.parametrize("path", list(SHOP_MARKERS))
+def test_members_get_the_shopping_pages(client: TestClient, alice: Member, path: str) -> None:
+    client.cookies.set("clipshop_session", alice.token)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert SHOP_MARKERS[path] in response.text
+    assert 'href="/cart" aria-label="Cart"' in response.text and 'href="/earnings"' in response.text
+
+
+def test_the_checkout_offers_countries_and_the_sandbox_test_cards(client: TestClient, alice: Member) -> None:
+    client.cookies.set("clipshop_session", alice.token)
+    page = client.get("/checkout").text
+    assert '<option value="US">United States</option>' in page
+    for card in ("4242 4242 4242 4242", "4000 0025 0000 3155", "4000 0000 0000 0002", "4000 0000 0000 9995"):
+        assert f'data-card="{card}"' in page
+
+
+def test_an_overlong_order_id_is_a_404_page(client: TestClient, alice: Member) -> None:
+    client.cookies.set("clipshop_session", alice.token)
+    response = client.get("/orders/" + "x" * 41)
+    assert response.status_code == 404 and "Order not found" in response.text
+
+
+def test_visitors_see_no_shopping_links(client: TestClient) -> None:
+    page = client.get("/").text
+    assert 'href="/cart"' not in page and 'href="/seller"' not in page
 
 
 def test_logged_in_members_skip_the_login_page(client: TestClient, alice: Member) -> None:
@@ -99,6 +139,10 @@ def test_unknown_api_paths_keep_their_problem_json(client: TestClient) -> None:
         ("/static/js/player.js", "text/javascript; charset=utf-8"),
         ("/static/js/upload.js", "text/javascript; charset=utf-8"),
         ("/static/js/api.js", "text/javascript; charset=utf-8"),
+        ("/static/js/product-sheet.js", "text/javascript; charset=utf-8"),
+        ("/static/js/checkout-page.js", "text/javascript; charset=utf-8"),
+        ("/static/js/seller-page.js", "text/javascript; charset=utf-8"),
+        ("/static/js/sales-chart.js", "text/javascript; charset=utf-8"),
         ("/static/css/app.css", "text/css; charset=utf-8"),
         ("/static/vendor/hls/hls.min.js", "text/javascript; charset=utf-8"),
         ("/static/img/favicon.svg", "image/svg+xml"),

@@ -95,7 +95,8 @@ def safe_next(value: str | None) -> str:
     return value if value and SAFE_NEXT.match(value) else "/"
 
 
-def _login_redirect(request: Request) -> RedirectResponse:
+def login_redirect(request: Request) -> RedirectResponse:
+    """Send a visitor to log in, then back to the page they asked for."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
@@ -187,7 +188,7 @@ def for_you_page(request: Request) -> Response:
 def following_page(request: Request) -> Response:
     viewer = viewer_of(request)
     if viewer is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     return render(request, "feed.html", viewer=viewer, nav="following", tab="following", source="following")
 
 
@@ -243,7 +244,7 @@ def tag_page(request: Request, tag: str) -> Response:
 def upload_page(request: Request) -> Response:
     viewer = viewer_of(request)
     if viewer is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     settings = get_platform(request).settings
     return render(
         request, "upload.html", viewer=viewer, nav="upload", max_upload_bytes=settings.max_upload_bytes
@@ -285,6 +286,8 @@ def unknown_page(request: Request, path: str) -> Response:
 
 def mount_web(app: FastAPI) -> None:
     """Add the pages and /static; the catch-all 404 page goes last so it never hides another route."""
+    from clipshop.web.shop_pages import SHOP_PAGES  # it builds on this module
+
     pages: list[tuple[str, Any]] = [
         ("/", for_you_page),
         ("/following", following_page),
@@ -294,6 +297,7 @@ def mount_web(app: FastAPI) -> None:
         ("/upload", upload_page),
         ("/signup", signup_page),
         ("/login", login_page),
+        *SHOP_PAGES,
     ]
     for path, endpoint in pages:
         app.add_api_route(

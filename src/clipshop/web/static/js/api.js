@@ -18,11 +18,12 @@ export async function problemOf(response) {
   }
 }
 
-export async function api(path, { method = "GET", body, headers = {}, keepalive = false } = {}) {
+/** Call the API; `body` goes as JSON, or as it is when `contentType` names another type (a CSV upload). */
+export async function api(path, { method = "GET", body, headers = {}, keepalive = false, contentType } = {}) {
   const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin", keepalive };
   if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
+    init.headers["Content-Type"] = contentType || "application/json";
+    init.body = contentType ? body : JSON.stringify(body);
   }
   let response;
   try {
@@ -60,4 +61,10 @@ export function requireLogin(next) {
 
 export function safeNext(value) {
   return value && /^\/(?![/\\])\S*$/.test(value) ? value : "/";
+}
+
+/** A fresh Idempotency-Key. randomUUID needs a secure context; plain http on a LAN address falls back. */
+export function newIdempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }

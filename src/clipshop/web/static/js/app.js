@@ -1,7 +1,7 @@
-// On every page: the log-out controls.
+// On every page: the log-out controls and the cart badge.
 
-import { api } from "./api.js";
-import { toast } from "./ui.js";
+import { api, viewer } from "./api.js";
+import { setCartCount, toast } from "./ui.js";
 
 for (const button of document.querySelectorAll("[data-logout]")) {
   button.addEventListener("click", async () => {
@@ -14,4 +14,8 @@ for (const button of document.querySelectorAll("[data-logout]")) {
       toast(error.message, { error: true });
     }
   });
+}
+
+if (viewer() && document.querySelector("[data-cart-count]")) {
+  api("/api/v1/cart").then((cart) => setCartCount(cart.count), () => {});
 }

@@ -4,7 +4,9 @@
 import { api, loginUrl, requireLogin, viewer } from "./api.js";
 import { closeComments, commentsOpen, openComments } from "./comments.js";
 import { WatchEvents } from "./events.js";
+import { formatRange } from "./money.js";
 import { attach, detach } from "./player.js";
+import { closeProduct, openProduct, productOpen } from "./product-sheet.js";
 import { avatar, captionNodes, copyText, el, formatCount, icon, timeAgo, toast } from "./ui.js";
 
 const PRELOAD_AHEAD = 1;
@@ -103,8 +105,18 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
     const tap = el("button.tap-area", { type: "button", "aria-label": "Toggle sound" });
     const scrub = el("div.scrub", { "aria-hidden": "true" }, el("div.scrub-fill"));
 
+    // Products tagged in the video; one tagged at a moment appears once playback reaches it.
+    const chips = (item.products || []).map((product) => {
+      const chip = el("button.product-chip", { type: "button", hidden: product.at_s != null, dataset: { productId: product.id } },
+        product.image_url ? el("img", { src: product.image_url, alt: "", loading: "lazy", decoding: "async" }) : el("span.chip-icon", {}, icon("bag", "icon icon-xs")),
+        el("span.chip-text", {}, el("span.chip-title", {}, product.title),
+          el("span.chip-price", {}, product.in_stock ? formatRange(product.price_min, product.price_max, product.currency) : "Sold out")));
+      chip.addEventListener("click", () => openProduct(product, { videoId: item.id, returnTo: `/v/${item.id}` }));
+      return { product, chip };
+    });
     const profile = `/@${encodeURIComponent(item.creator.handle)}`;
     const info = el("div.info", {},
+      chips.length ? el("div.product-shelf", { role: "group", "aria-label": "Products in this video" }, chips.map((c) => c.chip)) : null,
       el("a.creator", { href: profile }, el("b", {}, `@${item.creator.handle}`),
         el("span.when", {}, ` · ${timeAgo(item.published_at)}`)),
       item.caption ? el("p.caption", {}, captionNodes(item.caption)) : null,
@@ -141,9 +153,23 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
       events.tick(item, video.currentTime);
       const duration = video.duration || item.duration_s || 1;
       scrub.firstChild.style.transform = `scaleX(${Math.min(1, video.currentTime / duration)})`;
+      revealChips(video.currentTime);
     });
     video.addEventListener("ended", () => events.completed(item));
-    video.addEventListener("error", () => video.getAttribute("src") && node.classList.add("is-failed"));
+    video.addEventListener("error", () => {
+      if (!video.getAttribute("src")) return;
+      node.classList.add("is-failed");
+      revealChips(Infinity); // the moments cannot come: show every product now
+    });
+
+    function revealChips(time) {
+      for (const { product, chip } of chips) {
+        if (chip.hidden && time >= product.at_s) {
+          chip.hidden = false;
+          chip.classList.add("is-new");
+        }
+      }
+    }
 
     tap.addEventListener("click", () => {
       if (video.paused) play(slide);
@@ -292,7 +318,7 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
   }
 
   function onKey(event) {
-    if (commentsOpen() || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (commentsOpen() || productOpen() || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     if (event.target.closest?.("input, textarea, select, [contenteditable]")) return;
     const step = { ArrowDown: 1, j: 1, PageDown: 1, ArrowUp: -1, k: -1, PageUp: -1 }[event.key];
     if (step) {
@@ -312,7 +338,7 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
 
   // Wheels and trackpads send bursts of small deltas: move one video per gesture, not per event.
   function onWheel(event) {
-    if (commentsOpen() || Math.abs(event.deltaY) < Math.abs(event.deltaX)) return;
+    if (commentsOpen() || productOpen() || Math.abs(event.deltaY) < Math.abs(event.deltaX)) return;
     event.preventDefault();
     const now = performance.now();
     if (now < wheelLock) return;
@@ -354,6 +380,7 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
       observer.disconnect();
       document.removeEventListener("keydown", onKey);
       closeComments();
+      closeProduct();
       for (const slide of slides) detach(slide.video);
       events.flush({ leaving: true });
       clearInterval(events.timer);

@@ -1,4 +1,5 @@
-// Small DOM helpers shared by every page: element builder, icons, avatars, captions, numbers, toasts.
+// Small DOM helpers shared by every page: element builder, icons, avatars, captions, numbers, toasts, the
+// cart badge.
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -132,4 +133,23 @@ export async function copyText(text) {
     field.remove();
     return ok;
   }
+}
+
+/** The number on the cart in the navigation (and in its accessible name). */
+export function setCartCount(count) {
+  const n = Math.max(0, Number(count) || 0);
+  for (const badge of document.querySelectorAll("[data-cart-count]")) {
+    badge.textContent = n > 99 ? "99+" : String(n);
+    badge.hidden = n === 0;
+    badge.closest("a")?.setAttribute("aria-label", n ? `Cart, ${n} ${n === 1 ? "item" : "items"}` : "Cart");
+  }
+}
+
+/** A date and time as people read it: "Jun 1, 2026, 2:05 PM". */
+export function formatWhen(iso) {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function formatDay(iso) {
+  return new Date(iso).toLocaleDateString(undefined, { dateStyle: "medium" });
 }

@@ -1,0 +1,73 @@
+"""The shopping pages: cart, checkout, the buyer's orders, the seller center and a creator's earnings.
+
+Each is a shell that its module under static/js fills from the commerce API; all of them are for members, so
+a visitor is sent to log in and brought back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from clipshop.web.pages import SIGNUP_COUNTRIES, login_redirect, not_found, render, viewer_of
+
+# Currencies offered when opening a shop; any ISO 4217 code works through the API.
+SHOP_CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "JPY", "CHF", "SEK", "MXN")
+
+
+def cart_page(request: Request) -> Response:
+    viewer = viewer_of(request)
+    if viewer is None:
+        return login_redirect(request)
+    return render(request, "cart.html", viewer=viewer, nav="cart")
+
+
+def checkout_page(request: Request) -> Response:
+    viewer = viewer_of(request)
+    if viewer is None:
+        return login_redirect(request)
+    return render(request, "checkout.html", viewer=viewer, nav="cart", countries=SIGNUP_COUNTRIES)
+
+
+def orders_page(request: Request) -> Response:
+    viewer = viewer_of(request)
+    if viewer is None:
+        return login_redirect(request)
+    return render(request, "orders.html", viewer=viewer, nav="orders")
+
+
+def order_page(request: Request, order_id: str) -> Response:
+    viewer = viewer_of(request)
+    if viewer is None:
+        return login_redirect(request)
+    if len(order_id) > 40:
+        return not_found(
+            request, viewer, title="Order not found", message="Check the link, or find it in your orders."
+        )
+    return render(request, "order.html", viewer=viewer, nav="orders", order_id=order_id)
+
+
+def seller_page(request: Request) -> Response:
+    viewer = viewer_of(request)
+    if viewer is None:
+        return login_redirect(request)
+    return render(request, "seller.html", viewer=viewer, nav="seller", currencies=SHOP_CURRENCIES)
+
+
+def earnings_page(request: Request) -> Response:
+    viewer = viewer_of(request)
+    if viewer is None:
+        return login_redirect(request)
+    return render(request, "earnings.html", viewer=viewer, nav="earnings")
+
+
+SHOP_PAGES: list[tuple[str, Any]] = [
+    ("/cart", cart_page),
+    ("/checkout", checkout_page),
+    ("/orders", orders_page),
+    ("/orders/{order_id}", order_page),
+    ("/seller", seller_page),
+    ("/earnings", earnings_page),
+]
