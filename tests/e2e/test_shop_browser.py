@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from .conftest import (
+    DESKTOP,
     PHONE,
     READY_TIMEOUT_MS,
     LiveServer,
@@ -26,6 +27,7 @@ from .conftest import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 PRICE_RANGE = "$25.00 \u2013 $29.00"  # an en dash between the cheapest and the dearest size
+MINUS = "\u2212"  # amounts taken off read with a real minus sign
 
 PageFor = Callable[[str], Page]
 
@@ -157,6 +159,9 @@ def test_a_buyer_buys_from_a_video_the_shop_ships_it_and_the_creator_earns(
     expect(sheet.locator("[data-price]")).to_have_text("$29.00")
     expect(sheet.locator("[data-stock]")).to_have_text("Only 3 left")
     buyer.screenshot(path=str(shots_dir / "product-sheet-phone.png"))
+    buyer.set_viewport_size(DESKTOP)
+    buyer.screenshot(path=str(shots_dir / "product-sheet-desktop.png"))
+    buyer.set_viewport_size(PHONE)
     sheet.get_by_role("button", name="Buy now").click()
     expect(buyer).to_have_url(re.compile(r"/checkout\?product="))
 
@@ -172,6 +177,9 @@ def test_a_buyer_buys_from_a_video_the_shop_ships_it_and_the_creator_earns(
     buyer.get_by_label("Postal code").fill("10115")
     buyer.get_by_label("Card number").fill("4242 4242 4242 4242")
     buyer.screenshot(path=str(shots_dir / "checkout-phone.png"), full_page=True)
+    buyer.set_viewport_size(DESKTOP)
+    buyer.screenshot(path=str(shots_dir / "checkout-desktop.png"), full_page=True)
+    buyer.set_viewport_size(PHONE)
     buyer.get_by_role("button", name="Pay $34.80").click()
 
     # The payment is confirmed by webhook; the page follows the order until it is paid, then shows it.
@@ -192,6 +200,9 @@ def test_a_buyer_buys_from_a_video_the_shop_ships_it_and_the_creator_earns(
     )
     expect(merchant.locator("#sales-chart rect[data-revenue='3480']")).to_have_count(1)
     merchant.screenshot(path=str(shots_dir / "seller-overview-phone.png"), full_page=True)
+    merchant.set_viewport_size(DESKTOP)
+    merchant.screenshot(path=str(shots_dir / "seller-overview-desktop.png"), full_page=True)
+    merchant.set_viewport_size(PHONE)
     merchant.get_by_role("tab", name="Orders").click()
     card = merchant.locator(f"article[data-order-id='{order_id}']")
     expect(card).to_contain_text("Hauptstraße 1")
@@ -405,3 +416,100 @@ def test_the_cart_is_empty_for_a_new_member(page_for: PageFor, live_server: Live
     expect(page.get_by_role("link", name="Cart")).to_have_attribute("href", "/cart")
     page.goto("/orders")
     expect(page.locator("#order-list")).to_contain_text("No orders yet")
+
+
+def test_after_the_sale_refunds_returns_receipt_and_a_review(
+    page_for: PageFor, live_server: LiveServer, market: dict[str, Any], shots_dir: Path
+) -> None:
+    shop_id, size_s = market["shop_id"], market["shirt"]["variants"][0]["id"]
+    with live_server.api() as client:
+        cora = sign_up_by_api(client, "cora")
+        order_ids = []
+        for key in ("cora-1", "cora-2"):
+            r = client.post(
+                "/api/v1/checkout",
+                headers={**bearer(cora), "Idempotency-Key": key},
+                json={
+                    "items": [{"variant_id": size_s, "quantity": 1}],
+                    "address": {
+                        "name": "Cora",
+                        "line1": "2 Elm St",
+                        "city": "Portland",
+                        "postal_code": "97201",
+                        "country": "US",
+                    },
+                    "payment_method": "4242 4242 4242 4242",
+                },
+            )
+            assert r.status_code == 201, r.text
+            order_ids.append(r.json()["orders"][0]["id"])
+    delivered, to_ship = order_ids
+    buyer = page_for(cora)
+    buyer.goto("/orders")
+    for order_id in order_ids:
+        wait_for_api(buyer, f"/api/v1/orders/{order_id}", "body && body.status === 'paid'", timeout=15_000)
+    with live_server.api() as client:
+        shipped = client.post(
+            f"/api/v1/shops/{shop_id}/orders/{delivered}/fulfil",
+            headers=bearer(market["merchant"]),
+            json={"carrier": "USPS", "tracking_number": "9400100000000000000000"},
+        )
+        assert shipped.status_code == 200, shipped.text
+        arrived = client.post(
+            f"/api/v1/shops/{shop_id}/orders/{delivered}/deliver", headers=bearer(market["merchant"])
+        )
+        assert arrived.status_code == 200, arrived.text
+
+    # The shop refunds $5.00 of the order still to ship.
+    merchant = page_for(market["merchant"])
+    merchant.goto("/seller#orders")
+    card = merchant.locator(f"article[data-order-id='{to_ship}']")
+    card.get_by_role("button", name="Refund…").click()
+    card.get_by_label("Amount to refund (USD)").fill("5")
+    card.get_by_label("Reason").fill("late dispatch")
+    card.get_by_role("button", name="Refund", exact=True).click()
+    expect(merchant.locator("#toast")).to_have_text("Refunded $5.00")
+    expect(card.locator("[data-total=refunded]")).to_have_text(f"{MINUS}$5.00")
+
+    # The buyer asks to return part of the delivered order.
+    buyer.goto(f"/orders/{delivered}")
+    expect(buyer.locator("[data-order-status]")).to_have_attribute("data-order-status", "delivered")
+    buyer.get_by_role("button", name="Request a return").click()
+    form = buyer.get_by_role("form", name="Request a return")
+    form.get_by_label("What went wrong?").fill("Too small")
+    form.get_by_label("Amount to refund (USD)").fill("10")
+    form.get_by_role("button", name="Send the request").click()
+    expect(buyer.locator("#toast")).to_have_text("Return requested; the shop will answer soon.")
+    expect(buyer.locator(".timeline")).to_contain_text("Return requested · Too small")
+
+    # The shop approves it from the returns tab.
+    merchant.get_by_role("tab", name="Returns").click()
+    request = merchant.locator("#returns tbody tr", has_text="Too small")
+    expect(request).to_contain_text("$10.00")
+    request.get_by_role("button", name="Approve and refund").click()
+    expect(merchant.locator("#toast")).to_have_text("Refunded $10.00")
+    expect(merchant.locator("#returns tbody tr", has_text="Too small")).to_contain_text("Refunded")
+
+    # The buyer sees the refund, confirms receipt and reviews the shirt.
+    buyer.reload()
+    expect(buyer.locator("[data-total=refunded]")).to_have_text(f"{MINUS}$10.00")
+    buyer.get_by_role("button", name="Confirm receipt").click()
+    expect(buyer.locator("[data-order-status]")).to_have_attribute("data-order-status", "completed")
+    review = buyer.get_by_role("form", name="Review Linen shirt")
+    review.locator("label[title='4 stars']").click()
+    review.get_by_label("Your review (optional)").fill("Soft and cool")
+    review.get_by_role("button", name="Post review").click()
+    expect(review).to_have_text("Thanks: your 4-star review of Linen shirt is posted.")
+    buyer.screenshot(path=str(shots_dir / "order-completed-phone.png"), full_page=True)
+    with live_server.api() as client:
+        product = client.get(f"/api/v1/products/{market['shirt']['id']}").json()
+    assert (product["rating"], product["rating_count"]) == (4.0, 1)
+
+    # The buyer cancels the other order: the rest of it comes back.
+    buyer.goto(f"/orders/{to_ship}")
+    buyer.get_by_role("button", name="Cancel order").click()
+    buyer.get_by_role("button", name="Yes, cancel").click()
+    expect(buyer.locator("#toast")).to_have_text("Order cancelled; the refund is on its way.")
+    expect(buyer.locator(".notice")).to_have_text("Cancelled; $25.00 refunded to your card.")
+    buyer.goto("/orders")
+    expect(buyer.locator(".order-card [data-status]")).to_have_text(["Cancelled", "Completed"])
