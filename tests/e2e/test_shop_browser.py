@@ -513,3 +513,72 @@ def test_after_the_sale_refunds_returns_receipt_and_a_review(
     expect(buyer.locator(".notice")).to_have_text("Cancelled; $25.00 refunded to your card.")
     buyer.goto("/orders")
     expect(buyer.locator(".order-card [data-status]")).to_have_text(["Cancelled", "Completed"])
+
+
+def test_a_saved_address_a_discount_code_and_an_item_that_sells_out_meanwhile(
+    page_for: PageFor, live_server: LiveServer, market: dict[str, Any]
+) -> None:
+    merchant, shop_id = bearer(market["merchant"]), market["shop_id"]
+    with live_server.api() as client:
+        scarf = client.post(
+            f"/api/v1/shops/{shop_id}/products",
+            headers=merchant,
+            json={"title": "Linen scarf", "variants": [{"sku": "SCARF-1", "price": 2000, "stock": 1}]},
+        ).json()
+        code = client.post(
+            f"/api/v1/shops/{shop_id}/discounts",
+            headers=merchant,
+            json={"code": "SUMMER10", "percent_bp": 1000},
+        )
+        assert code.status_code == 201, code.text
+        dina = sign_up_by_api(client, "dina")
+        saved = client.post(
+            "/api/v1/me/addresses",
+            headers=bearer(dina),
+            json={
+                "name": "Dina",
+                "line1": "3 Oak Ave",
+                "city": "Austin",
+                "postal_code": "73301",
+                "country": "US",
+            },
+        )
+        assert saved.status_code == 201, saved.text
+        rival = sign_up_by_api(client, "rival")
+    variant = scarf["variants"][0]["id"]
+    page = page_for(dina)
+    page.goto(f"/checkout?product={scarf['id']}&variant={variant}&quantity=1")
+
+    # The saved address is chosen; the form for a new one stays folded away.
+    expect(page.get_by_role("radio", name=re.compile(r"^Dina"))).to_be_checked()
+    expect(page.get_by_label("Full name")).to_be_hidden()
+
+    # A wrong code is refused by its field; the right one takes 10% off.
+    expect(page.locator("#quote [data-total=total]")).to_have_text("$20.00")
+    page.get_by_role("textbox", name="Discount code").fill("nope")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#discount-form .field-error")).to_have_text(
+        "The code NOPE is not valid for these shops (or has run out)."
+    )
+    page.get_by_role("textbox", name="Discount code").fill("summer10")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("[data-applied]")).to_have_text("SUMMER10 applied.")
+    expect(page.locator("#quote [data-total=discount]")).to_have_text(f"{MINUS}$2.00")
+    expect(page.locator("#quote [data-total=total]")).to_have_text("$18.00")
+
+    # Someone else takes the last one first: the answer says so.
+    with live_server.api() as client:
+        r = client.post(
+            "/api/v1/checkout",
+            headers={**bearer(rival), "Idempotency-Key": "rival-1"},
+            json={
+                "items": [{"variant_id": variant, "quantity": 1}],
+                "address": {"name": "R", "line1": "1 A St", "city": "B", "postal_code": "1", "country": "US"},
+                "payment_method": "4242 4242 4242 4242",
+            },
+        )
+        assert r.status_code == 201, r.text
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_role("button", name="Pay $18.00").click()
+    expect(page.locator("#pay-form .form-error")).to_have_text("This item just sold out.")
+    expect(page).to_have_url(re.compile(r"/checkout\?"))

@@ -154,7 +154,10 @@ function renderGallery(state, images, title) {
     : [el("span.gallery-blank", {}, icon("bag"))]));
 }
 
-function renderProduct(state, product) {
+function renderProduct(state, fetched) {
+  // Variants that no option tells apart (an import without option columns) are picked by their SKU.
+  const untold = fetched.variants.length > 1 && fetched.variants.some((v) => Object.keys(v.options).length === 0);
+  const product = untold ? { ...fetched, variants: fetched.variants.map((v) => ({ ...v, options: { ...v.options, item: v.sku } })) } : fetched;
   state.product = product;
   state.panel.setAttribute("aria-label", `Product: ${product.title}`);
   state.title.textContent = product.title;

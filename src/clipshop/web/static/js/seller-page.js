@@ -140,6 +140,9 @@ function productBody() {
   const commission = Number(form.commission || 0);
   if (!(commission >= 0 && commission <= 80)) return { problem: { field: "commission_bp", message: "A commission is 0 to 80 %." } };
   const variants = [];
+  if (variantRows.children.length > 1 && !form.option_name) {
+    return { problem: { field: "variants", message: "Name the option that tells the variants apart (Size, Color…)." } };
+  }
   for (const [i, row] of [...variantRows.children].entries()) {
     const value = row.querySelector("[name=value]").value.trim();
     const sku = row.querySelector("[name=sku]").value.trim();
