@@ -41,7 +41,7 @@ def test_a_second_user_cannot_reach_private_objects_through_any_route(
                 "headers": {**bob.auth, "Upload-Offset": "0", "Tus-Resumable": "1.0.0"}
             }
             if method in {"POST", "PATCH", "PUT"}:
-                kwargs["json"] = {"caption": "x", "body": "x", "channel": "link"}
+                kwargs["json"] = {"caption": "x", "body": "x", "channel": "link", "products": []}
             response = client.request(method, url, **kwargs)  # type: ignore[arg-type]
             swept.append(f"{method} {path}")
             assert response.status_code == 404, (method, url, response.status_code, response.text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 
 import numpy as np
@@ -21,14 +20,11 @@ def test_production_fits_200k_items_in_bounded_memory() -> None:
     interactions = sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, cols)), shape=(users, items))
     model = HybridRanker(lowrank_ease={"rank": 32}, als={"factors": 16, "iterations": 3})
     tracemalloc.start()
-    started = time.perf_counter()
     model.fit(interactions)
     ids, _ = model.recommend(np.arange(8), 20)
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     # A dense items x items float32 matrix alone would be 160 GB; the model stays far below 1 GB.
     assert peak < 1_000_000_000
-    assert elapsed < 60
     assert ids.shape == (8, 20)
     assert model.item_vectors().shape[0] == items

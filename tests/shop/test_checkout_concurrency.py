@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,15 +16,14 @@ from clipshop.errors import ClipshopError
 from clipshop.platform import Platform
 from clipshop.shop import checkout
 from clipshop.shop.models import Order, OrderStatus, StockReservation, Variant
-from conftest import make_settings
 from support import Member, a_product, actor_of, buy, buy_now, open_shop, quick_members
 
 
 @pytest.fixture
-def settings(backend: Any, tmp_path: Path) -> Settings:
+def settings(settings: Settings) -> Settings:
     """At most 15 connections per database: many checkouts queue for the pool, as they would in production
     (the test databases share one server and its max_connections)."""
-    return make_settings(backend, tmp_path, database_pool_size=5, database_max_overflow=10)
+    return settings.with_overrides(database_pool_size=5, database_max_overflow=10)
 
 
 def test_200_concurrent_checkouts_for_the_last_unit_sell_it_once(

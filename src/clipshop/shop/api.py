@@ -18,7 +18,7 @@ from clipshop.errors import NotFound
 from clipshop.kit import idempotency
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id
-from clipshop.kit.web import CommittingRoute, CurrentActor, PlatformDep, UowDep
+from clipshop.kit.web import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep
 from clipshop.platform import Platform
 from clipshop.shop import cart, catalog, checkout, orders
 from clipshop.shop.models import Order, PublicProduct, PublicReview, PublicShop, PublicVariant
@@ -49,6 +49,7 @@ from clipshop.shop.schemas import (
     VideoProductsIn,
     order_read,
 )
+from clipshop.videos.models import PublicVideo, Video
 
 router = APIRouter(route_class=CommittingRoute, tags=["shop"])
 
@@ -167,7 +168,13 @@ def open_product(
 
 
 @router.get("/videos/{video_id}/products", response_model=list[TaggedProductRead])
-def video_products(video_id: str, uow: UowDep) -> list[TaggedProductRead]:
+def video_products(video_id: str, uow: UowDep, actor: OptionalActor) -> list[TaggedProductRead]:
+    """The products tagged in a published video (or in your own video before it is published)."""
+    if uow.directory.get(PublicVideo, video_id) is None:
+        own = actor is not None and video_id.startswith(f"{actor.region}_")
+        video = uow.region(actor.region).get(Video, video_id) if own and actor else None
+        if video is None or actor is None or video.owner_id != actor.id:
+            raise NotFound("video", video_id)
     tagged = catalog.video_products(uow, [video_id]).get(video_id, [])
     reads = product_reads(uow, [p for _, p in tagged], with_variants=True)
     return [TaggedProductRead(product=r, at_s=tag.at_s) for (tag, _), r in zip(tagged, reads, strict=True)]
@@ -181,7 +188,7 @@ def tag_video(
         uow, actor=actor, video_id=video_id, tags=[(t.product_id, t.at_s) for t in body.products]
     )
     uow.directory.flush()
-    return video_products(video_id, uow)
+    return video_products(video_id, uow, actor)
 
 
 @router.get("/users/{handle}/showcase", response_model=list[ProductRead])
