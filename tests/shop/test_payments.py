@@ -15,7 +15,7 @@ from clipshop.platform import Platform
 from clipshop.shop import ledger
 from clipshop.shop.models import LedgerTransaction, OrderEvent, PaymentEvent, Variant
 from clipshop.shop.payments.sandbox import SIGNATURE_HEADER, SandboxProvider, sign
-from support import Member, a_product, buy, open_shop
+from support import ADDRESS, CARD_OK, Member, a_product, buy, open_shop
 
 
 def setup_shop(client: TestClient, sign_up: Any, stock: int = 5) -> tuple[Member, Member, str, str]:
@@ -160,3 +160,47 @@ def test_refused_authentication_and_unpaid_orders_expire_and_give_stock_back(
     ref = abandoned["payment"]["next_action_url"].split("/")[-2]
     late = client.post(f"/api/v1/sandbox/payments/{ref}/authenticate", json={"approve": True})
     assert late.json() == {"status": "cancelled"}  # the processor no longer takes it
+
+
+def test_a_declined_cart_checkout_keeps_the_cart_and_a_paid_one_empties_it(
+    client: TestClient, platform: Platform, sign_up: Any
+) -> None:
+    _, buyer, _, variant_id = setup_shop(client, sign_up)
+    client.post("/api/v1/cart/items", headers=buyer.auth, json={"variant_id": variant_id, "quantity": 2})
+    body = {"address": {**ADDRESS, "line2": "Flat 2"}, "payment_method": "4000000000000002"}
+    declined = client.post("/api/v1/checkout", headers={**buyer.auth, "Idempotency-Key": "c-1"}, json=body)
+    assert declined.status_code == 402
+    assert [i["quantity"] for i in client.get("/api/v1/cart", headers=buyer.auth).json()["items"]] == [2]
+    paid = client.post(
+        "/api/v1/checkout",
+        headers={**buyer.auth, "Idempotency-Key": "c-2"},
+        json={**body, "payment_method": CARD_OK},
+    )
+    assert paid.status_code == 201, paid.text
+    assert client.get("/api/v1/cart", headers=buyer.auth).json()["items"] == []
+    incomplete = client.post(
+        "/api/v1/checkout",
+        headers={**buyer.auth, "Idempotency-Key": "c-3"},
+        json={
+            "items": [{"variant_id": variant_id}],
+            "payment_method": CARD_OK,
+            "address": {**ADDRESS, "line1": " "},
+        },
+    )
+    assert incomplete.status_code == 422 and incomplete.json()["field"] == "address.line1"
+
+
+def test_the_sandbox_bank_page_approves_a_payment(
+    client: TestClient, platform: Platform, sign_up: Any
+) -> None:
+    _, buyer, _, variant_id = setup_shop(client, sign_up)
+    placed = buy(client, buyer, variant_id, key="bank", card="4000002500003155").json()
+    url = placed["payment"]["next_action_url"]
+    page = client.get(url, headers=buyer.auth)
+    assert page.status_code == 200 and "Approve" in page.text and "$25.00" in page.text
+    answered = client.post(url, data={"approve": "yes"}, follow_redirects=False)
+    assert answered.status_code == 303 and answered.headers["location"] == "/orders"
+    platform.jobs.drain()
+    order = client.get(f"/api/v1/orders/{placed['orders'][0]['id']}", headers=buyer.auth).json()
+    assert order["status"] == "paid"
+    assert client.get("/sandbox/payments/pi_nothing/authenticate").status_code == 404

@@ -160,6 +160,14 @@ def creator_earnings(
                 group["earned"] = int(group["earned"]) + kept
             elif status is not OrderStatus.CANCELLED:
                 group["pending"] = int(group["pending"]) + kept
+    if by == "video":
+        from clipshop.videos.models import PublicVideo
+
+        keys = [key for key, _ in groups]
+        query = select(PublicVideo.id, PublicVideo.caption).where(PublicVideo.id.in_(keys))
+        captions = {video_id: caption for video_id, caption in uow.directory.execute(query)}
+        for (key, _), group in groups.items():
+            group["title"] = captions.get(key) or ("Showcase" if key == "showcase" else "A video")
     return [
         Earning(
             key=key,

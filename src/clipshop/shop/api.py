@@ -36,6 +36,7 @@ from clipshop.shop.schemas import (
     OrderRead,
     ProductOpenIn,
     ProductRead,
+    QuoteIn,
     QuoteRead,
     QuoteShopRead,
     ReturnIn,
@@ -309,7 +310,7 @@ def _request_of(body: CheckoutIn) -> checkout.CheckoutRequest:
 
 
 @router.post("/checkout/quote", response_model=QuoteRead)
-def quote(body: CheckoutIn, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> QuoteRead:
+def quote(body: QuoteIn, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> QuoteRead:
     """What a checkout would charge, shop by shop (nothing is reserved or charged)."""
     from datetime import timedelta
 
@@ -317,7 +318,9 @@ def quote(body: CheckoutIn, actor: CurrentActor, uow: UowDep, platform: Platform
     priced = checkout.quote(
         uow,
         actor=actor,
-        items=_request_of(body).items,
+        items=None
+        if body.items is None
+        else [checkout.LineRequest(i.variant_id, i.quantity) for i in body.items],
         shipping=dict(body.shipping),
         discount_codes=list(body.discount_codes),
         tax_bp=settings.tax_rates_bp.get(actor.region, 0),
@@ -454,6 +457,7 @@ def request_return(
         order_id=request.order_id,
         reason=request.reason,
         amount=request.amount,
+        currency=own_order(uow, actor, order_id).currency,
         status=request.status.value,
         created_at=request.created_at,
     )

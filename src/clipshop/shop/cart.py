@@ -70,7 +70,13 @@ def cart_of(
     uow: UnitOfWork, *, actor: Actor
 ) -> list[tuple[CartItem, PublicVariant | None, PublicProduct | None]]:
     db = uow.region(actor.region)
-    items = list(db.scalars(select(CartItem).where(CartItem.user_id == actor.id).order_by(CartItem.added_at)))
+    items = list(
+        db.scalars(
+            select(CartItem)
+            .where(CartItem.user_id == actor.id)
+            .order_by(CartItem.added_at, CartItem.variant_id)
+        )
+    )
     if not items:
         return []
     variants = {
@@ -100,6 +106,26 @@ def cart_of(
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "state", "postal_code", "country", "phone")
 
 
+def check_address(fields: dict[str, str]) -> dict[str, str]:
+    """A complete shipping address with every field present and trimmed, or Invalid naming what is missing."""
+    clean = {k: str(fields.get(k) or "").strip()[:200] for k in ADDRESS_FIELDS}
+    for required in ("name", "line1", "city", "postal_code", "country"):
+        if not clean[required]:
+            raise Invalid(
+                f"The address needs its {required.replace('_', ' ')}.",
+                code="address_incomplete",
+                field=f"address.{required}",
+            )
+    clean["country"] = clean["country"].upper()
+    if len(clean["country"]) != 2 or not clean["country"].isalpha():
+        raise Invalid(
+            "Give the country as a two-letter code (US, DE…).",
+            code="invalid_country",
+            field="address.country",
+        )
+    return clean
+
+
 def add_address(
     uow: UnitOfWork, *, actor: Actor, fields: dict[str, str], make_default: bool, now: datetime
 ) -> Address:
@@ -107,18 +133,7 @@ def add_address(
     existing = list(db.scalars(select(Address).where(Address.user_id == actor.id)))
     if len(existing) >= MAX_ADDRESSES:
         raise Invalid(f"Keep at most {MAX_ADDRESSES} addresses; remove one first.", code="too_many_addresses")
-    for required in ("name", "line1", "city", "postal_code", "country"):
-        if not fields.get(required, "").strip():
-            raise Invalid(
-                f"The address needs its {required.replace('_', ' ')}.",
-                code="address_incomplete",
-                field=required,
-            )
-    country = fields["country"].strip().upper()
-    if len(country) != 2 or not country.isalpha():
-        raise Invalid(
-            "Give the country as a two-letter code (US, DE…).", code="invalid_country", field="country"
-        )
+    clean = check_address(fields)
     default = make_default or not existing
     if default:
         db.execute(update(Address).where(Address.user_id == actor.id).values(is_default=False))
@@ -127,8 +142,7 @@ def add_address(
         user_id=actor.id,
         is_default=default,
         created_at=now,
-        **{k: fields.get(k, "").strip()[:200] for k in ADDRESS_FIELDS if k != "country"},
-        country=country,
+        **clean,
     )
     db.add(address)
     return address

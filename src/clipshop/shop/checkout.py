@@ -26,8 +26,8 @@ from clipshop.kit import idempotency
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, new_id, region_of
 from clipshop.kit.ports import IntentResult
+from clipshop.shop import cart, stock
 from clipshop.shop import orders as order_flow
-from clipshop.shop import stock
 from clipshop.shop.models import (
     Address,
     AttributionTouch,
@@ -300,7 +300,7 @@ def _touches(
 
 def shipping_address(uow: UnitOfWork, *, actor: Actor, request: CheckoutRequest) -> dict[str, str]:
     if request.address is not None:
-        return dict(request.address)
+        return cart.check_address(request.address)
     if request.address_id is None:
         db = uow.region(actor.region)
         default = db.scalars(
@@ -368,7 +368,13 @@ def place(
     except BaseException:
         idempotency.release(databases, **claim)
         raise
-    response = pay(platform, actor=actor, checkout_id=checkout_id, payment_method=request.payment_method)
+    response = pay(
+        platform,
+        actor=actor,
+        checkout_id=checkout_id,
+        payment_method=request.payment_method,
+        from_cart=request.items is None,
+    )
     idempotency.store(databases, **claim, response=response)
     return response
 
@@ -472,9 +478,6 @@ def create_orders(
             updated_at=now,
         )
     )
-    if request.items is None:
-        variant_ids = [line.variant.id for s in priced.shops for line in s.lines]
-        db.execute(delete(CartItem).where(CartItem.user_id == actor.id, CartItem.variant_id.in_(variant_ids)))
     uow.after_commit(
         lambda: platform.jobs.enqueue(
             "project_stock", sorted(line.variant.id for s in priced.shops for line in s.lines)
@@ -502,9 +505,10 @@ def _use_code(uow: UnitOfWork, code: DiscountCode) -> None:
 
 
 def pay(
-    platform: Platform, *, actor: Actor, checkout_id: str, payment_method: str
+    platform: Platform, *, actor: Actor, checkout_id: str, payment_method: str, from_cart: bool = False
 ) -> idempotency.StoredResponse:
-    """Charge the checkout's payment (idempotently at the provider) and record the answer."""
+    """Charge the checkout's payment (idempotently at the provider) and record the answer; the bought lines
+    leave the cart once the card is accepted (a declined card leaves the cart as it was)."""
     with platform.uow().transaction() as uow:
         payment = _payment_of(uow, region=actor.region, checkout_id=checkout_id)
         intent: IntentResult | None = None
@@ -522,12 +526,22 @@ def pay(
             metadata={"payment_id": payment_id, "checkout_id": checkout_id},
         )
         platform.faults.hit("after_payment_call")
-        with platform.uow().transaction() as uow:
+    with platform.uow().transaction() as uow:
+        if intent is not None:
             order_flow.apply_intent(
                 platform, uow, region=actor.region, checkout_id=checkout_id, intent=intent
             )
-    with platform.uow().transaction() as uow:
-        return checkout_response(uow, region=actor.region, checkout_id=checkout_id)
+        response = checkout_response(uow, region=actor.region, checkout_id=checkout_id)
+        if from_cart and response.status < 400:
+            _clear_bought_lines(uow, actor=actor, checkout_id=checkout_id)
+        return response
+
+
+def _clear_bought_lines(uow: UnitOfWork, *, actor: Actor, checkout_id: str) -> None:
+    db = uow.region(actor.region)
+    bought = select(OrderLine.variant_id).join(Order, Order.id == OrderLine.order_id)
+    bought = bought.where(Order.checkout_id == checkout_id)
+    db.execute(delete(CartItem).where(CartItem.user_id == actor.id, CartItem.variant_id.in_(bought)))
 
 
 def _payment_of(uow: UnitOfWork, *, region: str, checkout_id: str) -> Payment:

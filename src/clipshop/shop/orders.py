@@ -33,7 +33,7 @@ from clipshop.shop.models import (
     ReturnStatus,
     Review,
 )
-from clipshop.shop.money import share
+from clipshop.shop.money import display, share
 
 if TYPE_CHECKING:
     from clipshop.platform import Platform
@@ -408,7 +408,7 @@ def _refund(
     db.add(refund_row)
     db.flush()
     book_refund(platform, uow, order=order, refund=refund_row, now=now)
-    timeline(uow, order, "refunded", now, f"{amount} {order.currency}" + (f": {reason}" if reason else ""))
+    timeline(uow, order, "refunded", now, display(amount, order.currency) + (f": {reason}" if reason else ""))
     return refund_row
 
 

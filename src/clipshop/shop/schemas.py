@@ -315,7 +315,7 @@ class CheckoutAddress(BaseModel):
     phone: Annotated[str, StringConstraints(max_length=40)] = ""
 
 
-class CheckoutIn(BaseModel):
+class QuoteIn(BaseModel):
     items: list[CheckoutItem] | None = Field(
         default=None, max_length=50, description="What to buy now; leave out to check out the cart."
     )
@@ -327,6 +327,9 @@ class CheckoutIn(BaseModel):
     discount_codes: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
         default_factory=list, max_length=10
     )
+
+
+class CheckoutIn(QuoteIn):
     payment_method: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
         description="A card number (sandbox test cards) or a provider payment-method token."
     )
@@ -435,6 +438,7 @@ class ReturnRead(BaseModel):
     order_id: str
     reason: str
     amount: int
+    currency: str
     status: str
     created_at: datetime
 

@@ -404,13 +404,14 @@ async def refund(
 
 @router.get("/shops/{shop_id}/returns", response_model=list[ReturnRead])
 def shop_returns(shop_id: str, actor: CurrentActor, uow: UowDep) -> list[ReturnRead]:
-    catalog.require_staff(uow, shop_id=shop_id, actor=actor)
+    shop = catalog.require_staff(uow, shop_id=shop_id, actor=actor)
     return [
         ReturnRead(
             id=r.id,
             order_id=r.order_id,
             reason=r.reason,
             amount=r.amount,
+            currency=shop.currency,
             status=r.status.value,
             created_at=r.created_at,
         )
@@ -438,6 +439,7 @@ def resolve_return(
         order_id=r.order_id,
         reason=r.reason,
         amount=r.amount,
+        currency=order.currency,
         status=r.status.value,
         created_at=r.created_at,
     )

@@ -286,7 +286,7 @@ def unknown_page(request: Request, path: str) -> Response:
 
 def mount_web(app: FastAPI) -> None:
     """Add the pages and /static; the catch-all 404 page goes last so it never hides another route."""
-    from clipshop.web.shop_pages import SHOP_PAGES  # it builds on this module
+    from clipshop.web.shop_pages import SHOP_FORMS, SHOP_PAGES  # it builds on this module
 
     pages: list[tuple[str, Any]] = [
         ("/", for_you_page),
@@ -307,6 +307,10 @@ def mount_web(app: FastAPI) -> None:
             include_in_schema=False,
             response_class=HTMLResponse,
             name=f"page_{endpoint.__name__}",
+        )
+    for path, endpoint in SHOP_FORMS:
+        app.add_api_route(
+            path, endpoint, methods=["POST"], include_in_schema=False, name=f"form_{endpoint.__name__}"
         )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_api_route(

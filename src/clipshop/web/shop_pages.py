@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from clipshop.web.pages import SIGNUP_COUNTRIES, login_redirect, not_found, render, viewer_of
 
@@ -63,7 +63,42 @@ def earnings_page(request: Request) -> Response:
     return render(request, "earnings.html", viewer=viewer, nav="earnings")
 
 
+def sandbox_bank_page(request: Request, ref: str) -> Response:
+    """The sandbox processor's authentication step (what a bank's 3-D Secure page is for a real card)."""
+    from clipshop.shop.payments.sandbox import SandboxProvider
+
+    viewer = viewer_of(request)
+    provider = request.app.state.platform.payments
+    intent = provider.find_intent_by_ref(ref) if isinstance(provider, SandboxProvider) else None
+    if intent is None:
+        return not_found(
+            request, viewer, title="Payment not found", message="This payment link is not valid."
+        )
+    from clipshop.shop.money import display
+
+    amount = display(intent.amount, intent.currency)
+    return render(request, "sandbox_bank.html", viewer=viewer, nav="cart", intent=intent, amount=amount)
+
+
+async def sandbox_bank_answer(request: Request, ref: str) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    from clipshop.shop.payments.sandbox import SandboxProvider
+
+    provider = request.app.state.platform.payments
+    form = await request.form()
+    if isinstance(provider, SandboxProvider):
+        try:
+            await run_in_threadpool(provider.authenticate, ref=ref, approve=form.get("approve") == "yes")
+        except KeyError:
+            return not_found(request, viewer_of(request), title="Payment not found", message="")
+    return RedirectResponse("/orders", status_code=303)
+
+
+SHOP_FORMS: list[tuple[str, Any]] = [("/sandbox/payments/{ref}/authenticate", sandbox_bank_answer)]
+
 SHOP_PAGES: list[tuple[str, Any]] = [
+    ("/sandbox/payments/{ref}/authenticate", sandbox_bank_page),
     ("/cart", cart_page),
     ("/checkout", checkout_page),
     ("/orders", orders_page),

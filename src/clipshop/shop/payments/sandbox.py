@@ -214,6 +214,11 @@ class SandboxProvider:
             ).first()
             return None if intent is None else self._result(intent)
 
+    def find_intent_by_ref(self, ref: str) -> IntentResult | None:
+        with self._sessions() as session:
+            intent = session.get(SandboxIntent, ref)
+            return None if intent is None else self._result(intent)
+
     def cancel_intent(self, *, ref: str) -> IntentResult:
         with self._sessions() as session:
             intent = session.get_one(SandboxIntent, ref, with_for_update=True)

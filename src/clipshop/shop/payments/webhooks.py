@@ -18,6 +18,7 @@ from clipshop.kit.ids import is_valid_id, region_of
 from clipshop.kit.ports import ProviderEvent, WebhookRejected
 from clipshop.shop import orders
 from clipshop.shop.models import Order, Payment, PaymentEvent, PaymentStatus, Refund
+from clipshop.shop.money import display
 
 if TYPE_CHECKING:
     from clipshop.kit.db import UnitOfWork
@@ -125,5 +126,5 @@ def _recover_refund(platform: Platform, uow: UnitOfWork, *, payment: Payment, ev
     db.add(row)
     db.flush()
     orders.book_refund(platform, uow, order=order, refund=row, now=now)
-    orders.timeline(uow, order, "refunded", now, f"{amount} {order.currency}")
+    orders.timeline(uow, order, "refunded", now, display(amount, order.currency))
     return True

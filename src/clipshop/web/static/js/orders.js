@@ -81,15 +81,10 @@ export function orderTotals(order) {
   ], order.currency);
 }
 
-/** An event's detail; a refund's amount comes in minor units ("500 USD: reason") and reads as money. */
-function eventDetail(event) {
-  const refund = event.kind === "refunded" && /^(\d+) ([A-Z]{3})(.*)$/.exec(event.detail);
-  return refund ? `${formatMoney(Number(refund[1]), refund[2])}${refund[3]}` : event.detail;
-}
 
 export function timelineList(order) {
   return el("ol.timeline", {}, order.timeline.map((event) => el("li", {},
-    el("span", {}, EVENT_TEXT[event.kind] || event.kind.replace(/_/g, " "), event.detail ? el("span.muted", {}, ` · ${eventDetail(event)}`) : null),
+    el("span", {}, EVENT_TEXT[event.kind] || event.kind.replace(/_/g, " "), event.detail ? el("span.muted", {}, ` · ${event.detail}`) : null),
     el("time", { datetime: event.at }, formatWhen(event.at)),
   )));
 }
