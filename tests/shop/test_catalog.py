@@ -60,7 +60,8 @@ def test_products_are_public_only_while_active_and_carry_live_stock(
         json={"title": "Again", "variants": [{"sku": "TEE-S", "price": 1}]},
     )
     assert dup.status_code == 409 and dup.json()["code"] == "duplicate_sku"
-    assert client.get("/api/v1/products", params={"q": "linen"}).json() == []  # drafts are not searchable
+    # Drafts are not searchable.
+    assert client.get("/api/v1/products", params={"q": "linen"}).json() == []
     client.patch(f"/api/v1/products/{product['id']}", headers=bob.auth, json={"status": "active"})
     assert [p["id"] for p in client.get("/api/v1/products", params={"q": "LINEN shirt"}).json()] == [
         product["id"]
