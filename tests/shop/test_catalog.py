@@ -90,7 +90,9 @@ def test_staff_can_run_the_shop_but_only_the_owner_sees_its_money(client: TestCl
     assert client.get(f"/api/v1/shops/{shop_id}/catalog", headers=helper.auth).status_code == 404
 
 
-HEADER = "handle,title,description,status,commission_percent,image_url,sku,price,stock,option1_name,option1_value"
+HEADER = (
+    "handle,title,description,status,commission_percent,image_url,sku,price,stock,option1_name,option1_value"
+)
 CSV = f"""{HEADER}
 mug,Stoneware mug,Glazed by hand,active,12.5,https://cdn.example.com/mug.jpg,MUG-BLUE,18.00,40,colour,blue
 mug,Stoneware mug,,,,,MUG-SAND,18.50,12,colour,sand
