@@ -267,10 +267,16 @@ def _seed(platform: Platform, *, clips: int, small: bool, progress: Progress) ->
             api.call("POST", f"/api/v1/users/{creator.handle}/follow", viewer.handle)
         progress.advance(engaging)
     platform.jobs.drain()
+    shopping = progress.add_task("Shops, products and orders", total=1)
+    from clipshop.demo.shops import seed_shops
+
+    commerce = seed_shops(api, videos=feed)
+    progress.advance(shopping)
     total = len(api.call("GET", "/api/v1/feed/for-you", params={"limit": 50}).json()["items"])
     return (
         f"Seeded {len(CREATORS)} creators and {len(VIEWERS)} viewers in regions "
         f"{', '.join(sorted({platform.regions.home_region(p.country) for p in CREATORS}))}; "
-        f"posted {posted} new clips ({len(specs)} in the demo set; the first feed page shows {total}). "
+        f"posted {posted} new clips ({len(specs)} in the demo set; the first feed page shows {total}); "
+        f"{commerce}. "
         f"Log in as {CREATORS[0].email} / {DEMO_PASSWORD}"
     )

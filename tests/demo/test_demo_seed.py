@@ -1,0 +1,54 @@
+"""`clipshop seed` end to end on small clips: creators, clips through upload and transcode, shops, products
+tagged in clips, and orders at every stage; a second run adds nothing."""
+
+from __future__ import annotations
+
+import pytest
+from rich.progress import Progress
+from sqlalchemy import func, select
+
+from clipshop.config import Settings
+from clipshop.demo.seed import seed_demo
+from clipshop.demo.shops import AFFILIATES, ORDERS, SHOPS
+from clipshop.platform import Platform
+from clipshop.residency.check import check_residency
+from clipshop.shop.models import Order, PublicProduct, PublicShop, PublicVideoProduct
+
+
+def counts(settings: Settings) -> dict[str, object]:
+    platform = Platform(settings)
+    try:
+        with platform.uow().transaction() as uow:
+            statuses = sorted(
+                status.value
+                for region in uow.databases.regions
+                for status in uow.region(region).scalars(select(Order.status))
+            )
+            found = {
+                "shops": uow.directory.scalar(select(func.count()).select_from(PublicShop)),
+                "products": uow.directory.scalar(select(func.count()).select_from(PublicProduct)),
+                "tags": uow.directory.scalar(select(func.count()).select_from(PublicVideoProduct)),
+                "orders": statuses,
+            }
+        assert check_residency(platform) == []
+        return found
+    finally:
+        platform.close()
+
+
+@pytest.mark.slow
+def test_seed_makes_a_shoppable_platform_and_is_idempotent(settings: Settings) -> None:
+    with Progress(disable=True) as progress:
+        first = seed_demo(settings, clips=13, small=True, progress=progress)
+    assert "posted 13 new clips" in first and f"{len(SHOPS)} shops" in first
+    seeded = counts(settings)
+    assert seeded == {
+        "shops": len(SHOPS),
+        "products": sum(len(s.products) for s in SHOPS),
+        "tags": len(SHOPS) + len(AFFILIATES),  # each owner's one clip here, and each affiliate's
+        "orders": sorted(stage for *_, stage in ORDERS),
+    }
+    with Progress(disable=True) as progress:
+        again = seed_demo(settings, clips=13, small=True, progress=progress)
+    assert "posted 0 new clips" in again
+    assert counts(settings) == seeded
