@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python bench/feed.py
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/transcode.py
+	$(BIN)/python bench/checkout.py
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache
