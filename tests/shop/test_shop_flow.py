@@ -89,7 +89,7 @@ def test_buy_from_a_video_across_regions_fulfil_complete_and_pay_out(
     assert earnings["by_video"] == [
         {
             "key": video_id,
-            "title": "Linen shirt",
+            "title": "c",  # the caption of the clip that sold it
             "orders": 1,
             "pending": 0,
             "earned": 500,

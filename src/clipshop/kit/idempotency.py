@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text, delete, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from clipshop.errors import Conflict, Invalid
 from clipshop.kit.db import Databases, RegionBase, UTCDateTime, insert_ignore
@@ -129,13 +129,18 @@ def store(
     databases: Databases, *, region: str, user_id: str, scope: str, key: str, response: StoredResponse
 ) -> None:
     with databases.unit_of_work().transaction() as uow:
-        uow.region(region).execute(
-            update(IdempotencyKey)
-            .where(
-                IdempotencyKey.user_id == user_id, IdempotencyKey.scope == scope, IdempotencyKey.key == key
-            )
-            .values(response_status=response.status, response_body=json.dumps(response.body))
-        )
+        record(uow.region(region), user_id=user_id, scope=scope, key=key, response=response)
+
+
+def record(
+    session: Session, *, region: str = "", user_id: str, scope: str, key: str, response: StoredResponse
+) -> None:
+    """Store the response of a claimed key inside the caller's transaction (with the work it answers for)."""
+    session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.user_id == user_id, IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+        .values(response_status=response.status, response_body=json.dumps(response.body))
+    )
 
 
 def release(databases: Databases, *, region: str, user_id: str, scope: str, key: str) -> None:

@@ -344,6 +344,7 @@ def place(
     stored = idempotency.claim(databases, **claim, fingerprint=fingerprint, now=now, lease=lease)
     if stored is not None:
         return stored
+    due: Payment | None = None
     try:
         with platform.uow().transaction() as uow:
             existing = (
@@ -354,10 +355,10 @@ def place(
                 .first()
             )
             if existing is None:
-                checkout = create_orders(platform, uow, actor=actor, request=request, key=key)
+                checkout, due = create_orders(platform, uow, actor=actor, request=request, key=key)
                 checkout_id = checkout.id
             else:
-                checkout_id = existing.id
+                checkout_id = existing.id  # a retry after the first attempt died: finish what it began
     except ClipshopError as error:
         if error.status == 409:  # out of stock: the answer to this request, replayed as such
             response = idempotency.StoredResponse(error.status, error.problem(instance="/api/v1/checkout"))
@@ -368,20 +369,20 @@ def place(
     except BaseException:
         idempotency.release(databases, **claim)
         raise
-    response = pay(
+    return pay(
         platform,
         actor=actor,
         checkout_id=checkout_id,
         payment_method=request.payment_method,
         from_cart=request.items is None,
+        due=due,
+        claim=claim,
     )
-    idempotency.store(databases, **claim, response=response)
-    return response
 
 
 def create_orders(
     platform: Platform, uow: UnitOfWork, *, actor: Actor, request: CheckoutRequest, key: str | None
-) -> Checkout:
+) -> tuple[Checkout, Payment]:
     settings, now = platform.settings, platform.clock.now()
     priced = quote(
         uow,
@@ -465,25 +466,24 @@ def create_orders(
             expires_at=expires_at + timedelta(minutes=5),
             now=now,
         )
-    db.add(
-        Payment(
-            id=new_id(actor.region),
-            checkout_id=checkout.id,
-            buyer_id=actor.id,
-            provider=platform.payments.name,
-            status=PaymentStatus.CREATED,
-            amount=priced.total,
-            currency=priced.currency,
-            created_at=now,
-            updated_at=now,
-        )
+    payment = Payment(
+        id=new_id(actor.region),
+        checkout_id=checkout.id,
+        buyer_id=actor.id,
+        provider=platform.payments.name,
+        status=PaymentStatus.CREATED,
+        amount=priced.total,
+        currency=priced.currency,
+        created_at=now,
+        updated_at=now,
     )
+    db.add(payment)
     uow.after_commit(
         lambda: platform.jobs.enqueue(
             "project_stock", sorted(line.variant.id for s in priced.shops for line in s.lines)
         )
     )
-    return checkout
+    return checkout, payment
 
 
 def _use_code(uow: UnitOfWork, code: DiscountCode) -> None:
@@ -505,25 +505,31 @@ def _use_code(uow: UnitOfWork, code: DiscountCode) -> None:
 
 
 def pay(
-    platform: Platform, *, actor: Actor, checkout_id: str, payment_method: str, from_cart: bool = False
+    platform: Platform,
+    *,
+    actor: Actor,
+    checkout_id: str,
+    payment_method: str,
+    from_cart: bool = False,
+    due: Payment | None = None,
+    claim: dict[str, str] | None = None,
 ) -> idempotency.StoredResponse:
-    """Charge the checkout's payment (idempotently at the provider) and record the answer; the bought lines
-    leave the cart once the card is accepted (a declined card leaves the cart as it was)."""
-    with platform.uow().transaction() as uow:
-        payment = _payment_of(uow, region=actor.region, checkout_id=checkout_id)
-        intent: IntentResult | None = None
-        if payment.status is PaymentStatus.CREATED:
-            amount, currency, payment_id = payment.amount, payment.currency, payment.id
-        else:
-            amount = 0
-    if amount:
+    """Charge the checkout's payment (idempotently at the provider) and record the answer, with the response
+    stored under the request's Idempotency-Key in the same transaction. The bought lines leave the cart once
+    the card is accepted (a declined card leaves the cart as it was)."""
+    if due is None:
+        with platform.uow().transaction() as uow:
+            payment = _payment_of(uow, region=actor.region, checkout_id=checkout_id)
+            due = payment if payment.status is PaymentStatus.CREATED else None
+    intent: IntentResult | None = None
+    if due is not None:
         platform.faults.hit("before_payment_call")
         intent = platform.payments.create_intent(
-            idempotency_key=payment_id,
-            amount=amount,
-            currency=currency,
+            idempotency_key=due.id,
+            amount=due.amount,
+            currency=due.currency,
             payment_method=payment_method,
-            metadata={"payment_id": payment_id, "checkout_id": checkout_id},
+            metadata={"payment_id": due.id, "checkout_id": checkout_id},
         )
         platform.faults.hit("after_payment_call")
     with platform.uow().transaction() as uow:
@@ -534,6 +540,8 @@ def pay(
         response = checkout_response(uow, region=actor.region, checkout_id=checkout_id)
         if from_cart and response.status < 400:
             _clear_bought_lines(uow, actor=actor, checkout_id=checkout_id)
+        if claim is not None:
+            idempotency.record(uow.region(actor.region), **claim, response=response)
         return response
 
 
