@@ -234,8 +234,8 @@ function keyFor(body) {
   return state.attempt.key;
 }
 
-/** After a failed payment, name the cart's lines: the server empties the cart when it writes the orders, so
- * "check out the cart" would find it empty on the next try. */
+/** After the bank refused a payment, name the cart's lines: the cart was checked out when the bank step
+ * began, so "check out the cart" would find it empty on the next try. (A declined card keeps the cart.) */
 function keepCartLines() {
   if (!state.items && state.cartItems.length) state.items = state.cartItems;
 }
@@ -343,7 +343,6 @@ function handlePayError(error) {
   }
   if (error.status === 402) {
     state.attempt = null; // the card's answer is final for this attempt; another try is a new one
-    keepCartLines();
     showError(nodes.payForm, { field: "card", message: error.message });
     return;
   }
