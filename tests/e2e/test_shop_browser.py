@@ -582,3 +582,31 @@ def test_a_saved_address_a_discount_code_and_an_item_that_sells_out_meanwhile(
     page.get_by_role("button", name="Pay $18.00").click()
     expect(page.locator("#pay-form .form-error")).to_have_text("This item just sold out.")
     expect(page).to_have_url(re.compile(r"/checkout\?"))
+
+
+def test_a_shop_page_lists_its_products_and_the_clips_that_sell_them(
+    page_for: PageFor, live_server: LiveServer
+) -> None:
+    with live_server.api() as client:
+        token = sign_up_by_api(client, "kiln")
+        headers = {"Authorization": f"Bearer {token}"}
+        shop = client.post(
+            "/api/v1/shops", headers=headers, json={"handle": "kiln-works", "name": "Kiln Works"}
+        )
+        assert shop.status_code == 201, shop.text
+        made = client.post(
+            f"/api/v1/shops/{shop.json()['id']}/products",
+            headers=headers,
+            json={"title": "Speckled bowl", "variants": [{"sku": "BOWL-1", "price": 3200, "stock": 2}]},
+        )
+        assert made.status_code == 201, made.text
+        fan = sign_up_by_api(client, "kilnfan")
+    page = page_for(fan)
+    page.goto("/shop/kiln-works")
+    expect(page.get_by_role("heading", name="Kiln Works")).to_be_visible()
+    page.get_by_role("button", name="Speckled bowl, $32.00").click()
+    sheet = page.get_by_role("dialog")
+    expect(sheet.get_by_role("link", name="Kiln Works")).to_have_attribute("href", "/shop/kiln-works")
+    expect(page.locator("#grid")).to_contain_text("No videos sell this shop's products yet.")
+    page.goto("/shop/nobody-here")
+    expect(page.get_by_role("heading", name="Couldn't find this shop")).to_be_visible()

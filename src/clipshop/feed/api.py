@@ -127,6 +127,20 @@ def hashtag_videos(
     )
 
 
+@router.get("/shops/{shop_id}/videos", response_model=FeedPageRead)
+def shop_videos(
+    shop_id: str,
+    uow: UowDep,
+    platform: PlatformDep,
+    actor: OptionalActor,
+    cursor: str | None = None,
+    limit: Limit = None,
+) -> FeedPageRead:
+    """The clips that sell a shop's products, newest first."""
+    page = service.shop_videos(uow, actor=actor, shop_id=shop_id, cursor=cursor, limit=clamp_limit(limit))
+    return page_read(uow, platform, page)
+
+
 @router.get("/videos/{video_id}", response_model=FeedItem)
 def get_video(video_id: str, uow: UowDep, platform: PlatformDep, actor: OptionalActor) -> FeedItem:
     video = social.public_video(uow, video_id)

@@ -100,6 +100,20 @@ def hashtag(uow: UnitOfWork, *, actor: Actor | None, tag: str, cursor: str | Non
     return _newest(uow, actor, query, cursor, limit)
 
 
+def shop_videos(
+    uow: UnitOfWork, *, actor: Actor | None, shop_id: str, cursor: str | None, limit: int
+) -> FeedPage:
+    """Published videos that tag any of a shop's products: its own clips and its affiliates'."""
+    from clipshop.shop.models import PublicProduct, PublicVideoProduct
+
+    tagged = (
+        select(PublicVideoProduct.video_id)
+        .join(PublicProduct, PublicProduct.id == PublicVideoProduct.product_id)
+        .where(PublicProduct.shop_id == shop_id)
+    )
+    return _newest(uow, actor, select(PublicVideo).where(PublicVideo.id.in_(tagged)), cursor, limit)
+
+
 def _newest(
     uow: UnitOfWork, actor: Actor | None, query: Select[PublicVideo], cursor: str | None, limit: int
 ) -> FeedPage:

@@ -95,9 +95,47 @@ async def sandbox_bank_answer(request: Request, ref: str) -> Response:
     return RedirectResponse("/orders", status_code=303)
 
 
+def shop_page(request: Request, handle: str) -> Response:
+    """A shop's public page: its products and the clips that sell them."""
+    from sqlalchemy import select
+
+    from clipshop.accounts.models import PublicProfile
+    from clipshop.kit.web import get_uow
+    from clipshop.shop.models import PublicShop
+    from clipshop.web.pages import _release
+
+    viewer = viewer_of(request)
+    try:
+        directory = get_uow(request).directory
+        shop = directory.scalar(select(PublicShop).where(PublicShop.handle == handle.lower()))
+        owner = directory.get(PublicProfile, shop.owner_id) if shop is not None else None
+        view = (
+            None
+            if shop is None
+            else {
+                "id": shop.id,
+                "handle": shop.handle,
+                "name": shop.name,
+                "description": shop.description,
+                "owner_handle": owner.handle if owner else None,
+            }
+        )
+    finally:
+        _release(request)
+    if view is None:
+        return not_found(
+            request,
+            viewer,
+            title="Couldn't find this shop",
+            message="Check the link, or find the shop from one of its videos.",
+        )
+    return render(request, "shop.html", viewer=viewer, nav="", shop=view)
+
+
 SHOP_FORMS: list[tuple[str, Any]] = [("/sandbox/payments/{ref}/authenticate", sandbox_bank_answer)]
 
 SHOP_PAGES: list[tuple[str, Any]] = [
+    ("/shop/{handle}", shop_page),
     ("/sandbox/payments/{ref}/authenticate", sandbox_bank_page),
     ("/cart", cart_page),
     ("/checkout", checkout_page),

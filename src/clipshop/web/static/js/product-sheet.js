@@ -161,7 +161,9 @@ function renderProduct(state, fetched) {
   state.product = product;
   state.panel.setAttribute("aria-label", `Product: ${product.title}`);
   state.title.textContent = product.title;
-  state.shopLine.textContent = product.shop ? `Sold by ${product.shop.name}` : "";
+  state.shopLine.replaceChildren(...(product.shop
+    ? ["Sold by ", el("a", { href: `/shop/${encodeURIComponent(product.shop.handle)}` }, product.shop.name)]
+    : []));
   renderGallery(state, product.images, product.title);
   state.rating.hidden = !product.rating_count;
   state.rating.replaceChildren(icon("star", "icon icon-xs"), ` ${product.rating ?? ""} (${product.rating_count} ${product.rating_count === 1 ? "review" : "reviews"})`);

@@ -474,7 +474,9 @@ async function loadMoney() {
 
 function showShop(current, shops) {
   shop = current;
-  document.querySelector("[data-shop-line]").textContent = `${shop.name} · @${shop.handle} · prices in ${shop.currency}`;
+  document.querySelector("[data-shop-line]").replaceChildren(
+    el("a", { href: `/shop/${encodeURIComponent(shop.handle)}` }, shop.name),
+    ` · @${shop.handle} · prices in ${shop.currency}`);
   const switcher = $("shop-switch");
   switcher.hidden = shops.length < 2;
   const select = switcher.querySelector("select");
