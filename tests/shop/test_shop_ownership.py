@@ -12,8 +12,13 @@ from clipshop.platform import Platform
 from support import ADDRESS, Member, a_product, buy, open_shop
 
 PARAMS = {"shop_id", "product_id", "variant_id", "order_id", "address_id", "return_id"}
-# Public by design: a shop's listed products and its shipping options are what every buyer sees.
-PUBLIC = {"GET /api/v1/shops/{shop_id}/products", "GET /api/v1/shops/{shop_id}/shipping-options"}
+# Public by design: a shop's listed products, its shipping options and the published clips that sell them
+# are what every buyer sees.
+PUBLIC = {
+    "GET /api/v1/shops/{shop_id}/products",
+    "GET /api/v1/shops/{shop_id}/shipping-options",
+    "GET /api/v1/shops/{shop_id}/videos",
+}
 
 
 def test_a_second_shop_owner_cannot_reach_someone_elses_commerce_objects(

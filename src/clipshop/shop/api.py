@@ -93,7 +93,7 @@ def get_shop(shop: str, uow: UowDep) -> ShopRead:
     )
     if found is None:
         raise NotFound("shop", shop)
-    return ShopRead.of(found)
+    return ShopRead.model_validate(found)
 
 
 @router.get("/shops/{shop_id}/products", response_model=list[ProductRead])
@@ -273,7 +273,7 @@ def remove_cart_item(variant_id: str, actor: CurrentActor, uow: UowDep) -> CartR
 
 @router.get("/me/addresses", response_model=list[AddressRead])
 def list_addresses(actor: CurrentActor, uow: UowDep) -> list[AddressRead]:
-    return [AddressRead.of(a) for a in cart.addresses_of(uow, actor=actor)]
+    return [AddressRead.model_validate(a) for a in cart.addresses_of(uow, actor=actor)]
 
 
 @router.post("/me/addresses", response_model=AddressRead, status_code=201)
@@ -285,7 +285,7 @@ def add_address(body: AddressIn, actor: CurrentActor, uow: UowDep, platform: Pla
         make_default=body.make_default,
         now=platform.clock.now(),
     )
-    return AddressRead.of(address)
+    return AddressRead.model_validate(address)
 
 
 @router.delete("/me/addresses/{address_id}", status_code=204)
@@ -452,15 +452,7 @@ def request_return(
         now=platform.clock.now(),
         return_window=timedelta(days=platform.settings.return_window_days),
     )
-    return ReturnRead(
-        id=request.id,
-        order_id=request.order_id,
-        reason=request.reason,
-        amount=request.amount,
-        currency=own_order(uow, actor, order_id).currency,
-        status=request.status.value,
-        created_at=request.created_at,
-    )
+    return ReturnRead.of(request, own_order(uow, actor, order_id).currency)
 
 
 @router.post("/orders/{order_id}/reviews", response_model=ReviewRead, status_code=201)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 
 from clipshop.kit.db import UnitOfWork
 from clipshop.shop.models import (
-    Address,
     Checkout,
     Order,
     OrderEvent,
@@ -20,6 +19,7 @@ from clipshop.shop.models import (
     PublicProduct,
     PublicShop,
     PublicVariant,
+    ReturnRequest,
 )
 
 Short = Annotated[str, StringConstraints(max_length=200)]
@@ -33,6 +33,8 @@ class ShopCreate(BaseModel):
 
 
 class ShopRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     region: str
     owner_id: str
@@ -41,24 +43,14 @@ class ShopRead(BaseModel):
     description: str
     currency: str
 
-    @classmethod
-    def of(cls, shop: PublicShop) -> ShopRead:
-        return cls(
-            id=shop.id,
-            region=shop.region,
-            owner_id=shop.owner_id,
-            handle=shop.handle,
-            name=shop.name,
-            description=shop.description,
-            currency=shop.currency,
-        )
-
 
 class StaffIn(BaseModel):
     user_id: Annotated[str, StringConstraints(max_length=40)]
 
 
 class StaffRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     user_id: str
     role: str
 
@@ -71,6 +63,8 @@ class ShippingOptionIn(BaseModel):
 
 
 class ShippingOptionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     name: str
     price: int
@@ -87,6 +81,8 @@ class DiscountIn(BaseModel):
 
 
 class DiscountRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     code: str
     percent_bp: int
     amount_off: int
@@ -188,11 +184,13 @@ class ProductRead(BaseModel):
                 )
                 for v in variants or []
             ],
-            shop=ShopRead.of(shop) if shop else None,
+            shop=ShopRead.model_validate(shop) if shop else None,
         )
 
 
 class SellerVariantRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     sku: str
     options: dict[str, str]
@@ -272,6 +270,8 @@ class AddressIn(BaseModel):
 
 
 class AddressRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     name: str
     line1: str
@@ -282,21 +282,6 @@ class AddressRead(BaseModel):
     country: str
     phone: str
     is_default: bool
-
-    @classmethod
-    def of(cls, a: Address) -> AddressRead:
-        return cls(
-            id=a.id,
-            name=a.name,
-            line1=a.line1,
-            line2=a.line2,
-            city=a.city,
-            state=a.state,
-            postal_code=a.postal_code,
-            country=a.country,
-            phone=a.phone,
-            is_default=a.is_default,
-        )
 
 
 class CheckoutItem(BaseModel):
@@ -442,6 +427,18 @@ class ReturnRead(BaseModel):
     status: str
     created_at: datetime
 
+    @classmethod
+    def of(cls, request: ReturnRequest, currency: str) -> ReturnRead:
+        return cls(
+            id=request.id,
+            order_id=request.order_id,
+            reason=request.reason,
+            amount=request.amount,
+            currency=currency,
+            status=request.status.value,
+            created_at=request.created_at,
+        )
+
 
 class ResolveReturnIn(BaseModel):
     approve: bool
@@ -471,6 +468,8 @@ class BalanceRead(BaseModel):
 
 
 class PayoutRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     amount: int
     currency: str

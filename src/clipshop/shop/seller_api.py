@@ -69,18 +69,18 @@ def open_shop(body: ShopCreate, actor: CurrentActor, uow: UowDep, platform: Plat
     )
     uow.directory.flush()
     public = uow.directory.get_one(PublicShop, shop.id)
-    return ShopRead.of(public)
+    return ShopRead.model_validate(public)
 
 
 @router.get("/me/shops", response_model=list[ShopRead])
 def my_shops(actor: CurrentActor, uow: UowDep) -> list[ShopRead]:
-    return [ShopRead.of(s) for s in catalog.shops_of(uow, actor=actor)]
+    return [ShopRead.model_validate(s) for s in catalog.shops_of(uow, actor=actor)]
 
 
 @router.get("/shops/{shop_id}/staff", response_model=list[StaffRead])
 def list_staff(shop_id: str, actor: CurrentActor, uow: UowDep) -> list[StaffRead]:
     shop = catalog.require_staff(uow, shop_id=shop_id, actor=actor)
-    return [StaffRead(user_id=s.user_id, role=s.role.value) for s in catalog.staff_of(uow, shop)]
+    return [StaffRead.model_validate(s) for s in catalog.staff_of(uow, shop)]
 
 
 @router.post("/shops/{shop_id}/staff", response_model=StaffRead, status_code=201)
@@ -88,7 +88,7 @@ def add_staff(
     shop_id: str, body: StaffIn, actor: CurrentActor, uow: UowDep, platform: PlatformDep
 ) -> StaffRead:
     row = catalog.add_staff(uow, actor=actor, shop_id=shop_id, user_id=body.user_id, now=platform.clock.now())
-    return StaffRead(user_id=row.user_id, role=row.role.value)
+    return StaffRead.model_validate(row)
 
 
 @router.delete("/shops/{shop_id}/staff/{user_id}", status_code=204)
@@ -99,10 +99,7 @@ def remove_staff(shop_id: str, user_id: str, actor: CurrentActor, uow: UowDep) -
 @router.get("/shops/{shop_id}/shipping-options", response_model=list[ShippingOptionRead])
 def list_shipping(shop_id: str, uow: UowDep) -> list[ShippingOptionRead]:
     catalog.get_shop(uow, shop_id)
-    return [
-        ShippingOptionRead(id=o.id, name=o.name, price=o.price, min_days=o.min_days, max_days=o.max_days)
-        for o in catalog.shipping_options(uow, shop_id)
-    ]
+    return [ShippingOptionRead.model_validate(o) for o in catalog.shipping_options(uow, shop_id)]
 
 
 @router.post("/shops/{shop_id}/shipping-options", response_model=ShippingOptionRead, status_code=201)
@@ -118,24 +115,13 @@ def add_shipping(
         min_days=body.min_days,
         max_days=body.max_days,
     )
-    return ShippingOptionRead(id=o.id, name=o.name, price=o.price, min_days=o.min_days, max_days=o.max_days)
+    return ShippingOptionRead.model_validate(o)
 
 
 @router.get("/shops/{shop_id}/discounts", response_model=list[DiscountRead])
 def list_discounts(shop_id: str, actor: CurrentActor, uow: UowDep) -> list[DiscountRead]:
     shop = catalog.require_staff(uow, shop_id=shop_id, actor=actor)
-    return [
-        DiscountRead(
-            code=d.code,
-            percent_bp=d.percent_bp,
-            amount_off=d.amount_off,
-            creator_id=d.creator_id,
-            max_uses=d.max_uses,
-            uses=d.uses,
-            active=d.active,
-        )
-        for d in catalog.discounts_of(uow, shop)
-    ]
+    return [DiscountRead.model_validate(d) for d in catalog.discounts_of(uow, shop)]
 
 
 @router.post("/shops/{shop_id}/discounts", response_model=DiscountRead, status_code=201)
@@ -153,15 +139,7 @@ def add_discount(
         max_uses=body.max_uses,
         now=platform.clock.now(),
     )
-    return DiscountRead(
-        code=d.code,
-        percent_bp=d.percent_bp,
-        amount_off=d.amount_off,
-        creator_id=d.creator_id,
-        max_uses=d.max_uses,
-        uses=d.uses,
-        active=d.active,
-    )
+    return DiscountRead.model_validate(d)
 
 
 # -- catalog -----------------------------------------------------------------------------------------------
@@ -228,10 +206,7 @@ def seller_catalog(shop_id: str, actor: CurrentActor, uow: UowDep) -> list[Selle
             status=p.status.value,
             commission_bp=p.commission_bp,
             images=list(p.images),
-            variants=[
-                SellerVariantRead(id=v.id, sku=v.sku, options=dict(v.options), price=v.price, stock=v.stock)
-                for v in variants
-            ],
+            variants=[SellerVariantRead.model_validate(v) for v in variants],
         )
         for p, variants in catalog.all_products_of(uow, shop)
     ]
@@ -292,7 +267,7 @@ def update_variant(
         stock_delta=body.stock_delta,
         now=platform.clock.now(),
     )
-    return SellerVariantRead(id=v.id, sku=v.sku, options=dict(v.options), price=v.price, stock=v.stock)
+    return SellerVariantRead.model_validate(v)
 
 
 # -- orders to fulfil --------------------------------------------------------------------------------------
@@ -406,15 +381,7 @@ async def refund(
 def shop_returns(shop_id: str, actor: CurrentActor, uow: UowDep) -> list[ReturnRead]:
     shop = catalog.require_staff(uow, shop_id=shop_id, actor=actor)
     return [
-        ReturnRead(
-            id=r.id,
-            order_id=r.order_id,
-            reason=r.reason,
-            amount=r.amount,
-            currency=shop.currency,
-            status=r.status.value,
-            created_at=r.created_at,
-        )
+        ReturnRead.of(r, shop.currency)
         for r in fulfilment.shop_returns(uow, shop_id=shop_id, purpose="returns")
     ]
 
@@ -434,15 +401,7 @@ def resolve_return(
     r = orders.resolve_return(
         platform, uow, order=order, request_id=return_id, approve=body.approve, now=platform.clock.now()
     )
-    return ReturnRead(
-        id=r.id,
-        order_id=r.order_id,
-        reason=r.reason,
-        amount=r.amount,
-        currency=order.currency,
-        status=r.status.value,
-        created_at=r.created_at,
-    )
+    return ReturnRead.of(r, order.currency)
 
 
 @router.get("/shops/{shop_id}/sales", response_model=list[DailySalesRead])
@@ -488,14 +447,7 @@ def money_book(uow: UnitOfWork, party: str) -> MoneyBookRead:
             for c, t in sorted(totals.items())
         ],
         payouts=[
-            PayoutRead(
-                id=p.id,
-                amount=p.amount,
-                currency=p.currency,
-                status=p.status.value,
-                provider_ref=p.provider_ref,
-                created_at=p.created_at,
-            )
+            PayoutRead.model_validate(p)
             for p in sorted(payout_rows, key=lambda p: p.created_at, reverse=True)
         ],
         statement=[
