@@ -378,6 +378,15 @@ def test_a_new_merchant_runs_the_seller_center(
     ]
     assert catalog[0]["commission_bp"] == 1250
 
+    # A photo from the seller's disk becomes one of the product's pictures.
+    photo = tmp_path / "mug.png"
+    from PIL import Image
+
+    Image.new("RGB", (1600, 1200), (90, 140, 200)).save(photo)
+    mug.get_by_label("Add a photo of Speckled mug").set_input_files(str(photo))
+    expect(page.locator("#toast")).to_have_text("Added a photo of Speckled mug")
+    expect(mug.locator("[data-photo-count]")).to_have_text("1 photo")
+
     # A CSV import: the bowl's two rows go in, the plate's row is refused and reported.
     csv = tmp_path / "catalog.csv"
     csv.write_text(

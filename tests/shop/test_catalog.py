@@ -160,3 +160,38 @@ def test_creators_showcase_products_open_to_affiliates(client: TestClient, sign_
     assert [p["id"] for p in client.get("/api/v1/users/maya/showcase").json()] == [open_product["id"]]
     own = client.put("/api/v1/me/showcase", headers=bob.auth, json={"product_ids": [closed_product["id"]]})
     assert own.status_code == 200  # a merchant may show their own products whatever the commission
+
+
+def png(width: int, height: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 120, 40)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_product_photos_are_re_encoded_served_and_listed(
+    client: TestClient, platform: Platform, sign_up: Any
+) -> None:
+    import io
+
+    from PIL import Image
+
+    bob: Member = sign_up("bob", "DE")
+    maya: Member = sign_up("maya", "US")
+    product = a_product(client, bob, open_shop(client, bob, "photos"), skus=("P-1",))
+    r = client.post(f"/api/v1/products/{product['id']}/images", headers=bob.auth, content=png(2400, 1600))
+    assert r.status_code == 201, r.text
+    images = r.json()["images"]
+    assert len(images) == 2 and images[1].startswith("/media/eu/products/")
+    served = client.get(images[1])
+    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(served.content)) as picture:
+        assert (picture.format, picture.size) == ("JPEG", (1080, 720))
+    assert client.get(f"/api/v1/products/{product['id']}").json()["images"] == images
+    other = client.post(f"/api/v1/products/{product['id']}/images", headers=maya.auth, content=png(10, 10))
+    assert other.status_code == 404
+    text = client.post(f"/api/v1/products/{product['id']}/images", headers=bob.auth, content=b"not an image")
+    assert text.status_code == 415 and text.json()["code"] == "not_an_image"

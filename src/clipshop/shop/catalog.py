@@ -415,6 +415,21 @@ def update_product(
     return product
 
 
+MAX_IMAGES = 10
+
+
+def add_product_image(uow: UnitOfWork, *, actor: Actor, product_id: str, url: str, now: datetime) -> Product:
+    """Append a photo (already stored in the shop's region) to the product's pictures."""
+    product = own_product(uow, actor=actor, product_id=product_id)
+    if len(product.images) >= MAX_IMAGES:
+        raise Conflict("too_many_images", f"A product has at most {MAX_IMAGES} pictures; remove one first.")
+    product.images = [*product.images, url]
+    product.updated_at = now
+    uow.region(region_of(product.id)).flush()
+    project_product(uow, product_id=product.id, now=now)
+    return product
+
+
 def update_variant(
     uow: UnitOfWork,
     *,

@@ -3,11 +3,13 @@ residency function, wherever the buyer lives), refunds, returns, payouts, sales 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from clipshop.accounts.service import Actor
 from clipshop.errors import Invalid, TooLarge
@@ -15,6 +17,7 @@ from clipshop.kit import idempotency
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
 from clipshop.kit.web import CommittingRoute, CurrentActor, PlatformDep, UowDep
+from clipshop.media import stills
 from clipshop.platform import Platform
 from clipshop.residency import fulfilment
 from clipshop.shop import catalog, ledger, orders, payouts
@@ -54,6 +57,7 @@ from clipshop.shop.schemas import (
 
 router = APIRouter(route_class=CommittingRoute, tags=["seller"])
 MAX_CSV_BYTES = 5 * 1024 * 1024
+PRODUCT_IMAGE_BYTES = 10 * 1024 * 1024
 
 
 @router.post("/shops", response_model=ShopRead, status_code=201)
@@ -231,8 +235,6 @@ async def import_products(
             result = import_csv(uow, shop=shop, text=text, now=platform.clock.now())
         return ImportReport(created=result.created, rows=result.rows, errors=result.errors)
 
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(run)
 
 
@@ -252,6 +254,48 @@ def update_product(
         now=platform.clock.now(),
     )
     return _product_read(uow, product_id)
+
+
+@router.post(
+    "/products/{product_id}/images",
+    response_model=ProductRead,
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+            "required": True,
+        }
+    },
+)
+async def add_product_image(
+    product_id: str, request: Request, actor: CurrentActor, uow: UowDep, platform: PlatformDep
+) -> ProductRead:
+    """Add a photo (JPEG, PNG, WebP or GIF in the body); it is re-encoded as a JPEG of at most 1080 px."""
+    await run_in_threadpool(catalog.own_product, uow, actor=actor, product_id=product_id)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > PRODUCT_IMAGE_BYTES:
+            break
+    picture = await run_in_threadpool(render_product_image, bytes(body))
+    store = platform.media_store(region_of(product_id))
+    key = f"products/{product_id}/{hashlib.sha256(picture).hexdigest()[:16]}.jpg"
+    path = store.local_path(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(picture)
+
+    def add() -> ProductRead:
+        catalog.add_product_image(
+            uow, actor=actor, product_id=product_id, url=store.url(key), now=platform.clock.now()
+        )
+        return _product_read(uow, product_id)
+
+    return await run_in_threadpool(add)
+
+
+def render_product_image(data: bytes) -> bytes:
+    image = stills.decode(data, max_bytes=PRODUCT_IMAGE_BYTES, what="A product photo", code="image_too_large")
+    return stills.jpeg(stills.fit_within(image, 1080))
 
 
 @router.patch("/variants/{variant_id}", response_model=SellerVariantRead)

@@ -22,7 +22,7 @@ media_router = APIRouter(route_class=CommittingRoute, tags=["media"])
 
 TUS_HEADERS = {"Tus-Resumable": uploads.TUS_VERSION}
 # Only processed, public-by-link outputs are served; raw uploads never are.
-SERVED_PREFIXES = ("videos/", "avatars/")
+SERVED_PREFIXES = ("videos/", "avatars/", "products/")
 MEDIA_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".ts": "video/mp2t",

@@ -216,6 +216,10 @@ function importReport(report) {
     el("td.num", {}, String(e.row)), el("td", {}, e.field || "—"), el("td", {}, e.message)))));
 }
 
+function photoText(count) {
+  return count === 1 ? "1 photo" : `${count} photos`;
+}
+
 function productNode(product) {
   const status = el("select", { name: "status", "aria-label": `Status of ${product.title}` },
     ["active", "draft", "archived"].map((s) => el("option", { value: s }, s[0].toUpperCase() + s.slice(1))));
@@ -241,10 +245,26 @@ function productNode(product) {
     }
   });
   const rows = product.variants.map((variant) => variantNode(product, variant));
+  const photos = el("span.muted", { dataset: { photoCount: "" } }, photoText(product.images.length));
+  const picker = el("input", { type: "file", accept: "image/*", "aria-label": `Add a photo of ${product.title}` });
+  picker.addEventListener("change", async () => {
+    const file = picker.files[0];
+    if (!file) return;
+    try {
+      const updated = await api(`/api/v1/products/${product.id}/images`, { method: "POST", body: file, contentType: file.type || "application/octet-stream" });
+      photos.textContent = photoText(updated.images.length);
+      toast(`Added a photo of ${product.title}`);
+    } catch (error) {
+      toast(error.message, { error: true });
+    } finally {
+      picker.value = "";
+    }
+  });
   return el("div.product-row", { dataset: { productId: product.id } },
     el("div.panel-head", {}, el("b", {}, product.title), chip),
     el("div.btn-row", {}, el("label.field", {}, el("span.field-label", {}, "Status"), status),
       el("label.field", {}, el("span.field-label", {}, "Commission %"), commission), save),
+    el("div.btn-row", {}, el("label.field", {}, el("span.field-label", {}, "Add a photo"), picker), photos),
     table([["SKU"], ["Options"], [`Price (${shop.currency})`], ["Stock"], [""]], rows));
 }
 
