@@ -52,7 +52,13 @@ class JobQueue:
         self._tasks[name] = self.huey.task(name=name, retries=retries, retry_delay=retry_delay)(func)
 
     def register_periodic(self, name: str, func: TaskFunction, *, minutes: int = 1) -> None:
-        self._tasks[name] = self.huey.periodic_task(crontab(minute=f"*/{minutes}"), name=name)(func)
+        """Run `func` every `minutes` (whole hours from 60 up: at minute 0 of every n-th hour)."""
+        schedule = (
+            crontab(minute="0", hour=f"*/{minutes // 60}")
+            if minutes >= 60
+            else crontab(minute=f"*/{minutes}")
+        )
+        self._tasks[name] = self.huey.periodic_task(schedule, name=name)(func)
 
     def enqueue(self, name: str, *args: Any) -> None:
         self._tasks[name](*args)

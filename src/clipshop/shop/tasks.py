@@ -58,5 +58,5 @@ def register(platform: Platform) -> None:
     jobs.register("project_stock", lambda variant_ids: project_stock(platform, variant_ids))
     jobs.register_periodic("commerce_housekeeping", lambda: housekeeping(platform), minutes=1)
     jobs.register_periodic(
-        "payouts", lambda: pay_out(platform), minutes=max(1, min(59, platform.settings.payout_every_minutes))
+        "payouts", lambda: pay_out(platform), minutes=max(1, platform.settings.payout_every_minutes)
     )
