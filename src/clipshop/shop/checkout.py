@@ -415,6 +415,7 @@ def create_orders(
             buyer_id=actor.id,
             shop_id=shop_quote.shop.id,
             shop_region=region_of(shop_quote.shop.id),
+            shop_name=shop_quote.shop.name,
             status=OrderStatus.PENDING_PAYMENT,
             currency=priced.currency,
             subtotal=shop_quote.subtotal,

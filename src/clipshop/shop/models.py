@@ -260,6 +260,8 @@ class Order(RegionBase):
     buyer_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     shop_id: Mapped[str] = mapped_column(String(40))
     shop_region: Mapped[str] = mapped_column(String(16))
+    # The shop's name when the order was placed, as on a receipt (and no directory read to show an order).
+    shop_name: Mapped[str] = mapped_column(String(80))
     status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus))
     currency: Mapped[str] = mapped_column(String(3))
     subtotal: Mapped[int] = mapped_column(BigInteger)

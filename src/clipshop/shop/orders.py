@@ -105,8 +105,8 @@ def apply_intent(
 ) -> bool:
     """Record what the provider said about a checkout's payment; True if anything changed."""
     db = uow.region(region)
-    payment = db.scalars(select(Payment).where(Payment.checkout_id == checkout_id).with_for_update()).one()
-    db.refresh(payment)
+    locked = select(Payment).where(Payment.checkout_id == checkout_id).with_for_update()
+    payment = db.scalars(locked.execution_options(populate_existing=True)).one()
     if payment.provider_ref is None:
         payment.provider_ref = intent.ref
         payment.card_last4 = intent.card_last4

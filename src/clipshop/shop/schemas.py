@@ -538,7 +538,6 @@ def order_read(uow: UnitOfWork, order: Order, *, detail: bool = True, address: b
         if detail
         else []
     )
-    shop = uow.directory.get(PublicShop, order.shop_id)
     return OrderRead(
         id=order.id,
         checkout_id=order.checkout_id,
@@ -575,7 +574,7 @@ def order_read(uow: UnitOfWork, order: Order, *, detail: bool = True, address: b
         ],
         timeline=[OrderEventRead(kind=e.kind, detail=e.detail, at=e.created_at) for e in events],
         shipping_address=dict(order.shipping_address) if address else None,
-        shop_name=shop.name if shop else None,
+        shop_name=order.shop_name,
     )
 
 

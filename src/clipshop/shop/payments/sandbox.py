@@ -158,9 +158,7 @@ class SandboxProvider:
         payment_method: str,
         metadata: dict[str, str],
     ) -> IntentResult:
-        existing = self.find_intent(idempotency_key=idempotency_key)
-        if existing is not None:
-            return existing
+        # Insert first and let the unique key answer "seen before": one round trip in the common case.
         number = "".join(ch for ch in payment_method if ch.isdigit())
         now = self.clock.now()
         intent = SandboxIntent(
@@ -194,7 +192,9 @@ class SandboxProvider:
             session.add(intent)
             try:
                 session.flush()
-            except IntegrityError:  # the same key raced in from another thread: answer with that intent
+            except (
+                IntegrityError
+            ):  # a key seen before (a retry, or a twin racing in): answer with that intent
                 session.rollback()
                 found = self.find_intent(idempotency_key=idempotency_key)
                 assert found is not None

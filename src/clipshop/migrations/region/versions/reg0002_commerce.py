@@ -186,6 +186,7 @@ def upgrade() -> None:
         sa.Column("buyer_id", sa.String(length=40), nullable=False),
         sa.Column("shop_id", sa.String(length=40), nullable=False),
         sa.Column("shop_region", sa.String(length=16), nullable=False),
+        sa.Column("shop_name", sa.String(length=80), nullable=False),
         sa.Column(
             "status",
             sa.Enum(
