@@ -232,21 +232,36 @@ def _account(order: Order, part: str, state: str) -> str:
     return ledger.creator(part.split(":", 1)[1], state)
 
 
+def _book(
+    uow: UnitOfWork,
+    order: Order,
+    *,
+    kind: str,
+    reference: str,
+    entries: dict[str, int],
+    now: datetime,
+    memo: str,
+) -> None:
+    """Post one of an order's ledger transactions to the ledger of the order's (the buyer's) region."""
+    region = region_of(order.id)
+    ledger.post(
+        uow.region(region),
+        region=region,
+        kind=kind,
+        reference=reference,
+        currency=order.currency,
+        entries=entries,
+        now=now,
+        memo=memo,
+    )
+
+
 def book_capture(platform: Platform, uow: UnitOfWork, *, order: Order, now: datetime) -> None:
     entries: dict[str, int] = defaultdict(int)
     entries[ledger.cash(platform.payments.name)] += order.total
     for part, amount in _components(uow, order).items():
         entries[_account(order, part, "pending")] -= amount
-    ledger.post(
-        uow.region(region_of(order.id)),
-        region=region_of(order.id),
-        kind="capture",
-        reference=order.id,
-        currency=order.currency,
-        entries=entries,
-        now=now,
-        memo="buyer payment",
-    )
+    _book(uow, order, kind="capture", reference=order.id, entries=entries, now=now, memo="buyer payment")
 
 
 def _refunded_parts(parts: dict[str, int], *, refunded: int, total: int) -> dict[str, int]:
@@ -265,16 +280,7 @@ def book_refund(platform: Platform, uow: UnitOfWork, *, order: Order, refund: Re
     entries[ledger.cash(platform.payments.name)] -= refund.amount
     for part in parts:
         entries[_account(order, part, state)] += after[part] - before[part]
-    ledger.post(
-        uow.region(region_of(order.id)),
-        region=region_of(order.id),
-        kind="refund",
-        reference=refund.id,
-        currency=order.currency,
-        entries=entries,
-        now=now,
-        memo=refund.reason[:200],
-    )
+    _book(uow, order, kind="refund", reference=refund.id, entries=entries, now=now, memo=refund.reason[:200])
 
 
 def book_completion(uow: UnitOfWork, *, order: Order, now: datetime) -> None:
@@ -288,16 +294,7 @@ def book_completion(uow: UnitOfWork, *, order: Order, now: datetime) -> None:
         owed = amount - given[part]
         entries[_account(order, part, "pending")] += owed
         entries[_account(order, part, "available")] -= owed
-    ledger.post(
-        uow.region(region_of(order.id)),
-        region=region_of(order.id),
-        kind="complete",
-        reference=order.id,
-        currency=order.currency,
-        entries=entries,
-        now=now,
-        memo="order completed",
-    )
+    _book(uow, order, kind="complete", reference=order.id, entries=entries, now=now, memo="order completed")
 
 
 # -- the seller's and the buyer's actions ------------------------------------------------------------------
