@@ -204,3 +204,39 @@ def test_the_sandbox_bank_page_approves_a_payment(
     order = client.get(f"/api/v1/orders/{placed['orders'][0]['id']}", headers=buyer.auth).json()
     assert order["status"] == "paid"
     assert client.get("/sandbox/payments/pi_nothing/authenticate").status_code == 404
+
+
+def test_a_refund_the_processor_made_but_we_never_recorded_is_booked_from_its_webhook(
+    client: TestClient, platform: Platform, sign_up: Any
+) -> None:
+    from clipshop.kit.ids import new_id
+    from clipshop.shop.models import Refund
+
+    _, buyer, _, variant_id = setup_shop(client, sign_up)
+    order = buy(client, buyer, variant_id, key="lost-refund").json()["orders"][0]
+    platform.jobs.drain()
+    provider = platform.payments
+    assert isinstance(provider, SandboxProvider)
+    intent = provider.charges()[0]
+    refund_id = new_id("us")
+    # What a refund request does before its commit: the processor refunds, then the process dies.
+    provider.refund(
+        idempotency_key=refund_id,
+        intent_ref=intent.ref,
+        amount=700,
+        metadata={"refund_id": refund_id, "order_id": order["id"]},
+    )
+    platform.jobs.drain()  # the processor's charge.refunded webhook arrives
+    seen = client.get(f"/api/v1/orders/{order['id']}", headers=buyer.auth).json()
+    assert seen["refunded"] == 700
+    assert [(e["kind"], e["detail"]) for e in seen["timeline"]][-1] == ("refunded", "$7.00")
+    with platform.uow().transaction() as uow:
+        db = uow.region("us")
+        assert [(r.id, r.amount) for r in db.scalars(select(Refund))] == [(refund_id, 700)]
+        assert ledger.balance(db, "cash:sandbox", "USD") == 2500 - 700
+    events = provider.all_events(intent.ref)
+    payload, signature = provider.signed(events[-1])
+    again = client.post(
+        "/api/v1/payments/webhooks/sandbox", content=payload, headers={SIGNATURE_HEADER: signature}
+    )
+    assert again.json() == {"received": True, "applied": False}
