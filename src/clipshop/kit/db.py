@@ -8,7 +8,7 @@ commit, such as enqueueing jobs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -176,6 +176,13 @@ class UnitOfWork:
             if session.new or session.dirty or session.deleted:
                 raise RuntimeError("end_reads() called on a unit of work with unsaved changes")
             session.rollback()
+
+    def connect(self, regions: Iterable[str]) -> None:
+        """Take a connection to each region now, in name order. Flows that write to several regions (a
+        buyer's and a shop's) call this first, so two of them can never each hold one region's last pooled
+        connection while waiting for the other's."""
+        for region in sorted(set(regions)):
+            self.region(region).connection()
 
     def _sessions(self) -> list[Session]:
         return [*self._regions.values(), *([self._directory] if self._directory is not None else [])]

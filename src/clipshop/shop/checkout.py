@@ -384,10 +384,16 @@ def create_orders(
     platform: Platform, uow: UnitOfWork, *, actor: Actor, request: CheckoutRequest, key: str | None
 ) -> tuple[Checkout, Payment]:
     settings, now = platform.settings, platform.clock.now()
+    lines = requested_lines(uow, actor=actor, items=request.items)
+    uow.end_reads()
+    known = set(uow.databases.regions)
+    uow.connect(
+        {actor.region, *(region_of(line.variant_id) for line in lines if is_valid_id(line.variant_id, known))}
+    )
     priced = quote(
         uow,
         actor=actor,
-        items=request.items,
+        items=lines,
         shipping=request.shipping,
         discount_codes=request.discount_codes,
         tax_bp=settings.tax_rates_bp.get(actor.region, 0),
@@ -534,6 +540,7 @@ def pay(
         )
         platform.faults.hit("after_payment_call")
     with platform.uow().transaction() as uow:
+        order_flow.connect_checkout(uow, region=actor.region, checkout_id=checkout_id)
         if intent is not None:
             order_flow.apply_intent(
                 platform, uow, region=actor.region, checkout_id=checkout_id, intent=intent

@@ -100,6 +100,14 @@ def advance_payment(uow: UnitOfWork, *, payment: Payment, to: PaymentStatus, now
     return True
 
 
+def connect_checkout(uow: UnitOfWork, *, region: str, checkout_id: str) -> None:
+    """Hold connections to the buyer's region and every shop region of a checkout, in name order, before
+    changing any of them (see UnitOfWork.connect)."""
+    shops = set(uow.region(region).scalars(select(Order.shop_region).where(Order.checkout_id == checkout_id)))
+    uow.end_reads()
+    uow.connect({region, *shops})
+
+
 def apply_intent(
     platform: Platform, uow: UnitOfWork, *, region: str, checkout_id: str, intent: IntentResult
 ) -> bool:
@@ -557,6 +565,7 @@ def expire_unpaid(platform: Platform, *, region: str) -> int:
     done = 0
     for checkout_id in checkout_ids:
         with platform.uow().transaction() as uow:
+            connect_checkout(uow, region=region, checkout_id=checkout_id)
             payment = (
                 uow.region(region).scalars(select(Payment).where(Payment.checkout_id == checkout_id)).one()
             )
@@ -578,6 +587,7 @@ def release_orphan_holds(platform: Platform, *, region: str) -> int:
     """A shop's side: give back units held for orders that were never written (their checkout crashed)."""
     now = platform.clock.now()
     with platform.uow().transaction() as uow:
+        uow.connect(uow.databases.regions)
         order_ids = stock.expired_holds(uow.region(region), now=now)
         released: list[str] = []
         for order_id in order_ids:
@@ -602,6 +612,7 @@ def recover_payments(platform: Platform, *, region: str, older_than: timedelta) 
         )
     for checkout_id in stuck:
         with platform.uow().transaction() as uow:
+            connect_checkout(uow, region=region, checkout_id=checkout_id)
             payment = (
                 uow.region(region).scalars(select(Payment).where(Payment.checkout_id == checkout_id)).one()
             )
