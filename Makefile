@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/transcode.py
 	$(BIN)/python bench/checkout.py
+	$(BIN)/python bench/checkout_cpu.py
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache
