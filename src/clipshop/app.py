@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 
 from clipshop import __version__
 from clipshop.config import Settings
-from clipshop.kit.web import CommittingRoute, install_error_handlers
+from clipshop.kit.web import CommittingRoute, RefuseNulCharacters, install_error_handlers
 from clipshop.platform import Platform
 
 API_PREFIX = "/api/v1"
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     )
     app.state.platform = platform
     install_error_handlers(app)
+    app.add_middleware(RefuseNulCharacters)
 
     from clipshop.accounts.api import router as accounts
     from clipshop.feed.api import router as feed

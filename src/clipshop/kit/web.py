@@ -166,3 +166,58 @@ def install_error_handlers(app: Any) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+
+
+class RefuseNulCharacters:
+    """Answer 422 to a request whose URL or JSON body holds a NUL character: no database stores one in text
+    (PostgreSQL refuses it outright), and no legitimate client sends one."""
+
+    JSON_LIMIT = 8 * 1024 * 1024
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
+            await self._refuse(scope, receive, send, "the address")
+            return
+        headers = dict(scope.get("headers") or [])
+        if not headers.get(b"content-type", b"").startswith(b"application/json"):
+            await self.app(scope, receive, send)
+            return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False) and size <= self.JSON_LIMIT
+        body = b"".join(chunks)
+        if b"\\u0000" in body or b"\x00" in body:
+            await self._refuse(scope, receive, send, "the body")
+            return
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Any, receive: Any, send: Any, where: str) -> None:
+        error = ClipshopError(
+            f"{where.capitalize()} contains a NUL character (\\u0000); remove it and send again.",
+            code="nul_character",
+        )
+        error.status, error.title = 422, "The request is not valid"
+        response = JSONResponse(
+            error.problem(instance=scope.get("path")), status_code=422, media_type=PROBLEM_JSON
+        )
+        await response(scope, receive, send)

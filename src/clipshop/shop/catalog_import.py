@@ -52,6 +52,10 @@ def _error(row: int, fieldname: str | None, code: str, message: str) -> dict[str
 
 
 def import_csv(uow: UnitOfWork, *, shop: Shop, text: str, now: datetime) -> ImportResult:
+    if "\x00" in text:
+        raise Invalid(
+            "The CSV contains a NUL character; save it as plain UTF-8 text.", code="invalid_csv", field="file"
+        )
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None or not set(REQUIRED) <= {h.strip().lower() for h in reader.fieldnames}:
         raise Invalid(
