@@ -240,3 +240,31 @@ def test_a_refund_the_processor_made_but_we_never_recorded_is_booked_from_its_we
         "/api/v1/payments/webhooks/sandbox", content=payload, headers={SIGNATURE_HEADER: signature}
     )
     assert again.json() == {"received": True, "applied": False}
+
+
+def test_money_that_arrives_after_the_hold_ran_out_takes_the_stock_again_or_is_refunded(
+    client: TestClient, platform: Platform, clock: FrozenClock, sign_up: Any
+) -> None:
+    from clipshop.shop import orders
+
+    merchant, buyer, _, variant_id = setup_shop(client, sign_up, stock=1)
+    first = buy(client, buyer, variant_id, key="slow-1").json()["orders"][0]["id"]
+    clock.advance(minutes=platform.settings.reservation_minutes + 6)
+    assert orders.release_orphan_holds(platform, region="us") == 1  # the hold ran out, the money had not come
+    assert stock_of(platform, variant_id) == 1
+    platform.jobs.drain()  # now it comes: the unit is still there, so the order takes it again
+    assert client.get(f"/api/v1/orders/{first}", headers=buyer.auth).json()["status"] == "paid"
+    assert stock_of(platform, variant_id) == 0
+
+    client.patch(f"/api/v1/variants/{variant_id}", headers=merchant.auth, json={"stock": 1})
+    second = buy(client, buyer, variant_id, key="slow-2").json()["orders"][0]["id"]
+    clock.advance(minutes=platform.settings.reservation_minutes + 6)
+    orders.release_orphan_holds(platform, region="us")
+    client.patch(
+        f"/api/v1/variants/{variant_id}", headers=merchant.auth, json={"stock_delta": -1}
+    )  # sold elsewhere
+    platform.jobs.drain()
+    late = client.get(f"/api/v1/orders/{second}", headers=buyer.auth).json()
+    assert (late["status"], late["refunded"]) == ("cancelled", late["total"])
+    assert [e["kind"] for e in late["timeline"]] == ["placed", "paid", "refunded", "cancelled"]
+    assert stock_of(platform, variant_id) == 0
