@@ -177,6 +177,8 @@ def test_a_declined_cart_checkout_keeps_the_cart_and_a_paid_one_empties_it(
         json={**body, "payment_method": CARD_OK},
     )
     assert paid.status_code == 201, paid.text
+    assert [i["quantity"] for i in client.get("/api/v1/cart", headers=buyer.auth).json()["items"]] == [2]
+    platform.jobs.drain()  # the payment is confirmed: the bought lines leave the cart
     assert client.get("/api/v1/cart", headers=buyer.auth).json()["items"] == []
     incomplete = client.post(
         "/api/v1/checkout",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from clipshop.accounts.service import Actor
 from clipshop.errors import ClipshopError, Invalid, NotFound
@@ -374,7 +374,6 @@ def place(
         actor=actor,
         checkout_id=checkout_id,
         payment_method=request.payment_method,
-        from_cart=request.items is None,
         due=due,
         claim=claim,
     )
@@ -410,6 +409,7 @@ def create_orders(
         idempotency_key=key,
         currency=priced.currency,
         total=priced.total,
+        from_cart=request.items is None,
         created_at=now,
     )
     db.add(checkout)
@@ -517,13 +517,11 @@ def pay(
     actor: Actor,
     checkout_id: str,
     payment_method: str,
-    from_cart: bool = False,
     due: Payment | None = None,
     claim: dict[str, str] | None = None,
 ) -> idempotency.StoredResponse:
     """Charge the checkout's payment (idempotently at the provider) and record the answer, with the response
-    stored under the request's Idempotency-Key in the same transaction. The bought lines leave the cart once
-    the card is accepted (a declined card leaves the cart as it was)."""
+    stored under the request's Idempotency-Key in the same transaction."""
     if due is None:
         with platform.uow().transaction() as uow:
             payment = _payment_of(uow, region=actor.region, checkout_id=checkout_id)
@@ -546,18 +544,9 @@ def pay(
                 platform, uow, region=actor.region, checkout_id=checkout_id, intent=intent
             )
         response = checkout_response(uow, region=actor.region, checkout_id=checkout_id)
-        if from_cart and response.status < 400:
-            _clear_bought_lines(uow, actor=actor, checkout_id=checkout_id)
         if claim is not None:
             idempotency.record(uow.region(actor.region), **claim, response=response)
         return response
-
-
-def _clear_bought_lines(uow: UnitOfWork, *, actor: Actor, checkout_id: str) -> None:
-    db = uow.region(actor.region)
-    bought = select(OrderLine.variant_id).join(Order, Order.id == OrderLine.order_id)
-    bought = bought.where(Order.checkout_id == checkout_id)
-    db.execute(delete(CartItem).where(CartItem.user_id == actor.id, CartItem.variant_id.in_(bought)))
 
 
 def _payment_of(uow: UnitOfWork, *, region: str, checkout_id: str) -> Payment:

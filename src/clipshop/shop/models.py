@@ -244,6 +244,8 @@ class Checkout(RegionBase):
     idempotency_key: Mapped[str | None] = mapped_column(String(255), default=None)
     currency: Mapped[str] = mapped_column(String(3))
     total: Mapped[int] = mapped_column(BigInteger)
+    # Bought from the cart (not "buy now"): its lines leave the cart once the payment goes through.
+    from_cart: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

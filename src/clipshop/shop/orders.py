@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from clipshop.errors import Conflict, Invalid, NotFound
 from clipshop.kit.db import UnitOfWork
@@ -20,6 +20,8 @@ from clipshop.kit.ids import new_id, region_of
 from clipshop.kit.ports import IntentResult
 from clipshop.shop import ledger, stock
 from clipshop.shop.models import (
+    CartItem,
+    Checkout,
     Order,
     OrderEvent,
     OrderLine,
@@ -166,7 +168,16 @@ def refund_orphan(platform: Platform, *, payment_id: str, intent_ref: str) -> No
 
 
 def mark_paid(platform: Platform, uow: UnitOfWork, *, payment: Payment, now: datetime) -> None:
+    """The money is in: orders paid, units sold, the capture booked, and a cart checkout's lines leave the
+    cart (a declined or refused card leaves the cart as it was)."""
     region = region_of(payment.id)
+    checkout = uow.region(region).get_one(Checkout, payment.checkout_id)
+    if checkout.from_cart:
+        bought = select(OrderLine.variant_id).join(Order, Order.id == OrderLine.order_id)
+        bought = bought.where(Order.checkout_id == checkout.id)
+        uow.region(region).execute(
+            delete(CartItem).where(CartItem.user_id == checkout.buyer_id, CartItem.variant_id.in_(bought))
+        )
     for order in orders_of_checkout(uow, region=region, checkout_id=payment.checkout_id):
         if order.status is not OrderStatus.PENDING_PAYMENT:
             continue

@@ -103,6 +103,7 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(length=255), nullable=True),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("total", sa.BigInteger(), nullable=False),
+        sa.Column("from_cart", sa.Boolean(), nullable=False),
         sa.Column("created_at", clipshop.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["buyer_id"], ["users.id"], name=op.f("fk_checkouts_buyer_id_users"), ondelete="CASCADE"

@@ -36,7 +36,6 @@ const nodes = {
 
 const state = {
   items: single ? [{ variant_id: single.variant, quantity: single.quantity }] : null, // null: the cart
-  cartItems: [], // what the cart held when the page opened
   addresses: [],
   addressChoice: "new", // a saved address id, or "new"
   shipping: {}, // shop id -> shipping option id
@@ -65,7 +64,6 @@ async function loadLines() {
   } else {
     const cart = await api("/api/v1/cart");
     setCartCount(cart.count);
-    state.cartItems = cart.items.map((i) => ({ variant_id: i.variant_id, quantity: i.quantity }));
     lines = cart.items.filter((i) => i.product && i.variant).map((i) => ({
       title: i.product.title, image: i.product.images[0], options: i.variant.options, quantity: i.quantity, price: i.variant.price, currency: i.variant.currency,
     }));
@@ -234,12 +232,6 @@ function keyFor(body) {
   return state.attempt.key;
 }
 
-/** After the bank refused a payment, name the cart's lines: the cart was checked out when the bank step
- * began, so "check out the cart" would find it empty on the next try. (A declined card keeps the cart.) */
-function keepCartLines() {
-  if (!state.items && state.cartItems.length) state.items = state.cartItems;
-}
-
 function payError(message) {
   showError(nodes.payForm, { message });
   nodes.payForm.hidden = false;
@@ -266,7 +258,6 @@ async function followPayment(checkout, { refused = false } = {}) {
     }
     if (order && order.status === "cancelled") {
       state.attempt = null;
-      keepCartLines();
       payError(refused
         ? "The bank did not authenticate the payment. Try again or use another card."
         : "The payment did not go through. Try again or use another card.");
@@ -328,7 +319,7 @@ nodes.payForm.addEventListener("submit", async (event) => {
       return;
     }
     state.attempt = null; // answered: paying again would be a new purchase
-    if (!state.items) setCartCount(0); // the cart was checked out
+    if (!state.items && checkout.payment.status !== "requires_action") setCartCount(0); // the cart was checked out
     if (checkout.payment.status === "requires_action") bankStep(checkout);
     else await followPayment(checkout);
   } finally {
