@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from clipshop.accounts.service import Actor
 from clipshop.errors import Invalid, NotFound
@@ -60,10 +60,6 @@ def set_quantity(uow: UnitOfWork, *, actor: Actor, variant_id: str, quantity: in
         )
     item.quantity = quantity
     return item
-
-
-def clear_cart(uow: UnitOfWork, *, actor: Actor) -> None:
-    uow.region(actor.region).execute(delete(CartItem).where(CartItem.user_id == actor.id))
 
 
 def cart_of(

@@ -658,7 +658,7 @@ def showcase_of(uow: UnitOfWork, creator_id: str) -> list[PublicProduct]:
     )
 
 
-def shop_products(uow: UnitOfWork, shop_id: str, *, public_only: bool = True) -> list[PublicProduct]:
+def shop_products(uow: UnitOfWork, shop_id: str) -> list[PublicProduct]:
     return list(
         uow.directory.scalars(
             select(PublicProduct)

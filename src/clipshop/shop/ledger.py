@@ -111,15 +111,6 @@ def balances(session: Session, prefix: str = "") -> dict[tuple[str, str], int]:
     return {(account, currency): int(total) for account, currency, total in session.execute(query)}
 
 
-def entries_of(session: Session, *, kind: str, reference: str) -> dict[str, int]:
-    query = (
-        select(LedgerEntry.account, LedgerEntry.amount)
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(LedgerTransaction.kind == kind, LedgerTransaction.reference == reference)
-    )
-    return {account: int(amount) for account, amount in session.execute(query)}
-
-
 # Installed by the region migration; kept here so the rule and its enforcement read together.
 SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER {table}_append_only_{op.lower()} BEFORE {op} ON {table}

@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from clipshop.errors import Conflict, Invalid, NotFound
 from clipshop.kit.db import UnitOfWork
@@ -658,9 +658,3 @@ def auto_complete(platform: Platform, *, region: str) -> int:
         for order in due:
             complete(uow, order=order, now=now)
     return len(due)
-
-
-def count_orders(uow: UnitOfWork, *, region: str, status: OrderStatus) -> int:
-    return int(
-        uow.region(region).scalar(select(func.count()).select_from(Order).where(Order.status == status)) or 0
-    )

@@ -105,7 +105,3 @@ def expired_holds(db: Session, *, now: datetime, limit: int = 500) -> list[str]:
             .limit(limit)
         )
     )
-
-
-def variant_region(variant_id: str) -> str:
-    return region_of(variant_id)

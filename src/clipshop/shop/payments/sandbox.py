@@ -366,10 +366,6 @@ class SandboxProvider:
         with self._sessions() as session:
             return list(session.scalars(select(SandboxIntent).order_by(SandboxIntent.created_at)))
 
-    def movements(self) -> list[SandboxMovement]:
-        with self._sessions() as session:
-            return list(session.scalars(select(SandboxMovement).order_by(SandboxMovement.created_at)))
-
     def dispose(self) -> None:
         self.engine.dispose()
 
