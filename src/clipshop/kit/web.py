@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -15,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clipshop.accounts.service import Actor, actor_of, authenticate
 from clipshop.errors import ClipshopError, Unauthenticated
+from clipshop.kit import idempotency
 from clipshop.kit.db import UnitOfWork
 from clipshop.platform import Platform
 
@@ -98,6 +100,25 @@ PlatformDep = Annotated[Platform, Depends(get_platform)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
+
+
+async def run_idempotent(platform: Platform, run: Callable[[], idempotency.StoredResponse]) -> JSONResponse:
+    """Run `run` (which claims the key), waiting a little for a twin request that holds the key first."""
+    waited, pause = 0.0, 0.02
+    while True:
+        try:
+            stored = await run_in_threadpool(run)
+            break
+        except idempotency.KeyInFlight:
+            if waited >= platform.settings.idempotency_wait_s:
+                raise
+            await anyio.sleep(pause)
+            waited, pause = waited + pause, min(pause * 2, 0.25)
+    return JSONResponse(
+        stored.body,
+        status_code=stored.status,
+        media_type=PROBLEM_JSON if stored.status >= 400 else None,
+    )
 
 
 def problem_response(request: Request, error: ClipshopError) -> JSONResponse:

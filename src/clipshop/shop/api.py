@@ -3,10 +3,8 @@ and the payment provider's webhooks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
-import anyio
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
@@ -18,8 +16,7 @@ from clipshop.errors import NotFound
 from clipshop.kit import idempotency
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id
-from clipshop.kit.web import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep
-from clipshop.platform import Platform
+from clipshop.kit.web import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep, run_idempotent
 from clipshop.shop import cart, catalog, checkout, orders
 from clipshop.shop.models import Order, PublicProduct, PublicReview, PublicShop, PublicVariant
 from clipshop.shop.payments import webhooks
@@ -344,25 +341,6 @@ def quote(body: QuoteIn, actor: CurrentActor, uow: UowDep, platform: PlatformDep
             )
             for s in priced.shops
         ],
-    )
-
-
-async def run_idempotent(platform: Platform, run: Callable[[], idempotency.StoredResponse]) -> JSONResponse:
-    """Run `run` (which claims the key), waiting a little for a twin request that holds the key first."""
-    waited, pause = 0.0, 0.02
-    while True:
-        try:
-            stored = await run_in_threadpool(run)
-            break
-        except idempotency.KeyInFlight:
-            if waited >= platform.settings.idempotency_wait_s:
-                raise
-            await anyio.sleep(pause)
-            waited, pause = waited + pause, min(pause * 2, 0.25)
-    return JSONResponse(
-        stored.body,
-        status_code=stored.status,
-        media_type="application/problem+json" if stored.status >= 400 else None,
     )
 
 

@@ -16,12 +16,11 @@ from clipshop.errors import Invalid, TooLarge
 from clipshop.kit import idempotency
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
-from clipshop.kit.web import CommittingRoute, CurrentActor, PlatformDep, UowDep
+from clipshop.kit.web import CommittingRoute, CurrentActor, PlatformDep, UowDep, run_idempotent
 from clipshop.media import stills
 from clipshop.platform import Platform
 from clipshop.residency import fulfilment
 from clipshop.shop import catalog, ledger, orders, payouts
-from clipshop.shop.api import run_idempotent
 from clipshop.shop.catalog_import import import_csv
 from clipshop.shop.models import Order, OrderStatus, PublicShop
 from clipshop.shop.schemas import (
