@@ -130,6 +130,25 @@ class Settings(BaseSettings):
     # How long a retried request waits for the first one with its Idempotency-Key before answering 409.
     idempotency_wait_s: float = 15.0
     idempotency_lease_s: float = 60.0
+    # Recommendations. Values turn the ranker's predictions into one score (see feed/ranking.py).
+    recs_values: dict[str, float] = Field(
+        default_factory=lambda: {
+            "complete": 1.0,
+            "like": 2.0,
+            "share": 3.0,
+            "purchase": 10.0,
+            "watch_s": 0.04,
+        }
+    )
+    recs_explore_share: float = Field(default=0.1, ge=0, le=0.5)
+    recs_shoppable_cap: float = Field(default=0.3, ge=0, le=1)
+    recs_window_days: int = 60
+    recs_retrain_minutes: int = 60
+    # The collaborative model's size: low-rank EASE rank and ALS factors (memory is items x their sum).
+    recs_rank: int = 128
+    recs_factors: int = 64
+    # From this many items on, candidates come from an HNSW index instead of an exact scan.
+    recs_ann_min_items: int = 50_000
     # Crash points for recovery tests (kit/faults.py); never set in production.
     fault_points: list[str] = Field(default_factory=list)
 

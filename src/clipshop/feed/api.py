@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from clipshop.accounts.api import get_profile_by_handle
-from clipshop.feed import service
+from clipshop.feed import recommend, service
 from clipshop.feed.service import FeedPage
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import clamp_limit
@@ -17,7 +17,7 @@ from clipshop.shop import catalog
 from clipshop.social import service as social
 from clipshop.social.api import creator_read
 from clipshop.videos.models import PublicVideo
-from clipshop.videos.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip
+from clipshop.videos.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, WhyRead
 
 router = APIRouter(route_class=CommittingRoute, tags=["feed"])
 Limit = Annotated[int | None, Query(description="items per page, 1 to 50")]
@@ -48,7 +48,13 @@ def feed_item(platform: Platform, page: FeedPage, video: PublicVideo, chips: lis
         liked_by_me=video.id in page.liked,
         share_url=f"{platform.settings.base_url.rstrip('/')}/v/{video.id}",
         products=chips,
+        why=_why(page, video.id),
     )
+
+
+def _why(page: FeedPage, video_id: str) -> WhyRead | None:
+    why = page.why.get(video_id)
+    return WhyRead(source=why.source, label=why.label, reasons=why.reasons) if why else None
 
 
 def product_chips(uow: UnitOfWork, video_ids: list[str]) -> dict[str, list[ProductChip]]:
@@ -83,9 +89,12 @@ def page_read(uow: UnitOfWork, platform: Platform, page: FeedPage) -> FeedPageRe
 def for_you(
     uow: UowDep, platform: PlatformDep, actor: OptionalActor, cursor: str | None = None, limit: Limit = None
 ) -> FeedPageRead:
-    return page_read(
-        uow, platform, service.for_you(uow, actor=actor, cursor=cursor, limit=clamp_limit(limit))
-    )
+    """Signed in: recommended, each item saying why it was chosen. Signed out: the public hot ranking."""
+    if actor is None:
+        page = service.for_you(uow, actor=None, cursor=cursor, limit=clamp_limit(limit))
+    else:
+        page = recommend.for_you(uow, platform=platform, actor=actor, cursor=cursor, limit=clamp_limit(limit))
+    return page_read(uow, platform, page)
 
 
 @router.get("/feed/following", response_model=FeedPageRead)

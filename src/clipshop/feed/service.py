@@ -21,12 +21,22 @@ SCAN_FACTOR = 8
 
 
 @dataclass(frozen=True)
+class Why:
+    """Why For You showed a video: the candidate source and the ranker's strongest reasons."""
+
+    source: str
+    label: str
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
 class FeedPage:
     videos: list[PublicVideo]
     next_cursor: str | None
     profiles: dict[str, PublicProfile]
     liked: set[str]
     following: set[str] = field(default_factory=set)
+    why: dict[str, Why] = field(default_factory=dict)
 
 
 def _after_hot(position: dict[str, Any] | None) -> Any:
@@ -75,7 +85,7 @@ def for_you(uow: UnitOfWork, *, actor: Actor | None, cursor: str | None, limit: 
         next_position = position
         break
     rows = {v.id: v for v in uow.directory.scalars(select(PublicVideo).where(PublicVideo.id.in_(picked)))}
-    return _page(uow, actor, [rows[v] for v in picked if v in rows], next_position)
+    return page_of(uow, actor, [rows[v] for v in picked if v in rows], next_position)
 
 
 def following(uow: UnitOfWork, *, actor: Actor, cursor: str | None, limit: int) -> FeedPage:
@@ -134,10 +144,10 @@ def _newest(
     more = len(videos) > limit
     videos = videos[:limit]
     next_position = {"t": videos[-1].published_at.isoformat(), "i": videos[-1].id} if more else None
-    return _page(uow, actor, videos, next_position)
+    return page_of(uow, actor, videos, next_position)
 
 
-def _page(
+def page_of(
     uow: UnitOfWork, actor: Actor | None, videos: Sequence[PublicVideo], position: dict[str, Any] | None
 ) -> FeedPage:
     creator_ids = {v.creator_id for v in videos}
@@ -163,4 +173,4 @@ def _page(
 
 
 def single(uow: UnitOfWork, *, actor: Actor | None, video: PublicVideo) -> FeedPage:
-    return _page(uow, actor, [video], None)
+    return page_of(uow, actor, [video], None)

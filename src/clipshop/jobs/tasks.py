@@ -52,6 +52,10 @@ def register_tasks(platform: Platform) -> None:
 
     register_shop_tasks(platform)
 
+    from clipshop.feed.tasks import register as register_feed_tasks
+
+    register_feed_tasks(platform)
+
 
 def reconcile(platform: Platform) -> int:
     """Re-enqueue videos still processing whose lease ran out or that never got a worker; returns how many."""

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from clipshop.accounts.service import Actor
 from clipshop.errors import Invalid, NotFound
+from clipshop.feed import events
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id
 from clipshop.shop.models import (
@@ -35,8 +36,16 @@ def _public_variant(uow: UnitOfWork, variant_id: str) -> PublicVariant:
 def add_to_cart(uow: UnitOfWork, *, actor: Actor, variant_id: str, quantity: int, now: datetime) -> CartItem:
     if not 1 <= quantity <= MAX_QUANTITY:
         raise Invalid(f"Quantities are 1 to {MAX_QUANTITY}.", code="invalid_quantity", field="quantity")
-    _public_variant(uow, variant_id)
+    variant = _public_variant(uow, variant_id)
     db = uow.region(actor.region)
+    events.record(
+        uow,
+        actor=actor,
+        kind=events.EventKind.ADD_TO_CART,
+        now=now,
+        product_id=variant.product_id,
+        value=float(quantity),
+    )
     item = db.get(CartItem, (actor.id, variant_id))
     if item is None:
         item = CartItem(user_id=actor.id, variant_id=variant_id, quantity=quantity, added_at=now)
@@ -178,6 +187,15 @@ def touch(
     """Remember that the actor opened a product from a creator's video (or showcase); the latest touch wins.
     Touches that do not match a real tag or showcase entry are ignored, so nobody can claim commission."""
     creator: str | None = None
+    events.record(
+        uow,
+        actor=actor,
+        kind=events.EventKind.PRODUCT_OPEN,
+        now=now,
+        video_id=video_id or None,
+        product_id=product_id,
+        creator_id=creator_id or None,
+    )
     if video_id:
         tag = uow.directory.scalars(
             select(PublicVideoProduct).where(

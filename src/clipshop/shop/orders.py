@@ -183,6 +183,7 @@ def mark_paid(platform: Platform, uow: UnitOfWork, *, payment: Payment, now: dat
             continue
         order.status, order.paid_at = OrderStatus.PAID, now
         timeline(uow, order, "paid", now, f"card ending {payment.card_last4}" if payment.card_last4 else "")
+        _record_purchases(uow, order=order, buyer_id=checkout.buyer_id, now=now)
         book_capture(platform, uow, order=order, now=now)
         if not stock.commit(uow, shop_region=order.shop_region, order_id=order.id):
             # The hold ran out before the money came: take the units again if they are still there.
@@ -191,6 +192,25 @@ def mark_paid(platform: Platform, uow: UnitOfWork, *, payment: Payment, now: dat
                 _rereserve(uow, order=order, lines=lines, now=now)
             except stock.OutOfStock:
                 cancel_paid(platform, uow, order=order, reason="sold out before the payment arrived", now=now)
+
+
+def _record_purchases(uow: UnitOfWork, *, order: Order, buyer_id: str, now: datetime) -> None:
+    """One purchase event per line in the buyer's region: the strongest signal the feed learns from."""
+    from clipshop.accounts.service import Actor
+    from clipshop.feed import events
+
+    buyer = Actor(id=buyer_id, region=region_of(order.id), handle="")
+    for line in lines_of(uow, order):
+        events.record(
+            uow,
+            actor=buyer,
+            kind=events.EventKind.PURCHASE,
+            now=now,
+            video_id=line.video_id,
+            product_id=line.product_id,
+            creator_id=line.creator_id,
+            value=float(line.quantity),
+        )
 
 
 def _rereserve(uow: UnitOfWork, *, order: Order, lines: list[OrderLine], now: datetime) -> None:

@@ -50,20 +50,6 @@ class Share(RegionBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class WatchEvent(RegionBase):
-    """One impression, play, progress or complete, with the seconds watched so far."""
-
-    __tablename__ = "watch_events"
-    __table_args__ = (Index("ix_watch_events_user_time", "user_id", "created_at"),)
-
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    video_id: Mapped[str] = mapped_column(String(40), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    watched_s: Mapped[float] = mapped_column(default=0.0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class WatchHistory(RegionBase):
     """What a viewer has played, kept small and indexed so feeds can push watched videos down."""
 

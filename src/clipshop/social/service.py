@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from clipshop.accounts.models import PublicProfile
 from clipshop.accounts.service import Actor
 from clipshop.errors import Invalid, NotFound
+from clipshop.feed import events
+from clipshop.feed.events import EventKind
 from clipshop.kit.db import UnitOfWork, dialect_insert, insert_ignore, upsert_add
 from clipshop.kit.ids import new_id
 from clipshop.social.models import (
@@ -24,13 +26,12 @@ from clipshop.social.models import (
     RegionVideoCounts,
     Share,
     VideoCountsByRegion,
-    WatchEvent,
     WatchHistory,
 )
 from clipshop.videos.models import PublicVideo
 from clipshop.videos.service import hot_score
 
-WATCH_KINDS = ("impression", "play", "progress", "complete")
+WATCH_KINDS = tuple(str(kind) for kind in events.PLAYER_KINDS)
 MAX_COMMENT = 500
 
 
@@ -51,11 +52,14 @@ def _bump(uow: UnitOfWork, region: str, video_id: str, **deltas: int) -> None:
 
 def like(uow: UnitOfWork, *, actor: Actor, video_id: str, now: datetime) -> bool:
     """Like a video; True if this changed anything (liking twice is not an error)."""
-    public_video(uow, video_id)
+    video = public_video(uow, video_id)
     row = {"user_id": actor.id, "video_id": video_id, "created_at": now}
     if not insert_ignore(uow.region(actor.region), Like, row):
         return False
     _bump(uow, actor.region, video_id, likes=1)
+    events.record(
+        uow, actor=actor, kind=EventKind.LIKE, now=now, video_id=video_id, creator_id=video.creator_id
+    )
     return True
 
 
@@ -82,7 +86,7 @@ def add_comment(
     uow: UnitOfWork, *, actor: Actor, video_id: str, body: str, parent_id: str | None, now: datetime
 ) -> PublicComment:
     """Comment on a video, or reply to a top-level comment (replies are one level deep)."""
-    public_video(uow, video_id)
+    video = public_video(uow, video_id)
     body = body.strip()
     if not 1 <= len(body) <= MAX_COMMENT:
         raise Invalid(f"A comment is 1 to {MAX_COMMENT} characters.", field="body")
@@ -104,6 +108,9 @@ def add_comment(
     )
     uow.region(actor.region).add(comment)
     _bump(uow, actor.region, video_id, comments=1)
+    events.record(
+        uow, actor=actor, kind=EventKind.COMMENT, now=now, video_id=video_id, creator_id=video.creator_id
+    )
     public = PublicComment(
         id=comment.id,
         video_id=video_id,
@@ -168,13 +175,16 @@ def list_comments(
 
 
 def share(uow: UnitOfWork, *, actor: Actor, video_id: str, channel: str, base_url: str, now: datetime) -> str:
-    public_video(uow, video_id)
+    video = public_video(uow, video_id)
     if not channel.isidentifier() or len(channel) > 30:
         raise Invalid("channel is a short word such as link, message or copy.", field="channel")
     uow.region(actor.region).add(
         Share(id=new_id(actor.region), user_id=actor.id, video_id=video_id, channel=channel, created_at=now)
     )
     _bump(uow, actor.region, video_id, shares=1)
+    events.record(
+        uow, actor=actor, kind=EventKind.SHARE, now=now, video_id=video_id, creator_id=video.creator_id
+    )
     return f"{base_url.rstrip('/')}/v/{video_id}"
 
 
@@ -188,15 +198,14 @@ def record_watch(
     if not 0 <= watched_s <= max(video.duration_s, 1.0) * 20:
         raise Invalid("watched_s is the number of seconds watched so far.", field="watched_s")
     db = uow.region(actor.region)
-    db.add(
-        WatchEvent(
-            id=new_id(actor.region),
-            user_id=actor.id,
-            video_id=video_id,
-            kind=kind,
-            watched_s=watched_s,
-            created_at=now,
-        )
+    events.record(
+        uow,
+        actor=actor,
+        kind=EventKind(kind),
+        now=now,
+        video_id=video_id,
+        creator_id=video.creator_id,
+        value=watched_s,
     )
     if kind == "impression":
         return
@@ -251,6 +260,7 @@ def follow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime) ->
     row = {"follower_id": actor.id, "followee_id": followee_id, "created_at": now}
     if not insert_ignore(uow.region(actor.region), Follow, row):
         return False
+    events.record(uow, actor=actor, kind=EventKind.FOLLOW, now=now, creator_id=followee_id)
     upsert_add(uow.region(actor.region), RegionFollowerCounts, {"user_id": followee_id}, {"followers": 1})
     return True
 

@@ -84,6 +84,19 @@ class ProductChip(BaseModel):
     at_s: float | None
 
 
+class WhyRead(BaseModel):
+    """Why For You showed this video: the candidate source it came from and the ranker's top reasons."""
+
+    source: str = Field(
+        examples=["trending"],
+        description="following, trending, similar, embedding, affinity, commerce, fresh or popular",
+    )
+    label: str = Field(examples=["Trending in your region"], description="the source, in words")
+    reasons: list[str] = Field(
+        default_factory=list, description="the strongest reasons behind the ranking, strongest first"
+    )
+
+
 class FeedItem(BaseModel):
     """A published video as any viewer sees it."""
 
@@ -103,6 +116,7 @@ class FeedItem(BaseModel):
     liked_by_me: bool
     share_url: str
     products: list[ProductChip] = Field(default_factory=list)
+    why: WhyRead | None = Field(default=None, description="set on For You items")
 
 
 class FeedPageRead(BaseModel):

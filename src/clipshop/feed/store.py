@@ -1,0 +1,239 @@
+"""Each region's trained feed model on disk and in memory.
+
+A retrain writes a new version directory under `data_dir/models/<region>/` and then swaps the `current`
+pointer file atomically; serving processes notice the new pointer (checked at most every few seconds)
+and load it. The model is derived from the region's personal data, so it stays with the region's data
+and is never served or copied to another region. Videos published after the training run get vectors
+from `extras.npz`, which the embedding job rewrites without a retrain.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from clipshop.feed.ranking import Ranker
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    from clipshop.feed.models import HybridRanker
+
+CHECK_EVERY_S = 5.0
+CANDIDATES_PER_QUERY = 100
+
+
+@dataclass
+class RegionModel:
+    """One region's feed model: the collaborative ranker over its items, their ANN index, the learned
+    ranker, and vectors for videos newer than the training run."""
+
+    region: str
+    version: str
+    trained_at: datetime
+    video_ids: list[str]
+    collaborative: HybridRanker | None
+    ranker: Ranker
+    report: dict[str, Any]
+    item_tags: dict[str, list[int]] = field(default_factory=dict)
+    item_creators: dict[str, list[int]] = field(default_factory=dict)
+    index_of: dict[str, int] = field(default_factory=dict, repr=False)
+    ann: Any = field(default=None, repr=False)
+    extra_ids: list[str] = field(default_factory=list)
+    extra_vectors: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index_of = {video: i for i, video in enumerate(self.video_ids)}
+
+    @property
+    def n_items(self) -> int:
+        return len(self.video_ids)
+
+    def history(self, video_weights: dict[str, float]) -> sp.csr_matrix:
+        """A one-row history over the model's items from a viewer's current interests."""
+        import scipy.sparse as sparse
+
+        columns = sorted(
+            self.index_of[v] for v, w in video_weights.items() if w >= 0.5 and v in self.index_of
+        )
+        data = np.ones(len(columns), dtype=np.float32)
+        return sparse.csr_matrix((data, ([0] * len(columns), columns)), shape=(1, self.n_items))
+
+    def user_vector(self, history: sp.csr_matrix) -> np.ndarray | None:
+        if self.collaborative is None or history.nnz == 0:
+            return None
+        return np.asarray(self.collaborative.user_vectors(history)[0], dtype=np.float32)
+
+    def nearest(self, query: np.ndarray, count: int = CANDIDATES_PER_QUERY) -> list[tuple[str, float]]:
+        """The items (trained or embedded since) with the largest inner product with `query`."""
+        assert self.collaborative is not None
+        hits: list[tuple[str, float]] = []
+        if self.ann is not None:
+            found = self.ann.search(query, count)
+            for key, distance in zip(found.keys, found.distances, strict=True):
+                # usearch reports inner-product distance as 1 - dot.
+                hits.append((self._id_of(int(key)), 1.0 - float(distance)))
+        else:
+            scores = self.collaborative.item_vectors() @ query
+            top = np.argpartition(-scores, min(count, scores.size - 1))[:count]
+            hits += [(self.video_ids[int(i)], float(scores[i])) for i in top]
+            if self.extra_vectors is not None and len(self.extra_ids):
+                extra = self.extra_vectors @ query
+                hits += [(self.extra_ids[i], float(extra[i])) for i in np.argsort(-extra)[:count]]
+        hits.sort(key=lambda hit: -hit[1])
+        return hits[:count]
+
+    def _id_of(self, key: int) -> str:
+        return self.video_ids[key] if key < self.n_items else self.extra_ids[key - self.n_items]
+
+    def dot_scores(self, query: np.ndarray | None, video_ids: list[str]) -> np.ndarray:
+        """The collaborative query's score for each video (0 where the model knows nothing of it)."""
+        out = np.zeros(len(video_ids), dtype=np.float32)
+        if query is None or self.collaborative is None:
+            return out
+        vectors = self.collaborative.item_vectors()
+        extra_at = {v: i for i, v in enumerate(self.extra_ids)}
+        for position, video in enumerate(video_ids):
+            if video in self.index_of:
+                out[position] = float(vectors[self.index_of[video]] @ query)
+            elif video in extra_at and self.extra_vectors is not None:
+                out[position] = float(self.extra_vectors[extra_at[video]] @ query)
+        return out
+
+    def neighbours(
+        self, history: sp.csr_matrix, count: int = CANDIDATES_PER_QUERY
+    ) -> list[tuple[str, float]]:
+        """Co-engaged items: the item-graph parts' non-zero scores for this history, best first."""
+        if self.collaborative is None or history.nnz == 0:
+            return []
+        row = self.collaborative.neighbour_scores(history)
+        order = np.argsort(-row.data)[:count]
+        return [(self.video_ids[int(row.indices[i])], float(row.data[i])) for i in order]
+
+    def graph_scores(self, history: sp.csr_matrix, video_ids: list[str]) -> np.ndarray:
+        out = np.zeros(len(video_ids), dtype=np.float32)
+        if self.collaborative is None or history.nnz == 0:
+            return out
+        row = self.collaborative.neighbour_scores(history)
+        lookup = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+        for position, video in enumerate(video_ids):
+            index = self.index_of.get(video)
+            if index is not None:
+                out[position] = lookup.get(index, 0.0)
+        return out
+
+    def add_extras(self, ids: list[str], vectors: np.ndarray) -> None:
+        """Serve new videos' vectors (computed without a retrain) next to the trained ones."""
+        self.extra_ids, self.extra_vectors = list(ids), np.asarray(vectors, dtype=np.float32)
+        if self.ann is not None and ids:
+            keys = np.arange(self.n_items, self.n_items + len(ids), dtype=np.uint64)
+            known = [int(k) for k in keys if self.ann.contains(int(k))]
+            for key in known:
+                self.ann.remove(key)
+            self.ann.add(keys, self.extra_vectors)
+
+
+def models_root(data_dir: Path, region: str) -> Path:
+    return data_dir / "models" / region
+
+
+def save(model: RegionModel, root: Path) -> Path:
+    """Write a version directory and point `current` at it (readers never see a half-written model)."""
+    folder = root / model.version
+    folder.mkdir(parents=True, exist_ok=True)
+    ann, model.ann = model.ann, None
+    try:
+        with (folder / "model.pkl").open("wb") as out:
+            pickle.dump(model, out, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        model.ann = ann
+    if ann is not None:
+        ann.save(str(folder / "items.usearch"))
+    pointer = root / "current.tmp"
+    pointer.write_text(model.version)
+    os.replace(pointer, root / "current")
+    for old in sorted(p for p in root.iterdir() if p.is_dir() and p.name != model.version)[:-1]:
+        _remove_tree(old)
+    return folder
+
+
+def save_extras(root: Path, version: str, ids: list[str], vectors: np.ndarray) -> None:
+    folder = root / version
+    temporary = folder / "extras.tmp.npz"
+    np.savez(temporary, ids=np.asarray(ids, dtype=object), vectors=vectors)
+    os.replace(temporary, folder / "extras.npz")
+
+
+def load(root: Path) -> RegionModel | None:
+    pointer = root / "current"
+    if not pointer.exists():
+        return None
+    folder = root / pointer.read_text().strip()
+    with (folder / "model.pkl").open("rb") as source:
+        model: RegionModel = pickle.load(source)
+    if (folder / "items.usearch").exists():
+        from usearch.index import Index
+
+        model.ann = Index.restore(str(folder / "items.usearch"))
+    _load_extras(model, folder)
+    return model
+
+
+def _load_extras(model: RegionModel, folder: Path) -> None:
+    extras = folder / "extras.npz"
+    if extras.exists():
+        with np.load(extras, allow_pickle=True) as data:
+            model.add_extras([str(v) for v in data["ids"]], data["vectors"])
+
+
+def _remove_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+
+
+class ModelStore:
+    """The latest model of each region, reloaded when a retrain or the embedding job publishes anew."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._lock = threading.Lock()
+        self._models: dict[str, RegionModel | None] = {}
+        self._stamps: dict[str, tuple[float, ...]] = {}
+        self._checked: dict[str, float] = {}
+
+    def current(self, region: str) -> RegionModel | None:
+        now = time.monotonic()
+        if now - self._checked.get(region, -1e9) < CHECK_EVERY_S and region in self._models:
+            return self._models[region]
+        with self._lock:
+            self._checked[region] = now
+            root = models_root(self.data_dir, region)
+            stamp = _stamp(root)
+            if self._stamps.get(region) != stamp or region not in self._models:
+                self._models[region] = load(root)
+                self._stamps[region] = stamp
+            return self._models[region]
+
+    def forget(self) -> None:
+        with self._lock:
+            self._models.clear()
+            self._stamps.clear()
+            self._checked.clear()
+
+
+def _stamp(root: Path) -> tuple[float, ...]:
+    pointer = root / "current"
+    if not pointer.exists():
+        return ()
+    folder = root / pointer.read_text().strip()
+    extras = folder / "extras.npz"
+    return (pointer.stat().st_mtime_ns, extras.stat().st_mtime_ns if extras.exists() else 0.0)

@@ -1,0 +1,36 @@
+"""The feed's background jobs: the scheduled retrain of every region's model, and a five-minute refresh
+of trending and of the vectors of newly published videos."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from clipshop.platform import Platform
+
+log = logging.getLogger(__name__)
+REFRESH_MINUTES = 5
+
+
+def register(platform: Platform) -> None:
+    def retrain_feed_models() -> None:
+        from clipshop.feed.training import retrain
+
+        for region in platform.settings.regions:
+            retrain(platform, region)
+
+    def refresh_feed() -> None:
+        from clipshop.feed import sources
+        from clipshop.feed.training import embed_new_videos
+
+        for region in platform.settings.regions:
+            with platform.uow().transaction() as uow:
+                sources.refresh_trending(uow, region=region, now=platform.clock.now())
+            embed_new_videos(platform, region)
+
+    platform.jobs.register("retrain_feed_models", retrain_feed_models, retries=1, retry_delay=60)
+    platform.jobs.register_periodic(
+        "retrain_feed_models_schedule", retrain_feed_models, minutes=platform.settings.recs_retrain_minutes
+    )
+    platform.jobs.register_periodic("refresh_feed", refresh_feed, minutes=REFRESH_MINUTES)
