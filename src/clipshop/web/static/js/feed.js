@@ -8,6 +8,7 @@ import { formatRange } from "./money.js";
 import { attach, detach } from "./player.js";
 import { closeProduct, openProduct, productOpen } from "./product-sheet.js";
 import { avatar, captionNodes, copyText, el, formatCount, icon, timeAgo, toast } from "./ui.js";
+import { closeWhy, openWhy, whyOpen } from "./why-sheet.js";
 
 const PRELOAD_AHEAD = 1;
 const KEEP_ATTACHED = 2;
@@ -131,9 +132,14 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
     const comment = el("button.act.act-comment", { type: "button", "aria-label": "Comments" }, el("span.act-icon", {}, icon("comment")), commentCount);
     const shareCount = el("span.act-count", {}, formatCount(item.counts.shares));
     const share = el("button.act.act-share", { type: "button", "aria-label": "Share" }, el("span.act-icon", {}, icon("share")), shareCount);
+    // Only For You items say why they were picked; other feeds send `why: null` and get no button.
+    const why = item.why
+      ? el("button.act.act-why", { type: "button", "aria-label": "Why am I seeing this?", "aria-haspopup": "dialog" },
+        el("span.act-icon", {}, icon("why")))
+      : null;
     const actions = el("aside.actions", { "aria-label": "Actions" },
       el("div.act-creator", {}, el("a", { href: profile, "aria-label": `@${item.creator.handle}` }, avatar(item.creator, "avatar avatar-md")), followButton),
-      like, comment, share);
+      like, comment, share, why);
 
     const stage = el("div.stage", {}, media, tap, pauseMark, soundButton, info, scrub);
     const node = el("section.slide", { dataset: { index: String(index), id: item.id }, "aria-roledescription": "video" }, stage, actions);
@@ -182,6 +188,7 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
       openComments(item, { onCount: (delta) => bump(slide, "comments", delta) });
     });
     share.addEventListener("click", () => shareItem(slide));
+    why?.addEventListener("click", () => openWhy(item.why, { opener: why }));
     followButton.addEventListener("click", () => follow(slide));
     return slide;
   }
@@ -318,7 +325,7 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
   }
 
   function onKey(event) {
-    if (commentsOpen() || productOpen() || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (commentsOpen() || productOpen() || whyOpen() || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     if (event.target.closest?.("input, textarea, select, [contenteditable]")) return;
     const step = { ArrowDown: 1, j: 1, PageDown: 1, ArrowUp: -1, k: -1, PageUp: -1 }[event.key];
     if (step) {
@@ -338,7 +345,7 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
 
   // Wheels and trackpads send bursts of small deltas: move one video per gesture, not per event.
   function onWheel(event) {
-    if (commentsOpen() || productOpen() || Math.abs(event.deltaY) < Math.abs(event.deltaX)) return;
+    if (commentsOpen() || productOpen() || whyOpen() || Math.abs(event.deltaY) < Math.abs(event.deltaX)) return;
     event.preventDefault();
     const now = performance.now();
     if (now < wheelLock) return;
@@ -381,6 +388,7 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
       document.removeEventListener("keydown", onKey);
       closeComments();
       closeProduct();
+      closeWhy();
       for (const slide of slides) detach(slide.video);
       events.flush({ leaving: true });
       clearInterval(events.timer);
