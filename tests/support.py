@@ -241,32 +241,37 @@ def buy(
 
 
 def quick_members(platform: Platform, region: str, count: int, prefix: str = "m") -> list[Member]:
-    """Accounts written straight to the database (no password hashing): for tests that need many buyers."""
+    """Signed-in accounts written straight to the database (no password hashing): for tests that need
+    many buyers or viewers."""
     from clipshop.accounts.models import PublicProfile, User
+    from clipshop.accounts.service import open_session
 
     members = []
     now = platform.clock.now()
     with platform.uow().transaction() as uow:
         for n in range(count):
             user_id, handle = new_id(region), f"{prefix}{n}"
-            uow.region(region).add(
-                User(
-                    id=user_id,
-                    email=f"{handle}@example.com",
-                    password_hash="-",
-                    handle=handle,
-                    display_name=handle,
-                    country="US",
-                    created_at=now,
-                )
+            user = User(
+                id=user_id,
+                email=f"{handle}@example.com",
+                password_hash="-",
+                handle=handle,
+                display_name=handle,
+                country="US",
+                created_at=now,
             )
+            uow.region(region).add(user)
+            uow.region(region).flush()
+            login = open_session(uow, user=user, now=now, days=1)
             uow.directory.add(
                 PublicProfile(
                     user_id=user_id, region=region, handle=handle, display_name=handle, created_at=now
                 )
             )
             members.append(
-                Member(id=user_id, handle=handle, region=region, email=f"{handle}@example.com", token="")
+                Member(
+                    id=user_id, handle=handle, region=region, email=f"{handle}@example.com", token=login.token
+                )
             )
     return members
 

@@ -106,7 +106,7 @@ def sign_up(
             created_at=now,
         )
     )
-    return _open_session(uow, user=user, now=now, days=session_days)
+    return open_session(uow, user=user, now=now, days=session_days)
 
 
 def log_in(
@@ -127,7 +127,7 @@ def log_in(
         raise Unauthenticated("That email and password do not match an account.", code="bad_credentials")
     if previous_token:
         log_out(uow, regions=regions, token=previous_token, now=now)
-    return _open_session(uow, user=user, now=now, days=session_days)
+    return open_session(uow, user=user, now=now, days=session_days)
 
 
 def log_out(uow: UnitOfWork, *, regions: Regions, token: str, now: datetime) -> None:
@@ -154,7 +154,7 @@ def _find_session(uow: UnitOfWork, token: str, *, regions: Regions) -> AuthSessi
     return session
 
 
-def _open_session(uow: UnitOfWork, *, user: User, now: datetime, days: int) -> Login:
+def open_session(uow: UnitOfWork, *, user: User, now: datetime, days: int) -> Login:
     region = region_of(user.id)
     secret = secrets.token_urlsafe(32)
     session = AuthSession(

@@ -69,7 +69,7 @@ class Pool:
             if video_id in self.excluded:
                 continue
             candidate = self.items.setdefault(video_id, Candidate(video_id))
-            if score >= candidate.scores.get(source, -math.inf):
+            if score > candidate.scores.get(source, -math.inf):
                 candidate.scores[source] = score
                 if detail:
                     candidate.detail[source] = detail
@@ -170,7 +170,10 @@ def collaborative(model: RegionModel | None, interests: Interests, pool: Pool) -
     pool.add("similar", model.neighbours(history, PER_SOURCE))
     query = model.user_vector(history)
     if query is not None:
-        pool.add("embedding", model.nearest(query, PER_SOURCE * 2))
+        # In a small catalogue the nearest items are all of them: keep the ones close to the best.
+        hits = model.nearest(query, PER_SOURCE * 2)
+        best = hits[0][1] if hits else 0.0
+        pool.add("embedding", [hit for hit in hits if hit[1] > 0 and hit[1] >= best / 2])
 
 
 def _freshness(at: datetime, now: datetime) -> float:

@@ -223,6 +223,13 @@ class ModelStore:
                 self._stamps[region] = stamp
             return self._models[region]
 
+    def publish(self, region: str, model: RegionModel) -> None:
+        """Serve a model this process just trained and saved (other processes follow the pointer)."""
+        with self._lock:
+            self._models[region] = model
+            self._stamps[region] = _stamp(models_root(self.data_dir, region))
+            self._checked[region] = time.monotonic()
+
     def forget(self) -> None:
         with self._lock:
             self._models.clear()

@@ -114,6 +114,7 @@ def retrain(platform: Platform, region: str, *, progress: Progress | None = None
     )
     report["seconds"] = round(time.perf_counter() - started, 2)
     save(model, models_root(settings.data_dir, region))
+    platform.feed_models.publish(region, model)
     log.info("feed model for %s: %s", region, report)
     return report
 
@@ -275,5 +276,7 @@ def embed_new_videos(platform: Platform, region: str) -> int:
             found.append(vectors[members].mean(axis=0))
     if not ids:
         return 0
-    save_extras(root, model.version, ids, np.vstack(found).astype(np.float32))
+    stacked = np.vstack(found).astype(np.float32)
+    save_extras(root, model.version, ids, stacked)
+    model.add_extras(ids, stacked)
     return len(ids)
