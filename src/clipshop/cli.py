@@ -117,7 +117,7 @@ def seed(
     add_help_option=False,
 )
 def recs(ctx: typer.Context) -> None:
-    """Recommendation models: offline evaluation (`clipshop recs evaluate --help`)."""
+    """Recommendation models: `clipshop recs train` now, `clipshop recs evaluate` offline (see --help)."""
     # Loaded only when asked for: numpy, scipy and implicit would add ~45 MiB to every server process.
     from clipshop.feed.cli import recs_app
 

@@ -91,7 +91,7 @@ def for_you(
 ) -> FeedPageRead:
     """Signed in: recommended, each item saying why it was chosen. Signed out: the public hot ranking."""
     if actor is None:
-        page = service.for_you(uow, actor=None, cursor=cursor, limit=clamp_limit(limit))
+        page = service.for_you(uow, cursor=cursor, limit=clamp_limit(limit))
     else:
         page = recommend.for_you(uow, platform=platform, actor=actor, cursor=cursor, limit=clamp_limit(limit))
     return page_read(uow, platform, page)

@@ -1,4 +1,4 @@
-"""`clipshop recs`: offline evaluation of the feed's recommendation models."""
+"""`clipshop recs`: train the regions' feed models now, and evaluate the recommendation models offline."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ from clipshop.feed.evaluation import (
 )
 from clipshop.feed.models import MODEL_NAMES
 
-recs_app = typer.Typer(help="Recommendation models of the feed: offline evaluation on public data sets.")
+recs_app = typer.Typer(
+    help="Recommendation models of the feed: train each region's model, evaluate offline on public data sets."
+)
 
 
 @recs_app.callback()
@@ -141,3 +143,66 @@ def evaluate(
     if as_json:
         payload = {"dataset": dataset, "models": {report.name: report.test.as_json() for report in reports}}
         typer.echo(json.dumps(payload))
+
+
+@recs_app.command()
+def train(
+    region: Annotated[
+        list[str] | None, typer.Option(help="Region to train (repeat for several; default: every region).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")] = False,
+) -> None:
+    """Retrain the For You model of each region on that region's events (what the scheduled job runs)."""
+    from clipshop.cli import migrate_databases
+    from clipshop.config import Settings
+    from clipshop.feed.training import retrain
+    from clipshop.platform import Platform
+
+    settings = Settings()
+    unknown = sorted(set(region or ()) - set(settings.regions))
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown region(s) {', '.join(unknown)}; choose from {', '.join(settings.regions)}"
+        )
+    migrate_databases(settings)
+    platform = Platform(settings)
+    console = Console(stderr=as_json)
+    reports: dict[str, Any] = {}
+    try:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True) as progress:
+            regions = list(region or settings.regions)
+            bar = progress.add_task("regions", total=len(regions))
+            for name in regions:
+
+                def say(step: str, name: str = name) -> None:
+                    progress.update(bar, description=f"{name}: {step}")
+
+                reports[name] = retrain(platform, name, progress=say)
+                progress.advance(bar)
+    finally:
+        platform.close()
+    table = Table(title="For You models")
+    for header in (
+        "region",
+        "viewers",
+        "videos",
+        "interactions",
+        "ranker samples",
+        "learned heads",
+        "seconds",
+    ):
+        table.add_column(header, justify="left" if header in ("region", "learned heads") else "right")
+    for name, report in reports.items():
+        table.add_row(
+            name,
+            f"{report['users']:,}",
+            f"{report['items']:,}",
+            f"{report['interactions']:,}",
+            f"{report['ranker_samples']:,}",
+            ", ".join(report["ranker_learned"]) or "prior",
+            f"{report['seconds']:.1f}",
+        )
+    console.print(table)
+    if as_json:
+        typer.echo(json.dumps(reports))

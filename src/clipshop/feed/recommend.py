@@ -70,10 +70,13 @@ class Scored:
 
 def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | None, limit: int) -> FeedPage:
     position = decode_cursor(cursor) or {}
-    session = str(position.get("s") or new_id(actor.region))
-    served_before = int(position.get("n", 0))
+    try:
+        session = str(position.get("s") or new_id(actor.region))
+        served_before = int(position.get("n", 0))
+    except (TypeError, ValueError):
+        served_before = -1
     if len(session) > 40 or served_before < 0:
-        raise Invalid("The cursor is not one this feed gave out.", code="invalid_cursor", field="cursor")
+        raise Invalid("That cursor is not one this feed gave out.", code="invalid_cursor", field="cursor")
     now = platform.clock.now()
     settings = platform.settings
     model = platform.feed_models.current(actor.region)

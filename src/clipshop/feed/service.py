@@ -1,5 +1,6 @@
-"""Feeds v0: For You (time-decayed engagement over every region's published videos, watched ones pushed
-down), Following, a creator's videos and a hashtag's videos. Every feed pages by an opaque cursor."""
+"""Feeds read from the directory: For You signed out (time-decayed engagement over every region's published
+videos), Following, a creator's videos, a hashtag's videos and a shop's. Every feed pages by an opaque
+cursor. The signed-in For You is the recommender in `feed.recommend`."""
 
 from __future__ import annotations
 
@@ -11,13 +12,11 @@ from sqlalchemy import Select, literal, select, tuple_
 
 from clipshop.accounts.models import PublicProfile
 from clipshop.accounts.service import Actor
+from clipshop.errors import Invalid
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import decode_cursor, encode_cursor
 from clipshop.social import service as social
 from clipshop.videos.models import PublicVideo, PublicVideoTag
-
-# How many index entries one For You page may scan past watched videos before giving up on filling it.
-SCAN_FACTOR = 8
 
 
 @dataclass(frozen=True)
@@ -42,50 +41,37 @@ class FeedPage:
 def _after_hot(position: dict[str, Any] | None) -> Any:
     if position is None:
         return None
+    try:
+        score, video_id = float(position["s"]), str(position["i"])
+    except (KeyError, TypeError, ValueError):
+        raise Invalid(
+            "That cursor is not one this feed gave out.", code="invalid_cursor", field="cursor"
+        ) from None
     # A row-value comparison walks the (hot_score, id) index from the cursor; ORs would scan from the top.
     after = tuple_(
-        literal(float(position["s"]), PublicVideo.hot_score.type),
-        literal(str(position["i"]), PublicVideo.id.type),
+        literal(score, PublicVideo.hot_score.type),
+        literal(video_id, PublicVideo.id.type),
     )
     return tuple_(PublicVideo.hot_score, PublicVideo.id) < after
 
 
-def for_you(uow: UnitOfWork, *, actor: Actor | None, cursor: str | None, limit: int) -> FeedPage:
-    """Hot videos first; videos this viewer already played come after every unwatched one (phase 2)."""
-    position = decode_cursor(cursor) or {"p": 1}
-    phase = int(position.get("p", 1))
-    picked: list[str] = []
-    next_position: dict[str, Any] | None = None
-    while phase <= 2 and len(picked) < limit:
-        # Scan only the index columns; whole rows are loaded for the page alone.
-        query = select(PublicVideo.id, PublicVideo.hot_score).order_by(
-            PublicVideo.hot_score.desc(), PublicVideo.id.desc()
-        )
-        condition = _after_hot(position if "s" in position else None)
-        if condition is not None:
-            query = query.where(condition)
-        batch_size = limit * SCAN_FACTOR if actor is not None else limit
-        batch = [(str(v), float(s)) for v, s in uow.directory.execute(query.limit(batch_size))]
-        watched = social.watched_ids(uow, actor=actor, video_ids=[v for v, _ in batch]) if actor else set()
-        for video_id, score in batch:
-            position = {"p": phase, "s": score, "i": video_id}
-            if (video_id in watched) == (phase == 2):
-                picked.append(video_id)
-                if len(picked) == limit:
-                    break
-        if len(picked) == limit:
-            next_position = position
-            break
-        if len(batch) < batch_size:
-            if actor is None:
-                break
-            phase, position = phase + 1, {"p": phase + 1}
-            continue
-        # Scanned a full batch of mostly-watched videos: hand back a page short and keep the place.
-        next_position = position
-        break
-    rows = {v.id: v for v in uow.directory.scalars(select(PublicVideo).where(PublicVideo.id.in_(picked)))}
-    return page_of(uow, actor, [rows[v] for v in picked if v in rows], next_position)
+def for_you(uow: UnitOfWork, *, cursor: str | None, limit: int) -> FeedPage:
+    """For You signed out: the public hot ranking (time-decayed engagement), paged along its index.
+    Signed-in viewers get the recommender (`feed.recommend`)."""
+    position = decode_cursor(cursor)
+    query = select(PublicVideo.id, PublicVideo.hot_score).order_by(
+        PublicVideo.hot_score.desc(), PublicVideo.id.desc()
+    )
+    condition = _after_hot(position)
+    if condition is not None:
+        query = query.where(condition)
+    # Scan only the index columns; whole rows are loaded for the page alone.
+    batch = [(str(v), float(s)) for v, s in uow.directory.execute(query.limit(limit + 1))]
+    picked = batch[:limit]
+    next_position = {"s": picked[-1][1], "i": picked[-1][0]} if len(batch) > limit else None
+    ids = [v for v, _ in picked]
+    rows = {v.id: v for v in uow.directory.scalars(select(PublicVideo).where(PublicVideo.id.in_(ids)))}
+    return page_of(uow, None, [rows[v] for v in ids if v in rows], next_position)
 
 
 def following(uow: UnitOfWork, *, actor: Actor, cursor: str | None, limit: int) -> FeedPage:
