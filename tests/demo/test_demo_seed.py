@@ -1,5 +1,6 @@
 """`clipshop seed` end to end on small clips: creators, clips through upload and transcode, shops, products
-tagged in clips, and orders at every stage; a second run adds nothing."""
+tagged in clips, orders at every stage, and each region's trained For You model; a second run adds
+nothing."""
 
 from __future__ import annotations
 
@@ -52,3 +53,13 @@ def test_seed_makes_a_shoppable_platform_and_is_idempotent(settings: Settings) -
         again = seed_demo(settings, clips=13, small=True, progress=progress)
     assert "posted 0 new clips" in again
     assert counts(settings) == seeded
+    # Each region with viewers has a trained For You model, learned from that region's events alone.
+    platform = Platform(settings)
+    try:
+        trained = {r: platform.feed_models.current(r) for r in settings.regions}
+    finally:
+        platform.close()
+    with_model = {r for r, model in trained.items() if model is not None and model.collaborative is not None}
+    assert "us" in with_model
+    us = trained["us"]
+    assert us is not None and us.report["users"] >= 2 and us.report["interactions"] >= 10

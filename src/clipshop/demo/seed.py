@@ -56,6 +56,13 @@ VIEWERS = (
     Person("viewer.eu", "Noor (EU)", "DE", ""),
     Person("viewer.au", "Riley (AU)", "AU", ""),
 )
+# Viewers who watch two creators' clips to the end and skim the rest: enough taste for each region's
+# For You model to learn from at the end of the seed.
+FANS = tuple(
+    Person(f"fan{n}.{region}", f"Fan {n} ({region.upper()})", country, "")
+    for region, country in (("us", "US"), ("eu", "DE"), ("au", "AU"))
+    for n in range(6)
+)
 TOPICS = {
     "maya.makes": ["#diy #homedecor #budget", "shelf upgrade in 10 minutes", "paint trick nobody told me"],
     "chef.theo": ["#cooking #dinner #quickrecipes", "one-pan pasta", "crispy tofu without a fryer"],
@@ -194,10 +201,29 @@ def seed_demo(settings: Settings, *, clips: int, small: bool, progress: Progress
         platform.close()
 
 
+def _watch_as_fans(api: _Api, feed: list[dict[str, Any]]) -> None:
+    """Each fan completes the clips of two favourite creators and skims a few others."""
+    handles = sorted({item["creator"]["handle"] for item in feed})
+    for n, fan in enumerate(FANS):
+        rng = random.Random(n)
+        favourites = {handles[n % len(handles)], handles[(n * 3 + 1) % len(handles)]}
+        events = []
+        for item in feed:
+            if item["creator"]["handle"] in favourites:
+                events += [
+                    {"video_id": item["id"], "kind": "play", "watched_s": 0},
+                    {"video_id": item["id"], "kind": "complete", "watched_s": item["duration_s"]},
+                ]
+            elif rng.random() < 0.2:
+                events.append({"video_id": item["id"], "kind": "play", "watched_s": 0.5})
+        for start in range(0, len(events), 100):
+            api.call("POST", "/api/v1/events", fan.handle, json={"events": events[start : start + 100]})
+
+
 def _seed(platform: Platform, *, clips: int, small: bool, progress: Progress) -> str:
     api = _Api(platform)
-    people = progress.add_task("Accounts", total=len(CREATORS) + len(VIEWERS))
-    for person in (*CREATORS, *VIEWERS):
+    people = progress.add_task("Accounts", total=len(CREATORS) + len(VIEWERS) + len(FANS))
+    for person in (*CREATORS, *VIEWERS, *FANS):
         api.account(person)
         progress.advance(people)
 
@@ -266,12 +292,19 @@ def _seed(platform: Platform, *, clips: int, small: bool, progress: Progress) ->
         for creator in rng.sample(CREATORS, k=4):
             api.call("POST", f"/api/v1/users/{creator.handle}/follow", viewer.handle)
         progress.advance(engaging)
+    _watch_as_fans(api, feed)
     platform.jobs.drain()
     shopping = progress.add_task("Shops, products and orders", total=1)
     from clipshop.demo.shops import seed_shops
 
     commerce = seed_shops(api, videos=feed)
     progress.advance(shopping)
+    training = progress.add_task("Training each region's For You model", total=len(platform.settings.regions))
+    from clipshop.feed.training import retrain
+
+    for region in platform.settings.regions:
+        retrain(platform, region)
+        progress.advance(training)
     total = len(api.call("GET", "/api/v1/feed/for-you", params={"limit": 50}).json()["items"])
     return (
         f"Seeded {len(CREATORS)} creators and {len(VIEWERS)} viewers in regions "
