@@ -38,12 +38,16 @@ def add_to_cart(uow: UnitOfWork, *, actor: Actor, variant_id: str, quantity: int
         raise Invalid(f"Quantities are 1 to {MAX_QUANTITY}.", code="invalid_quantity", field="quantity")
     variant = _public_variant(uow, variant_id)
     db = uow.region(actor.region)
+    # Credit the clip the product was opened from, so the feed learns which videos sell.
+    touched = db.get(AttributionTouch, (actor.id, variant.product_id))
     events.record(
         uow,
         actor=actor,
         kind=events.EventKind.ADD_TO_CART,
         now=now,
+        video_id=touched.video_id if touched else None,
         product_id=variant.product_id,
+        creator_id=touched.creator_id if touched else None,
         value=float(quantity),
     )
     item = db.get(CartItem, (actor.id, variant_id))

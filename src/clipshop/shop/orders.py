@@ -20,6 +20,7 @@ from clipshop.kit.ids import new_id, region_of
 from clipshop.kit.ports import IntentResult
 from clipshop.shop import ledger, stock
 from clipshop.shop.models import (
+    AttributionTouch,
     CartItem,
     Checkout,
     Order,
@@ -200,15 +201,18 @@ def _record_purchases(uow: UnitOfWork, *, order: Order, buyer_id: str, now: date
     from clipshop.feed import events
 
     buyer = Actor(id=buyer_id, region=region_of(order.id), handle="")
+    db = uow.region(buyer.region)
     for line in lines_of(uow, order):
+        # The clip that sold it, commission or not (a shop's own clip earns none but still sold it).
+        touched = None if line.video_id else db.get(AttributionTouch, (buyer_id, line.product_id))
         events.record(
             uow,
             actor=buyer,
             kind=events.EventKind.PURCHASE,
             now=now,
-            video_id=line.video_id,
+            video_id=line.video_id or (touched.video_id if touched else None),
             product_id=line.product_id,
-            creator_id=line.creator_id,
+            creator_id=line.creator_id or (touched.creator_id if touched else None),
             value=float(line.quantity),
         )
 
