@@ -160,19 +160,9 @@ def watch_events(
 ) -> AcceptedRead:
     """A batch of watch events (impression, play, progress, complete) from the player. Events for videos
     that are gone (taken down since) are skipped and listed; the rest are kept."""
-    now = platform.clock.now()
-    touched: set[str] = set()
-    skipped: list[str] = []
-    for event in body.events:
-        try:
-            service.record_watch(
-                uow, actor=actor, video_id=event.video_id, kind=event.kind, watched_s=event.watched_s, now=now
-            )
-        except NotFound:
-            skipped.append(event.video_id)
-            continue
-        if event.kind in ("play", "complete"):
-            touched.add(event.video_id)
+    watches = [service.Watch(e.video_id, e.kind, e.watched_s) for e in body.events]
+    skipped = service.record_watches(uow, actor=actor, watches=watches, now=platform.clock.now())
+    touched = {w.video_id for w in watches if w.kind in ("play", "complete") and w.video_id not in skipped}
     for video_id in sorted(touched):
         enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
     return AcceptedRead(accepted=len(body.events) - len(skipped), skipped=skipped)

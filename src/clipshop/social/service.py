@@ -4,6 +4,7 @@ that region's counters in the same transaction; the public totals are projected 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
@@ -188,44 +189,69 @@ def share(uow: UnitOfWork, *, actor: Actor, video_id: str, channel: str, base_ur
     return f"{base_url.rstrip('/')}/v/{video_id}"
 
 
+@dataclass(frozen=True)
+class Watch:
+    """One player event: what happened to which video, with the seconds watched so far."""
+
+    video_id: str
+    kind: str
+    watched_s: float
+
+
 def record_watch(
     uow: UnitOfWork, *, actor: Actor, video_id: str, kind: str, watched_s: float, now: datetime
 ) -> None:
-    """Store one watch event in the viewer's region and keep their watch history current."""
-    if kind not in WATCH_KINDS:
-        raise Invalid(f"kind is one of {', '.join(WATCH_KINDS)}.", field="kind")
-    video = public_video(uow, video_id)
-    if not 0 <= watched_s <= max(video.duration_s, 1.0) * 20:
-        raise Invalid("watched_s is the number of seconds watched so far.", field="watched_s")
+    """Store one watch event (see `record_watches`); a video that is gone raises NotFound."""
+    if record_watches(uow, actor=actor, watches=[Watch(video_id, kind, watched_s)], now=now):
+        raise NotFound("video", video_id)
+
+
+def record_watches(uow: UnitOfWork, *, actor: Actor, watches: Sequence[Watch], now: datetime) -> list[str]:
+    """Store a player's batch of events in the viewer's region and keep their watch history current, at a
+    cost per video rather than per event: one lookup for the batch, then per video touched one history
+    upsert and one counter bump. Returns the ids of videos that are gone (their events are dropped)."""
+    for watch in watches:
+        if watch.kind not in WATCH_KINDS:
+            raise Invalid(f"kind is one of {', '.join(WATCH_KINDS)}.", field="kind")
+    ids = sorted({w.video_id for w in watches})
+    found = {v.id: v for v in uow.directory.scalars(select(PublicVideo).where(PublicVideo.id.in_(ids)))}
+    kept = [w for w in watches if w.video_id in found]
+    for watch in kept:
+        if not 0 <= watch.watched_s <= max(found[watch.video_id].duration_s, 1.0) * 20:
+            raise Invalid("watched_s is the number of seconds watched so far.", field="watched_s")
     db = uow.region(actor.region)
-    events.record(
-        uow,
-        actor=actor,
-        kind=EventKind(kind),
-        now=now,
-        video_id=video_id,
-        creator_id=video.creator_id,
-        value=watched_s,
-    )
-    if kind == "impression":
-        return
-    complete = kind == "complete"
-    upsert_watch(db, user_id=actor.id, video_id=video_id, watched_s=watched_s, complete=complete, now=now)
-    if kind == "play":
-        _bump(uow, actor.region, video_id, views=1)
-    elif complete:
-        _bump(uow, actor.region, video_id, completes=1)
+    for watch in kept:
+        events.record(
+            uow,
+            actor=actor,
+            kind=EventKind(watch.kind),
+            now=now,
+            video_id=watch.video_id,
+            creator_id=found[watch.video_id].creator_id,
+            value=watch.watched_s,
+        )
+    for video_id in sorted({w.video_id for w in kept}):
+        mine = [w for w in kept if w.video_id == video_id and w.kind != EventKind.IMPRESSION]
+        if not mine:
+            continue
+        plays = sum(w.kind == EventKind.PLAY for w in mine)
+        completes = sum(w.kind == EventKind.COMPLETE for w in mine)
+        watched = max(w.watched_s for w in mine)
+        upsert_watch(db, user_id=actor.id, video_id=video_id, watched_s=watched, completes=completes, now=now)
+        if plays or completes:
+            _bump(uow, actor.region, video_id, views=plays, completes=completes)
+    return [w.video_id for w in watches if w.video_id not in found]
 
 
 def upsert_watch(
-    db: Session, *, user_id: str, video_id: str, watched_s: float, complete: bool, now: datetime
+    db: Session, *, user_id: str, video_id: str, watched_s: float, completes: int, now: datetime
 ) -> None:
     """Keep one history row per viewer and video, concurrent-safe."""
     values = {
         "user_id": user_id,
         "video_id": video_id,
         "watched_s": watched_s,
-        "completes": int(complete),
+        "completes": completes,
         "last_at": now,
     }
     insert = dialect_insert(db, WatchHistory).values(**values)
@@ -236,7 +262,7 @@ def upsert_watch(
                 "watched_s": func.max(WatchHistory.watched_s, watched_s)
                 if db.get_bind().dialect.name == "sqlite"
                 else func.greatest(WatchHistory.watched_s, watched_s),
-                "completes": WatchHistory.completes + int(complete),
+                "completes": WatchHistory.completes + completes,
                 "last_at": now,
             },
         )
