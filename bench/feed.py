@@ -1,25 +1,48 @@
 """For You throughput and latency on the embedded default, against a trivial route of the same server.
 
-Bulk-loads published videos (directory `public_videos`, `public_video_tags`, creators' `public_profiles`)
-and users spread over the regions (accounts, sessions, watch history, likes, follows) straight into
-SQLite with SQLAlchemy Core, starts one uvicorn process, and drives it with a fixed number of concurrent
-keep-alive connections for a fixed time: first GET /api/v1/feed/for-you as random signed-in users (some go
-on to later pages through `next_cursor`), then GET /api/v1/health.
+Bulk-loads a synthetic platform straight into SQLite with SQLAlchemy Core: published videos (directory
+`public_videos`, `public_video_tags`, creators' `public_profiles`) and users spread over the regions
+(accounts, sessions, engagement `events`, and the watch history, likes, shares and follows those events
+imply). Then runs the scheduled retrain of every region that has events, each in a child process so its
+wall time and peak memory are its own, starts one uvicorn process, and drives it with a fixed number of
+concurrent keep-alive connections for a fixed time: first GET /api/v1/feed/for-you as random signed-in users
+(some go on to later pages through `next_cursor`), then GET /api/v1/health.
 
-Watch history is skewed towards the hottest videos, as real viewers' is, so For You has to skip watched
-videos on its first pages rather than serve the top of the index untouched.
+Viewers belong to taste clusters, each with its own tags and creators; most of a viewer's plays are of their
+cluster's videos, popular ones more often, so the collaborative model has structure to learn. A share of
+plays goes to the hottest videos, as real viewers' does, so For You has to skip watched videos on its first
+pages rather than serve the top of the index untouched. Impressions are left out: they carry no weight in
+training and would only multiply the rows.
+
+A loaded corpus is kept in a cache keyed by the sizes, the seed, the schema and the code that makes the rows,
+so a rerun with the same parameters copies it instead of generating it again (`--no-cache` builds afresh and
+keeps nothing).
+
+    .venv/bin/python bench/feed.py --videos 20000 --users 2000 --duration-s 5    # a quick look
+    .venv/bin/python bench/feed.py --json    # 1,000,000 videos, 100,000 users, about 4,000,000 events
+
+At full size on two idle cores the load takes about a minute and a quarter (3 GB of SQLite files, kept
+twice: the run's copy and the cache's) and the five retrains, one after another, about seven minutes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import hashlib
+import importlib.util
+import inspect
 import json
+import os
 import random
 import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,40 +54,45 @@ import httpx
 import numpy as np
 import psutil
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Engine, Table, text
+from sqlalchemy import Engine, Table, create_engine, event
 
 from clipshop.kit.db import UTCDateTime
 
 BATCH = 20_000
 COUNTRY_OF = {"us": "US", "ca": "CA", "eu": "DE", "au": "AU", "nz": "NZ"}
 REGION_WEIGHTS = {"us": 0.4, "eu": 0.3, "ca": 0.1, "au": 0.1, "nz": 0.1}
+REGIONS = list(REGION_WEIGHTS)
 TAGS = [f"tag{i}" for i in range(300)]
-HOT_TOP = 500  # the head of the hot ranking most viewers have partly watched
+HOT_TOP = 500  # the head of the hot ranking many viewers have partly watched
+HISTORY_S = 30 * 86400  # how far back the events go
+
+CLUSTERS = 40  # viewers' taste clusters; each owns CLUSTER_TAGS of the tags, the rest are anyone's
+CLUSTER_TAGS = 6
+FROM_HOT, FROM_CLUSTER = 0.2, 0.65  # where a play comes from; the rest is any video at all
+# What follows a play: (chance for a video of the viewer's own cluster, chance for any other video).
+AFTER_PLAY = {"complete": (0.6, 0.25), "like": (0.15, 0.03), "share": (0.04, 0.005), "follow": (0.05, 0.005)}
+# The player reports progress every few seconds: a finished play leaves one (the whole clip), an unfinished
+# one this often (the viewer stayed past the first report) and a bare play otherwise, which training reads
+# as a skip.
+PROGRESS_IF_UNFINISHED = 0.7
+KINDS = ["play", "progress", "complete", "like", "share", "follow"]
+
+MIGRATIONS = harness.REPO / "src" / "clipshop" / "migrations"
+CACHE_KEEP = 2  # cached corpora kept; a full-size one is a few GB
+# Timestamps are ages before the moment a corpus was made; past this, its last-48-hours trending window and
+# its fresh uploads have thinned out, so it is made again.
+CACHE_MAX_AGE = timedelta(hours=12)
+
+Array = np.ndarray[Any, Any]
+Row = tuple[Any, ...]
 
 
-@dataclass
-class Dataset:
-    """Who can sign in (bearer tokens) and how many rows of each kind were loaded."""
-
-    tokens: list[str] = field(default_factory=list)
-    rows: dict[str, int] = field(default_factory=dict)
-    load_s: float = 0.0
-    generate_s: float = 0.0
-
-
-def batched(rows: Sequence[dict[str, Any]], size: int = BATCH) -> Iterator[Sequence[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
-def stamp(value: datetime | str | None) -> str | None:
+def stamp(value: datetime) -> str:
     """An aware UTC datetime as SQLAlchemy stores it in SQLite (`UTCDateTime`): naive, with microseconds."""
-    if value is None or isinstance(value, str):
-        return value
     return value.isoformat(" ", "microseconds")[:26]
 
 
-def stamps(now: datetime, ages_s: np.ndarray[Any, Any]) -> list[str]:
+def stamps(now: datetime, ages_s: Array) -> list[str]:
     """`now` minus each age, rendered like `stamp`, for many rows at once."""
     base = np.datetime64(now.replace(tzinfo=None), "us")
     moments = base - (ages_s * 1_000_000).astype("timedelta64[us]")
@@ -72,11 +100,424 @@ def stamps(now: datetime, ages_s: np.ndarray[Any, Any]) -> list[str]:
     return rendered
 
 
-class Loader:
-    """Inserts rows with Core executemany, one transaction per table and database, advancing a bar.
+def events_per_play() -> float:
+    """Events one play brings on average, to turn `--events-per-user` into plays per user."""
+    inside = FROM_CLUSTER + (1 - FROM_CLUSTER) / CLUSTERS
+    chance = {kind: inside * own + (1 - inside) * other for kind, (own, other) in AFTER_PLAY.items()}
+    return 1 + sum(chance.values()) + chance["complete"] + (1 - chance["complete"]) * PROGRESS_IF_UNFINISHED
 
-    Rows go to the driver as they are (`exec_driver_sql`): building each row's bind parameters through the
-    compiled statement would cost about twice the insert itself. Datetime columns are rendered here the way
+
+@dataclass
+class Engagement:
+    """What viewers did: one watch per (viewer, video) played, and the events those watches left."""
+
+    user: Array  # per watch: user index
+    video: Array  # per watch: video index
+    watched_s: Array
+    completes: Array
+    last_age_s: Array
+    liked: Array  # indices of the watches that ended in a like, a share, a follow of the creator
+    shared: Array
+    followed: Array
+    after_age_s: Array  # per watch: when its like, share or follow happened
+    event_user: Array  # per event
+    event_kind: Array  # index into KINDS
+    event_video: Array  # -1 for a follow
+    event_creator: Array
+    event_value: Array
+    event_age_s: Array
+
+
+@dataclass
+class Corpus:
+    """The whole synthetic platform as arrays (indices, not ids); rows are made from it batch by batch."""
+
+    now: datetime
+    user_ids: Array  # object array of ids
+    user_region: Array  # index into REGIONS
+    user_cluster: Array
+    user_age_s: Array
+    video_ids: Array
+    video_creator: Array  # user index
+    video_age_s: Array
+    duration_s: Array
+    views: Array
+    likes: Array
+    comments: Array
+    shares: Array
+    completes: Array
+    hot: Array
+    video_tags: Array  # (videos, 3): indices into TAGS, -1 for none, no repeats within a row
+    engagement: Engagement
+
+
+def make_corpus(*, videos: int, users: int, events_per_user: float, seed: int, now: datetime) -> Corpus:
+    """Users, videos and engagement as numpy arrays, skewed the way a real platform's are."""
+    from clipshop.kit.ids import new_id
+    from clipshop.videos.service import hot_score
+
+    rng = np.random.default_rng(seed)
+    user_region = rng.choice(len(REGIONS), size=users, p=list(REGION_WEIGHTS.values()))
+    user_ids = np.array([new_id(REGIONS[r]) for r in user_region.tolist()], dtype=object)
+    cluster_weights = 1 / np.sqrt(np.arange(1, CLUSTERS + 1))  # a few big taste clusters, many small ones
+    user_cluster = rng.choice(CLUSTERS, size=users, p=cluster_weights / cluster_weights.sum())
+
+    # Every tenth user is a creator; videos are spread over them and over the last 60 days, and carry a tag
+    # of their creator's cluster (four times in five) and up to two tags of any kind.
+    creators = np.arange(0, users, 10)
+    video_creator = creators[rng.integers(0, len(creators), size=videos)]
+    video_cluster = user_cluster[video_creator]
+    cluster_tags = rng.permutation(len(TAGS))[: CLUSTERS * CLUSTER_TAGS].reshape(CLUSTERS, CLUSTER_TAGS)
+    first = np.where(
+        rng.random(videos) < 0.8,
+        cluster_tags[video_cluster, rng.integers(0, CLUSTER_TAGS, size=videos)],
+        rng.integers(0, len(TAGS), size=videos),
+    )
+    extra = rng.integers(0, len(TAGS), size=(videos, 2))
+    extra[rng.integers(0, 3, size=videos)[:, None] <= np.arange(2)] = -1  # 0, 1 or 2 extra tags
+    extra[extra[:, 0] == first, 0] = -1
+    extra[(extra[:, 1] == first) | (extra[:, 1] == extra[:, 0]), 1] = -1
+    video_tags = np.column_stack([first, extra])
+
+    video_age_s = rng.uniform(0, 60 * 86400, size=videos)
+    views = rng.lognormal(mean=5.0, sigma=2.0, size=videos).astype(np.int64)
+    likes = (views * rng.uniform(0, 0.1, size=videos)).astype(np.int64)
+    comments = (views * rng.uniform(0, 0.01, size=videos)).astype(np.int64)
+    shares = (views * 0.002).astype(np.int64)
+    completes = (views * rng.uniform(0.1, 0.5, size=videos)).astype(np.int64)
+    hot = np.array([
+        hot_score(published_at=now - timedelta(seconds=age), likes=lk, comments=cm, shares=sh, views=vw,
+                  completes=cp)
+        for age, lk, cm, sh, vw, cp in zip(video_age_s.tolist(), likes.tolist(), comments.tolist(),
+                                           shares.tolist(), views.tolist(), completes.tolist(), strict=True)
+    ])  # fmt: skip
+    duration_s = np.round(rng.uniform(5, 60, size=videos), 2)
+
+    engagement = make_engagement(
+        rng,
+        users=users,
+        user_cluster=user_cluster,
+        video_cluster=video_cluster,
+        video_creator=video_creator,
+        views=views,
+        hot=hot,
+        duration_s=duration_s,
+        events_per_user=events_per_user,
+    )
+    return Corpus(
+        now=now,
+        user_ids=user_ids,
+        user_region=user_region,
+        user_cluster=user_cluster,
+        user_age_s=rng.uniform(86400, 365 * 86400, size=users),
+        video_ids=np.array([new_id(REGIONS[r]) for r in user_region[video_creator].tolist()], dtype=object),
+        video_creator=video_creator,
+        video_age_s=video_age_s,
+        duration_s=duration_s,
+        views=views,
+        likes=likes,
+        comments=comments,
+        shares=shares,
+        completes=completes,
+        hot=hot,
+        video_tags=video_tags,
+        engagement=engagement,
+    )
+
+
+def make_engagement(
+    rng: np.random.Generator,
+    *,
+    users: int,
+    user_cluster: Array,
+    video_cluster: Array,
+    video_creator: Array,
+    views: Array,
+    hot: Array,
+    duration_s: Array,
+    events_per_user: float,
+) -> Engagement:
+    """Plays (from the hot head, the viewer's cluster or anywhere), then what each play led to."""
+    n_videos = len(views)
+    plays = rng.poisson(events_per_user / events_per_play(), size=users)
+    user = np.repeat(np.arange(users), plays)
+    source = rng.random(len(user))
+    video = rng.integers(0, n_videos, size=len(user))
+    head = np.argsort(-hot, kind="stable")[:HOT_TOP]
+    from_hot = source < FROM_HOT
+    video[from_hot] = head[(len(head) * rng.random(int(from_hot.sum())) ** 2).astype(np.int64)]
+    # Within a cluster, the most viewed videos are played most: rank = size * u^3.
+    by_cluster = np.lexsort((-views, video_cluster))
+    size = np.bincount(video_cluster, minlength=CLUSTERS)
+    start = np.concatenate(([0], np.cumsum(size)[:-1]))
+    cluster = user_cluster[user]
+    own = (source >= FROM_HOT) & (source < FROM_HOT + FROM_CLUSTER) & (size[cluster] > 0)
+    rank = (size[cluster[own]] * rng.random(int(own.sum())) ** 3).astype(np.int64)
+    video[own] = by_cluster[start[cluster[own]] + rank]
+    _, once = np.unique(user * n_videos + video, return_index=True)  # one watch per viewer and video
+    once.sort()
+    user, video = user[once], video[once]
+    n = len(user)
+
+    inside = video_cluster[video] == user_cluster[user]
+
+    def happens(kind: str) -> Array:
+        own_chance, other_chance = AFTER_PLAY[kind]
+        chosen: Array = rng.random(n) < np.where(inside, own_chance, other_chance)
+        return chosen
+
+    complete, like, share, follow = (happens(kind) for kind in ("complete", "like", "share", "follow"))
+    progress = ~complete & (rng.random(n) < PROGRESS_IF_UNFINISHED)
+    creator = video_creator[video]
+    follow &= creator != user
+    candidates = np.flatnonzero(follow)
+    _, first = np.unique(user[candidates] * users + creator[candidates], return_index=True)
+    followed = np.sort(candidates[first])  # a viewer follows a creator once, however many videos led there
+
+    duration = duration_s[video]
+    # Viewers stay longer on their own cluster's videos, so watch shares carry the same taste as completes.
+    partial = np.round(duration * np.where(inside, rng.uniform(0.2, 0.95, n), rng.uniform(0.02, 0.7, n)), 1)
+    played_age = rng.uniform(0, HISTORY_S, size=n)
+    ended_age = np.maximum(played_age - np.where(complete, duration, partial), 0)
+    after_age = np.maximum(ended_age - rng.uniform(0, 5, size=n), 0)
+    liked, shared = np.flatnonzero(like), np.flatnonzero(share)
+    everyone = np.arange(n)
+    parts = [  # (kind, watches, value, age)
+        ("play", everyone, np.zeros(n), played_age),
+        ("progress", np.flatnonzero(progress | complete), np.where(complete, duration, partial), ended_age),
+        ("complete", np.flatnonzero(complete), duration, ended_age),
+        ("like", liked, np.zeros(n), after_age),
+        ("share", shared, np.zeros(n), after_age),
+        ("follow", followed, np.zeros(n), after_age),
+    ]
+    return Engagement(
+        user=user,
+        video=video,
+        watched_s=np.where(complete, duration, np.where(progress, partial, 0.0)),
+        completes=complete.astype(np.int64),
+        last_age_s=np.where(complete | progress, ended_age, played_age),
+        liked=liked,
+        shared=shared,
+        followed=followed,
+        after_age_s=after_age,
+        event_user=np.concatenate([user[w] for _, w, _, _ in parts]),
+        event_kind=np.concatenate([np.full(len(w), KINDS.index(k), np.int8) for k, w, _, _ in parts]),
+        event_video=np.concatenate(
+            [video[w] if k != "follow" else np.full(len(w), -1) for k, w, _, _ in parts]
+        ),
+        event_creator=np.concatenate([creator[w] for _, w, _, _ in parts]),
+        event_value=np.concatenate([value[w] for _, w, value, _ in parts]),
+        event_age_s=np.concatenate([age[w] for _, w, _, age in parts]),
+    )
+
+
+@dataclass
+class TablePlan:
+    """One table of one database (None: the directory), its columns and its rows, made batch by batch."""
+
+    region: str | None
+    table: Table
+    columns: list[str]
+    count: int
+    batches: Callable[[], Iterator[list[Row]]]
+
+
+def table_of(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def listed(rows: list[Row]) -> Callable[[], Iterator[list[Row]]]:
+    return lambda: (rows[start : start + BATCH] for start in range(0, len(rows), BATCH))
+
+
+def indexed(
+    index: Array, make: Callable[[Array], list[Row]], size: int = BATCH
+) -> Callable[[], Iterator[list[Row]]]:
+    """Rows made by `make` from slices of `index`, so no more than a batch of them exists at a time."""
+    return lambda: (make(index[start : start + size]) for start in range(0, len(index), size))
+
+
+def table_plans(c: Corpus, *, password_hash: str, tokens: list[str]) -> list[TablePlan]:
+    """Every table to load, in load order; fills `tokens` with one bearer token per user."""
+    from clipshop.accounts.models import AccountIndex, AuthSession, PublicProfile, User
+    from clipshop.accounts.service import email_digest
+    from clipshop.config import DEV_SECRET
+    from clipshop.feed.events import Event
+    from clipshop.kit.ids import new_id
+    from clipshop.social.models import Follow, Like, Share, WatchHistory
+    from clipshop.videos.models import PublicVideo, PublicVideoTag
+
+    e, now = c.engagement, c.now
+    users = len(c.user_ids)
+    video_counts = np.bincount(c.video_creator, minlength=users).tolist()
+    follower_counts = np.bincount(c.video_creator[e.video[e.followed]], minlength=users).tolist()
+    following_counts = np.bincount(e.user[e.followed], minlength=users).tolist()
+    user_rows: dict[str, list[Row]] = {r: [] for r in REGIONS}
+    session_rows: dict[str, list[Row]] = {r: [] for r in REGIONS}
+    index_rows: list[Row] = []
+    profile_rows: list[Row] = []
+    created = stamps(now, c.user_age_s)
+    session_start, session_end = stamp(now), stamp(now + timedelta(days=30))
+    for i, (user_id, r) in enumerate(zip(c.user_ids.tolist(), c.user_region.tolist(), strict=True)):
+        region = REGIONS[r]
+        handle, email, name = f"viewer{i}", f"viewer{i}@bench.example", f"Viewer {i}"
+        user_rows[region].append((user_id, email, password_hash, handle, name, "", None, COUNTRY_OF[region],
+                                  created[i]))  # fmt: skip
+        secret = secrets.token_urlsafe(32)
+        session_id = new_id(region)
+        session_rows[region].append((session_id, user_id, hashlib.sha256(secret.encode()).hexdigest(),
+                                     session_start, session_end, None))  # fmt: skip
+        tokens.append(f"{session_id}.{secret}")
+        index_rows.append((email_digest(email, secret=DEV_SECRET), user_id, region))
+        profile_rows.append((user_id, region, handle, name, "", None, follower_counts[i], following_counts[i],
+                             video_counts[i], 0, created[i]))  # fmt: skip
+
+    def tag_names(row: list[int]) -> list[str]:
+        return [TAGS[t] for t in row if t >= 0]
+
+    def video_rows(idx: Array) -> list[Row]:
+        creators = c.video_creator[idx]
+        columns = zip(
+            idx.tolist(), c.video_ids[idx].tolist(), c.user_region[creators].tolist(),
+            c.user_ids[creators].tolist(), c.video_tags[idx].tolist(), c.duration_s[idx].tolist(),
+            stamps(now, c.video_age_s[idx]), c.likes[idx].tolist(), c.comments[idx].tolist(),
+            c.shares[idx].tolist(), c.views[idx].tolist(), c.completes[idx].tolist(), c.hot[idx].tolist(),
+            strict=True,
+        )  # fmt: skip
+        rows = []
+        for n, video_id, r, creator_id, tags, duration, at, lk, cm, sh, vw, cp, hot in columns:
+            names, region = tag_names(tags), REGIONS[r]
+            base = f"/media/{region}/videos/{video_id}/hls"
+            rows.append((video_id, region, creator_id, f"clip {n} " + " ".join(f"#{t}" for t in names),
+                         " ".join(names), duration, 1080, 1920, f"{base}/master.m3u8", f"{base}/poster.jpg",
+                         f"{base}/thumb.jpg", at, lk, cm, sh, vw, cp, hot))  # fmt: skip
+        return rows
+
+    def tag_rows(idx: Array) -> list[Row]:
+        columns = zip(c.video_ids[idx].tolist(), c.video_tags[idx].tolist(), stamps(now, c.video_age_s[idx]),
+                      strict=True)  # fmt: skip
+        return [(tag, video_id, at) for video_id, tags, at in columns for tag in tag_names(tags)]
+
+    def event_rows(region: str) -> Callable[[Array], list[Row]]:
+        def make(idx: Array) -> list[Row]:
+            videos = e.event_video[idx]
+            video_ids = c.video_ids[np.maximum(videos, 0)]
+            video_ids[videos < 0] = None  # a follow is of a creator, not of a video
+            columns = zip(c.user_ids[e.event_user[idx]].tolist(), e.event_kind[idx].tolist(), video_ids,
+                          c.user_ids[e.event_creator[idx]].tolist(), e.event_value[idx].tolist(),
+                          stamps(now, e.event_age_s[idx]), strict=True)  # fmt: skip
+            return [(new_id(region), user_id, KINDS[kind], video_id, None, creator_id, value, at)
+                    for user_id, kind, video_id, creator_id, value, at in columns]  # fmt: skip
+
+        return make
+
+    def watch_rows(idx: Array) -> list[Row]:
+        return list(zip(c.user_ids[e.user[idx]].tolist(), c.video_ids[e.video[idx]].tolist(),
+                        e.watched_s[idx].tolist(), e.completes[idx].tolist(), stamps(now, e.last_age_s[idx]),
+                        strict=True))  # fmt: skip
+
+    def like_rows(idx: Array) -> list[Row]:
+        return list(zip(c.user_ids[e.user[idx]].tolist(), c.video_ids[e.video[idx]].tolist(),
+                        stamps(now, e.after_age_s[idx]), strict=True))  # fmt: skip
+
+    def share_rows(region: str) -> Callable[[Array], list[Row]]:
+        def make(idx: Array) -> list[Row]:
+            columns = zip(c.user_ids[e.user[idx]].tolist(), c.video_ids[e.video[idx]].tolist(),
+                          stamps(now, e.after_age_s[idx]), strict=True)  # fmt: skip
+            return [(new_id(region), user_id, video_id, "link", at) for user_id, video_id, at in columns]
+
+        return make
+
+    def follow_rows(idx: Array) -> list[Row]:
+        return list(zip(c.user_ids[e.user[idx]].tolist(), c.user_ids[c.video_creator[e.video[idx]]].tolist(),
+                        stamps(now, e.after_age_s[idx]), strict=True))  # fmt: skip
+
+    every_video = np.arange(len(c.video_ids))
+    profile = ["user_id", "region", "handle", "display_name", "bio", "avatar_url", "follower_count",
+               "following_count", "video_count", "like_count", "created_at"]  # fmt: skip
+    video = ["id", "region", "creator_id", "caption", "hashtags", "duration_s", "width", "height",
+             "master_url", "poster_url", "thumb_url", "published_at", "like_count", "comment_count",
+             "share_count", "view_count", "complete_count", "hot_score"]  # fmt: skip
+    plans = [
+        TablePlan(
+            None, table_of(AccountIndex), ["email_digest", "user_id", "region"], users, listed(index_rows)
+        ),
+        TablePlan(None, table_of(PublicProfile), profile, users, listed(profile_rows)),
+        TablePlan(None, table_of(PublicVideo), video, len(every_video), indexed(every_video, video_rows)),
+        TablePlan(
+            None,
+            table_of(PublicVideoTag),
+            ["tag", "video_id", "published_at"],
+            int((c.video_tags >= 0).sum()),
+            indexed(every_video, tag_rows, BATCH // 2),
+        ),
+    ]
+    user = ["id", "email", "password_hash", "handle", "display_name", "bio", "avatar_key", "country",
+            "created_at"]  # fmt: skip
+    session = ["id", "user_id", "secret_hash", "created_at", "expires_at", "revoked_at"]
+    event = ["id", "user_id", "kind", "video_id", "product_id", "creator_id", "value", "created_at"]
+    watch = ["user_id", "video_id", "watched_s", "completes", "last_at"]
+    watch_region = c.user_region[e.user]
+    event_region = c.user_region[e.event_user]
+    for r, region in enumerate(REGIONS):
+        events = np.flatnonzero(event_region == r)
+        watches = np.flatnonzero(watch_region == r)
+        liked, shared = e.liked[watch_region[e.liked] == r], e.shared[watch_region[e.shared] == r]
+        followed = e.followed[watch_region[e.followed] == r]
+        users_here, sessions_here = user_rows[region], session_rows[region]
+        plans += [
+            TablePlan(region, table_of(User), user, len(users_here), listed(users_here)),
+            TablePlan(region, table_of(AuthSession), session, len(sessions_here), listed(sessions_here)),
+            TablePlan(region, table_of(Event), event, len(events), indexed(events, event_rows(region))),
+            TablePlan(region, table_of(WatchHistory), watch, len(watches), indexed(watches, watch_rows)),
+            TablePlan(
+                region,
+                table_of(Like),
+                ["user_id", "video_id", "created_at"],
+                len(liked),
+                indexed(liked, like_rows),
+            ),
+            TablePlan(
+                region,
+                table_of(Share),
+                ["id", "user_id", "video_id", "channel", "created_at"],
+                len(shared),
+                indexed(shared, share_rows(region)),
+            ),
+            TablePlan(
+                region,
+                table_of(Follow),
+                ["follower_id", "followee_id", "created_at"],
+                len(followed),
+                indexed(followed, follow_rows),
+            ),
+        ]
+    return plans
+
+
+def bulk_engine(url: str) -> Engine:
+    """An engine for loading a scratch database: no journal, no fsync, a large page cache for index builds."""
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _bulk_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # Losing a scratch database to a crash costs a rerun; a journal would double every page written.
+        cursor.execute("PRAGMA journal_mode=OFF")
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute("PRAGMA cache_size=-262144")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.close()
+
+    return engine
+
+
+class Loader:
+    """Inserts rows with Core executemany, one transaction per table, advancing a bar.
+
+    Rows go to the driver as tuples (`exec_driver_sql`): building each row's bind parameters through the
+    compiled statement would cost about twice the insert itself. Datetime columns come rendered the way
     `UTCDateTime` renders them, and every column must be given, since Python-side defaults do not run.
     """
 
@@ -85,187 +526,241 @@ class Loader:
         self.task = progress.add_task("Loading", total=total)
         self.counts: dict[str, int] = {}
 
-    def load(self, engine: Engine, table: Table, rows: list[dict[str, Any]]) -> None:
+    def load(self, engine: Engine, plan: TablePlan) -> None:
+        table = plan.table
         self.progress.update(self.task, description=f"Loading {table.name}")
-        self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
-        if not rows:
-            return
-        columns = list(rows[0])
-        if set(columns) != set(table.columns.keys()):
+        if set(plan.columns) != set(table.columns.keys()):
             raise ValueError(f"{table.name}: rows must give exactly {sorted(table.columns.keys())}")
-        times = [c.key for c in table.columns if isinstance(c.type, UTCDateTime)]
-        for row in rows:
-            for key in times:
-                row[key] = stamp(row[key])
-        names = ", ".join(f'"{c}"' for c in columns)
-        sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join(f":{c}" for c in columns)})'
+        times = [plan.columns.index(c.key) for c in table.columns if isinstance(c.type, UTCDateTime)]
+        names = ", ".join(f'"{c}"' for c in plan.columns)
+        sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in plan.columns)})'
+        loaded = 0
         with engine.begin() as conn:
-            # A scratch database: losing it to a power cut costs nothing, so skip the fsyncs.
-            conn.exec_driver_sql("PRAGMA synchronous=OFF")
-            for batch in batched(rows):
-                conn.exec_driver_sql(sql, list(batch))
+            for batch in plan.batches():
+                if loaded == 0 and batch and any(not isinstance(batch[0][i], str | None) for i in times):
+                    raise ValueError(f"{table.name}: render datetimes with stamp() or stamps()")
+                conn.exec_driver_sql(sql, batch)
+                loaded += len(batch)
                 self.progress.advance(self.task, len(batch))
+        if loaded != plan.count:
+            raise ValueError(f"{table.name}: planned {plan.count:,} rows, made {loaded:,}")
+        self.counts[table.name] = self.counts.get(table.name, 0) + loaded
 
 
-def build_and_load(data_dir: Path, *, videos: int, users: int, seed: int) -> Dataset:
-    """Make the rows in memory (numpy for the skewed sampling), then insert them database by database."""
-    from clipshop.accounts.models import AccountIndex, AuthSession, PublicProfile, User
+def drop_indexes(engine: Engine, tables: set[str]) -> list[str]:
+    """Drop the secondary indexes of `tables` and return their CREATE statements: building an index once
+    over sorted rows is several times faster than keeping it up to date row by row."""
+    names = ", ".join(f"'{t}'" for t in sorted(tables))
+    with engine.begin() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({names})"
+        ).all()
+        for name, _ in found:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [sql for _, sql in found]
+
+
+@dataclass
+class Dataset:
+    """Who can sign in (bearer tokens), what was loaded, and how long it took."""
+
+    tokens: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    events_by_region: dict[str, int] = field(default_factory=dict)
+    generate_s: float = 0.0
+    insert_s: float = 0.0
+    index_s: float = 0.0
+    load_s: float = 0.0
+    db_bytes: dict[str, int] = field(default_factory=dict)
+    made_at: str = ""
+    cached: bool = False
+
+
+def build_and_load(data_dir: Path, *, videos: int, users: int, events_per_user: float, seed: int) -> Dataset:
+    """Make the corpus in memory (numpy for the skewed sampling), then insert it database by database."""
     from clipshop.accounts.passwords import hash_password
-    from clipshop.accounts.service import email_digest
-    from clipshop.config import DEV_SECRET, Settings
-    from clipshop.kit.db import make_engine
-    from clipshop.kit.ids import new_id
-    from clipshop.social.models import Follow, Like, WatchHistory
-    from clipshop.videos.models import PublicVideo, PublicVideoTag
-    from clipshop.videos.service import hot_score
+    from clipshop.config import Settings
 
     started = time.perf_counter()
-    rng = random.Random(seed)
-    nprng = np.random.default_rng(seed)
     settings = Settings(data_dir=data_dir)
     now = datetime.now(UTC).replace(microsecond=0)
-    password_hash = hash_password(harness.PASSWORD)  # one hash for all: argon2 is slow by design
-
-    regions = list(REGION_WEIGHTS)
-    user_regions = rng.choices(regions, weights=list(REGION_WEIGHTS.values()), k=users)
-    user_rows: dict[str, list[dict[str, Any]]] = {r: [] for r in regions}
-    session_rows: dict[str, list[dict[str, Any]]] = {r: [] for r in regions}
-    index_rows: list[dict[str, Any]] = []
-    profile_rows: list[dict[str, Any]] = []
-    user_ids: list[str] = []
-    dataset = Dataset()
-    for i, region in enumerate(user_regions):
-        user_id = new_id(region)
-        user_ids.append(user_id)
-        handle, email = f"viewer{i}", f"viewer{i}@bench.example"
-        created = now - timedelta(days=rng.uniform(1, 365))
-        user_rows[region].append({
-            "id": user_id, "email": email, "password_hash": password_hash, "handle": handle,
-            "display_name": f"Viewer {i}", "bio": "", "avatar_key": None, "country": COUNTRY_OF[region],
-            "created_at": created,
-        })  # fmt: skip
-        secret = secrets.token_urlsafe(32)
-        session_id = new_id(region)
-        session_rows[region].append({
-            "id": session_id, "user_id": user_id, "secret_hash": hashlib.sha256(secret.encode()).hexdigest(),
-            "created_at": now, "expires_at": now + timedelta(days=30), "revoked_at": None,
-        })  # fmt: skip
-        dataset.tokens.append(f"{session_id}.{secret}")
-        index_rows.append({"email_digest": email_digest(email, secret=DEV_SECRET), "user_id": user_id,
-                           "region": region})  # fmt: skip
-        profile_rows.append({
-            "user_id": user_id, "region": region, "handle": handle, "display_name": f"Viewer {i}", "bio": "",
-            "avatar_url": None, "follower_count": 0, "following_count": 0, "video_count": 0, "like_count": 0,
-            "created_at": created,
-        })  # fmt: skip
-
-    # Every tenth user is a creator; videos are spread over them and over the last 60 days.
-    creators = list(range(0, users, 10)) or [0]
-    video_rows: list[dict[str, Any]] = []
-    tag_rows: list[dict[str, Any]] = []
-    views = nprng.lognormal(mean=5.0, sigma=2.0, size=videos).astype(np.int64)
-    for n in range(videos):
-        creator = creators[rng.randrange(len(creators))]
-        region = user_regions[creator]
-        video_id = new_id(region)
-        published = now - timedelta(seconds=rng.uniform(0, 60 * 86400))
-        tags = rng.sample(TAGS, rng.randint(1, 3))
-        v = int(views[n])
-        likes, comments, shares = int(v * rng.uniform(0, 0.1)), int(v * rng.uniform(0, 0.01)), int(v * 0.002)
-        completes = int(v * rng.uniform(0.1, 0.5))
-        base = f"/media/{region}/videos/{video_id}/hls"
-        video_rows.append({
-            "id": video_id, "region": region, "creator_id": user_ids[creator],
-            "caption": f"clip {n} " + " ".join(f"#{t}" for t in tags), "hashtags": " ".join(tags),
-            "duration_s": round(rng.uniform(5, 60), 2), "width": 1080, "height": 1920,
-            "master_url": f"{base}/master.m3u8", "poster_url": f"{base}/poster.jpg",
-            "thumb_url": f"{base}/thumb.jpg", "published_at": published, "like_count": likes,
-            "comment_count": comments, "share_count": shares, "view_count": v, "complete_count": completes,
-            "hot_score": hot_score(published_at=published, likes=likes, comments=comments, shares=shares,
-                                   views=v, completes=completes),
-        })  # fmt: skip
-        tag_rows += [{"tag": t, "video_id": video_id, "published_at": published} for t in tags]
-        profile_rows[creator]["video_count"] += 1
-
-    # Watch history: 0..100 videos a user (50 on average), 60 % from the hottest HOT_TOP, the rest anywhere;
-    # a fifth of what was watched is liked.
-    by_heat = [row["id"] for row in sorted(video_rows, key=lambda r: r["hot_score"], reverse=True)]
-    watch_rows: dict[str, list[dict[str, Any]]] = {r: [] for r in regions}
-    like_rows: dict[str, list[dict[str, Any]]] = {r: [] for r in regions}
-    head = min(HOT_TOP, videos)
-    counts = np.minimum(nprng.integers(0, 101, size=users), videos)
-    seen_by_user: list[list[int]] = []
-    for count in counts.tolist():
-        hot = nprng.permutation(head)[: int(count * 0.6)].tolist()
-        anywhere = nprng.integers(0, videos, size=count - len(hot)).tolist()
-        seen_by_user.append(list(dict.fromkeys(hot + anywhere)))
-    total = sum(len(seen) for seen in seen_by_user)
-    watched_s = np.round(nprng.uniform(1, 60, total), 1).tolist()
-    completes = nprng.integers(0, 3, total).tolist()
-    liked = (nprng.random(total) < 0.2).tolist()
-    last_at = stamps(now, nprng.uniform(0, 30 * 86400, total))
-    n = 0
-    for i, seen in enumerate(seen_by_user):
-        user_id, region = user_ids[i], user_regions[i]
-        for k in seen:
-            video_id = by_heat[k]
-            watch_rows[region].append({"user_id": user_id, "video_id": video_id, "watched_s": watched_s[n],
-                                       "completes": completes[n], "last_at": last_at[n]})  # fmt: skip
-            if liked[n]:
-                like_rows[region].append({"user_id": user_id, "video_id": video_id, "created_at": last_at[n]})
-            n += 1
-
-    # Each user follows 0..30 creators, so the follow marks on feed items come from real rows.
-    follow_rows: dict[str, list[dict[str, Any]]] = {r: [] for r in regions}
-    for i, user_id in enumerate(user_ids):
-        followees = {creators[k] for k in nprng.integers(0, len(creators), size=int(nprng.integers(0, 31)))}
-        followees.discard(i)
-        for creator in followees:
-            follow_rows[user_regions[i]].append({"follower_id": user_id, "followee_id": user_ids[creator],
-                                                 "created_at": now})  # fmt: skip
-            profile_rows[i]["following_count"] += 1
-            profile_rows[creator]["follower_count"] += 1
-
-    def tables() -> list[tuple[str | None, Table, list[dict[str, Any]]]]:
-        plan: list[tuple[str | None, Table, list[dict[str, Any]]]] = [
-            (None, AccountIndex.__table__, index_rows),
-            (None, PublicProfile.__table__, profile_rows),
-            (None, PublicVideo.__table__, video_rows),
-            (None, PublicVideoTag.__table__, tag_rows),
-        ]  # type: ignore[list-item]
-        for region in regions:
-            plan += [
-                (region, User.__table__, user_rows[region]),
-                (region, AuthSession.__table__, session_rows[region]),
-                (region, WatchHistory.__table__, watch_rows[region]),
-                (region, Like.__table__, like_rows[region]),
-                (region, Follow.__table__, follow_rows[region]),
-            ]  # type: ignore[list-item]
-        return plan
-
-    plan = tables()
+    dataset = Dataset(made_at=now.isoformat())
+    with harness.console.status(f"Generating {videos:,} videos, {users:,} users and their events"):
+        corpus = make_corpus(videos=videos, users=users, events_per_user=events_per_user, seed=seed, now=now)
+        password_hash = hash_password(harness.PASSWORD)  # one hash for all: argon2 is slow by design
+        plans = table_plans(corpus, password_hash=password_hash, tokens=dataset.tokens)
     dataset.generate_s = time.perf_counter() - started
-    engines = {None: make_engine(settings.directory_database_url())}
-    engines.update({r: make_engine(settings.region_database_url(r)) for r in regions})
-    total = sum(len(rows) for _, _, rows in plan)
+    dataset.events_by_region = {p.region: p.count for p in plans if p.region and p.table.name == "events"}
+    engines: dict[str | None, Engine] = {None: bulk_engine(settings.directory_database_url())}
+    engines.update({r: bulk_engine(settings.region_database_url(r)) for r in REGIONS})
     try:
         with Progress(
             TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=harness.console,
         ) as progress:  # fmt: skip
-            loader = Loader(progress, total)
-            for region, table, rows in plan:
-                loader.load(engines[region], table, rows)
+            creates = {
+                region: drop_indexes(engine, {p.table.name for p in plans if p.region == region})
+                for region, engine in engines.items()
+            }
+            loader = Loader(progress, sum(p.count for p in plans))
+            for plan in plans:
+                loader.load(engines[plan.region], plan)
             progress.update(loader.task, description="Loaded")
+            dataset.insert_s = time.perf_counter() - started - dataset.generate_s
+            indexing = progress.add_task("Indexing", total=sum(len(sqls) for sqls in creates.values()))
+            for region, sqls in creates.items():
+                with engines[region].begin() as conn:
+                    for sql in sqls:
+                        progress.update(indexing, description=f"Indexing {sql.split()[2]}")
+                        conn.exec_driver_sql(sql)
+                        progress.advance(indexing)
+            progress.update(indexing, description="Indexed")
         for engine in engines.values():
-            with engine.begin() as conn:
-                conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")  # what the platform opens it with
     finally:
         for engine in engines.values():
             engine.dispose()
     dataset.rows = loader.counts
     dataset.load_s = time.perf_counter() - started
+    dataset.index_s = dataset.load_s - dataset.generate_s - dataset.insert_s
+    dataset.db_bytes = {
+        str(p.relative_to(data_dir)): p.stat().st_size for p in sorted(data_dir.rglob("*.db"))
+    }
     return dataset
+
+
+def cache_key(args: argparse.Namespace) -> str:
+    """Sizes, seed, schema (every migration's text) and the code that makes and loads the rows: whatever
+    could change the loaded data, and nothing else, so editing the report keeps a full-size corpus."""
+    from clipshop.videos.service import hot_score
+
+    digest = hashlib.sha256(json.dumps([args.videos, args.users, args.events_per_user, args.seed]).encode())
+    for path in sorted(MIGRATIONS.rglob("*.py")):
+        digest.update(path.read_bytes())
+    makers: list[Callable[..., Any]] = [
+        stamps,
+        events_per_play,
+        make_corpus,
+        make_engagement,
+        table_plans,
+        Loader,
+        Dataset,
+        build_and_load,
+    ]
+    for code in [*makers, hot_score]:
+        digest.update(inspect.getsource(code).encode())
+    settings = [COUNTRY_OF, REGION_WEIGHTS, TAGS, HOT_TOP, HISTORY_S, CLUSTERS, CLUSTER_TAGS, FROM_HOT,
+                FROM_CLUSTER, AFTER_PLAY, PROGRESS_IF_UNFINISHED, KINDS, BATCH]  # fmt: skip
+    digest.update(repr(settings).encode())
+    return digest.hexdigest()[:16]
+
+
+def cached_dataset(entry: Path) -> Dataset | None:
+    """The record of the corpus cached at `entry`, if there is one and it is recent enough."""
+    try:
+        dataset = Dataset(**json.loads((entry / "dataset.json").read_text()))
+        made = datetime.fromisoformat(dataset.made_at)
+    except (OSError, ValueError, TypeError):
+        return None
+    dataset.cached = True
+    return dataset if datetime.now(UTC) - made < CACHE_MAX_AGE else None
+
+
+def prepare(data_dir: Path, args: argparse.Namespace) -> Dataset:
+    """A migrated, loaded data dir at `data_dir`: copied from the cache when it holds this corpus, else built
+    (and then cached)."""
+    entry = None
+    if not args.no_cache:
+        root = (args.data_dir or Path(tempfile.gettempdir())) / "clipshop-bench-cache"
+        entry = root / f"feed-{cache_key(args)}"
+        cached = cached_dataset(entry)
+        if cached is not None:
+            started = time.perf_counter()
+            with harness.console.status(f"Copying the cached corpus from {entry}"):
+                shutil.copytree(entry / "data", data_dir)
+            os.utime(entry)
+            harness.console.print(f"corpus made at {cached.made_at}, copied from the cache in "
+                                  f"{time.perf_counter() - started:.1f} s: {entry}")  # fmt: skip
+            return cached
+        shutil.rmtree(entry, ignore_errors=True)
+    harness.migrate(data_dir)
+    dataset = build_and_load(data_dir, videos=args.videos, users=args.users,
+                             events_per_user=args.events_per_user, seed=args.seed)  # fmt: skip
+    if entry is not None:
+        started = time.perf_counter()
+        partial = entry.with_name(f"{entry.name}.partial-{os.getpid()}")
+        with harness.console.status(f"Caching the corpus in {entry}"):
+            shutil.copytree(data_dir, partial / "data")
+            (partial / "dataset.json").write_text(json.dumps(dataclasses.asdict(dataset)))
+            try:
+                partial.rename(entry)
+            except OSError:  # a concurrent run got there first
+                shutil.rmtree(partial)
+        harness.console.print(f"corpus cached in {time.perf_counter() - started:.1f} s: {entry}")
+        older = sorted((p for p in entry.parent.glob("feed-*") if ".partial-" not in p.name),
+                       key=lambda p: p.stat().st_mtime, reverse=True)[CACHE_KEEP:]  # fmt: skip
+        for stale in older:
+            shutil.rmtree(stale, ignore_errors=True)
+    return dataset
+
+
+@dataclass
+class Retrain:
+    """One region's retrain as the bench saw it, with the report the retrain returned."""
+
+    region: str
+    events: int
+    seconds: float  # the retrain call alone
+    wall_s: float  # the child process from start to exit (interpreter, imports, platform)
+    peak_rss_mb: float
+    base_rss_mb: float  # before the call: interpreter, libraries, platform
+    report: dict[str, Any]
+
+
+def retrain_region(data_dir: Path, region: str, events: int) -> Retrain:
+    """Run `clipshop.feed.training.retrain` for one region in a child process (bench/retrain.py)."""
+    log_path = data_dir / f"retrain-{region}.log"
+    command = [
+        sys.executable,
+        str(Path(__file__).with_name("retrain.py")),
+        "--data-dir",
+        str(data_dir),
+        region,
+    ]
+    started = time.perf_counter()
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(command, cwd=data_dir, env=harness.platform_env(data_dir),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log)  # fmt: skip
+    # The child reports its own peak; the sampler also sees any worker processes it starts.
+    with harness.RssSampler(proc.pid, interval_s=0.1) as sampler:
+        out, _ = proc.communicate()
+    wall_s = time.perf_counter() - started
+    if proc.returncode != 0:
+        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+        raise RuntimeError(f"the retrain of {region} exited with {proc.returncode}:\n{tail}")
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    peak = max(result["peak_rss_kb"] * 1024, max(sampler.peaks.values(), default=0))
+    return Retrain(region=region, events=events, seconds=result["seconds"], wall_s=wall_s,
+                   peak_rss_mb=peak / 2**20, base_rss_mb=result["base_rss_kb"] / 1024,
+                   report=result["report"])  # fmt: skip
+
+
+def retrain_all(data_dir: Path, dataset: Dataset) -> list[Retrain] | None:
+    """Every region with events, one after another; None when the platform has no retrain yet."""
+    if importlib.util.find_spec("clipshop.feed.training") is None:
+        harness.console.print(
+            "[yellow]clipshop.feed.training is not there: no retrain, For You serves without a model[/]"
+        )
+        return None
+    runs = []
+    for region, events in dataset.events_by_region.items():
+        if events == 0:
+            continue
+        with harness.console.status(f"Retraining {region} on {events:,} events"):
+            runs.append(retrain_region(data_dir, region, events))
+    return runs
 
 
 @dataclass
@@ -366,14 +861,81 @@ def check_feed(url: str, token: str) -> dict[str, Any]:
     return body
 
 
-def report(phases: dict[str, Phase], dataset: Dataset, args: argparse.Namespace) -> dict[str, Any]:
-    feed, trivial = phases["for-you"], phases["trivial"]
-    rows_loaded = sum(dataset.rows.values())
+# Report fields that add up over regions: each user and event belongs to one region, the regions train one
+# after another, and each region's served log is its own. The others (items, trending) describe one region's
+# model and are given as the largest.
+ADDITIVE = {"users", "events", "interactions", "ranker_samples"}
+
+
+def retrain_figures(runs: list[Retrain] | None) -> dict[str, Any] | None:
+    """One object for all regions: the retrain's own fields, then the bench's measures, then each region."""
+    if not runs:
+        return None
+    figures: dict[str, Any] = {}
+    for key in dict.fromkeys(k for run in runs for k in run.report):
+        values = [run.report[key] for run in runs if key in run.report]
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            added = key in ADDITIVE or key.endswith("_s")
+            figures[key] = round(sum(values), 2) if added else max(values)
+    figures.setdefault("events", sum(run.events for run in runs))
+    figures |= {
+        "seconds": round(sum(run.seconds for run in runs), 2),
+        "wall_s": round(sum(run.wall_s for run in runs), 2),
+        "peak_rss_mb": round(max(run.peak_rss_mb for run in runs), 1),
+        "regions": {
+            run.region: {
+                **run.report,
+                "events": run.events,
+                "seconds": round(run.seconds, 2),
+                "peak_rss_mb": round(run.peak_rss_mb, 1),
+            }
+            for run in runs
+        },
+    }
+    return figures
+
+
+def print_load(dataset: Dataset) -> None:
+    made = "copied from the cache; when made it " if dataset.cached else ""
     harness.console.print(
-        f"loaded {rows_loaded:,} rows in {dataset.load_s:.1f} s (made in {dataset.generate_s:.1f} s, "
-        f"inserted in {dataset.load_s - dataset.generate_s:.1f} s): "
+        f"{made}loaded {sum(dataset.rows.values()):,} rows in {dataset.load_s:.1f} s (generated in "
+        f"{dataset.generate_s:.1f} s, inserted in {dataset.insert_s:.1f} s, "
+        f"indexed in {dataset.index_s:.1f} s): "
         f"{', '.join(f'{k} {v:,}' for k, v in sorted(dataset.rows.items()))}"
     )
+    sizes = ", ".join(f"{name} {size / 2**20:,.0f} MB" for name, size in dataset.db_bytes.items())
+    harness.console.print(f"SQLite files: {sizes}; {sum(dataset.db_bytes.values()) / 2**20:,.0f} MB in all")
+
+
+def print_retrain(runs: list[Retrain] | None) -> None:
+    """One column per region: the bench's own measures, then every field of the retrain's report."""
+    if not runs:
+        return
+    measured = {
+        "events": [f"{run.events:,}" for run in runs],
+        "retrain s": [f"{run.seconds:.1f}" for run in runs],
+        "child process s": [f"{run.wall_s:.1f}" for run in runs],
+        "peak RSS MB": [f"{run.peak_rss_mb:,.0f}" for run in runs],
+        "RSS before retrain MB": [f"{run.base_rss_mb:,.0f}" for run in runs],
+    }
+    keys = [k for k in dict.fromkeys(k for run in runs for k in run.report) if k != "region"]
+    rows = [[name, *values] for name, values in measured.items()]
+    rows += [[f"report: {key}", *(str(run.report.get(key, "")) for run in runs)] for key in keys]
+    title = "Scheduled retrain, one child process per region, one after another"
+    harness.console.print(harness.table(title, ["", *(run.region for run in runs)], rows))
+
+
+def first_token_per_region(tokens: list[str]) -> list[str]:
+    from clipshop.kit.ids import region_of
+
+    return list({region_of(token.partition(".")[0]): token for token in reversed(tokens)}.values())
+
+
+def report(phases: dict[str, Phase], dataset: Dataset, runs: list[Retrain] | None,
+           args: argparse.Namespace) -> dict[str, Any]:  # fmt: skip
+    feed, trivial = phases["for-you"], phases["trivial"]
+    print_load(dataset)
+    print_retrain(runs)
 
     def row(label: str, phase: Phase) -> list[str]:
         cpu = [t / phase.elapsed_s for t in (phase.server_cpu_s, phase.client_cpu_s, phase.others_cpu_s)]
@@ -394,8 +956,9 @@ def report(phases: dict[str, Phase], dataset: Dataset, args: argparse.Namespace)
         "others' CPU",
     ]
     rows = [row("GET /feed/for-you", feed), row("GET /health", trivial)]
+    events = sum(dataset.events_by_region.values())
     title = (f"/api/v1, {args.concurrency} connections, {args.duration_s:g} s each after {args.warmup_s:g} s "
-             f"warm-up; {args.videos:,} videos, {args.users:,} users")  # fmt: skip
+             f"warm-up; {args.videos:,} videos, {args.users:,} users, {events:,} events")  # fmt: skip
     harness.console.print(harness.table(title, columns, rows))
     first, later = feed.p(50, lambda p: p == 1), feed.p(50, lambda p: p > 1)
     later_count = sum(1 for s in feed.samples if s.page > 1)
@@ -416,6 +979,10 @@ def report(phases: dict[str, Phase], dataset: Dataset, args: argparse.Namespace)
         "videos": args.videos,
         "users": args.users,
         "load_s": round(dataset.load_s, 2),
+        "events": events,
+        "load_cached": dataset.cached,
+        "db_mb": round(sum(dataset.db_bytes.values()) / 2**20, 1),
+        "retrain": retrain_figures(runs),
     }
 
 
@@ -423,16 +990,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--videos", type=int, default=100_000, help="published videos to load")
-    parser.add_argument("--users", type=int, default=10_000, help="users (with sessions and history) to load")
+    parser.add_argument("--videos", type=int, default=1_000_000, help="published videos to load")
+    parser.add_argument("--users", type=int, default=100_000, help="users (with sessions and events) to load")
+    parser.add_argument(
+        "--events-per-user", type=float, default=40.0, help="engagement events per user, on average"
+    )
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent keep-alive connections")
     parser.add_argument("--duration-s", type=float, default=15.0, help="measured seconds per route")
     parser.add_argument("--warmup-s", type=float, default=3.0, help="unmeasured seconds per route first")
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic data and the viewers")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="build the corpus afresh and do not keep it for the next run"
+    )
     harness.add_common_options(parser)
     args = parser.parse_args()
-    if args.videos < 1 or args.users < 1:
-        parser.error("--videos and --users must be at least 1")
+    if args.videos < 1 or args.users < 1 or args.events_per_user < 0:
+        parser.error("--videos and --users must be at least 1, --events-per-user at least 0")
     command = harness.reproduce_command("feed.py", parser, args)
     dropped = harness.clean_environ()
     if dropped:
@@ -442,10 +1015,13 @@ def main() -> None:
     harness.console.print(f"machine: {harness.machine_note()}")
     with harness.scratch_dir(args.data_dir, prefix="feed", keep=args.keep) as root:
         data_dir = root / "data"
-        harness.migrate(data_dir)
-        dataset = build_and_load(data_dir, videos=args.videos, users=args.users, seed=args.seed)
+        dataset = prepare(data_dir, args)
+        runs = retrain_all(data_dir, dataset)
         with harness.Server(data_dir=data_dir, env=harness.platform_env(data_dir)) as server:
-            check_feed(server.url, dataset.tokens[0])
+            # A region's model loads on its first request, taking seconds: one page per region first, so the
+            # figures are the steady state's.
+            for token in first_token_per_region(dataset.tokens):
+                check_feed(server.url, token)
             proc = psutil.Process(server.pid)
             phases: dict[str, Phase] = {}
             for name in ("for-you", "trivial"):
@@ -456,7 +1032,7 @@ def main() -> None:
                 with harness.console.status(f"{name}: measuring for {args.duration_s:g} s"):
                     phase = run_phase(name, server.port, duration_s=args.duration_s, **options)
                     phases[name] = harness.run_async(phase)
-    figures = report(phases, dataset, args)
+    figures = report(phases, dataset, runs, args)
     harness.console.print(f"machine after the run: {harness.machine_note()}")
     harness.finish(command, figures, as_json=args.json)
 
