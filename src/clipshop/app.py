@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,6 +29,10 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = platform.settings.http_threads
+        # Load each region's For You model now, in the background, rather than on its first request.
+        threading.Thread(
+            target=platform.feed_models.warm, args=(list(platform.settings.regions),), daemon=True
+        ).start()
         if platform.settings.jobs_consumer_in_app and platform.settings.jobs_backend != "memory":
             platform.jobs.start_consumer(workers=platform.settings.jobs_workers)
         try:

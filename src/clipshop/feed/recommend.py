@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.sparse as sp
 from sqlalchemy import select
 
 from clipshop.accounts.models import PublicProfile
@@ -59,6 +60,23 @@ LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class Taste:
+    """The viewer's history over the region model's items and their collaborative query vector, computed
+    once per request for both retrieval and scoring."""
+
+    model: RegionModel | None
+    history: sp.csr_matrix | None
+    query: np.ndarray | None
+
+    @classmethod
+    def of(cls, model: RegionModel | None, interests: Interests) -> Taste:
+        if model is None or model.collaborative is None:
+            return cls(model, None, None)
+        history = model.history(interests.videos)
+        return cls(model, history, model.user_vector(history))
+
+
 @dataclass
 class Scored:
     """Candidates with their directory rows and the feature matrix the ranker sees."""
@@ -85,11 +103,12 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
     served = events.served_in_session(
         uow, actor=actor, session=session, since=now - timedelta(hours=SESSION_HOURS)
     )
-    pool = _gather(uow, actor, model, interests, followed, served | interests.seen, now)
+    taste = Taste.of(model, interests)
+    pool = _gather(uow, actor, taste, interests, followed, served | interests.seen, now)
     if len(pool.items) < limit:
         # Running dry: let back what the viewer played, oldest plays first in line after the rest.
-        pool = _gather(uow, actor, model, interests, followed, served, now)
-    scored = _score(uow, model, interests, set(followed), pool, now)
+        pool = _gather(uow, actor, taste, interests, followed, served, now)
+    scored = _score(uow, taste, interests, set(followed), pool, now)
     ranker = model.ranker if model is not None else Ranker.prior()
     prediction = ranker.predict(scored.features, scored.durations, settings.recs_values)
     played = _played(uow, actor, [v.id for v in scored.videos])
@@ -149,7 +168,7 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
 def _gather(
     uow: UnitOfWork,
     actor: Actor,
-    model: RegionModel | None,
+    taste: Taste,
     interests: Interests,
     followed: list[str],
     excluded: set[str],
@@ -158,7 +177,8 @@ def _gather(
     pool = sources.Pool(excluded)
     pool.add("following", sources.following(uow, followed, now))
     pool.add("trending", sources.trending(uow, actor.region))
-    sources.collaborative(model, interests, pool)
+    if taste.model is not None and taste.history is not None:
+        sources.collaborative(taste.model, taste.history, taste.query, pool)
     sources.affinity(uow, interests, pool)
     sources.commerce(uow, interests, pool)
     pool.add("fresh", sources.fresh(uow, now))
@@ -169,7 +189,7 @@ def _gather(
 
 def _score(
     uow: UnitOfWork,
-    model: RegionModel | None,
+    taste: Taste,
     interests: Interests,
     followed: set[str],
     pool: sources.Pool,
@@ -182,9 +202,8 @@ def _score(
     ids = [v.id for v in videos]
     shoppable = _shoppable(uow, ids)
     features = np.zeros((len(videos), len(FEATURES)), dtype=np.float64)
-    history = model.history(interests.videos) if model is not None else None
-    query = model.user_vector(history) if model is not None and history is not None else None
-    collaborative = model.dot_scores(query, ids) if model is not None else np.zeros(len(ids))
+    model, history = taste.model, taste.history
+    collaborative = model.dot_scores(taste.query, ids) if model is not None else np.zeros(len(ids))
     graph = (
         model.graph_scores(history, ids) if model is not None and history is not None else np.zeros(len(ids))
     )

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
+import scipy.sparse as sp
 from sqlalchemy import Float, String, case, delete, func, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -162,13 +164,9 @@ def commerce(uow: UnitOfWork, interests: Interests, pool: Pool) -> None:
     pool.add("commerce", ((v, 0.5) for v in uow.directory.scalars(same_shop)))
 
 
-def collaborative(model: RegionModel | None, interests: Interests, pool: Pool) -> None:
+def collaborative(model: RegionModel, history: sp.csr_matrix, query: np.ndarray | None, pool: Pool) -> None:
     """`similar` from the item graph and `embedding` from the ANN search, both on the live history."""
-    if model is None or model.collaborative is None:
-        return
-    history = model.history(interests.videos)
     pool.add("similar", model.neighbours(history, PER_SOURCE))
-    query = model.user_vector(history)
     if query is not None:
         # In a small catalogue the nearest items are all of them: keep the ones close to the best.
         hits = model.nearest(query, PER_SOURCE * 2)

@@ -9,6 +9,7 @@ from `extras.npz`, which the embedding job rewrites without a retrain.
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import threading
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
     from clipshop.feed.models import HybridRanker
 
+log = logging.getLogger(__name__)
 CHECK_EVERY_S = 5.0
 CANDIDATES_PER_QUERY = 100
 
@@ -99,13 +101,18 @@ class RegionModel:
         out = np.zeros(len(video_ids), dtype=np.float32)
         if query is None or self.collaborative is None:
             return out
-        vectors = self.collaborative.item_vectors()
-        extra_at = {v: i for i, v in enumerate(self.extra_ids)}
-        for position, video in enumerate(video_ids):
-            if video in self.index_of:
-                out[position] = float(vectors[self.index_of[video]] @ query)
-            elif video in extra_at and self.extra_vectors is not None:
-                out[position] = float(self.extra_vectors[extra_at[video]] @ query)
+        known = [(p, self.index_of[v]) for p, v in enumerate(video_ids) if v in self.index_of]
+        if known:
+            positions, rows = zip(*known, strict=True)
+            out[list(positions)] = self.collaborative.item_vectors()[list(rows)] @ query
+        if self.extra_vectors is not None and self.extra_ids:
+            extra_at = {v: i for i, v in enumerate(self.extra_ids)}
+            extra = [
+                (p, extra_at[v]) for p, v in enumerate(video_ids) if v in extra_at and v not in self.index_of
+            ]
+            if extra:
+                positions, rows = zip(*extra, strict=True)
+                out[list(positions)] = self.extra_vectors[list(rows)] @ query
         return out
 
     def neighbours(
@@ -222,6 +229,14 @@ class ModelStore:
                 self._models[region] = load(root)
                 self._stamps[region] = stamp
             return self._models[region]
+
+    def warm(self, regions: list[str]) -> None:
+        """Load every region's model (a server calls this at start-up, off the request path)."""
+        for region in regions:
+            try:
+                self.current(region)
+            except Exception:  # a broken model file must not stop the server; requests will say why
+                log.exception("could not load the feed model of %s", region)
 
     def publish(self, region: str, model: RegionModel) -> None:
         """Serve a model this process just trained and saved (other processes follow the pointer)."""

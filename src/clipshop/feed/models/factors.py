@@ -74,6 +74,7 @@ class ALS(FactorRecommender):
         self.seed = seed
         self._items: np.ndarray | None = None
         self._solved: np.ndarray | None = None
+        self._gram: np.ndarray | None = None
 
     def params(self) -> dict[str, Any]:
         """Hyper-parameters."""
@@ -103,7 +104,7 @@ class ALS(FactorRecommender):
             model.fit(interactions, show_progress=False)
         items = np.asarray(model.item_factors, dtype=np.float64)
         gram = items.T @ items + self.regularization * np.eye(items.shape[1])
-        self._items = items
+        self._items, self._gram = items, gram
         self._solved = np.linalg.solve(gram, items.T).T
 
     def _item_vectors(self) -> np.ndarray:
@@ -116,7 +117,9 @@ class ALS(FactorRecommender):
         items, solved = self._item_vectors(), self._solved
         assert solved is not None
         extra = self.alpha - 1.0  # confidence is alpha per interaction; (c - 1) enters the normal matrix
-        base = items.T @ items + self.regularization * np.eye(items.shape[1])
+        # Y'Y + lambda I is fixed by training: computed once, not per request (it costs O(items x f^2)).
+        base = self._gram
+        assert base is not None
         out = np.empty((histories.shape[0], items.shape[1]), dtype=np.float32)
         for start in range(0, histories.shape[0], FACTOR_BATCH):
             ids, mask = padded_histories(histories[start : start + FACTOR_BATCH])
