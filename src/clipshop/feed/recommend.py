@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -77,11 +77,38 @@ class Taste:
         return cls(model, history, model.user_vector(history))
 
 
+class Facts(NamedTuple):
+    """The directory columns a candidate is ranked on (whole rows are loaded for the page alone)."""
+
+    id: str
+    creator_id: str
+    hashtags: str
+    duration_s: float
+    published_at: datetime
+    view_count: int
+    like_count: int
+    complete_count: int
+    share_count: int
+
+
+FACT_COLUMNS = (
+    PublicVideo.id,
+    PublicVideo.creator_id,
+    PublicVideo.hashtags,
+    PublicVideo.duration_s,
+    PublicVideo.published_at,
+    PublicVideo.view_count,
+    PublicVideo.like_count,
+    PublicVideo.complete_count,
+    PublicVideo.share_count,
+)
+
+
 @dataclass
 class Scored:
-    """Candidates with their directory rows and the feature matrix the ranker sees."""
+    """Candidates with their directory facts and the feature matrix the ranker sees."""
 
-    videos: list[PublicVideo]
+    videos: list[Facts]
     features: np.ndarray
     durations: np.ndarray
 
@@ -148,6 +175,14 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
             label=_label(candidate, profiles, video),
             reasons=reasons(ranker, scored.features, prediction, r, context),
         )
+    more = len(page) == limit and len(pool.items) > len(page)
+    next_position = {"s": session, "n": served_before + len(page), "c": page[-1].creator_id} if page else None
+    chosen = [scored.videos[r].id for r in rows]
+    loaded = {v.id: v for v in uow.directory.scalars(select(PublicVideo).where(PublicVideo.id.in_(chosen)))}
+    result = page_of(uow, actor, [loaded[v] for v in chosen if v in loaded], next_position if more else None)
+    result.why.update(whys)
+    # Logged after the last read of the viewer's region: the rows reach the database with the commit, so
+    # the region's write lock (SQLite) is held for the commit alone, not across the rest of the request.
     events.log_served(
         uow,
         actor=actor,
@@ -158,10 +193,6 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         first_position=served_before,
         now=now,
     )
-    more = len(page) == limit and len(pool.items) > len(page)
-    next_position = {"s": session, "n": served_before + len(page), "c": page[-1].creator_id} if page else None
-    result = page_of(uow, actor, [scored.videos[r] for r in rows], next_position if more else None)
-    result.why.update(whys)
     return result
 
 
@@ -197,47 +228,59 @@ def _score(
 ) -> Scored:
     """Directory rows of the candidates and one feature row each (the order of `ranking.FEATURES`)."""
     ids = sorted(pool.items)
-    videos = list(uow.directory.scalars(select(PublicVideo).where(PublicVideo.id.in_(ids)))) if ids else []
-    videos.sort(key=lambda v: v.id)
+    query = select(*FACT_COLUMNS).where(PublicVideo.id.in_(ids))
+    videos = sorted((Facts(*row) for row in uow.directory.execute(query)), key=lambda v: v.id) if ids else []
     ids = [v.id for v in videos]
     shoppable = _shoppable(uow, ids)
-    features = np.zeros((len(videos), len(FEATURES)), dtype=np.float64)
     model, history = taste.model, taste.history
     collaborative = model.dot_scores(taste.query, ids) if model is not None else np.zeros(len(ids))
     graph = (
         model.graph_scores(history, ids) if model is not None and history is not None else np.zeros(len(ids))
     )
-    trend_scores = _normalised({v: c.scores.get("trending", 0.0) for v, c in pool.items.items()})
-    activity = math.log1p(interests.events)
+    top_trend = max((c.scores.get("trending", 0.0) for c in pool.items.values()), default=0.0) or 1.0
+    numbers = np.array(
+        [
+            (
+                v.view_count,
+                v.like_count,
+                v.complete_count,
+                v.share_count,
+                v.duration_s,
+                _hours(now, v.published_at),
+            )
+            for v in videos
+        ],
+        dtype=np.float64,
+    ).reshape(len(videos), 6)
+    views = numbers[:, 0] + 10.0
+    features = np.zeros((len(videos), len(FEATURES)), dtype=np.float64)
+    column = FEATURE_INDEX
+    features[:, column["collaborative"]] = np.tanh(collaborative)
+    features[:, column["co_engagement"]] = np.tanh(graph)
+    features[:, column["log_views"]] = np.log1p(numbers[:, 0])
+    features[:, column["like_rate"]] = numbers[:, 1] / views
+    features[:, column["complete_rate"]] = numbers[:, 2] / views
+    features[:, column["share_rate"]] = numbers[:, 3] / views
+    features[:, column["log_duration"]] = np.log1p(numbers[:, 4])
+    features[:, column["log_age_h"]] = np.log1p(numbers[:, 5])
+    features[:, column["activity"]] = math.log1p(interests.events)
+    source_columns = [(source, column[f"from_{source}"]) for source in SOURCES]
     for i, video in enumerate(videos):
-        candidate = pool.items[video.id]
-        row = features[i]
-        for source in SOURCES:
-            row[FEATURE_INDEX[f"from_{source}"]] = float(source in candidate.scores)
-        views = video.view_count
-        row[FEATURE_INDEX["collaborative"]] = math.tanh(float(collaborative[i]))
-        row[FEATURE_INDEX["co_engagement"]] = math.tanh(float(graph[i]))
-        row[FEATURE_INDEX["trend"]] = trend_scores.get(video.id, 0.0)
-        row[FEATURE_INDEX["log_views"]] = math.log1p(views)
-        row[FEATURE_INDEX["like_rate"]] = video.like_count / (views + 10)
-        row[FEATURE_INDEX["complete_rate"]] = video.complete_count / (views + 10)
-        row[FEATURE_INDEX["share_rate"]] = video.share_count / (views + 10)
-        row[FEATURE_INDEX["log_age_h"]] = math.log1p(
-            max((now - video.published_at).total_seconds(), 0) / 3600
-        )
-        row[FEATURE_INDEX["log_duration"]] = math.log1p(video.duration_s)
-        row[FEATURE_INDEX["shoppable"]] = float(video.id in shoppable)
-        row[FEATURE_INDEX["creator_affinity"]] = affinity(interests.creators, [video.creator_id])
-        row[FEATURE_INDEX["tag_affinity"]] = affinity(interests.tags, video.hashtags.split())
-        row[FEATURE_INDEX["product_affinity"]] = affinity(interests.products, shoppable.get(video.id, []))
-        row[FEATURE_INDEX["follows_creator"]] = float(video.creator_id in followed)
-        row[FEATURE_INDEX["activity"]] = activity
-    return Scored(videos, features, np.array([v.duration_s for v in videos], dtype=np.float64))
+        candidate, row = pool.items[video.id], features[i]
+        for source, at in source_columns:
+            if source in candidate.scores:
+                row[at] = 1.0
+        row[column["trend"]] = candidate.scores.get("trending", 0.0) / top_trend
+        row[column["shoppable"]] = float(video.id in shoppable)
+        row[column["creator_affinity"]] = affinity(interests.creators, (video.creator_id,))
+        row[column["tag_affinity"]] = affinity(interests.tags, video.hashtags.split())
+        row[column["product_affinity"]] = affinity(interests.products, shoppable.get(video.id, ()))
+        row[column["follows_creator"]] = float(video.creator_id in followed)
+    return Scored(videos, features, numbers[:, 4].copy())
 
 
-def _normalised(scores: dict[str, float]) -> dict[str, float]:
-    top = max(scores.values(), default=0.0)
-    return {v: s / top for v, s in scores.items()} if top > 0 else {}
+def _hours(now: datetime, at: datetime) -> float:
+    return max((now - at).total_seconds(), 0.0) / 3600.0
 
 
 def _shoppable(uow: UnitOfWork, video_ids: list[str]) -> dict[str, list[str]]:
@@ -269,7 +312,7 @@ def _handles(uow: UnitOfWork, creator_ids: set[str]) -> dict[str, str]:
     return {user: handle for user, handle in uow.directory.execute(query)}
 
 
-def _label(candidate: sources.Candidate, handles: dict[str, str], video: PublicVideo) -> str:
+def _label(candidate: sources.Candidate, handles: dict[str, str], video: Facts) -> str:
     source = candidate.source
     detail = candidate.detail.get(source, "")
     if source == "affinity" and not detail.startswith("#"):
