@@ -851,8 +851,11 @@ async def run_phase(name: str, port: int, *, concurrency: int, duration_s: float
 
 
 def check_feed(url: str, token: str) -> dict[str, Any]:
-    """One page by hand, so a broken feed fails loudly instead of benchmarking error pages."""
-    response = httpx.get(f"{url}{harness.API}/feed/for-you", headers={"Authorization": f"Bearer {token}"})
+    """One page by hand, so a broken feed fails loudly instead of benchmarking error pages. The server loads
+    every region's model at start-up; at full size that takes tens of seconds, so this first page may wait."""
+    response = httpx.get(
+        f"{url}{harness.API}/feed/for-you", headers={"Authorization": f"Bearer {token}"}, timeout=300
+    )
     if response.status_code != 200:
         raise RuntimeError(f"For You answered {response.status_code}: {response.text[:500]}")
     body: dict[str, Any] = response.json()
@@ -1018,8 +1021,8 @@ def main() -> None:
         dataset = prepare(data_dir, args)
         runs = retrain_all(data_dir, dataset)
         with harness.Server(data_dir=data_dir, env=harness.platform_env(data_dir)) as server:
-            # A region's model loads on its first request, taking seconds: one page per region first, so the
-            # figures are the steady state's.
+            # The server loads every region's model at start-up; one page per region first, so the figures are
+            # the steady state's.
             for token in first_token_per_region(dataset.tokens):
                 check_feed(server.url, token)
             proc = psutil.Process(server.pid)
