@@ -5,6 +5,7 @@ rules, new videos' vectors without a retrain, and "why am I seeing this" on ever
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -333,3 +334,23 @@ def test_purchases_and_product_opens_are_events(
     # Alice's own clip earns her no commission, but the feed still learns that it sold.
     assert ("add_to_cart", product, video) in rows
     assert ("purchase", product, video) in rows
+
+
+def test_a_new_version_loads_in_the_background_while_the_old_one_serves(
+    client: TestClient, platform: Platform, catalogue: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clipshop.feed import store
+
+    simulate_tastes(client, platform, catalogue, quick_members(platform, "us", 24, prefix="viewer"))
+    training.retrain(platform, "us")
+    monkeypatch.setattr(store, "CHECK_EVERY_S", 0.0)
+    server = store.ModelStore(platform.settings.data_dir)  # another process's view of the same folder
+    first = server.current("us")
+    assert first is not None
+    platform.clock.advance(seconds=1)  # type: ignore[attr-defined]
+    training.retrain(platform, "us")
+    assert server.current("us") is first  # never a request waiting on a load
+    deadline = time.monotonic() + 30
+    while (latest := server.current("us")) is first and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert latest is not None and latest.version > first.version
