@@ -999,6 +999,11 @@ def main() -> None:
         "--events-per-user", type=float, default=40.0, help="engagement events per user, on average"
     )
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent keep-alive connections")
+    parser.add_argument(
+        "--jobs-elsewhere",
+        action="store_true",
+        help="serve without the in-process job consumer (at scale, periodic jobs run in `clipshop worker`)",
+    )
     parser.add_argument("--duration-s", type=float, default=15.0, help="measured seconds per route")
     parser.add_argument("--warmup-s", type=float, default=3.0, help="unmeasured seconds per route first")
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic data and the viewers")
@@ -1020,7 +1025,10 @@ def main() -> None:
         data_dir = root / "data"
         dataset = prepare(data_dir, args)
         runs = retrain_all(data_dir, dataset)
-        with harness.Server(data_dir=data_dir, env=harness.platform_env(data_dir)) as server:
+        server_env = harness.platform_env(
+            data_dir, **({"JOBS_CONSUMER_IN_APP": "false"} if args.jobs_elsewhere else {})
+        )
+        with harness.Server(data_dir=data_dir, env=server_env) as server:
             # The server loads every region's model at start-up; one page per region first, so the figures are
             # the steady state's.
             for token in first_token_per_region(dataset.tokens):
