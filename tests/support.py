@@ -294,3 +294,43 @@ def buy_now(variant_id: str, *, quantity: int = 1, card: str = CARD_OK) -> Any:
         discount_codes=[],
         payment_method=card,
     )
+
+
+def a_public_video(
+    platform: Platform, creator: Member, caption: str, *, hours_ago: float = 0, likes: int = 0, views: int = 0
+) -> str:
+    """Put a published video's public copy straight into the directory (feeds read only that); hashtags
+    come from the caption's #words."""
+    from clipshop.videos.models import PublicVideoTag
+    from clipshop.videos.service import hot_score
+
+    at = platform.clock.now() - timedelta(hours=hours_ago)
+    video_id = new_id(creator.region)
+    tags = [w[1:].lower() for w in caption.split() if w.startswith("#")]
+    with platform.uow().transaction() as uow:
+        uow.directory.add(
+            PublicVideo(
+                id=video_id,
+                region=creator.region,
+                creator_id=creator.id,
+                caption=caption,
+                hashtags=" ".join(tags),
+                duration_s=10.0,
+                width=720,
+                height=1280,
+                master_url=f"/media/{creator.region}/videos/{video_id}/m",
+                published_at=at,
+                like_count=likes,
+                comment_count=0,
+                share_count=0,
+                view_count=views,
+                complete_count=0,
+                hot_score=hot_score(
+                    published_at=at, likes=likes, comments=0, shares=0, views=views, completes=0
+                ),
+            )
+        )
+        uow.directory.flush()
+        for tag in tags:
+            uow.directory.add(PublicVideoTag(tag=tag, video_id=video_id, published_at=at))
+    return video_id

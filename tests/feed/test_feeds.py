@@ -3,56 +3,19 @@ cursors. The signed-in For You recommender has its own tests in test_recommend.p
 
 from __future__ import annotations
 
-from datetime import timedelta
+import functools
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from clipshop.kit.ids import new_id
 from clipshop.platform import Platform
-from clipshop.videos.models import PublicVideo, PublicVideoTag
-from clipshop.videos.service import hot_score
-from support import Member
+from support import Member, a_public_video
 
 
 @pytest.fixture
 def publish(platform: Platform) -> Any:
-    """Put a published video's public copy straight into the directory (feeds read only that)."""
-
-    def make(creator: Member, caption: str, *, hours_ago: float = 0, likes: int = 0) -> str:
-        at = platform.clock.now() - timedelta(hours=hours_ago)
-        video_id = new_id(creator.region)
-        tags = [w[1:].lower() for w in caption.split() if w.startswith("#")]
-        with platform.uow().transaction() as uow:
-            uow.directory.add(
-                PublicVideo(
-                    id=video_id,
-                    region=creator.region,
-                    creator_id=creator.id,
-                    caption=caption,
-                    hashtags=" ".join(tags),
-                    duration_s=10.0,
-                    width=720,
-                    height=1280,
-                    master_url=f"/media/{creator.region}/videos/{video_id}/m",
-                    published_at=at,
-                    like_count=likes,
-                    comment_count=0,
-                    share_count=0,
-                    view_count=0,
-                    complete_count=0,
-                    hot_score=hot_score(
-                        published_at=at, likes=likes, comments=0, shares=0, views=0, completes=0
-                    ),
-                )
-            )
-            uow.directory.flush()
-            for tag in tags:
-                uow.directory.add(PublicVideoTag(tag=tag, video_id=video_id, published_at=at))
-        return video_id
-
-    return make
+    return functools.partial(a_public_video, platform)
 
 
 def captions(response: Any) -> list[str]:

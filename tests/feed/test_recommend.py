@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -18,45 +17,12 @@ from clipshop.feed import sources, training
 from clipshop.feed.events import Event, EventKind, Served
 from clipshop.feed.ranking import SOURCES, Ranker
 from clipshop.kit.clock import FrozenClock
-from clipshop.kit.ids import new_id
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
-from clipshop.videos.models import PublicVideo, PublicVideoTag
-from clipshop.videos.service import hot_score
-from support import Member, quick_members
+from clipshop.videos.models import PublicVideo
+from support import Member, a_public_video, quick_members
 
-
-def publish(
-    platform: Platform, creator: Member, caption: str, *, hours_ago: float = 0, views: int = 0
-) -> str:
-    at = platform.clock.now() - timedelta(hours=hours_ago)
-    video_id = new_id(creator.region)
-    tags = [w[1:].lower() for w in caption.split() if w.startswith("#")]
-    with platform.uow().transaction() as uow:
-        uow.directory.add(
-            PublicVideo(
-                id=video_id,
-                region=creator.region,
-                creator_id=creator.id,
-                caption=caption,
-                hashtags=" ".join(tags),
-                duration_s=10.0,
-                width=720,
-                height=1280,
-                master_url=f"/media/{creator.region}/videos/{video_id}/m",
-                published_at=at,
-                like_count=0,
-                comment_count=0,
-                share_count=0,
-                view_count=views,
-                complete_count=0,
-                hot_score=hot_score(published_at=at, likes=0, comments=0, shares=0, views=views, completes=0),
-            )
-        )
-        uow.directory.flush()
-        for tag in tags:
-            uow.directory.add(PublicVideoTag(tag=tag, video_id=video_id, published_at=at))
-    return video_id
+publish = a_public_video
 
 
 def feed(client: TestClient, member: Member, *, limit: int = 10, cursor: str | None = None) -> dict[str, Any]:
