@@ -62,19 +62,20 @@ LABELS = {
 
 @dataclass(frozen=True)
 class Taste:
-    """The viewer's history over the region model's items and their collaborative query vector, computed
-    once per request for both retrieval and scoring."""
+    """The viewer's history over the region model's items, its item-graph scores and its collaborative query
+    vector, computed once per request for both retrieval and scoring."""
 
     model: RegionModel | None
     history: sp.csr_matrix | None
+    graph: sp.csr_matrix | None
     query: np.ndarray | None
 
     @classmethod
     def of(cls, model: RegionModel | None, interests: Interests) -> Taste:
         if model is None or model.collaborative is None:
-            return cls(model, None, None)
+            return cls(model, None, None, None)
         history = model.history(interests.videos)
-        return cls(model, history, model.user_vector(history))
+        return cls(model, history, model.graph_row(history), model.user_vector(history))
 
 
 class Facts(NamedTuple):
@@ -209,7 +210,7 @@ def _gather(
     pool.add("following", sources.following(uow, followed, now))
     pool.add("trending", sources.trending(uow, actor.region))
     if taste.model is not None and taste.history is not None:
-        sources.collaborative(taste.model, taste.history, taste.query, pool)
+        sources.collaborative(taste.model, taste.graph, taste.query, pool)
     sources.affinity(uow, interests, pool)
     sources.commerce(uow, interests, pool)
     pool.add("fresh", sources.fresh(uow, now))
@@ -232,11 +233,9 @@ def _score(
     videos = sorted((Facts(*row) for row in uow.directory.execute(query)), key=lambda v: v.id) if ids else []
     ids = [v.id for v in videos]
     shoppable = _shoppable(uow, ids)
-    model, history = taste.model, taste.history
+    model = taste.model
     collaborative = model.dot_scores(taste.query, ids) if model is not None else np.zeros(len(ids))
-    graph = (
-        model.graph_scores(history, ids) if model is not None and history is not None else np.zeros(len(ids))
-    )
+    graph = model.graph_scores(taste.graph, ids) if model is not None else np.zeros(len(ids))
     top_trend = max((c.scores.get("trending", 0.0) for c in pool.items.values()), default=0.0) or 1.0
     numbers = np.array(
         [

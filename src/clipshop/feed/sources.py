@@ -164,9 +164,12 @@ def commerce(uow: UnitOfWork, interests: Interests, pool: Pool) -> None:
     pool.add("commerce", ((v, 0.5) for v in uow.directory.scalars(same_shop)))
 
 
-def collaborative(model: RegionModel, history: sp.csr_matrix, query: np.ndarray | None, pool: Pool) -> None:
+def collaborative(
+    model: RegionModel, graph: sp.csr_matrix | None, query: np.ndarray | None, pool: Pool
+) -> None:
     """`similar` from the item graph and `embedding` from the ANN search, both on the live history."""
-    pool.add("similar", model.neighbours(history, PER_SOURCE))
+    if graph is not None:
+        pool.add("similar", model.neighbours(graph, PER_SOURCE))
     if query is not None:
         # In a small catalogue the nearest items are all of them: keep the ones close to the best.
         hits = model.nearest(query, PER_SOURCE * 2)

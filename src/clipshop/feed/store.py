@@ -116,21 +116,22 @@ class RegionModel:
                 out[list(positions)] = self.extra_vectors[list(rows)] @ query
         return out
 
-    def neighbours(
-        self, history: sp.csr_matrix, count: int = CANDIDATES_PER_QUERY
-    ) -> list[tuple[str, float]]:
-        """Co-engaged items: the item-graph parts' non-zero scores for this history, best first."""
+    def graph_row(self, history: sp.csr_matrix) -> sp.csr_matrix | None:
+        """The item-graph parts' sparse scores for this history (its non-zeros are the co-engaged items)."""
         if self.collaborative is None or history.nnz == 0:
-            return []
-        row = self.collaborative.neighbour_scores(history)
+            return None
+        return self.collaborative.neighbour_scores(history)
+
+    def neighbours(self, row: sp.csr_matrix, count: int = CANDIDATES_PER_QUERY) -> list[tuple[str, float]]:
+        """Co-engaged items of a `graph_row`, best first."""
         order = np.argsort(-row.data)[:count]
         return [(self.video_ids[int(row.indices[i])], float(row.data[i])) for i in order]
 
-    def graph_scores(self, history: sp.csr_matrix, video_ids: list[str]) -> np.ndarray:
+    def graph_scores(self, row: sp.csr_matrix | None, video_ids: list[str]) -> np.ndarray:
+        """A `graph_row`'s score for each video (0 off the graph)."""
         out = np.zeros(len(video_ids), dtype=np.float32)
-        if self.collaborative is None or history.nnz == 0:
+        if row is None:
             return out
-        row = self.collaborative.neighbour_scores(history)
         lookup = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
         for position, video in enumerate(video_ids):
             index = self.index_of.get(video)
