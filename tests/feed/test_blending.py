@@ -52,6 +52,13 @@ def test_shoppable_density_is_capped() -> None:
     assert ids(page)[:3] == ["v0", "v1", "v2"]
 
 
+def test_a_fresh_pick_waits_for_a_slot_where_its_creator_does_not_repeat() -> None:
+    # The first item is by maya, and so is the fresh upload due at position 1.
+    ranked = [item(0, 9, "maya"), item(1, 8, "tom"), item(2, 7, "ana"), item(3, -1, "maya", fresh=True)]
+    page = pick(ranked, limit=3, explore_share=0.34)
+    assert ids(page) == ["v0", "v1", "v3"]
+
+
 def test_fresh_uploads_get_their_share_spread_over_the_page() -> None:
     ranked = [item(n, 10 - n * 0.1, f"c{n}") for n in range(20)]
     ranked += [item(100 + n, -5.0, f"new{n}", fresh=True) for n in range(5)]
@@ -73,16 +80,18 @@ def test_fresh_uploads_get_their_share_spread_over_the_page() -> None:
         max_size=30,
     ),
     st.integers(1, 12),
+    st.sampled_from([0.0, 0.1, 0.3, 0.5]),
 )
 def test_a_page_never_repeats_and_repeats_a_creator_only_when_nothing_else_is_left(
-    rows: list[tuple[float, str, str, bool, bool]], limit: int
+    rows: list[tuple[float, str, str, bool, bool]], limit: int, explore_share: float
 ) -> None:
     ranked = [item(n, s, c, t, shop=sh, fresh=f) for n, (s, c, t, sh, f) in enumerate(rows)]
-    page = pick(ranked, limit=limit, shoppable_cap=0.3, explore_share=0.1)
+    page = pick(ranked, limit=limit, shoppable_cap=0.3, explore_share=explore_share)
     assert len(page) == min(limit, len(ranked))
     assert len(set(ids(page))) == len(page)
-    # Without the cap and the fresh slots, a creator repeats only when every clip left is theirs.
-    page = pick([item(n, s, c, t) for n, (s, c, t, _, _) in enumerate(rows)], limit=limit)
+    # Without the cap, a creator repeats only when every clip left is theirs, fresh slots or not.
+    ranked = [item(n, s, c, t, fresh=f) for n, (s, c, t, _, f) in enumerate(rows)]
+    page = pick(ranked, limit=limit, explore_share=explore_share)
     for position in range(1, len(page)):
         if page[position].creator_id == page[position - 1].creator_id:
             left = [r for r in ranked if r.video_id not in ids(page[:position])]

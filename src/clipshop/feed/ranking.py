@@ -262,49 +262,58 @@ def blend(
     explore_slots = math.floor(limit * explore_share + 0.5) if explore_share > 0 else 0
     fresh = [r for r in pool if r.fresh][:explore_slots]
     pool = [r for r in pool if not (r.fresh and r in fresh)]
-    max_shoppable = max(1, math.floor(limit * shoppable_cap))
+    # Fresh picks are due at evenly spaced positions, so discovery is spread over the page. A pick the
+    # rules refuse at its position waits for the next one.
+    due = [(round((i + 1) * limit / (len(fresh) + 1)) - 1, pick) for i, pick in enumerate(fresh)]
+    rules = _Rules(previous_creator, max(1, math.floor(limit * shoppable_cap)))
     page: list[Ranked] = []
     topics: dict[str, int] = {}
-    # Fresh picks go at evenly spaced positions, so discovery is spread over the page.
-    slots = {round((i + 1) * limit / (len(fresh) + 1)) - 1: pick for i, pick in enumerate(fresh)}
-    last_creator = previous_creator
-    while len(page) < limit and (pool or slots):
-        chosen = slots.pop(len(page), None)
+    while len(page) < limit and (pool or due):
+        waiting = [pick for position, pick in due if position <= len(page)]
+        chosen = next((pick for pick in waiting if rules.allow(pick)), None)
         if chosen is None:
-            chosen = _next(pool, page, topics, last_creator, max_shoppable, topic_penalty)
-            if chosen is not None:
-                pool.remove(chosen)
-            elif slots:
-                chosen = slots.pop(min(slots))
-            else:
-                break
-        pick = chosen
-        page.append(pick)
-        last_creator = pick.creator_id
-        if pick.topic:
-            topics[pick.topic] = topics.get(pick.topic, 0) + 1
+            chosen = _best(pool, topics, rules, topic_penalty)
+        if chosen is None:  # nothing in the pool passes the rules: a fresh pick that does goes early
+            chosen = next((pick for _, pick in due if rules.allow(pick)), None)
+        if chosen is None:  # the rules give way
+            chosen = pool[0] if pool else due[0][1]
+        if chosen in pool:
+            pool.remove(chosen)
+        else:
+            due = [(position, pick) for position, pick in due if pick is not chosen]
+        page.append(chosen)
+        rules.take(chosen)
+        if chosen.topic:
+            topics[chosen.topic] = topics.get(chosen.topic, 0) + 1
     return page
 
 
-def _next(
-    pool: list[Ranked],
-    page: list[Ranked],
-    topics: dict[str, int],
-    last_creator: str | None,
-    max_shoppable: int,
-    topic_penalty: float,
-) -> Ranked | None:
-    shoppable_left = max_shoppable - sum(r.shoppable for r in page)
+class _Rules:
+    """The hard rules of a page: the creator of the last pick, and the shoppable items still allowed."""
+
+    def __init__(self, last_creator: str | None, max_shoppable: int) -> None:
+        self.last_creator = last_creator
+        self.shoppable_left = max_shoppable
+
+    def allow(self, candidate: Ranked) -> bool:
+        if candidate.shoppable and self.shoppable_left <= 0:
+            return False
+        return candidate.creator_id != self.last_creator
+
+    def take(self, pick: Ranked) -> None:
+        self.last_creator = pick.creator_id
+        self.shoppable_left -= pick.shoppable
+
+
+def _best(pool: list[Ranked], topics: dict[str, int], rules: _Rules, topic_penalty: float) -> Ranked | None:
+    """The best pool candidate the rules allow, its score scaled down for each repeat of its topic."""
     best: Ranked | None = None
     best_value = -math.inf
-    fallback: Ranked | None = None
     for candidate in pool:
-        value = candidate.score * (topic_penalty ** topics.get(candidate.topic or "", 0))
-        if candidate.score < 0:
-            value = candidate.score / (topic_penalty ** topics.get(candidate.topic or "", 0))
-        allowed = candidate.creator_id != last_creator and (not candidate.shoppable or shoppable_left > 0)
-        if allowed and value > best_value:
+        if not rules.allow(candidate):
+            continue
+        scale = topic_penalty ** topics.get(candidate.topic or "", 0)
+        value = candidate.score * scale if candidate.score >= 0 else candidate.score / scale
+        if value > best_value:
             best, best_value = candidate, value
-        if fallback is None:
-            fallback = candidate
-    return best if best is not None else fallback
+    return best
