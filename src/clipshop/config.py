@@ -143,6 +143,8 @@ class Settings(BaseSettings):
     recs_explore_share: float = Field(default=0.1, ge=0, le=0.5)
     recs_shoppable_cap: float = Field(default=0.3, ge=0, le=1)
     recs_window_days: int = 60
+    # Events and served items older than this are deleted by a daily job; at least the training window.
+    recs_keep_days: int = 90
     recs_retrain_minutes: int = 60
     # The collaborative model's size: low-rank EASE rank and ALS factors (memory is items x their sum).
     recs_rank: int = 128
@@ -157,6 +159,11 @@ class Settings(BaseSettings):
         if self.default_region not in self.regions:
             raise ValueError(
                 f"default_region {self.default_region!r} is not one of the regions {sorted(self.regions)}"
+            )
+        if self.recs_keep_days < self.recs_window_days:
+            raise ValueError(
+                f"recs_keep_days ({self.recs_keep_days}) must cover recs_window_days"
+                f" ({self.recs_window_days}): the retrain reads that many days of events"
             )
         if self.env == "prod" and self.secret_key == DEV_SECRET:
             raise ValueError("set CLIPSHOP_SECRET_KEY: the development secret is refused when env=prod")

@@ -4,6 +4,7 @@ rules, new videos' vectors without a retrain, and "why am I seeing this" on ever
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from typing import Any
@@ -20,7 +21,7 @@ from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
 from clipshop.videos.models import PublicVideo
-from support import Member, a_public_video, quick_members
+from support import PASSWORD, Member, a_public_video, quick_members
 
 publish = a_public_video
 
@@ -320,3 +321,44 @@ def test_a_new_version_loads_in_the_background_while_the_old_one_serves(
     while (latest := server.current("us")) is first and time.monotonic() < deadline:
         time.sleep(0.05)
     assert latest is not None and latest.version > first.version
+
+
+def test_events_and_served_items_past_the_keep_window_are_pruned_in_batches(
+    client: TestClient,
+    platform: Platform,
+    bob: Member,
+    catalogue: dict[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from clipshop.feed import events
+
+    monkeypatch.setattr(events, "PRUNE_BATCH", 2)  # several batches, each its own transaction
+    old_videos = catalogue["cooking"][:3]
+    watch(client, bob, old_videos)
+    feed(client, bob, limit=5)
+    platform.clock.advance(days=platform.settings.recs_keep_days, seconds=1)  # type: ignore[attr-defined]
+    login = client.post("/api/v1/auth/login", json={"email": bob.email, "password": PASSWORD})
+    client.cookies.clear()
+    bob = dataclasses.replace(bob, token=login.json()["token"])  # the first session has expired
+    watch(client, bob, catalogue["skate"][:1])
+    served_now = {item["id"] for item in feed(client, bob, limit=4)["items"]}
+
+    platform.jobs.enqueue("prune_feed_events")
+    platform.jobs.drain()
+
+    with platform.uow().transaction() as uow:
+        db = uow.region(bob.region)
+        left = db.execute(select(Event.kind, Event.video_id).where(Event.user_id == bob.id)).all()
+        served = set(db.scalars(select(Served.video_id).where(Served.user_id == bob.id)))
+    kept = catalogue["skate"][0]
+    assert sorted(left) == sorted((kind, kept) for kind in ("impression", "play", "complete"))
+    assert served == served_now
+
+
+def test_the_keep_window_must_cover_the_training_window(settings: Any) -> None:
+    from pydantic import ValidationError
+
+    values = settings.model_dump()
+    with pytest.raises(ValidationError, match="recs_keep_days"):
+        type(settings)(**{**values, "recs_keep_days": 30, "recs_window_days": 60})
+    assert type(settings)(**{**values, "recs_keep_days": 60, "recs_window_days": 60}).recs_keep_days == 60

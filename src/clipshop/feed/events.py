@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, select
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.accounts.service import Actor
@@ -172,3 +172,21 @@ def log_served(
         )
         for offset, (video_id, source, features) in enumerate(items)
     )
+
+
+PRUNE_BATCH = 5000
+
+
+def prune(uow: UnitOfWork, *, region: str, before: datetime, batch: int = PRUNE_BATCH) -> int:
+    """Delete up to `batch` events and `batch` served items created before `before`, oldest first, in the
+    current transaction; returns how many rows went. The caller commits a batch at a time, so a region's
+    write lock (SQLite) is never held for long, and calls again while rows go."""
+    db = uow.region(region)
+    gone = 0
+    for table in (Event, Served):
+        oldest = select(table.id).where(table.created_at < before).order_by(table.created_at).limit(batch)
+        ids = list(db.scalars(oldest))
+        if ids:
+            db.execute(delete(table).where(table.id.in_(ids)))
+            gone += len(ids)
+    return gone
