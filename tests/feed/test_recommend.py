@@ -362,3 +362,23 @@ def test_the_keep_window_must_cover_the_training_window(settings: Any) -> None:
     with pytest.raises(ValidationError, match="recs_keep_days"):
         type(settings)(**{**values, "recs_keep_days": 30, "recs_window_days": 60})
     assert type(settings)(**{**values, "recs_keep_days": 60, "recs_window_days": 60}).recs_keep_days == 60
+
+
+def test_the_scheduled_retrain_fits_in_a_child_process_as_of_the_platforms_now(
+    client: TestClient, platform: Platform, catalogue: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clipshop.feed import store
+
+    monkeypatch.setattr(store, "CHECK_EVERY_S", 0.0)
+    simulate_tastes(client, platform, catalogue, quick_members(platform, "us", 24, prefix="viewer"))
+    assert platform.feed_models.current("us") is None
+    platform.jobs.enqueue("retrain_feed_models")
+    platform.jobs.drain()
+    deadline = time.monotonic() + 30
+    while (model := platform.feed_models.current("us")) is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # this process's store notices the child's version and loads it in the background
+    assert model is not None and model.collaborative is not None
+    assert model.trained_at == platform.clock.now()  # the frozen test clock, not the child's wall clock
+    assert model.report["users"] == 24
+    elsewhere = platform.feed_models.current("eu")  # no events there: trending and the ranker's prior
+    assert elsewhere is not None and elsewhere.collaborative is None and elsewhere.report["users"] == 0

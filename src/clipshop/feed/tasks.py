@@ -17,10 +17,9 @@ REFRESH_MINUTES = 5
 
 def register(platform: Platform) -> None:
     def retrain_feed_models() -> None:
-        from clipshop.feed.training import retrain
+        from clipshop.feed.training import retrain_in_child
 
-        for region in platform.settings.regions:
-            retrain(platform, region)
+        retrain_in_child(platform, list(platform.settings.regions))
 
     def refresh_feed() -> None:
         from clipshop.feed import sources
