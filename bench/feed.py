@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import importlib.util
@@ -1010,6 +1011,14 @@ def main() -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="build the corpus afresh and do not keep it for the next run"
     )
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="serve a scratch dir an earlier --keep run printed, as it is: no load, no retrain (to iterate "
+        "on serving; the retrain figures are left out)",
+    )
     harness.add_common_options(parser)
     args = parser.parse_args()
     if args.videos < 1 or args.users < 1 or args.events_per_user < 0:
@@ -1021,10 +1030,27 @@ def main() -> None:
             f"[yellow]ignoring {', '.join(dropped)}: benchmarks run the embedded default[/]"
         )
     harness.console.print(f"machine: {harness.machine_note()}")
-    with harness.scratch_dir(args.data_dir, prefix="feed", keep=args.keep) as root:
+    scratch = (
+        contextlib.nullcontext(args.reuse.resolve())
+        if args.reuse
+        else harness.scratch_dir(args.data_dir, prefix="feed", keep=args.keep)
+    )
+    with scratch as root:
         data_dir = root / "data"
-        dataset = prepare(data_dir, args)
-        runs = retrain_all(data_dir, dataset)
+        runs: list[Retrain] | None = None
+        if args.reuse:
+            dataset = Dataset(**json.loads((root / "dataset.json").read_text()))
+            args.videos, args.users = dataset.rows["public_videos"], dataset.rows["users"]
+        else:
+            dataset = prepare(data_dir, args)
+            if args.keep:
+                (root / "dataset.json").write_text(json.dumps(dataclasses.asdict(dataset)))
+            runs = retrain_all(data_dir, dataset)
+        # A production database keeps its working set in memory; a corpus just copied or loaded may not be
+        # in the page cache yet, and first reads from disk would be measured as the feed's latency.
+        with harness.console.status("Reading the databases once into the page cache"):
+            warmed, warm_s = harness.warm_page_cache(sorted(data_dir.rglob("*.db")))
+        harness.console.print(f"page cache: read {warmed / 2**20:,.0f} MB of databases in {warm_s:.1f} s")
         server_env = harness.platform_env(
             data_dir, **({"JOBS_CONSUMER_IN_APP": "false"} if args.jobs_elsewhere else {})
         )
