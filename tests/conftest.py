@@ -138,6 +138,8 @@ def make_settings(backend: Backend, root: Path, **overrides: Any) -> Settings:
         "jobs_consumer_in_app": False,
         "login_rate": "5/minute",
         "max_upload_bytes": 50 * 1024 * 1024,
+        # Tests see each change at once; tests/feed/test_facts_cache.py turns the cache on.
+        "recs_cache_s": 0,
     }
     return Settings(**{**values, **overrides})
 

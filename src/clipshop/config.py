@@ -149,6 +149,8 @@ class Settings(BaseSettings):
     # The collaborative model's size: low-rank EASE rank and ALS factors (memory is items x their sum).
     recs_rank: int = 128
     recs_factors: int = 64
+    # How long a server keeps the directory facts of ranked videos and the shared candidate lists (0: off).
+    recs_cache_s: float = Field(default=60.0, ge=0)
     # From this many items on, candidates come from an HNSW index instead of an exact scan.
     recs_ann_min_items: int = 50_000
     # Crash points for recovery tests (kit/faults.py); never set in production.

@@ -49,9 +49,11 @@ class Platform:
             name=settings.jobs_queue_name,
         )
         self.faults = Faults(frozenset(settings.fault_points))
+        from clipshop.feed.facts import FeedCache
         from clipshop.feed.store import ModelStore
 
         self.feed_models = ModelStore(settings.data_dir)
+        self.feed_cache = FeedCache(self.clock, settings.recs_cache_s)
         self.payments = self._payment_provider()
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.limits_storage_uri))
         from clipshop.jobs.tasks import register_tasks

@@ -244,10 +244,43 @@ def test_new_videos_get_vectors_without_a_retrain(
     new = publish(platform, maker, "brand new garden tour #garden")
     assert training.embed_new_videos(platform, "us") == 1
     model = platform.feed_models.current("us")
-    assert model is not None and model.extra_ids == [new]
+    assert model is not None and model.extras is not None and model.extras.ids == [new]
     history = model.history(dict.fromkeys(catalogue["garden"][:3], 1.0))
     found = [video for video, _ in model.nearest(model.user_vector(history), 40)]  # type: ignore[arg-type]
     assert new in found
+
+
+def test_servers_swap_in_new_vectors_without_reloading_the_model(
+    client: TestClient,
+    platform: Platform,
+    catalogue: dict[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from clipshop.feed import store
+
+    simulate_tastes(client, platform, catalogue, quick_members(platform, "us", 24, prefix="viewer"))
+    training.retrain(platform, "us")
+    monkeypatch.setattr(store, "CHECK_EVERY_S", 0.0)
+    server = store.ModelStore(platform.settings.data_dir)  # another process's view of the same folder
+    first = server.current("us")
+    assert first is not None and first.extras is None
+    platform.clock.advance(minutes=10)  # type: ignore[attr-defined]
+    with platform.uow().transaction() as uow:
+        creator = uow.directory.get_one(PublicVideo, catalogue["garden"][0]).creator_id
+    new = publish(platform, Member(id=creator, handle="m", region="us", email="", token=""), "new #garden")
+    assert training.embed_new_videos(platform, "us") == 1
+    extras = store.models_root(platform.settings.data_dir, "us") / first.version / "extras.npz"
+    written = extras.stat().st_mtime_ns
+    deadline = time.monotonic() + 30
+    while (
+        (latest := server.current("us")) is not None and latest.extras is None and time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
+    assert latest is first  # the same model object, its ANN index and id maps untouched
+    assert first.extras is not None and first.extras.ids == [new]
+    # The next run finds nothing new and leaves the file alone, so no server reloads anything.
+    assert training.embed_new_videos(platform, "us") == 1
+    assert extras.stat().st_mtime_ns == written
 
 
 def test_large_regions_retrieve_through_an_ann_index(

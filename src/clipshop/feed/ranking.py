@@ -306,10 +306,14 @@ class _Rules:
 
 
 def _best(pool: list[Ranked], topics: dict[str, int], rules: _Rules, topic_penalty: float) -> Ranked | None:
-    """The best pool candidate the rules allow, its score scaled down for each repeat of its topic."""
+    """The best pool candidate the rules allow, its score scaled down for each repeat of its topic. The
+    pool is in score order and the penalty only ever lowers a score, so the scan stops at the first
+    candidate whose own score cannot beat the best value found."""
     best: Ranked | None = None
     best_value = -math.inf
     for candidate in pool:
+        if candidate.score <= best_value:
+            break
         if not rules.allow(candidate):
             continue
         scale = topic_penalty ** topics.get(candidate.topic or "", 0)

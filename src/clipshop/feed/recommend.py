@@ -12,16 +12,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from clipshop.accounts.models import PublicProfile
 from clipshop.accounts.service import Actor
 from clipshop.errors import Invalid
 from clipshop.feed import events, sources
+from clipshop.feed.facts import Facts, FeedCache
 from clipshop.feed.interests import Interests, affinity, best_key, interests_of
 from clipshop.feed.ranking import (
     FEATURE_INDEX,
@@ -78,33 +79,6 @@ class Taste:
         return cls(model, history, model.graph_row(history), model.user_vector(history))
 
 
-class Facts(NamedTuple):
-    """The directory columns a candidate is ranked on (whole rows are loaded for the page alone)."""
-
-    id: str
-    creator_id: str
-    hashtags: str
-    duration_s: float
-    published_at: datetime
-    view_count: int
-    like_count: int
-    complete_count: int
-    share_count: int
-
-
-FACT_COLUMNS = (
-    PublicVideo.id,
-    PublicVideo.creator_id,
-    PublicVideo.hashtags,
-    PublicVideo.duration_s,
-    PublicVideo.published_at,
-    PublicVideo.view_count,
-    PublicVideo.like_count,
-    PublicVideo.complete_count,
-    PublicVideo.share_count,
-)
-
-
 @dataclass
 class Scored:
     """Candidates with their directory facts and the feature matrix the ranker sees."""
@@ -132,11 +106,12 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         uow, actor=actor, session=session, since=now - timedelta(hours=SESSION_HOURS)
     )
     taste = Taste.of(model, interests)
-    pool = _gather(uow, actor, taste, interests, followed, served | interests.seen, now)
+    cache = platform.feed_cache
+    pool = _gather(uow, cache, actor, taste, interests, followed, served | interests.seen, now)
     if len(pool.items) < limit:
         # Running dry: let back what the viewer played, oldest plays first in line after the rest.
-        pool = _gather(uow, actor, taste, interests, followed, served, now)
-    scored = _score(uow, taste, interests, set(followed), pool, now)
+        pool = _gather(uow, cache, actor, taste, interests, followed, served, now)
+    scored = _score(uow, cache, taste, interests, set(followed), pool, now)
     ranker = model.ranker if model is not None else Ranker.prior()
     prediction = ranker.predict(scored.features, scored.durations, settings.recs_values)
     played = _played(uow, actor, [v.id for v in scored.videos])
@@ -199,6 +174,7 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
 
 def _gather(
     uow: UnitOfWork,
+    cache: FeedCache,
     actor: Actor,
     taste: Taste,
     interests: Interests,
@@ -208,19 +184,22 @@ def _gather(
 ) -> sources.Pool:
     pool = sources.Pool(excluded)
     pool.add("following", sources.following(uow, followed, now))
-    pool.add("trending", sources.trending(uow, actor.region))
+    pool.add(
+        "trending", cache.shared(("trending", actor.region), lambda: sources.trending(uow, actor.region))
+    )
     if taste.model is not None and taste.history is not None:
         sources.collaborative(taste.model, taste.graph, taste.query, pool)
     sources.affinity(uow, interests, pool)
     sources.commerce(uow, interests, pool)
-    pool.add("fresh", sources.fresh(uow, now))
+    pool.add("fresh", cache.shared("fresh", lambda: sources.fresh(uow, now)))
     if len(pool.items) < 3 * sources.PER_SOURCE:
-        pool.add("popular", sources.popular(uow))
+        pool.add("popular", cache.shared("popular", lambda: sources.popular(uow)))
     return pool
 
 
 def _score(
     uow: UnitOfWork,
+    cache: FeedCache,
     taste: Taste,
     interests: Interests,
     followed: set[str],
@@ -228,11 +207,9 @@ def _score(
     now: datetime,
 ) -> Scored:
     """Directory rows of the candidates and one feature row each (the order of `ranking.FEATURES`)."""
-    ids = sorted(pool.items)
-    query = select(*FACT_COLUMNS).where(PublicVideo.id.in_(ids))
-    videos = sorted((Facts(*row) for row in uow.directory.execute(query)), key=lambda v: v.id) if ids else []
+    found = cache.facts(uow, sorted(pool.items))
+    videos = [found[v] for v in sorted(found)]
     ids = [v.id for v in videos]
-    shoppable = _shoppable(uow, ids)
     model = taste.model
     collaborative = model.dot_scores(taste.query, ids) if model is not None else np.zeros(len(ids))
     graph = model.graph_scores(taste.graph, ids) if model is not None else np.zeros(len(ids))
@@ -263,18 +240,15 @@ def _score(
     features[:, column["log_duration"]] = np.log1p(numbers[:, 4])
     features[:, column["log_age_h"]] = np.log1p(numbers[:, 5])
     features[:, column["activity"]] = math.log1p(interests.events)
-    source_columns = [(source, column[f"from_{source}"]) for source in SOURCES]
-    for i, video in enumerate(videos):
-        candidate, row = pool.items[video.id], features[i]
-        for source, at in source_columns:
-            if source in candidate.scores:
-                row[at] = 1.0
-        row[column["trend"]] = candidate.scores.get("trending", 0.0) / top_trend
-        row[column["shoppable"]] = float(video.id in shoppable)
-        row[column["creator_affinity"]] = affinity(interests.creators, (video.creator_id,))
-        row[column["tag_affinity"]] = affinity(interests.tags, video.hashtags.split())
-        row[column["product_affinity"]] = affinity(interests.products, shoppable.get(video.id, ()))
-        row[column["follows_creator"]] = float(video.creator_id in followed)
+    by_source = [pool.items[v.id].scores for v in videos]
+    for source in SOURCES:
+        features[:, column[f"from_{source}"]] = [source in scores for scores in by_source]
+    features[:, column["trend"]] = [scores.get("trending", 0.0) / top_trend for scores in by_source]
+    features[:, column["shoppable"]] = [bool(v.products) for v in videos]
+    features[:, column["creator_affinity"]] = [affinity(interests.creators, (v.creator_id,)) for v in videos]
+    features[:, column["tag_affinity"]] = [affinity(interests.tags, v.hashtags.split()) for v in videos]
+    features[:, column["product_affinity"]] = [affinity(interests.products, v.products) for v in videos]
+    features[:, column["follows_creator"]] = [v.creator_id in followed for v in videos]
     return Scored(videos, features, numbers[:, 4].copy())
 
 
@@ -282,33 +256,27 @@ def _hours(now: datetime, at: datetime) -> float:
     return max((now - at).total_seconds(), 0.0) / 3600.0
 
 
-def _shoppable(uow: UnitOfWork, video_ids: list[str]) -> dict[str, list[str]]:
-    """The products tagged in each of these videos (videos without any are absent)."""
-    from clipshop.shop.models import PublicVideoProduct
-
-    if not video_ids:
-        return {}
-    out: dict[str, list[str]] = {}
-    query = select(PublicVideoProduct.video_id, PublicVideoProduct.product_id)
-    for video, product in uow.directory.execute(query.where(PublicVideoProduct.video_id.in_(video_ids))):
-        out.setdefault(video, []).append(product)
-    return out
+# Built once, like the facts lookup (feed/facts.py).
+_PLAYED = select(WatchHistory.video_id).where(
+    WatchHistory.user_id == bindparam("user"), WatchHistory.video_id.in_(bindparam("ids", expanding=True))
+)
+_HANDLES = select(PublicProfile.user_id, PublicProfile.handle).where(
+    PublicProfile.user_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def _played(uow: UnitOfWork, actor: Actor, video_ids: list[str]) -> set[str]:
     if not video_ids:
         return set()
-    query = select(WatchHistory.video_id).where(
-        WatchHistory.user_id == actor.id, WatchHistory.video_id.in_(video_ids)
-    )
-    return set(uow.region(actor.region).scalars(query))
+    rows = uow.region(actor.region).connection().execute(_PLAYED, {"user": actor.id, "ids": video_ids})
+    return set(rows.scalars())
 
 
 def _handles(uow: UnitOfWork, creator_ids: set[str]) -> dict[str, str]:
     if not creator_ids:
         return {}
-    query = select(PublicProfile.user_id, PublicProfile.handle).where(PublicProfile.user_id.in_(creator_ids))
-    return {user: handle for user, handle in uow.directory.execute(query)}
+    rows = uow.directory.connection().execute(_HANDLES, {"ids": sorted(creator_ids)})
+    return {user: handle for user, handle in rows}
 
 
 def _label(candidate: sources.Candidate, handles: dict[str, str], video: Facts) -> str:

@@ -198,19 +198,27 @@ def refresh_trending(uow: UnitOfWork, *, region: str, now: datetime) -> int:
     """Rewrite the region's trending table from its last two days of events: each event counts for its
     kind's weight, and more the more recent (windows of 6, 24 and 48 hours, weighted 4:2:1)."""
     db = uow.region(region)
+    # Two days are a small slice of the table: read them through the time index first. Asked in one
+    # statement, SQLite walks the whole table in video order instead, to save the grouping's sort (seconds
+    # at a million events, longer from a cold disk); a materialized CTE keeps the two steps apart.
+    recent = (
+        select(Event.video_id, Event.kind, Event.created_at)
+        .where(Event.created_at >= now - timedelta(hours=TRENDING_WINDOWS_H[-1]), Event.video_id.is_not(None))
+        .cte("recent")
+        .prefix_with("MATERIALIZED", dialect="sqlite")
+    )
     weight = case(
-        *((Event.kind == str(kind), value) for kind, value in _TREND_WEIGHTS.items()),
+        *((recent.c.kind == str(kind), value) for kind, value in _TREND_WEIGHTS.items()),
         else_=0.0,
     )
     windows = [
-        func.sum(case((Event.created_at >= now - timedelta(hours=h), weight), else_=0.0))
+        func.sum(case((recent.c.created_at >= now - timedelta(hours=h), weight), else_=0.0))
         for h in TRENDING_WINDOWS_H
     ]
     score = windows[0] * 4.0 + windows[1] * 2.0 + windows[2]
     query = (
-        select(Event.video_id, score.label("score"))
-        .where(Event.created_at >= now - timedelta(hours=TRENDING_WINDOWS_H[-1]), Event.video_id.is_not(None))
-        .group_by(Event.video_id)
+        select(recent.c.video_id, score.label("score"))
+        .group_by(recent.c.video_id)
         .order_by(score.desc())
         .limit(TRENDING_KEEP)
     )

@@ -34,6 +34,20 @@ CHECK_EVERY_S = 5.0
 CANDIDATES_PER_QUERY = 100
 
 
+@dataclass(frozen=True)
+class Extras:
+    """Vectors of videos published after the training run (see `training.embed_new_videos`). Replaced
+    whole, never changed in place, so a request reads one consistent set while the job writes the next."""
+
+    ids: list[str]
+    vectors: np.ndarray
+    index_of: dict[str, int]
+
+    @classmethod
+    def of(cls, ids: list[str], vectors: np.ndarray) -> Extras:
+        return cls(list(ids), np.asarray(vectors, dtype=np.float32), {v: i for i, v in enumerate(ids)})
+
+
 @dataclass
 class RegionModel:
     """One region's feed model: the collaborative ranker over its items, their ANN index, the learned
@@ -50,8 +64,7 @@ class RegionModel:
     item_creators: dict[str, list[int]] = field(default_factory=dict)
     index_of: dict[str, int] = field(default_factory=dict, repr=False)
     ann: Any = field(default=None, repr=False)
-    extra_ids: list[str] = field(default_factory=list)
-    extra_vectors: np.ndarray | None = field(default=None, repr=False)
+    extras: Extras | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.index_of = {video: i for i, video in enumerate(self.video_ids)}
@@ -83,19 +96,18 @@ class RegionModel:
             found = self.ann.search(query, count)
             for key, distance in zip(found.keys, found.distances, strict=True):
                 # usearch reports inner-product distance as 1 - dot.
-                hits.append((self._id_of(int(key)), 1.0 - float(distance)))
+                hits.append((self.video_ids[int(key)], 1.0 - float(distance)))
         else:
             scores = self.collaborative.item_vectors() @ query
             top = np.argpartition(-scores, min(count, scores.size - 1))[:count]
             hits += [(self.video_ids[int(i)], float(scores[i])) for i in top]
-            if self.extra_vectors is not None and len(self.extra_ids):
-                extra = self.extra_vectors @ query
-                hits += [(self.extra_ids[i], float(extra[i])) for i in np.argsort(-extra)[:count]]
+        extras = self.extras
+        if extras is not None and extras.ids:  # a few thousand at most: an exact scan
+            extra = extras.vectors @ query
+            top = np.argpartition(-extra, min(count, extra.size - 1))[:count]
+            hits += [(extras.ids[int(i)], float(extra[i])) for i in top]
         hits.sort(key=lambda hit: -hit[1])
         return hits[:count]
-
-    def _id_of(self, key: int) -> str:
-        return self.video_ids[key] if key < self.n_items else self.extra_ids[key - self.n_items]
 
     def dot_scores(self, query: np.ndarray | None, video_ids: list[str]) -> np.ndarray:
         """The collaborative query's score for each video (0 where the model knows nothing of it)."""
@@ -106,14 +118,16 @@ class RegionModel:
         if known:
             positions, rows = zip(*known, strict=True)
             out[list(positions)] = self.collaborative.item_vectors()[list(rows)] @ query
-        if self.extra_vectors is not None and self.extra_ids:
-            extra_at = {v: i for i, v in enumerate(self.extra_ids)}
+        extras = self.extras
+        if extras is not None:
             extra = [
-                (p, extra_at[v]) for p, v in enumerate(video_ids) if v in extra_at and v not in self.index_of
+                (p, extras.index_of[v])
+                for p, v in enumerate(video_ids)
+                if v in extras.index_of and v not in self.index_of
             ]
             if extra:
                 positions, rows = zip(*extra, strict=True)
-                out[list(positions)] = self.extra_vectors[list(rows)] @ query
+                out[list(positions)] = extras.vectors[list(rows)] @ query
         return out
 
     def graph_row(self, history: sp.csr_matrix) -> sp.csr_matrix | None:
@@ -138,16 +152,6 @@ class RegionModel:
             if index is not None:
                 out[position] = lookup.get(index, 0.0)
         return out
-
-    def add_extras(self, ids: list[str], vectors: np.ndarray) -> None:
-        """Serve new videos' vectors (computed without a retrain) next to the trained ones."""
-        self.extra_ids, self.extra_vectors = list(ids), np.asarray(vectors, dtype=np.float32)
-        if self.ann is not None and ids:
-            keys = np.arange(self.n_items, self.n_items + len(ids), dtype=np.uint64)
-            known = [int(k) for k in keys if self.ann.contains(int(k))]
-            for key in known:
-                self.ann.remove(key)
-            self.ann.add(keys, self.extra_vectors)
 
 
 def models_root(data_dir: Path, region: str) -> Path:
@@ -174,10 +178,10 @@ def save(model: RegionModel, root: Path) -> Path:
     return folder
 
 
-def save_extras(root: Path, version: str, ids: list[str], vectors: np.ndarray) -> None:
+def save_extras(root: Path, version: str, extras: Extras) -> None:
     folder = root / version
     temporary = folder / "extras.tmp.npz"
-    np.savez(temporary, ids=np.asarray(ids, dtype=object), vectors=vectors)
+    np.savez(temporary, ids=np.asarray(extras.ids, dtype=object), vectors=extras.vectors)
     os.replace(temporary, folder / "extras.npz")
 
 
@@ -192,15 +196,16 @@ def load(root: Path) -> RegionModel | None:
         from usearch.index import Index
 
         model.ann = Index.restore(str(folder / "items.usearch"))
-    _load_extras(model, folder)
+    model.extras = load_extras(root, model.version)
     return model
 
 
-def _load_extras(model: RegionModel, folder: Path) -> None:
-    extras = folder / "extras.npz"
-    if extras.exists():
-        with np.load(extras, allow_pickle=True) as data:
-            model.add_extras([str(v) for v in data["ids"]], data["vectors"])
+def load_extras(root: Path, version: str) -> Extras | None:
+    path = root / version / "extras.npz"
+    if not path.exists():
+        return None
+    with np.load(path, allow_pickle=True) as data:
+        return Extras.of([str(v) for v in data["ids"]], data["vectors"])
 
 
 def _remove_tree(folder: Path) -> None:
@@ -232,14 +237,22 @@ class ModelStore:
                 self._models[region] = load(root)
                 self._stamps[region] = stamp
             elif self._stamps.get(region) != stamp and region not in self._loading:
-                # A new version: keep serving the old one while a thread loads it (seconds at scale).
+                # Keep serving the old model while a thread loads the new one (seconds at scale).
                 self._loading.add(region)
                 threading.Thread(target=self._reload, args=(region, stamp), daemon=True).start()
             return self._models[region]
 
     def _reload(self, region: str, stamp: tuple[float, ...]) -> None:
+        root = models_root(self.data_dir, region)
         try:
-            model = load(models_root(self.data_dir, region))
+            model = self._models.get(region)
+            if model is not None and stamp[:2] == self._stamps.get(region, ())[:2]:
+                # Same version, new vectors from the embedding job: swap them in, keep the rest.
+                model.extras = load_extras(root, model.version)
+            else:
+                model = load(root)
+                # Keep the cyclic collector off the new model's objects too (see `warm`).
+                gc.freeze()
             with self._lock:
                 self._models[region], self._stamps[region] = model, stamp
         except Exception:
@@ -274,10 +287,12 @@ class ModelStore:
             self._checked.clear()
 
 
-def _stamp(root: Path) -> tuple[float, ...]:
+def _stamp(root: Path) -> tuple[Any, ...]:
+    """(version, pointer change time, extras change time): the first two name the model, the last its
+    extras."""
     pointer = root / "current"
     if not pointer.exists():
         return ()
-    folder = root / pointer.read_text().strip()
-    extras = folder / "extras.npz"
-    return (pointer.stat().st_mtime_ns, extras.stat().st_mtime_ns if extras.exists() else 0.0)
+    version = pointer.read_text().strip()
+    extras = root / version / "extras.npz"
+    return (version, pointer.stat().st_mtime_ns, extras.stat().st_mtime_ns if extras.exists() else 0)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from clipshop.feed import sources
 from clipshop.feed.events import Event, EventKind, Served
 from clipshop.feed.interests import SKIP_SHARE, SKIP_WEIGHT
 from clipshop.feed.ranking import FEATURES, TASKS, Ranker, fit
-from clipshop.feed.store import RegionModel, models_root, save, save_extras
+from clipshop.feed.store import Extras, RegionModel, models_root, save, save_extras
 from clipshop.videos.models import PublicVideo
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 POSITIVE = 0.5
+RETRAIN_NICENESS = 10
 ID_CHUNK = 5_000
 LABEL_HOURS = 24
 MAX_SERVED = 300_000
@@ -73,6 +75,9 @@ def retrain_in_child(platform: Platform, regions: list[str]) -> list[dict[str, A
 def _retrain_as_of(settings: Settings, regions: list[str], now: datetime) -> list[dict[str, Any]]:
     from clipshop.kit.clock import FrozenClock
     from clipshop.platform import Platform
+
+    # Minutes of full cores: on a machine that also serves, requests go first.
+    os.nice(RETRAIN_NICENESS)
 
     platform = Platform(settings, clock=FrozenClock(now))
     try:
@@ -302,7 +307,9 @@ def embed_new_videos(platform: Platform, region: str) -> int:
             found.append(vectors[members].mean(axis=0))
     if not ids:
         return 0
-    stacked = np.vstack(found).astype(np.float32)
-    save_extras(root, model.version, ids, stacked)
-    model.add_extras(ids, stacked)
+    if model.extras is not None and model.extras.ids == ids:
+        return len(ids)  # nothing new: every server keeps what it has
+    extras = Extras.of(ids, np.vstack(found))
+    save_extras(root, model.version, extras)
+    model.extras = extras
     return len(ids)

@@ -8,6 +8,8 @@ commit, such as enqueueing jobs.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +22,8 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -73,8 +77,11 @@ class PoolLimits:
     timeout_s: float = 30.0
 
 
-def make_engine(url: str, *, pool: bool = True, limits: PoolLimits | None = None) -> Engine:
-    """An engine with the settings each backend needs (WAL and busy waiting for SQLite)."""
+def make_engine(
+    url: str, *, pool: bool = True, limits: PoolLimits | None = None, own_checkpoints: bool = False
+) -> Engine:
+    """An engine with the settings each backend needs (WAL and busy waiting for SQLite). With
+    `own_checkpoints`, SQLite connections never checkpoint the WAL at commit: a `WalCheckpointer` does."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -92,6 +99,8 @@ def make_engine(url: str, *, pool: bool = True, limits: PoolLimits | None = None
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            if own_checkpoints:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.close()
 
         return engine
@@ -104,14 +113,66 @@ def make_engine(url: str, *, pool: bool = True, limits: PoolLimits | None = None
     return create_engine(url, **kwargs)
 
 
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+class WalCheckpointer:
+    """Copies SQLite write-ahead logs back into their databases from a background thread, about once a
+    second, instead of in whichever commit crosses SQLite's 1,000-page mark. That commit would wait for
+    the checkpoint's fsync, tens of milliseconds on a virtual disk, in the middle of a request. A PASSIVE
+    checkpoint never blocks readers or writers; what a reader still needs is left for the next round."""
+
+    def __init__(self, engines: list[Engine], *, every_s: float = 1.0) -> None:
+        self.engines = engines
+        self.every_s = every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoints", daemon=True)
+        self._thread.start()
+
+    def checkpoint(self) -> None:
+        for engine in self.engines:
+            database = engine.url.database
+            if database and database != ":memory:" and not Path(database).exists():
+                continue  # removed under a process that still runs (connecting would make it anew)
+            try:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception:  # a locked or vanished file: the next round tries again
+                log.warning("WAL checkpoint of %s failed", engine.url, exc_info=True)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            self.checkpoint()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.checkpoint()
+
+
 class Databases:
     """The engines of the directory and of every region, opened once per process."""
 
     def __init__(
-        self, *, directory_url: str, region_urls: dict[str, str], limits: PoolLimits | None = None
+        self,
+        *,
+        directory_url: str,
+        region_urls: dict[str, str],
+        limits: PoolLimits | None = None,
+        checkpoint_every_s: float = 1.0,
     ) -> None:
-        self.directory_engine = make_engine(directory_url, limits=limits)
-        self.region_engines = {name: make_engine(url, limits=limits) for name, url in region_urls.items()}
+        self.directory_engine = make_engine(directory_url, limits=limits, own_checkpoints=True)
+        self.region_engines = {
+            name: make_engine(url, limits=limits, own_checkpoints=True) for name, url in region_urls.items()
+        }
+        engines = [self.directory_engine, *self.region_engines.values()]
+        sqlite = [engine for engine in engines if is_sqlite(engine)]
+        self.checkpointer = WalCheckpointer(sqlite, every_s=checkpoint_every_s) if sqlite else None
         self._directory_sessions = sessionmaker(self.directory_engine, expire_on_commit=False)
         self._region_sessions = {
             name: sessionmaker(engine, expire_on_commit=False) for name, engine in self.region_engines.items()
@@ -135,6 +196,8 @@ class Databases:
         return UnitOfWork(self)
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.directory_engine.dispose()
         for engine in self.region_engines.values():
             engine.dispose()
