@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,8 +23,31 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+# A full collection of the cyclic garbage collector once per this many young ones (Python's default is 10).
+FULL_COLLECTION_EVERY = 100
+
+
+def settle_heap() -> None:
+    """After start-up: what is loaded by now (code, each region's model with its millions of small objects,
+    none of them in cycles) lives as long as the process, so the cyclic collector stops walking it; and
+    full collections, which walk everything else and pause a request for milliseconds each, run ten times
+    less often. Both showed as For You tail latency."""
+    gc.collect()
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
+
+
+def _load_models(platform: Platform, *, settle: bool) -> None:
+    platform.feed_models.warm(list(platform.settings.regions))
+    if settle:
+        settle_heap()
+
+
 def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
-    """Build the app around a platform; with `jobs_consumer_in_app` the job consumer runs in this process."""
+    """Build the app around a platform; with `jobs_consumer_in_app` the job consumer runs in this process.
+    An app that makes its own platform owns the process (a server) and settles its heap after start-up."""
+    owns_process = platform is None
     platform = platform or Platform(settings or Settings())
 
     @asynccontextmanager
@@ -31,7 +55,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         anyio.to_thread.current_default_thread_limiter().total_tokens = platform.settings.http_threads
         # Load each region's For You model now, in the background, rather than on its first request.
         threading.Thread(
-            target=platform.feed_models.warm, args=(list(platform.settings.regions),), daemon=True
+            target=_load_models, args=(platform,), kwargs={"settle": owns_process}, daemon=True
         ).start()
         if platform.settings.jobs_consumer_in_app and platform.settings.jobs_backend != "memory":
             platform.jobs.start_consumer(workers=platform.settings.jobs_workers)

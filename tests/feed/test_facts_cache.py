@@ -3,6 +3,7 @@ kept `recs_cache_s` seconds of the platform clock; the page itself is always loa
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -34,6 +35,20 @@ def test_facts_are_kept_for_the_ttl_then_read_again(platform: Platform, clock: F
         uow.directory.execute(update(PublicVideo).where(PublicVideo.id == video).values(view_count=5))
     with platform.uow().transaction() as uow:
         assert off.facts(uow, [video])[video].view_count == 5
+
+
+def test_kept_facts_are_left_alone_by_the_cyclic_garbage_collector(
+    platform: Platform, clock: FrozenClock
+) -> None:
+    # A full collection walks every tracked object: a hundred thousand kept facts must not be among them.
+    cache = FeedCache(clock, ttl_s=60)
+    maker = quick_members(platform, "us", 1, prefix="maker")[0]
+    videos = [a_public_video(platform, maker, f"clip {n} #cats", views=n) for n in range(3)]
+    with platform.uow().transaction() as uow:
+        assert len(cache.facts(uow, videos)) == 3
+    gc.collect()
+    kept = list(cache._facts.values())
+    assert len(kept) == 3 and not any(gc.is_tracked(entry) for entry in kept)
 
 
 def test_shared_lists_are_loaded_once_per_ttl(clock: FrozenClock) -> None:

@@ -251,7 +251,7 @@ class ModelStore:
                 model.extras = load_extras(root, model.version)
             else:
                 model = load(root)
-                # Keep the cyclic collector off the new model's objects too (see `warm`).
+                # Keep the cyclic collector off the new model's objects too (see `app.settle_heap`).
                 gc.freeze()
             with self._lock:
                 self._models[region], self._stamps[region] = model, stamp
@@ -268,10 +268,6 @@ class ModelStore:
                 self.current(region)
             except Exception:  # a broken model file must not stop the server; requests will say why
                 log.exception("could not load the feed model of %s", region)
-        # A model holds millions of small objects (its id maps) that never form cycles: keep the cyclic
-        # collector from walking them on every full collection, which showed as For You tail latency.
-        gc.collect()
-        gc.freeze()
 
     def publish(self, region: str, model: RegionModel) -> None:
         """Serve a model this process just trained and saved (other processes follow the pointer)."""
