@@ -5,31 +5,18 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-
 from clipshop.feed.events import INTEREST_WEIGHTS, EventKind, RecentEvent
-from clipshop.kit.db import UnitOfWork
-from clipshop.videos.models import PublicVideo
+from clipshop.feed.facts import Facts
 
 # Interest fades with a half-life of three days: yesterday's binge still counts, last month's much less.
 HALF_LIFE_H = 72.0
 # A play that ends before this share of the clip is a skip: a mild signal against what the clip is about.
 SKIP_SHARE = 0.25
 SKIP_WEIGHT = -0.4
-
-
-@dataclass(frozen=True)
-class VideoFacts:
-    """What the feed knows about a video without touching personal data (directory columns)."""
-
-    id: str
-    creator_id: str
-    tags: tuple[str, ...]
-    duration_s: float
 
 
 @dataclass
@@ -52,15 +39,6 @@ class Interests:
         return [video for video, weight in self.videos.items() if weight >= threshold]
 
 
-def video_facts(uow: UnitOfWork, video_ids: Iterable[str]) -> dict[str, VideoFacts]:
-    ids = sorted(set(video_ids))
-    if not ids:
-        return {}
-    query = select(PublicVideo.id, PublicVideo.creator_id, PublicVideo.hashtags, PublicVideo.duration_s)
-    rows = uow.directory.execute(query.where(PublicVideo.id.in_(ids)))
-    return {v: VideoFacts(v, c, tuple(h.split()), float(d)) for v, c, h, d in rows}
-
-
 def event_weight(event: RecentEvent, duration_s: float | None) -> float:
     """How much one event says for (or, for a skip, against) the video it concerns."""
     if event.kind in (EventKind.PLAY, EventKind.PROGRESS) and duration_s:
@@ -69,11 +47,11 @@ def event_weight(event: RecentEvent, duration_s: float | None) -> float:
     return INTEREST_WEIGHTS.get(event.kind, 0.0)
 
 
-def interests_of(uow: UnitOfWork, recent: list[RecentEvent], now: datetime) -> Interests:
-    """Fold the latest events (newest first) into decayed weights; a video keeps its strongest signal
-    per kind, so three progress beats of one clip do not count three times."""
+def interests_of(recent: list[RecentEvent], facts: Mapping[str, Facts], now: datetime) -> Interests:
+    """Fold the latest events (newest first) into decayed weights, given the directory facts of their
+    videos; a video keeps its strongest signal per kind, so three progress beats of one clip do not
+    count three times."""
     out = Interests(events=len(recent))
-    facts = video_facts(uow, (e.video_id for e in recent if e.video_id))
     strongest: dict[tuple[str, str], float] = {}
     for event in recent:
         decay = 0.5 ** (max((now - event.at).total_seconds(), 0.0) / 3600.0 / HALF_LIFE_H)
@@ -94,8 +72,9 @@ def interests_of(uow: UnitOfWork, recent: list[RecentEvent], now: datetime) -> I
         strongest[key] = weight
         out.videos[video.id] = out.videos.get(video.id, 0.0) + delta
         out.creators[video.creator_id] = out.creators.get(video.creator_id, 0.0) + delta
-        for tag in video.tags:
-            out.tags[tag] = out.tags.get(tag, 0.0) + delta / math.sqrt(len(video.tags))
+        tags = video.hashtags.split()
+        for tag in tags:
+            out.tags[tag] = out.tags.get(tag, 0.0) + delta / math.sqrt(len(tags))
     return out
 
 

@@ -100,13 +100,15 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
     now = platform.clock.now()
     settings = platform.settings
     model = platform.feed_models.current(actor.region)
-    interests = interests_of(uow, events.recent(uow, actor=actor, limit=RECENT_EVENTS), now)
+    cache = platform.feed_cache
+    recent = events.recent(uow, actor=actor, limit=RECENT_EVENTS)
+    watched = cache.facts(uow, sorted({event.video_id for event in recent if event.video_id}))
+    interests = interests_of(recent, watched, now)
     followed = social.following_ids(uow, actor=actor, limit=500)
     served = events.served_in_session(
         uow, actor=actor, session=session, since=now - timedelta(hours=SESSION_HOURS)
     )
     taste = Taste.of(model, interests)
-    cache = platform.feed_cache
     pool = _gather(uow, cache, actor, taste, interests, followed, served | interests.seen, now)
     if len(pool.items) < limit:
         # Running dry: let back what the viewer played, oldest plays first in line after the rest.
@@ -189,7 +191,7 @@ def _gather(
     )
     if taste.model is not None and taste.history is not None:
         sources.collaborative(taste.model, taste.graph, taste.query, pool)
-    sources.affinity(uow, interests, pool)
+    sources.affinity(uow, cache, interests, pool)
     sources.commerce(uow, interests, pool)
     pool.add("fresh", cache.shared("fresh", lambda: sources.fresh(uow, now)))
     if len(pool.items) < 3 * sources.PER_SOURCE:

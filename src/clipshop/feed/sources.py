@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,6 +25,7 @@ from sqlalchemy import Float, String, case, delete, func, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.feed.events import Event, EventKind
+from clipshop.feed.facts import FeedCache
 from clipshop.feed.interests import Interests
 from clipshop.feed.store import RegionModel
 from clipshop.kit.db import RegionBase, UnitOfWork
@@ -134,11 +136,14 @@ def creator_videos(uow: UnitOfWork, creator_id: str, count: int) -> list[tuple[s
     return [(v, 1.0) for v in uow.directory.scalars(query)]
 
 
-def affinity(uow: UnitOfWork, interests: Interests, pool: Pool) -> None:
+def affinity(uow: UnitOfWork, cache: FeedCache, interests: Interests, pool: Pool) -> None:
+    """The newest videos of the viewer's top hashtags and creators (lists every viewer shares, so kept)."""
     for tag, weight in interests.top("tags", 3):
-        pool.add("affinity", ((v, weight) for v, _ in tag_videos(uow, tag, PER_SOURCE // 3)), f"#{tag}")
+        hits = cache.shared(("tag", tag), partial(tag_videos, uow, tag, PER_SOURCE // 3))
+        pool.add("affinity", ((v, weight) for v, _ in hits), f"#{tag}")
     for creator, weight in interests.top("creators", 2):
-        pool.add("affinity", ((v, weight) for v, _ in creator_videos(uow, creator, PER_SOURCE // 4)), creator)
+        hits = cache.shared(("creator", creator), partial(creator_videos, uow, creator, PER_SOURCE // 4))
+        pool.add("affinity", ((v, weight) for v, _ in hits), creator)
 
 
 def commerce(uow: UnitOfWork, interests: Interests, pool: Pool) -> None:
