@@ -117,16 +117,19 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
     ranker = model.ranker if model is not None else Ranker.prior()
     prediction = ranker.predict(scored.features, scored.durations, settings.recs_values)
     played = _played(uow, actor, [v.id for v in scored.videos])
+    shoppable = scored.features[:, FEATURE_INDEX["shoppable"]] > 0
     ranked = [
         Ranked(
             video_id=video.id,
-            score=float(prediction.scores[i]) - (1e3 if video.id in played else 0.0),
+            score=score - (1e3 if video.id in played else 0.0),
             creator_id=video.creator_id,
-            topic=next(iter(video.hashtags.split()), None),
-            shoppable=bool(scored.features[i, FEATURE_INDEX["shoppable"]]),
+            topic=video.hashtags.partition(" ")[0] or None,
+            shoppable=is_shoppable,
             fresh="fresh" in pool.items[video.id].scores,
         )
-        for i, video in enumerate(scored.videos)
+        for video, score, is_shoppable in zip(
+            scored.videos, prediction.scores.tolist(), shoppable.tolist(), strict=True
+        )
     ]
     page = blend(
         ranked,
