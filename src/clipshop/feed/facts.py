@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 MAX_VIDEOS = 100_000  # about 60 MB of facts per process at most
-MAX_LISTS = 256
+MAX_LISTS = 4096  # trending, fresh, popular, and the newest clips of hashtags and creators
 
 
 class Facts(NamedTuple):
