@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 POSITIVE = 0.5
 RETRAIN_NICENESS = 10
+PARENT_CHECK_S = 1.0
 ID_CHUNK = 5_000
 LABEL_HOURS = 24
 MAX_SERVED = 300_000
@@ -67,23 +69,35 @@ def retrain_in_child(platform: Platform, regions: list[str]) -> list[dict[str, A
     requests. The servers, this one included, pick the new versions up from the model folder."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as child:
-        job = child.submit(_retrain_as_of, platform.settings, regions, platform.clock.now())
+        job = child.submit(_retrain_as_of, platform.settings, regions, platform.clock.now(), os.getpid())
         reports: list[dict[str, Any]] = job.result()
     return reports
 
 
-def _retrain_as_of(settings: Settings, regions: list[str], now: datetime) -> list[dict[str, Any]]:
+def _retrain_as_of(
+    settings: Settings, regions: list[str], now: datetime, parent: int
+) -> list[dict[str, Any]]:
     from clipshop.kit.clock import FrozenClock
     from clipshop.platform import Platform
 
     # Minutes of full cores: on a machine that also serves, requests go first.
     os.nice(RETRAIN_NICENESS)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="retrain-watchdog").start()
 
     platform = Platform(settings, clock=FrozenClock(now))
     try:
         return [retrain(platform, region) for region in regions]
     finally:
         platform.close()
+
+
+def _exit_with(parent: int) -> None:
+    """End this retrain when the process that asked for it is gone (a server stopped or killed meanwhile):
+    nobody waits for its report, and an orphan would hold cores and gigabytes for many minutes."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    log.warning("the process that started this retrain (%d) has gone; stopping", parent)
+    os._exit(1)
 
 
 def retrain(platform: Platform, region: str, *, progress: Progress | None = None) -> dict[str, Any]:
