@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from clipshop.feed import sources, training
+from clipshop.feed import sources, store, training
 from clipshop.feed.events import Event, EventKind, Served
 from clipshop.feed.ranking import SOURCES, Ranker
 from clipshop.kit.clock import FrozenClock
@@ -231,6 +231,26 @@ def test_the_ranker_learns_from_what_viewers_did_with_served_items(
     assert log_loss(model.ranker, features, completed) < log_loss(Ranker.prior(), features, completed) - 0.05
 
 
+def a_new_garden_clip(platform: Platform, catalogue: dict[str, list[str]]) -> str:
+    """A clip published now by the creator of the garden clips (after the last training run)."""
+    with platform.uow().transaction() as uow:
+        creator = uow.directory.get_one(PublicVideo, catalogue["garden"][0]).creator_id
+    maker = Member(id=creator, handle="maker", region="us", email="", token="")
+    return publish(platform, maker, "brand new garden tour #garden")
+
+
+def trained_and_served_elsewhere(
+    client: TestClient, platform: Platform, catalogue: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> tuple[store.ModelStore, store.RegionModel | None]:
+    """Train us on the two taste groups, then open the model folder as another process's store would,
+    checking for new versions on every call; returns that store and the model it serves."""
+    simulate_tastes(client, platform, catalogue, quick_members(platform, "us", 24, prefix="viewer"))
+    training.retrain(platform, "us")
+    monkeypatch.setattr(store, "CHECK_EVERY_S", 0.0)
+    server = store.ModelStore(platform.settings.data_dir)
+    return server, server.current("us")
+
+
 def test_new_videos_get_vectors_without_a_retrain(
     client: TestClient, platform: Platform, catalogue: dict[str, list[str]]
 ) -> None:
@@ -238,10 +258,7 @@ def test_new_videos_get_vectors_without_a_retrain(
     simulate_tastes(client, platform, catalogue, viewers)
     training.retrain(platform, "us")
     platform.clock.advance(minutes=10)  # type: ignore[attr-defined]
-    with platform.uow().transaction() as uow:
-        creator = uow.directory.get_one(PublicVideo, catalogue["garden"][0]).creator_id
-    maker = Member(id=creator, handle="maker2", region="us", email="", token="")
-    new = publish(platform, maker, "brand new garden tour #garden")
+    new = a_new_garden_clip(platform, catalogue)
     assert training.embed_new_videos(platform, "us") == 1
     model = platform.feed_models.current("us")
     assert model is not None and model.extras is not None and model.extras.ids == [new]
@@ -256,18 +273,10 @@ def test_servers_swap_in_new_vectors_without_reloading_the_model(
     catalogue: dict[str, list[str]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from clipshop.feed import store
-
-    simulate_tastes(client, platform, catalogue, quick_members(platform, "us", 24, prefix="viewer"))
-    training.retrain(platform, "us")
-    monkeypatch.setattr(store, "CHECK_EVERY_S", 0.0)
-    server = store.ModelStore(platform.settings.data_dir)  # another process's view of the same folder
-    first = server.current("us")
+    server, first = trained_and_served_elsewhere(client, platform, catalogue, monkeypatch)
     assert first is not None and first.extras is None
     platform.clock.advance(minutes=10)  # type: ignore[attr-defined]
-    with platform.uow().transaction() as uow:
-        creator = uow.directory.get_one(PublicVideo, catalogue["garden"][0]).creator_id
-    new = publish(platform, Member(id=creator, handle="m", region="us", email="", token=""), "new #garden")
+    new = a_new_garden_clip(platform, catalogue)
     assert training.embed_new_videos(platform, "us") == 1
     extras = store.models_root(platform.settings.data_dir, "us") / first.version / "extras.npz"
     written = extras.stat().st_mtime_ns
@@ -339,13 +348,7 @@ def test_purchases_and_product_opens_are_events(
 def test_a_new_version_loads_in_the_background_while_the_old_one_serves(
     client: TestClient, platform: Platform, catalogue: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clipshop.feed import store
-
-    simulate_tastes(client, platform, catalogue, quick_members(platform, "us", 24, prefix="viewer"))
-    training.retrain(platform, "us")
-    monkeypatch.setattr(store, "CHECK_EVERY_S", 0.0)
-    server = store.ModelStore(platform.settings.data_dir)  # another process's view of the same folder
-    first = server.current("us")
+    server, first = trained_and_served_elsewhere(client, platform, catalogue, monkeypatch)
     assert first is not None
     platform.clock.advance(seconds=1)  # type: ignore[attr-defined]
     training.retrain(platform, "us")
@@ -400,8 +403,6 @@ def test_the_keep_window_must_cover_the_training_window(settings: Any) -> None:
 def test_the_scheduled_retrain_fits_in_a_child_process_as_of_the_platforms_now(
     client: TestClient, platform: Platform, catalogue: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clipshop.feed import store
-
     monkeypatch.setattr(store, "CHECK_EVERY_S", 0.0)
     simulate_tastes(client, platform, catalogue, quick_members(platform, "us", 24, prefix="viewer"))
     assert platform.feed_models.current("us") is None
