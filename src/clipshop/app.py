@@ -40,6 +40,7 @@ def settle_heap() -> None:
 
 def _load_models(platform: Platform, *, settle: bool) -> None:
     platform.feed_models.warm(list(platform.settings.regions))
+    platform.feed_cache.warm()
     if settle:
         settle_heap()
 
@@ -53,7 +54,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = platform.settings.http_threads
-        # Load each region's For You model now, in the background, rather than on its first request.
+        # Load each region's For You model, and copy the directory's ranking facts into memory, now, in the
+        # background, rather than on the first request.
         threading.Thread(
             target=_load_models, args=(platform,), kwargs={"settle": owns_process}, daemon=True
         ).start()

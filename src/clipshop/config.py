@@ -151,6 +151,9 @@ class Settings(BaseSettings):
     recs_factors: int = 64
     # How long a server keeps the directory facts of ranked videos and the shared candidate lists (0: off).
     recs_cache_s: float = Field(default=60.0, ge=0)
+    # How often a server on SQLite copies every published video's ranking facts into its own memory (0:
+    # never, read the directory file on each request). Ignored with PostgreSQL, or with the cache off.
+    recs_mirror_s: float = Field(default=300.0, ge=0)
     # From this many items on, candidates come from an HNSW index instead of an exact scan.
     recs_ann_min_items: int = 50_000
     # Crash points for recovery tests (kit/faults.py); never set in production.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from limits import parse as parse_rate
 from limits.storage import storage_from_string
@@ -17,6 +19,9 @@ from clipshop.kit.faults import Faults
 from clipshop.kit.ports import MediaStore, PaymentProvider
 from clipshop.media.storage import LocalMediaStore
 from clipshop.residency.regions import Regions
+
+if TYPE_CHECKING:
+    from clipshop.feed.facts import DirectoryMirror
 
 
 class Platform:
@@ -53,12 +58,22 @@ class Platform:
         from clipshop.feed.store import ModelStore
 
         self.feed_models = ModelStore(settings.data_dir)
-        self.feed_cache = FeedCache(self.clock, settings.recs_cache_s)
+        self.feed_cache = FeedCache(self.clock, settings.recs_cache_s, self._directory_mirror())
         self.payments = self._payment_provider()
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.limits_storage_uri))
         from clipshop.jobs.tasks import register_tasks
 
         register_tasks(self)
+
+    def _directory_mirror(self) -> DirectoryMirror | None:
+        """An in-memory copy of the directory's ranking facts, for a directory in a SQLite file."""
+        from clipshop.feed.facts import DirectoryMirror
+
+        url = self.databases.directory_engine.url
+        every_s = self.settings.recs_mirror_s
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") or every_s <= 0:
+            return None
+        return DirectoryMirror(Path(url.database), self.clock, every_s)
 
     def _payment_provider(self) -> PaymentProvider:
         from clipshop.shop.payments.sandbox import SandboxProvider

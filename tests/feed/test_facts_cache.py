@@ -4,14 +4,19 @@ kept `recs_cache_s` seconds of the platform clock; the page itself is always loa
 from __future__ import annotations
 
 import gc
+import threading
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, update
 
-from clipshop.feed.facts import FeedCache
+from clipshop.config import Settings
+from clipshop.feed.facts import DirectoryMirror, FeedCache, load_facts
 from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
+from clipshop.shop.models import PublicVideoProduct
 from clipshop.videos.models import PublicVideo, PublicVideoTag
 from support import a_public_video, quick_members
 
@@ -89,3 +94,88 @@ def test_a_clip_taken_down_is_never_served_from_kept_facts(
         uow.directory.execute(delete(PublicVideoTag).where(PublicVideoTag.video_id == gone))
         uow.directory.execute(delete(PublicVideo).where(PublicVideo.id == gone))
     assert sorted(served()) == sorted(videos[1:])
+
+
+def test_a_server_on_sqlite_copies_the_directory_facts_into_memory(settings: Settings) -> None:
+    platform = Platform(settings.model_copy(update={"recs_cache_s": 60}))
+    try:
+        mirror = platform.feed_cache.mirror
+        if settings.directory_database_url().startswith("sqlite"):
+            assert isinstance(mirror, DirectoryMirror) and mirror.every_s == 300
+        else:  # PostgreSQL keeps its own buffers
+            assert mirror is None
+    finally:
+        platform.close()
+
+
+def _sqlite_mirror(platform: Platform, clock: FrozenClock) -> DirectoryMirror:
+    url = platform.databases.directory_engine.url
+    if url.get_backend_name() != "sqlite":
+        pytest.skip(
+            "the in-memory copy is of a directory in a SQLite file (PostgreSQL keeps its own buffers)"
+        )
+    return DirectoryMirror(Path(url.database or ""), clock, every_s=300)
+
+
+def test_the_directory_copy_gives_the_same_facts_as_the_directory(
+    platform: Platform, clock: FrozenClock
+) -> None:
+    mirror = _sqlite_mirror(platform, clock)
+    maker = quick_members(platform, "us", 1, prefix="maker")[0]
+    plain = a_public_video(platform, maker, "a clip #cats #home", hours_ago=3, views=10, likes=2)
+    shoppable = a_public_video(platform, maker, "a lamp #decor", views=40)
+    with platform.uow().transaction() as uow:
+        for n, product in enumerate(("us_product_b", "us_product_a")):
+            uow.directory.add(
+                PublicVideoProduct(video_id=shoppable, product_id=product, creator_id=maker.id, position=n)
+            )
+    assert mirror.facts([plain]) == {}  # nothing before the first copy
+    assert mirror.copy() == 2
+    with platform.uow().transaction() as uow:
+        direct = load_facts(uow, [plain, shoppable, "us_missing"])
+    copied = mirror.facts([plain, shoppable, "us_missing"])
+    assert set(copied) == {plain, shoppable}
+    assert copied[plain] == direct[plain]
+    assert copied[plain].published_at.tzinfo is not None
+    assert sorted(copied[shoppable].products) == ["us_product_a", "us_product_b"]
+    assert copied[shoppable]._replace(products=()) == direct[shoppable]._replace(products=())
+
+
+def test_the_directory_copy_is_renewed_in_the_background_when_due(
+    platform: Platform, clock: FrozenClock
+) -> None:
+    mirror = _sqlite_mirror(platform, clock)
+    cache = FeedCache(clock, ttl_s=60, mirror=mirror)
+    maker = quick_members(platform, "us", 1, prefix="maker")[0]
+    video = a_public_video(platform, maker, "a clip #cats", views=10)
+    cache.warm()  # the first copy, made at once
+    with platform.uow().transaction() as uow:
+        uow.directory.execute(update(PublicVideo).where(PublicVideo.id == video).values(view_count=999))
+    newer = a_public_video(platform, maker, "a newer clip #cats", views=7)
+    with platform.uow().transaction() as uow:
+        found = cache.facts(uow, [video, newer])
+    # The copy's counters until the next copy; a video published since is read from the directory.
+    assert found[video].view_count == 10 and found[newer].view_count == 7
+    clock.advance(seconds=301)
+    with platform.uow().transaction() as uow:
+        cache.facts(uow, [video])  # due: starts the next copy in the background
+    for thread in threading.enumerate():
+        if thread.name == "facts-mirror":
+            thread.join(timeout=30)
+    assert mirror.copied_at == clock.now().timestamp()
+    assert mirror.facts([video, newer])[video].view_count == 999
+    assert newer in mirror.facts([newer])
+
+
+def test_a_failed_copy_leaves_the_last_one_in_use(
+    platform: Platform, clock: FrozenClock, tmp_path: Path
+) -> None:
+    mirror = _sqlite_mirror(platform, clock)
+    maker = quick_members(platform, "us", 1, prefix="maker")[0]
+    video = a_public_video(platform, maker, "a clip #cats", views=10)
+    mirror.copy()
+    copied_at = mirror.copied_at
+    mirror.path = tmp_path / "no-such-directory.db"
+    clock.advance(seconds=301)
+    mirror.copy_if_due(wait=True)  # logged, not raised: the directory itself is still there to read
+    assert mirror.copied_at == copied_at and video in mirror.facts([video])

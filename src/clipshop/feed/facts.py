@@ -7,13 +7,22 @@ lists every viewer's sources start from (trending, fresh, popular). Most of a re
 the database: no statement to run, and no page to read, which on a host that reclaims its page cache
 would be a read from disk. Counters lag by at most that long, which ranking does not notice; the page a
 viewer gets is loaded fresh, so a clip taken down meanwhile is not shown.
+
+The rest of the lookups are each viewer's own (their history, their collaborative neighbours), spread over
+the whole catalogue. On the embedded default they come from `DirectoryMirror`, an in-memory copy of every
+published video's facts renewed every `recs_mirror_s` seconds; on PostgreSQL, from its buffers.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import math
+import sqlite3
 import threading
 from collections.abc import Callable, Hashable
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from cachetools import LRUCache
@@ -26,6 +35,7 @@ from clipshop.videos.models import PublicVideo
 if TYPE_CHECKING:
     from clipshop.kit.clock import Clock
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_VIDEOS = 100_000  # about 60 MB of facts per process at most
 MAX_LISTS = 4096  # trending, fresh, popular, and the newest clips of hashtags and creators
@@ -78,6 +88,102 @@ def load_facts(uow: UnitOfWork, video_ids: list[str]) -> dict[str, Facts]:
     }
 
 
+class DirectoryMirror:
+    """The ranking facts of every published video, copied from the directory's SQLite file into a private
+    in-memory database, and copied afresh every `every_s` seconds of `clock` (the embedded default).
+
+    A request looks up the facts of a few hundred videos; read from the directory file, each lookup is two
+    B-tree pages through the OS page cache, which a host may reclaim from a server left idle, and then they
+    are reads from disk on the request path. The copy is the server's own memory, as PostgreSQL's buffers
+    would be (about 150 MB at a million videos). Counters in it lag by up to `every_s` plus one copy; a
+    video published since is not in it, and callers read that from the directory. The copy runs in SQLite's
+    own code, which lets other threads run meanwhile, and is swapped in whole when done."""
+
+    def __init__(self, path: Path, clock: Clock, every_s: float) -> None:
+        self.path = path
+        self.every_s = every_s
+        self._clock = clock
+        self._db: sqlite3.Connection | None = None
+        self.copied_at = -math.inf  # the clock's timestamp when the copy in use began
+        self._lock = threading.Lock()
+        self._copying = False
+
+    def copy(self) -> int:
+        """Copy the directory now and serve the copy from here on; returns the videos copied."""
+        started = self._clock.now().timestamp()
+        db = sqlite3.connect(":memory:", uri=True, check_same_thread=False)
+        db.execute("ATTACH DATABASE ? AS directory", (f"{self.path.resolve().as_uri()}?mode=ro",))
+        db.executescript(_MIRROR_SCRIPT)
+        db.execute("DETACH DATABASE directory")
+        count: int = db.execute("SELECT count(*) FROM facts").fetchone()[0]
+        with self._lock:
+            # A request still reading the previous copy holds its own reference; it closes when that goes.
+            self._db, self.copied_at = db, started
+        return count
+
+    def copy_if_due(self, *, wait: bool = False) -> None:
+        """Copy when the copy in use is `every_s` old, one copy at a time: in a background thread, or in
+        this one with `wait`."""
+        if self._clock.now().timestamp() - self.copied_at < self.every_s:
+            return
+        with self._lock:
+            if self._copying:
+                return
+            self._copying = True
+        if wait:
+            self._copy_logged()
+        else:
+            threading.Thread(target=self._copy_logged, daemon=True, name="facts-mirror").start()
+
+    def _copy_logged(self) -> None:
+        try:
+            self.copy()
+        except Exception:  # the directory is still there to read; the next due check tries again
+            log.exception("could not copy the directory's ranking facts into memory")
+        finally:
+            with self._lock:
+                self._copying = False
+
+    def facts(self, video_ids: list[str]) -> dict[str, Facts]:
+        """The facts of the videos among `video_ids` that the copy in use holds (none before the first)."""
+        db = self._db
+        if db is None or not video_ids:
+            return {}
+        rows = db.execute(_MIRROR_LOOKUP, (json.dumps(video_ids),)).fetchall()
+        return {
+            row[0]: Facts(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                datetime.fromisoformat(row[4]).replace(tzinfo=UTC),  # stored naive, in UTC (`UTCDateTime`)
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                tuple(row[9].split(" ")) if row[9] else (),
+            )
+            for row in rows
+        }
+
+
+# Ordered by id, so the copy's B-tree is built by appending. Products are joined by spaces (ids have none).
+_MIRROR_SCRIPT = """
+CREATE TABLE facts (
+    id TEXT PRIMARY KEY, creator_id TEXT, hashtags TEXT, duration_s REAL, published_at TEXT,
+    view_count INTEGER, like_count INTEGER, complete_count INTEGER, share_count INTEGER, products TEXT
+) WITHOUT ROWID;
+INSERT INTO facts
+SELECT v.id, v.creator_id, v.hashtags, v.duration_s, v.published_at, v.view_count, v.like_count,
+       v.complete_count, v.share_count,
+       (SELECT group_concat(p.product_id, ' ')
+        FROM directory.public_video_products AS p WHERE p.video_id = v.id)
+FROM directory.public_videos AS v
+ORDER BY v.id;
+"""
+_MIRROR_LOOKUP = "SELECT * FROM facts WHERE id IN (SELECT value FROM json_each(?))"
+
+
 class FeedCache:
     """Facts by video id and shared candidate lists by key, each kept `ttl_s` seconds of `clock`
     (0 turns the cache off). Safe to share between a server's threads.
@@ -87,8 +193,9 @@ class FeedCache:
     keeps every entry tracked: with a hundred thousand facts kept, each full collection walked them all,
     tens of milliseconds on a request every few hundred."""
 
-    def __init__(self, clock: Clock, ttl_s: float) -> None:
+    def __init__(self, clock: Clock, ttl_s: float, mirror: DirectoryMirror | None = None) -> None:
         self.ttl_s = ttl_s
+        self.mirror = mirror if ttl_s > 0 else None
         self._clock = clock
         self._facts: LRUCache[str, tuple[Any, ...]] = LRUCache(MAX_VIDEOS)  # (expires, *facts)
         self._lists: LRUCache[Hashable, tuple[float, Any]] = LRUCache(MAX_LISTS)
@@ -98,13 +205,19 @@ class FeedCache:
         return self._clock.now().timestamp()
 
     def facts(self, uow: UnitOfWork, video_ids: list[str]) -> dict[str, Facts]:
-        """The facts of the published videos among `video_ids`: kept ones, and the rest read now."""
+        """The facts of the published videos among `video_ids`: from the in-memory copy of the directory,
+        kept ones, and the rest read now."""
         if self.ttl_s <= 0:
             return load_facts(uow, video_ids)
-        now = self._now()
         found: dict[str, Facts] = {}
+        if self.mirror is not None:
+            self.mirror.copy_if_due()
+            found = self.mirror.facts(video_ids)
+        now = self._now()
         with self._lock:
             for video in video_ids:
+                if video in found:
+                    continue
                 kept = self._facts.get(video)
                 if kept is not None and kept[0] > now:
                     found[video] = Facts._make(kept[1:])
@@ -117,6 +230,11 @@ class FeedCache:
                     self._facts[video] = (expires, *facts)
             found.update(loaded)
         return found
+
+    def warm(self) -> None:
+        """Make the first in-memory copy of the directory's facts (a server calls this at start-up)."""
+        if self.mirror is not None:
+            self.mirror.copy_if_due(wait=True)
 
     def shared(self, key: Hashable, load: Callable[[], T]) -> T:
         """What `load` returns for `key`, the same for every viewer (a region's trending list, say)."""
