@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, delete, select
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, bindparam, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.accounts.service import Actor
@@ -129,8 +129,7 @@ def record(
     )
 
 
-@dataclass(frozen=True)
-class RecentEvent:
+class RecentEvent(NamedTuple):
     kind: str
     video_id: str | None
     product_id: str | None
@@ -139,24 +138,32 @@ class RecentEvent:
     at: datetime
 
 
+# Built once and run on the session's connection: the feed asks these on every request, and plain rows
+# need none of the ORM's per-statement work.
+_RECENT = (
+    select(Event.kind, Event.video_id, Event.product_id, Event.creator_id, Event.value, Event.created_at)
+    .where(Event.user_id == bindparam("user"), Event.kind != EventKind.IMPRESSION.value)
+    .order_by(Event.created_at.desc())
+    .limit(bindparam("limit"))
+)
+_SERVED = select(Served.video_id).where(
+    Served.user_id == bindparam("user"),
+    Served.created_at >= bindparam("since"),
+    Served.session == bindparam("session"),
+)
+
+
 def recent(uow: UnitOfWork, *, actor: Actor, limit: int = 300) -> list[RecentEvent]:
     """The viewer's latest events, newest first (one range of one index in their region, which holds every
     column read here)."""
-    query = (
-        select(Event.kind, Event.video_id, Event.product_id, Event.creator_id, Event.value, Event.created_at)
-        .where(Event.user_id == actor.id, Event.kind != EventKind.IMPRESSION.value)
-        .order_by(Event.created_at.desc())
-        .limit(limit)
-    )
-    return [RecentEvent(*row) for row in uow.region(actor.region).execute(query)]
+    rows = uow.region(actor.region).connection().execute(_RECENT, {"user": actor.id, "limit": limit})
+    return [RecentEvent._make(row) for row in rows]
 
 
 def served_in_session(uow: UnitOfWork, *, actor: Actor, session: str, since: datetime) -> set[str]:
     """Videos already served in this scrolling session (a page never repeats an earlier one)."""
-    query = select(Served.video_id).where(
-        Served.user_id == actor.id, Served.created_at >= since, Served.session == session
-    )
-    return set(uow.region(actor.region).scalars(query))
+    parameters = {"user": actor.id, "since": since, "session": session}
+    return set(uow.region(actor.region).connection().execute(_SERVED, parameters).scalars())
 
 
 def log_served(

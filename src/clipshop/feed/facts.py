@@ -205,31 +205,38 @@ class FeedCache:
         return self._clock.now().timestamp()
 
     def facts(self, uow: UnitOfWork, video_ids: list[str]) -> dict[str, Facts]:
-        """The facts of the published videos among `video_ids`: from the in-memory copy of the directory,
-        kept ones, and the rest read now."""
+        """The facts of the published videos among `video_ids`: kept ones, then from the in-memory copy of
+        the directory, then the rest read now. What the copy or the directory gave is kept in turn: many
+        candidates come back on the next request (the shared lists), and this is the cheapest lookup."""
         if self.ttl_s <= 0:
             return load_facts(uow, video_ids)
-        found: dict[str, Facts] = {}
-        if self.mirror is not None:
-            self.mirror.copy_if_due()
-            found = self.mirror.facts(video_ids)
         now = self._now()
+        found: dict[str, Facts] = {}
+        missing: list[str] = []
         with self._lock:
             for video in video_ids:
-                if video in found:
-                    continue
                 kept = self._facts.get(video)
                 if kept is not None and kept[0] > now:
                     found[video] = Facts._make(kept[1:])
-        missing = [v for v in video_ids if v not in found]
-        if missing:
-            loaded = load_facts(uow, missing)
+                else:
+                    missing.append(video)
+        for source in (self._copied, load_facts):
+            if not missing:
+                break
+            loaded = source(uow, missing)
             expires = now + self.ttl_s
             with self._lock:
                 for video, facts in loaded.items():
                     self._facts[video] = (expires, *facts)
             found.update(loaded)
+            missing = [v for v in missing if v not in loaded]
         return found
+
+    def _copied(self, _uow: UnitOfWork, video_ids: list[str]) -> dict[str, Facts]:
+        if self.mirror is None:
+            return {}
+        self.mirror.copy_if_due()
+        return self.mirror.facts(video_ids)
 
     def warm(self) -> None:
         """Make the first in-memory copy of the directory's facts (a server calls this at start-up)."""

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+
 from clipshop.feed.events import INTEREST_WEIGHTS, EventKind, RecentEvent
 from clipshop.feed.facts import Facts
 
@@ -78,10 +80,10 @@ def interests_of(recent: list[RecentEvent], facts: Mapping[str, Facts], now: dat
     return out
 
 
-def affinity(weights: dict[str, float], keys: Iterable[str]) -> float:
-    """A 0..1 squash of the summed weights of `keys`: 1 weight ~ 0.46, 3 ~ 0.86."""
-    total = sum(weights.get(k, 0.0) for k in keys)
-    return math.tanh(max(total, 0.0) / 2.0)
+def squash(totals: np.ndarray) -> np.ndarray:
+    """Affinities in 0..1 from summed interest weights (of a candidate's creator, tags or products):
+    1 weight ~ 0.46, 3 ~ 0.86."""
+    return np.asarray(np.tanh(np.maximum(totals, 0.0) / 2.0))
 
 
 def best_key(weights: dict[str, float], keys: Iterable[str]) -> str | None:

@@ -23,7 +23,7 @@ from clipshop.accounts.service import Actor
 from clipshop.errors import Invalid
 from clipshop.feed import events, sources
 from clipshop.feed.facts import Facts, FeedCache
-from clipshop.feed.interests import Interests, affinity, best_key, interests_of
+from clipshop.feed.interests import Interests, best_key, interests_of, squash
 from clipshop.feed.ranking import (
     FEATURE_INDEX,
     FEATURES,
@@ -219,46 +219,50 @@ def _score(
     collaborative = model.dot_scores(taste.query, ids) if model is not None else np.zeros(len(ids))
     graph = model.graph_scores(taste.graph, ids) if model is not None else np.zeros(len(ids))
     top_trend = max((c.scores.get("trending", 0.0) for c in pool.items.values()), default=0.0) or 1.0
-    numbers = np.array(
-        [
+    # One pass over the candidates for every column that needs Python (dictionary lookups), then numpy.
+    now_s = now.timestamp()
+    creators, tags, products = interests.creators, interests.tags, interests.products
+    rows = []
+    for v in videos:
+        scores = pool.items[v.id].scores
+        rows.append(
             (
                 v.view_count,
                 v.like_count,
                 v.complete_count,
                 v.share_count,
                 v.duration_s,
-                _hours(now, v.published_at),
+                max(now_s - v.published_at.timestamp(), 0.0) / 3600.0,
+                scores.get("trending", 0.0) / top_trend,
+                bool(v.products),
+                creators.get(v.creator_id, 0.0),
+                sum(tags.get(tag, 0.0) for tag in v.hashtags.split()),
+                sum(products.get(product, 0.0) for product in v.products),
+                v.creator_id in followed,
+                *(source in scores for source in SOURCES),
             )
-            for v in videos
-        ],
-        dtype=np.float64,
-    ).reshape(len(videos), 6)
-    views = numbers[:, 0] + 10.0
+        )
+    raw = np.array(rows, dtype=np.float64).reshape(len(videos), 12 + len(SOURCES))
+    views = raw[:, 0] + 10.0
     features = np.zeros((len(videos), len(FEATURES)), dtype=np.float64)
     column = FEATURE_INDEX
     features[:, column["collaborative"]] = np.tanh(collaborative)
     features[:, column["co_engagement"]] = np.tanh(graph)
-    features[:, column["log_views"]] = np.log1p(numbers[:, 0])
-    features[:, column["like_rate"]] = numbers[:, 1] / views
-    features[:, column["complete_rate"]] = numbers[:, 2] / views
-    features[:, column["share_rate"]] = numbers[:, 3] / views
-    features[:, column["log_duration"]] = np.log1p(numbers[:, 4])
-    features[:, column["log_age_h"]] = np.log1p(numbers[:, 5])
+    features[:, column["log_views"]] = np.log1p(raw[:, 0])
+    features[:, column["like_rate"]] = raw[:, 1] / views
+    features[:, column["complete_rate"]] = raw[:, 2] / views
+    features[:, column["share_rate"]] = raw[:, 3] / views
+    features[:, column["log_duration"]] = np.log1p(raw[:, 4])
+    features[:, column["log_age_h"]] = np.log1p(raw[:, 5])
+    features[:, column["trend"]] = raw[:, 6]
+    features[:, column["shoppable"]] = raw[:, 7]
+    for offset, name in enumerate(("creator_affinity", "tag_affinity", "product_affinity"), start=8):
+        features[:, column[name]] = squash(raw[:, offset])
+    features[:, column["follows_creator"]] = raw[:, 11]
     features[:, column["activity"]] = math.log1p(interests.events)
-    by_source = [pool.items[v.id].scores for v in videos]
-    for source in SOURCES:
-        features[:, column[f"from_{source}"]] = [source in scores for scores in by_source]
-    features[:, column["trend"]] = [scores.get("trending", 0.0) / top_trend for scores in by_source]
-    features[:, column["shoppable"]] = [bool(v.products) for v in videos]
-    features[:, column["creator_affinity"]] = [affinity(interests.creators, (v.creator_id,)) for v in videos]
-    features[:, column["tag_affinity"]] = [affinity(interests.tags, v.hashtags.split()) for v in videos]
-    features[:, column["product_affinity"]] = [affinity(interests.products, v.products) for v in videos]
-    features[:, column["follows_creator"]] = [v.creator_id in followed for v in videos]
-    return Scored(videos, features, numbers[:, 4].copy())
-
-
-def _hours(now: datetime, at: datetime) -> float:
-    return max((now - at).total_seconds(), 0.0) / 3600.0
+    for offset, source in enumerate(SOURCES, start=12):
+        features[:, column[f"from_{source}"]] = raw[:, offset]
+    return Scored(videos, features, raw[:, 4].copy())
 
 
 # Built once, like the facts lookup (feed/facts.py).

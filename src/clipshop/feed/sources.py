@@ -21,7 +21,7 @@ from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import Float, String, case, delete, func, insert, select
+from sqlalchemy import Float, String, bindparam, case, delete, func, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.feed.events import Event, EventKind
@@ -79,16 +79,32 @@ class Pool:
                     candidate.detail[source] = detail
 
 
+# Built once and run on the session's connection (asked on every request; plain rows need no ORM).
+_FOLLOWING = (
+    select(PublicVideo.id, PublicVideo.published_at)
+    .where(PublicVideo.creator_id.in_(bindparam("creators", expanding=True)))
+    .order_by(PublicVideo.published_at.desc())
+    .limit(PER_SOURCE)
+)
+_TAG_VIDEOS = (
+    select(PublicVideoTag.video_id)
+    .where(PublicVideoTag.tag == bindparam("tag"))
+    .order_by(PublicVideoTag.published_at.desc())
+    .limit(bindparam("count"))
+)
+_CREATOR_VIDEOS = (
+    select(PublicVideo.id)
+    .where(PublicVideo.creator_id == bindparam("creator"))
+    .order_by(PublicVideo.published_at.desc())
+    .limit(bindparam("count"))
+)
+
+
 def following(uow: UnitOfWork, creators: list[str], now: datetime) -> list[tuple[str, float]]:
     if not creators:
         return []
-    query = (
-        select(PublicVideo.id, PublicVideo.published_at)
-        .where(PublicVideo.creator_id.in_(creators))
-        .order_by(PublicVideo.published_at.desc())
-        .limit(PER_SOURCE)
-    )
-    return [(v, _freshness(at, now)) for v, at in uow.directory.execute(query)]
+    rows = uow.directory.connection().execute(_FOLLOWING, {"creators": creators})
+    return [(v, _freshness(at, now)) for v, at in rows]
 
 
 def trending(uow: UnitOfWork, region: str) -> list[tuple[str, float]]:
@@ -117,23 +133,13 @@ def fresh(uow: UnitOfWork, now: datetime) -> list[tuple[str, float]]:
 
 
 def tag_videos(uow: UnitOfWork, tag: str, count: int) -> list[tuple[str, float]]:
-    query = (
-        select(PublicVideoTag.video_id)
-        .where(PublicVideoTag.tag == tag)
-        .order_by(PublicVideoTag.published_at.desc())
-        .limit(count)
-    )
-    return [(v, 1.0) for v in uow.directory.scalars(query)]
+    rows = uow.directory.connection().execute(_TAG_VIDEOS, {"tag": tag, "count": count})
+    return [(v, 1.0) for v in rows.scalars()]
 
 
 def creator_videos(uow: UnitOfWork, creator_id: str, count: int) -> list[tuple[str, float]]:
-    query = (
-        select(PublicVideo.id)
-        .where(PublicVideo.creator_id == creator_id)
-        .order_by(PublicVideo.published_at.desc())
-        .limit(count)
-    )
-    return [(v, 1.0) for v in uow.directory.scalars(query)]
+    rows = uow.directory.connection().execute(_CREATOR_VIDEOS, {"creator": creator_id, "count": count})
+    return [(v, 1.0) for v in rows.scalars()]
 
 
 def affinity(uow: UnitOfWork, cache: FeedCache, interests: Interests, pool: Pool) -> None:
