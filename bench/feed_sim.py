@@ -323,7 +323,11 @@ class World:
         # Write reactions through the platform: only a policy that ranks from its events needs them.
         self.records = records
         migrate(data_dir)
-        settings = Settings(data_dir=data_dir, jobs_backend="memory", jobs_consumer_in_app=False)
+        # No in-memory copy of the directory: one made in a background thread would land at a moment that
+        # depends on thread timing, not on the simulated clock, and rounds would differ from run to run.
+        settings = Settings(
+            data_dir=data_dir, jobs_backend="memory", jobs_consumer_in_app=False, recs_mirror_s=0
+        )
         jobs = JobQueue.from_settings(
             backend="memory", sqlite_path=data_dir / "jobs.db", redis_url="", name="feed-sim"
         )

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, bindparam, delete, select
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, bindparam, delete, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.accounts.service import Actor
@@ -153,6 +153,9 @@ _SERVED = select(Served.video_id).where(
 )
 
 
+_LOG_SERVED = insert(Served)
+
+
 def recent(uow: UnitOfWork, *, actor: Actor, limit: int = 300) -> list[RecentEvent]:
     """The viewer's latest events, newest first (one range of one index in their region, which holds every
     column read here)."""
@@ -175,21 +178,24 @@ def log_served(
     first_position: int,
     now: datetime,
 ) -> None:
-    """Record a page as served: (video id, source, features) per item, in page order."""
-    db = uow.region(actor.region)
-    db.add_all(
-        Served(
-            id=new_id(actor.region),
-            user_id=actor.id,
-            video_id=video_id,
-            session=session,
-            position=first_position + offset,
-            source=source,
-            features=[round(float(x), 5) for x in features],
-            created_at=now,
-        )
+    """Record a page as served: (video id, source, features) per item, in page order. Written at once, in
+    one statement (no ORM objects to flush): the caller logs last, after its reads of the region."""
+    if not items:
+        return
+    rows = [
+        {
+            "id": new_id(actor.region),
+            "user_id": actor.id,
+            "video_id": video_id,
+            "session": session,
+            "position": first_position + offset,
+            "source": source,
+            "features": [round(float(x), 5) for x in features],
+            "created_at": now,
+        }
         for offset, (video_id, source, features) in enumerate(items)
-    )
+    ]
+    uow.region(actor.region).connection().execute(_LOG_SERVED, rows)
 
 
 PRUNE_BATCH = 5000

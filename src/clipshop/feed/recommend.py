@@ -162,8 +162,8 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
     loaded = {v.id: v for v in uow.directory.scalars(select(PublicVideo).where(PublicVideo.id.in_(chosen)))}
     result = page_of(uow, actor, [loaded[v] for v in chosen if v in loaded], next_position if more else None)
     result.why.update(whys)
-    # Logged after the last read of the viewer's region: the rows reach the database with the commit, so
-    # the region's write lock (SQLite) is held for the commit alone, not across the rest of the request.
+    # Logged after the last read of the viewer's region: the region's write lock (SQLite) is taken here and
+    # held only while the response is built and committed, not across the ranking.
     events.log_served(
         uow,
         actor=actor,
