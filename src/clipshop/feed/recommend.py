@@ -18,7 +18,6 @@ import numpy as np
 import scipy.sparse as sp
 from sqlalchemy import bindparam, select
 
-from clipshop.accounts.models import PublicProfile
 from clipshop.accounts.service import Actor
 from clipshop.errors import Invalid
 from clipshop.feed import events, sources
@@ -140,7 +139,12 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
     )
     row_of = {video.id: i for i, video in enumerate(scored.videos)}
     rows = [row_of[item.video_id] for item in page]
-    profiles = _handles(uow, {scored.videos[r].creator_id for r in rows})
+    more = len(page) == limit and len(pool.items) > len(page)
+    next_position = {"s": session, "n": served_before + len(page), "c": page[-1].creator_id} if page else None
+    chosen = [scored.videos[r].id for r in rows]
+    loaded = {v.id: v for v in uow.directory.scalars(select(PublicVideo).where(PublicVideo.id.in_(chosen)))}
+    result = page_of(uow, actor, [loaded[v] for v in chosen if v in loaded], next_position if more else None)
+    profiles = {user: profile.handle for user, profile in result.profiles.items()}
     whys: dict[str, Why] = {}
     for r in rows:
         video = scored.videos[r]
@@ -156,11 +160,6 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
             label=_label(candidate, profiles, video),
             reasons=reasons(ranker, scored.features, prediction, r, context),
         )
-    more = len(page) == limit and len(pool.items) > len(page)
-    next_position = {"s": session, "n": served_before + len(page), "c": page[-1].creator_id} if page else None
-    chosen = [scored.videos[r].id for r in rows]
-    loaded = {v.id: v for v in uow.directory.scalars(select(PublicVideo).where(PublicVideo.id.in_(chosen)))}
-    result = page_of(uow, actor, [loaded[v] for v in chosen if v in loaded], next_position if more else None)
     result.why.update(whys)
     # Logged after the last read of the viewer's region: the region's write lock (SQLite) is taken here and
     # held only while the response is built and committed, not across the ranking.
@@ -269,9 +268,6 @@ def _score(
 _PLAYED = select(WatchHistory.video_id).where(
     WatchHistory.user_id == bindparam("user"), WatchHistory.video_id.in_(bindparam("ids", expanding=True))
 )
-_HANDLES = select(PublicProfile.user_id, PublicProfile.handle).where(
-    PublicProfile.user_id.in_(bindparam("ids", expanding=True))
-)
 
 
 def _played(uow: UnitOfWork, actor: Actor, video_ids: list[str]) -> set[str]:
@@ -279,13 +275,6 @@ def _played(uow: UnitOfWork, actor: Actor, video_ids: list[str]) -> set[str]:
         return set()
     rows = uow.region(actor.region).connection().execute(_PLAYED, {"user": actor.id, "ids": video_ids})
     return set(rows.scalars())
-
-
-def _handles(uow: UnitOfWork, creator_ids: set[str]) -> dict[str, str]:
-    if not creator_ids:
-        return {}
-    rows = uow.directory.connection().execute(_HANDLES, {"ids": sorted(creator_ids)})
-    return {user: handle for user, handle in rows}
 
 
 def _label(candidate: sources.Candidate, handles: dict[str, str], video: Facts) -> str:
