@@ -108,8 +108,10 @@ def following(uow: UnitOfWork, creators: list[str], now: datetime) -> list[tuple
 
 
 def trending(uow: UnitOfWork, region: str) -> list[tuple[str, float]]:
+    """The region's top trending videos. As many as each other source gives: twice as many made every
+    request rank a fifth more candidates, for no more watch time in the feed simulation."""
     query = select(TrendingVideo.video_id, TrendingVideo.score).order_by(TrendingVideo.score.desc())
-    return [(v, float(s)) for v, s in uow.region(region).execute(query.limit(PER_SOURCE * 2))]
+    return [(v, float(s)) for v, s in uow.region(region).execute(query.limit(PER_SOURCE))]
 
 
 def popular(uow: UnitOfWork) -> list[tuple[str, float]]:
