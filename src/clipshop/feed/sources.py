@@ -108,8 +108,9 @@ def following(uow: UnitOfWork, creators: list[str], now: datetime) -> list[tuple
 
 
 def trending(uow: UnitOfWork, region: str) -> list[tuple[str, float]]:
-    """The region's top trending videos. As many as each other source gives: twice as many made every
-    request rank a fifth more candidates, for no more watch time in the feed simulation."""
+    """The region's top trending videos, as many as each other source gives. Twice as many made every
+    request rank a fifth more candidates, for a watch time in the feed simulation within its run-to-run
+    spread (325.6 s against 310.2 s a session)."""
     query = select(TrendingVideo.video_id, TrendingVideo.score).order_by(TrendingVideo.score.desc())
     return [(v, float(s)) for v, s in uow.region(region).execute(query.limit(PER_SOURCE))]
 
