@@ -35,21 +35,35 @@ class CommittingRoute(APIRoute):
         async def route(request: Request) -> Response:
             try:
                 response = await handler(request)
-                uow: UnitOfWork | None = getattr(request.state, "uow", None)
-                if uow is not None:
-                    await run_in_threadpool(uow.commit)
-                return response
             except BaseException:
-                uow = getattr(request.state, "uow", None)
-                if uow is not None:
-                    await run_in_threadpool(uow.rollback)
+                failed: UnitOfWork | None = getattr(request.state, "uow", None)
+                if failed is not None:
+                    await run_in_threadpool(_rollback_and_close, failed)
                 raise
-            finally:
-                uow = getattr(request.state, "uow", None)
-                if uow is not None:
-                    await run_in_threadpool(uow.close)
+            uow: UnitOfWork | None = getattr(request.state, "uow", None)
+            if uow is not None:
+                await run_in_threadpool(_commit_and_close, uow)
+            return response
 
         return route
+
+
+def _commit_and_close(uow: UnitOfWork) -> None:
+    """One trip to a worker thread for both (each trip is a handoff between threads)."""
+    try:
+        uow.commit()
+    except BaseException:
+        uow.rollback()
+        raise
+    finally:
+        uow.close()
+
+
+def _rollback_and_close(uow: UnitOfWork) -> None:
+    try:
+        uow.rollback()
+    finally:
+        uow.close()
 
 
 def get_platform(request: Request) -> Platform:
@@ -90,14 +104,24 @@ def optional_actor(request: Request) -> Actor | None:
     return actor
 
 
-def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+# The dependencies that never wait are coroutines: FastAPI runs a plain function dependency on a worker
+# thread, and every such hop is a handoff between threads on each request.
+async def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
     if actor is None:
         raise Unauthenticated()
     return actor
 
 
-PlatformDep = Annotated[Platform, Depends(get_platform)]
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+async def _platform(request: Request) -> Platform:
+    return get_platform(request)
+
+
+async def _uow(request: Request) -> UnitOfWork:
+    return get_uow(request)
+
+
+PlatformDep = Annotated[Platform, Depends(_platform)]
+UowDep = Annotated[UnitOfWork, Depends(_uow)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
 
