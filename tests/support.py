@@ -91,33 +91,6 @@ def post_clip(
     return dict(status)
 
 
-def a_video(platform: Platform, creator: Member, *, video_id: str | None = None) -> str:
-    """A published video's public copy, put straight into the directory (what feeds and social read)."""
-    video_id = video_id or new_id(creator.region)
-    with platform.uow().transaction() as uow:
-        uow.directory.add(
-            PublicVideo(
-                id=video_id,
-                region=creator.region,
-                creator_id=creator.id,
-                caption="c",
-                hashtags="",
-                duration_s=8.0,
-                width=720,
-                height=1280,
-                master_url="/m",
-                published_at=platform.clock.now() - timedelta(hours=1),
-                like_count=0,
-                comment_count=0,
-                share_count=0,
-                view_count=0,
-                complete_count=0,
-                hot_score=0.0,
-            )
-        )
-    return video_id
-
-
 def probe_of(width: int, height: int) -> ProbeResult:
     """Probe facts of a 10 s H.264/AAC MP4 of the given display size."""
     return ProbeResult(
@@ -168,7 +141,7 @@ def a_region_video(platform: Platform, creator: Member) -> str:
                 updated_at=now,
             )
         )
-    return a_video(platform, creator, video_id=video_id)
+    return a_public_video(platform, creator, video_id=video_id, hours_ago=1)
 
 
 CARD_OK = "4242 4242 4242 4242"
@@ -297,7 +270,14 @@ def buy_now(variant_id: str, *, quantity: int = 1, card: str = CARD_OK) -> Any:
 
 
 def a_public_video(
-    platform: Platform, creator: Member, caption: str, *, hours_ago: float = 0, likes: int = 0, views: int = 0
+    platform: Platform,
+    creator: Member,
+    caption: str = "c",
+    *,
+    video_id: str | None = None,
+    hours_ago: float = 0,
+    likes: int = 0,
+    views: int = 0,
 ) -> str:
     """Put a published video's public copy straight into the directory (feeds read only that); hashtags
     come from the caption's #words."""
@@ -305,7 +285,7 @@ def a_public_video(
     from clipshop.videos.service import hot_score
 
     at = platform.clock.now() - timedelta(hours=hours_ago)
-    video_id = new_id(creator.region)
+    video_id = video_id or new_id(creator.region)
     tags = [w[1:].lower() for w in caption.split() if w.startswith("#")]
     with platform.uow().transaction() as uow:
         uow.directory.add(

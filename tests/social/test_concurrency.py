@@ -11,14 +11,14 @@ from clipshop.platform import Platform
 from clipshop.social import service
 from clipshop.social.models import Like, RegionVideoCounts
 from clipshop.videos.models import PublicVideo
-from support import Member, a_video
+from support import Member, a_public_video
 
 
 def test_concurrent_likes_from_many_users_and_repeated_likes_from_one(
     platform: Platform, sign_up: Any
 ) -> None:
     members: list[Member] = [sign_up(f"fan{n}", "DE") for n in range(12)]
-    video_id = a_video(platform, members[0])
+    video_id = a_public_video(platform, members[0])
     actors = [Actor(id=m.id, region=m.region, handle=m.handle) for m in members]
 
     def like(actor: Actor) -> bool:

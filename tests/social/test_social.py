@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
-from support import Member, a_video
+from support import Member, a_public_video
 
 
 def counts(client: TestClient, video_id: str, who: Member | None = None) -> dict[str, Any]:
@@ -19,7 +19,7 @@ def counts(client: TestClient, video_id: str, who: Member | None = None) -> dict
 def test_likes_count_once_per_user_and_reach_the_public_counter(
     client: TestClient, platform: Platform, alice: Member, bob: Member, sign_up: Any
 ) -> None:
-    video = a_video(platform, alice)
+    video = a_public_video(platform, alice)
     carol = sign_up("carol", "AU")
     for member in (bob, bob, carol):
         assert client.post(f"/api/v1/videos/{video}/like", headers=member.auth).json() == {"liked": True}
@@ -43,7 +43,7 @@ def test_likes_count_once_per_user_and_reach_the_public_counter(
 def test_comments_and_one_level_of_replies(
     client: TestClient, platform: Platform, alice: Member, bob: Member, clock: FrozenClock
 ) -> None:
-    video = a_video(platform, alice)
+    video = a_public_video(platform, alice)
     top = client.post(
         f"/api/v1/videos/{video}/comments", headers=bob.auth, json={"body": "  first!  "}
     ).json()
@@ -77,7 +77,7 @@ def test_comments_and_one_level_of_replies(
 
 
 def test_shares_and_follows(client: TestClient, platform: Platform, alice: Member, bob: Member) -> None:
-    video = a_video(platform, alice)
+    video = a_public_video(platform, alice)
     shared = client.post(f"/api/v1/videos/{video}/share", headers=bob.auth, json={"channel": "link"}).json()
     assert shared == {"url": f"http://testserver/v/{video}"}
     assert client.post("/api/v1/users/alice/follow", headers=bob.auth).json() == {"following": True}
@@ -99,7 +99,7 @@ def test_shares_and_follows(client: TestClient, platform: Platform, alice: Membe
 def test_counter_projection_is_idempotent(
     client: TestClient, platform: Platform, alice: Member, bob: Member
 ) -> None:
-    video = a_video(platform, alice)
+    video = a_public_video(platform, alice)
     client.post(f"/api/v1/videos/{video}/like", headers=bob.auth)
     for _ in range(3):  # a job may run twice, or late: the totals converge
         platform.jobs.enqueue("project_video_counts", bob.region, video)
@@ -111,7 +111,7 @@ def test_counter_projection_is_idempotent(
 def test_watch_events_are_validated(
     client: TestClient, platform: Platform, alice: Member, bob: Member
 ) -> None:
-    video = a_video(platform, alice)
+    video = a_public_video(platform, alice)
     bad = client.post(
         "/api/v1/events",
         headers=bob.auth,
@@ -154,7 +154,7 @@ def test_watch_events_are_validated(
 def test_comment_pages_follow_time_across_regions(
     client: TestClient, platform: Platform, alice: Member, bob: Member, clock: FrozenClock
 ) -> None:
-    video = a_video(platform, alice)
+    video = a_public_video(platform, alice)
     for n in range(7):  # alternate regions: ids from different regions do not sort by time
         who = (alice, bob)[n % 2]
         client.post(f"/api/v1/videos/{video}/comments", headers=who.auth, json={"body": f"c{n}"})
