@@ -247,6 +247,10 @@ class UnitOfWork:
         for region in sorted(set(regions)):
             self.region(region).connection()
 
+    def in_transaction(self) -> bool:
+        """Whether anything is open or pending that a commit or a rollback would end."""
+        return any(s.in_transaction() or s.new or s.dirty or s.deleted for s in self._sessions())
+
     def _sessions(self) -> list[Session]:
         return [*self._regions.values(), *([self._directory] if self._directory is not None else [])]
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from typing import Annotated, Any
 
 import anyio
+import anyio.to_thread
+from anyio.lowlevel import RunVar
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -26,26 +31,85 @@ SESSION_COOKIE = "clipshop_session"
 PROBLEM_JSON = "application/problem+json"
 
 
+# The request a CommittingRoute is handling, seen by its endpoint's worker thread (each trip to a worker
+# thread runs in a copy of the request task's context).
+_handling: ContextVar[Request] = ContextVar("clipshop_handling")
+# Worker threads of their own for finishing a request (commit or roll back). A request that holds SQLite's
+# write lock must never wait for a worker thread while every shared one is held by a request waiting for
+# that very lock: the waiters would give up only at the busy timeout.
+_finishing: RunVar[anyio.CapacityLimiter] = RunVar("clipshop_finishing")
+FINISHING_THREADS = 4
+
+
 class CommittingRoute(APIRoute):
-    """Commits the request's unit of work once the handler has built its response, before it is sent."""
+    """Commits the request's unit of work before the response is sent: a plain-function endpoint commits in
+    its own worker thread as soon as it returns, so what it wrote (and SQLite's write lock) is never held
+    across a handoff to another thread; an async endpoint's work is committed after it returns."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint) and not hasattr(endpoint, "__commits_in_its_thread__"):
+            endpoint = _commits_in_its_thread(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
+            handling = _handling.set(request)
             try:
                 response = await handler(request)
             except BaseException:
-                failed: UnitOfWork | None = getattr(request.state, "uow", None)
-                if failed is not None:
-                    await run_in_threadpool(_rollback_and_close, failed)
+                await _finish(request, _rollback_and_close)
                 raise
-            uow: UnitOfWork | None = getattr(request.state, "uow", None)
-            if uow is not None:
-                await run_in_threadpool(_commit_and_close, uow)
+            finally:
+                _handling.reset(handling)
+            await _finish(request, _commit_and_close)
             return response
 
         return route
+
+
+def _commits_in_its_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = endpoint(*args, **kwargs)
+        except BaseException:
+            uow = _handled_uow()
+            if uow is not None:
+                uow.rollback()
+            raise
+        uow = _handled_uow()
+        if uow is not None:
+            try:
+                uow.commit()
+            except BaseException:
+                uow.rollback()
+                raise
+        return result
+
+    run.__commits_in_its_thread__ = True  # type: ignore[attr-defined]
+    return run
+
+
+def _handled_uow() -> UnitOfWork | None:
+    request = _handling.get(None)
+    return getattr(request.state, "uow", None) if request is not None else None
+
+
+async def _finish(request: Request, finish: Callable[[UnitOfWork], None]) -> None:
+    uow: UnitOfWork | None = getattr(request.state, "uow", None)
+    if uow is None:
+        return
+    if not uow.in_transaction():
+        uow.close()  # nothing to send to a database: no trip to a worker thread
+        return
+    try:
+        limiter = _finishing.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(FINISHING_THREADS)
+        _finishing.set(limiter)
+    await anyio.to_thread.run_sync(finish, uow, limiter=limiter)
 
 
 def _commit_and_close(uow: UnitOfWork) -> None:
