@@ -20,7 +20,7 @@ import logging
 import math
 import sqlite3
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_VIDEOS = 100_000  # about 60 MB of facts per process at most
 MAX_LISTS = 4096  # trending, fresh, popular, and the newest clips of hashtags and creators
+MAX_GONE = 10_000  # videos found taken down, skipped in the in-memory copy until the next one
 
 
 class Facts(NamedTuple):
@@ -199,6 +200,7 @@ class FeedCache:
         self._clock = clock
         self._facts: LRUCache[str, tuple[Any, ...]] = LRUCache(MAX_VIDEOS)  # (expires, *facts)
         self._lists: LRUCache[Hashable, tuple[float, Any]] = LRUCache(MAX_LISTS)
+        self._gone: dict[str, float] = {}  # video -> when it was found taken down
         self._lock = threading.Lock()
 
     def _now(self) -> float:
@@ -236,7 +238,26 @@ class FeedCache:
         if self.mirror is None:
             return {}
         self.mirror.copy_if_due()
-        return self.mirror.facts(video_ids)
+        copied = self.mirror.facts(video_ids)
+        if self._gone:
+            with self._lock:
+                stale = [v for v in copied if self._gone.get(v, -math.inf) >= self.mirror.copied_at]
+            for video in stale:
+                del copied[video]
+        return copied
+
+    def forget(self, video_ids: Iterable[str]) -> None:
+        """These videos are no longer published: drop their kept facts, and skip them in the in-memory copy
+        of the directory until a copy begun after now replaces it."""
+        now = self._now()
+        with self._lock:
+            for video in video_ids:
+                self._facts.pop(video, None)
+                if self.mirror is not None:
+                    self._gone[video] = now
+            if self.mirror is not None and len(self._gone) > MAX_GONE:
+                copied_at = self.mirror.copied_at
+                self._gone = {v: at for v, at in self._gone.items() if at >= copied_at}
 
     def warm(self) -> None:
         """Make the first in-memory copy of the directory's facts (a server calls this at start-up)."""

@@ -130,20 +130,29 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
             scored.videos, prediction.scores.tolist(), shoppable.tolist(), strict=True
         )
     ]
-    page = blend(
-        ranked,
-        limit,
-        previous_creator=position.get("c"),
-        shoppable_cap=settings.recs_shoppable_cap,
-        explore_share=settings.recs_explore_share,
-    )
+    while True:
+        page = blend(
+            ranked,
+            limit,
+            previous_creator=position.get("c"),
+            shoppable_cap=settings.recs_shoppable_cap,
+            explore_share=settings.recs_explore_share,
+        )
+        chosen = [item.video_id for item in page]
+        query = select(PublicVideo).where(PublicVideo.id.in_(chosen))
+        loaded = {video.id: video for video in uow.directory.scalars(query)}
+        gone = {video for video in chosen if video not in loaded}
+        if not gone:
+            break
+        # Taken down since its facts were kept: out of this page, blended again without it, and out of the
+        # kept facts, so the next request does not rank it either.
+        cache.forget(gone)
+        ranked = [item for item in ranked if item.video_id not in gone]
     row_of = {video.id: i for i, video in enumerate(scored.videos)}
-    rows = [row_of[item.video_id] for item in page]
+    rows = [row_of[video] for video in chosen]
     more = len(page) == limit and len(pool.items) > len(page)
     next_position = {"s": session, "n": served_before + len(page), "c": page[-1].creator_id} if page else None
-    chosen = [scored.videos[r].id for r in rows]
-    loaded = {v.id: v for v in uow.directory.scalars(select(PublicVideo).where(PublicVideo.id.in_(chosen)))}
-    result = page_of(uow, actor, [loaded[v] for v in chosen if v in loaded], next_position if more else None)
+    result = page_of(uow, actor, [loaded[v] for v in chosen], next_position if more else None)
     profiles = {user: profile.handle for user, profile in result.profiles.items()}
     whys: dict[str, Why] = {}
     for r in rows:
