@@ -6,7 +6,8 @@ Bulk-loads a synthetic platform straight into SQLite with SQLAlchemy Core: publi
 imply). Then runs the scheduled retrain of every region that has events, each in a child process so its
 wall time and peak memory are its own, starts one uvicorn process, and drives it with a fixed number of
 concurrent keep-alive connections for a fixed time: first GET /api/v1/feed/for-you as random signed-in users
-(some go on to later pages through `next_cursor`), then GET /api/v1/health.
+(some go on to later pages through `next_cursor`), then GET /api/v1/health, and last For You again over one
+connection: the latency of a request with none ahead of it in line (`one_connection` in the JSON).
 
 Viewers belong to taste clusters, each with its own tags and creators; most of a viewer's plays are of their
 cluster's videos, popular ones more often, so the collaborative model has structure to learn. A share of
@@ -764,6 +765,9 @@ def retrain_all(data_dir: Path, dataset: Dataset) -> list[Retrain] | None:
     return runs
 
 
+ALONE = "for-you, 1 connection"  # the phase that measures a For You request with no other in line
+
+
 @dataclass
 class Sample:
     latency_s: float
@@ -959,10 +963,14 @@ def report(phases: dict[str, Phase], dataset: Dataset, runs: list[Retrain] | Non
         "client CPU",
         "others' CPU",
     ]
+    alone = phases.get(ALONE, feed)
     rows = [row("GET /feed/for-you", feed), row("GET /health", trivial)]
+    if ALONE in phases:
+        rows.append(row("GET /feed/for-you ×1", alone))
     events = sum(dataset.events_by_region.values())
-    title = (f"/api/v1, {args.concurrency} connections, {args.duration_s:g} s each after {args.warmup_s:g} s "
-             f"warm-up; {args.videos:,} videos, {args.users:,} users, {events:,} events")  # fmt: skip
+    title = (f"/api/v1, {args.concurrency} connection(s) (×1: one), {args.duration_s:g} s each after "
+             f"{args.warmup_s:g} s warm-up; {args.videos:,} videos, {args.users:,} users, "
+             f"{events:,} events")  # fmt: skip
     harness.console.print(harness.table(title, columns, rows))
     first, later = feed.p(50, lambda p: p == 1), feed.p(50, lambda p: p > 1)
     later_count = sum(1 for s in feed.samples if s.page > 1)
@@ -979,7 +987,12 @@ def report(phases: dict[str, Phase], dataset: Dataset, runs: list[Retrain] | Non
         "trivial_p50_ms": round(trivial.p(50), 2),
         "trivial_p99_ms": round(trivial.p(99), 2),
         "rps_ratio": round(feed.rps / trivial.rps, 4),
-        "errors": feed.errors + trivial.errors,
+        "errors": feed.errors + trivial.errors + (alone.errors if alone is not feed else 0),
+        "one_connection": {
+            "p50_ms": round(alone.p(50), 2),
+            "p99_ms": round(alone.p(99), 2),
+            "rps": round(alone.rps, 1),
+        },
         "videos": args.videos,
         "users": args.users,
         "load_s": round(dataset.load_s, 2),
@@ -1061,8 +1074,12 @@ def main() -> None:
                 check_feed(server.url, token)
             proc = psutil.Process(server.pid)
             phases: dict[str, Phase] = {}
-            for name in ("for-you", "trivial"):
-                options = {"concurrency": args.concurrency, "server": proc, "tokens": dataset.tokens,
+            # Under load a request's latency is mostly its wait in line; alone, it is the server's own time.
+            runs_of = [("for-you", args.concurrency), ("trivial", args.concurrency)]
+            if args.concurrency != 1:
+                runs_of.append((ALONE, 1))
+            for name, concurrency in runs_of:
+                options = {"concurrency": concurrency, "server": proc, "tokens": dataset.tokens,
                            "seed": args.seed}  # fmt: skip
                 with harness.console.status(f"{name}: warming up for {args.warmup_s:g} s"):
                     harness.run_async(run_phase(name, server.port, duration_s=args.warmup_s, **options))
