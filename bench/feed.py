@@ -966,9 +966,9 @@ def report(phases: dict[str, Phase], dataset: Dataset, runs: list[Retrain] | Non
     alone = phases.get(ALONE, feed)
     rows = [row("GET /feed/for-you", feed), row("GET /health", trivial)]
     if ALONE in phases:
-        rows.append(row("GET /feed/for-you ×1", alone))
+        rows.append(row("GET /feed/for-you 1c", alone))
     events = sum(dataset.events_by_region.values())
-    title = (f"/api/v1, {args.concurrency} connection(s) (×1: one), {args.duration_s:g} s each after "
+    title = (f"/api/v1, {args.concurrency} connection(s) (1c: one), {args.duration_s:g} s each after "
              f"{args.warmup_s:g} s warm-up; {args.videos:,} videos, {args.users:,} users, "
              f"{events:,} events")  # fmt: skip
     harness.console.print(harness.table(title, columns, rows))
