@@ -129,11 +129,15 @@ async def set_avatar(request: Request, actor: CurrentActor, uow: UowDep, platfor
     path = store.local_path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(jpeg)
-    previous = uow.region(actor.region).get_one(User, actor.id).avatar_key
-    user = service.set_avatar(uow, actor=actor, key=key, url=store.url(key))
-    if previous and previous != key:
-        uow.after_commit(lambda: store.delete_prefix(previous))
-    return me_read(platform, user)
+
+    def replace() -> MeRead:
+        previous = uow.region(actor.region).get_one(User, actor.id).avatar_key
+        user = service.set_avatar(uow, actor=actor, key=key, url=store.url(key))
+        if previous and previous != key:
+            uow.after_commit(lambda: store.delete_prefix(previous))
+        return me_read(platform, user)
+
+    return await run_in_threadpool(replace)
 
 
 @router.patch("/me", response_model=MeRead)
