@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
 
 from clipshop.errors import ClipshopError, NotFound
 from clipshop.jobs.tasks import enqueue_after_commit
@@ -119,7 +120,7 @@ async def append_upload(
     upload_offset: Annotated[int, Header()],
 ) -> Response:
     """Append bytes at `Upload-Offset`; the response's `Upload-Offset` is where to resume."""
-    upload = uploads.get_upload(uow, actor=actor, upload_id=upload_id)
+    upload = await run_in_threadpool(uploads.get_upload, uow, actor=actor, upload_id=upload_id)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/offset+octet-stream":
         raise ClipshopError(
             "Send the bytes as Content-Type: application/offset+octet-stream.",

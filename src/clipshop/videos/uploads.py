@@ -139,8 +139,9 @@ async def append_chunk(
             fail_upload(upload, path=path, code=error.code, now=now)
             raise
         finally:
+            # To the disk before the offset moves; on a worker thread, as the event loop serves others.
             f.flush()
-            os.fsync(f.fileno())
+            await run_in_threadpool(os.fsync, f.fileno())
             upload.offset += written
             upload.updated_at = now
     if upload.offset == upload.length:
