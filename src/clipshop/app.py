@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from clipshop import __version__
+from clipshop.accounts.passwords import common_passwords
 from clipshop.config import Settings
 from clipshop.kit.web import CommittingRoute, RefuseNulCharacters, install_error_handlers
 from clipshop.platform import Platform
@@ -38,10 +39,13 @@ def settle_heap() -> None:
     gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
 
 
-def _load_models(platform: Platform, *, settle: bool) -> None:
+def _warm(platform: Platform, *, settle: bool) -> None:
+    """Load now what the first requests would otherwise wait for: each region's For You model, the
+    in-memory copy of the directory's ranking facts, and (in a server) the common-password list."""
     platform.feed_models.warm(list(platform.settings.regions))
     platform.feed_cache.warm()
     if settle:
+        common_passwords()
         settle_heap()
 
 
@@ -56,9 +60,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         anyio.to_thread.current_default_thread_limiter().total_tokens = platform.settings.http_threads
         # Load each region's For You model, and copy the directory's ranking facts into memory, now, in the
         # background, rather than on the first request.
-        threading.Thread(
-            target=_load_models, args=(platform,), kwargs={"settle": owns_process}, daemon=True
-        ).start()
+        threading.Thread(target=_warm, args=(platform,), kwargs={"settle": owns_process}, daemon=True).start()
         if platform.settings.jobs_consumer_in_app and platform.settings.jobs_backend != "memory":
             platform.jobs.start_consumer(workers=platform.settings.jobs_workers)
         try:

@@ -18,16 +18,20 @@ _DUMMY_HASH = _hasher.hash("clipshop-timing-equaliser")
 
 
 @cache
-def _common_passwords() -> frozenset[str]:
+def common_passwords() -> frozenset[str]:
     """zxcvbn's 30,000 most common passwords. Importing it builds every word list it has (about 15 MiB);
-    only this one is kept, and the package is dropped again so the rest can be freed."""
+    only this one is kept, and the package is dropped and collected at once (a server runs full
+    collections seldom, and the lists would wait for one)."""
+    import gc
     import importlib
     import sys
 
     lists = importlib.import_module("zxcvbn.frequency_lists").FREQUENCY_LISTS
     common = frozenset(lists["passwords"])
+    del lists
     for name in [n for n in sys.modules if n == "zxcvbn" or n.startswith("zxcvbn.")]:
         del sys.modules[name]
+    gc.collect()
     return common
 
 
@@ -43,7 +47,7 @@ def check_password_rules(password: str, *, email: str = "", handle: str = "") ->
             f"Passwords can be at most {MAX_LENGTH} characters.", code="password_too_long", field="password"
         )
     lowered = password.lower()
-    if lowered in _common_passwords() or lowered in {
+    if lowered in common_passwords() or lowered in {
         email.lower(),
         email.split("@")[0].lower(),
         handle.lower(),
