@@ -3,6 +3,7 @@ reachable server), each test on freshly migrated databases, with a job queue dra
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -51,7 +52,9 @@ class Backend:
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    """This test process, unique across checkouts on one machine: each names its own PostgreSQL databases."""
+    checkout = hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:6]
+    return f"{checkout}_{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}"
 
 
 def _postgres_backend() -> Backend:

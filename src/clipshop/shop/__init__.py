@@ -1,0 +1,1 @@
+"""Commerce: shops, catalog, cart, checkout, orders, ledger, payouts."""
