@@ -46,10 +46,12 @@ from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
-from clipshop.accounts.service import Actor
+from clipshop.assembly import build_platform
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import make_engine
+from clipshop.payments.sandbox import SUCCEEDS, SandboxProvider
 from clipshop.platform import Platform
-from clipshop.shop.payments.sandbox import SUCCEEDS, SandboxProvider
+from clipshop.shop.tasks import DELIVER_SANDBOX_EVENTS
 
 DATABASE_PREFIX = "clipshop_bench_checkout_"
 DATABASES = ("directory", "us", "eu", "sandbox")
@@ -124,7 +126,7 @@ class CappedSandbox(SandboxProvider):
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
 
-def build_platform(urls: dict[str, str], data_dir: Path, args: argparse.Namespace) -> Platform:
+def make_platform(urls: dict[str, str], data_dir: Path, args: argparse.Namespace) -> Platform:
     from clipshop.config import RegionConfig, Settings
 
     settings = Settings(
@@ -144,7 +146,7 @@ def build_platform(urls: dict[str, str], data_dir: Path, args: argparse.Namespac
         database_pool_size=args.pool_size,
         database_max_overflow=args.max_overflow,
     )
-    platform = Platform(settings)
+    platform = build_platform(settings)
     sizes = {engine.pool.size() for engine in platform.databases.region_engines.values()}  # type: ignore[attr-defined]
     if sizes != {args.pool_size}:
         raise SystemExit(f"the platform's pools hold {sizes} connections, not --pool-size {args.pool_size}: "
@@ -156,7 +158,7 @@ def build_platform(urls: dict[str, str], data_dir: Path, args: argparse.Namespac
         url=settings.sandbox_database_url(),
         secret=settings.webhook_secret(),
         clock=platform.clock,
-        wake=lambda: platform.jobs.enqueue("deliver_sandbox_events"),
+        wake=partial(platform.jobs.enqueue, DELIVER_SANDBOX_EVENTS),
     )
     return platform
 
@@ -690,7 +692,7 @@ def main() -> None:
     ):
         os.environ["CLIPSHOP_CONFIG"] = str(root / "no-config.toml")  # a clipshop.toml here must not leak
         started = time.perf_counter()
-        platform = build_platform(urls, root / "data", args)
+        platform = make_platform(urls, root / "data", args)
         probe = Probe()
         bare_engine = create_engine(make_url(urls["us"]), pool_size=args.pool_size,
                                     max_overflow=args.max_overflow)  # fmt: skip

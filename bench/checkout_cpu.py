@@ -24,9 +24,10 @@ from harness import (
 )
 
 from clipshop.accounts.models import PublicProfile, User
-from clipshop.accounts.service import Actor
+from clipshop.assembly import build_platform
 from clipshop.config import Settings
 from clipshop.jobs.queue import JobQueue
+from clipshop.kit.actors import Actor
 from clipshop.kit.ids import new_id
 from clipshop.platform import Platform
 from clipshop.shop import catalog, checkout
@@ -82,7 +83,7 @@ def main() -> None:
         jobs = JobQueue.from_settings(
             backend="memory", sqlite_path=root / "jobs.db", redis_url="", name="cpu"
         )
-        platform = Platform(settings, jobs=jobs)
+        platform = build_platform(settings, jobs=jobs)
         try:
             merchant = members(platform, "us", 1, "merchant")[0]
             buyers = members(platform, "us", 50, "us") + members(

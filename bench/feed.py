@@ -345,7 +345,7 @@ def table_plans(c: Corpus, *, password_hash: str, tokens: list[str]) -> list[Tab
     from clipshop.accounts.models import AccountIndex, AuthSession, PublicProfile, User
     from clipshop.accounts.service import email_digest
     from clipshop.config import DEV_SECRET
-    from clipshop.feed.events import Event
+    from clipshop.events.models import Event
     from clipshop.kit.ids import new_id
     from clipshop.social.models import Follow, Like, Share, WatchHistory
     from clipshop.videos.models import PublicVideo, PublicVideoTag

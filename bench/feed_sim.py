@@ -314,10 +314,11 @@ class World:
     platform's services when the policy ranks from them."""
 
     def __init__(self, spec: Spec, data_dir: Path, *, records: bool) -> None:
+        from clipshop.assembly import build_platform
         from clipshop.config import Settings
         from clipshop.jobs.queue import JobQueue
         from clipshop.kit.clock import FrozenClock
-        from clipshop.platform import Platform
+        from clipshop.social import tasks as social_tasks
 
         self.spec = spec
         # Write reactions through the platform: only a policy that ranks from its events needs them.
@@ -332,7 +333,7 @@ class World:
             backend="memory", sqlite_path=data_dir / "jobs.db", redis_url="", name="feed-sim"
         )
         self.clock = FrozenClock(START)
-        self.platform = Platform(settings, clock=self.clock, jobs=jobs)
+        self.platform = build_platform(settings, clock=self.clock, jobs=jobs)
         self.video_ids: list[str] = []
         self.index_of: dict[str, int] = {}
         self.product_ids: list[str] = []
@@ -340,6 +341,13 @@ class World:
         self.order = np.argsort(spec.video_at, kind="stable")
         self.to_project: set[str] = set()
         self.follows_to_project: set[tuple[str, str]] = set()
+        # The services enqueue a counter projection per write; this queue takes them and drops them, and
+        # `run_jobs` enqueues one per video touched instead, as a busy queue would coalesce them.
+        self.coalesced = JobQueue.from_settings(
+            backend="memory", sqlite_path=data_dir / "jobs.db", redis_url="", name="feed-sim-coalesced"
+        )
+        self.coalesced.register(social_tasks.PROJECT_VIDEO_COUNTS, lambda region, video_id: None)
+        self.coalesced.register(social_tasks.PROJECT_FOLLOW_COUNTS, lambda region, followee, follower: None)
         # What feeds may observe: the directory's videos, and counters like the platform's public ones.
         n, users = spec.videos, spec.users
         self.observed_at = np.full(n, np.inf)  # publish time read back from the directory (seconds)
@@ -399,7 +407,7 @@ class World:
     def _accounts(self, prefix: str, count: int) -> list[Any]:
         """Accounts written straight to the database (no password hashing), as the checkout bench does."""
         from clipshop.accounts.models import PublicProfile, User
-        from clipshop.accounts.service import Actor
+        from clipshop.kit.actors import Actor
         from clipshop.kit.ids import new_id
 
         now, actors = self.clock.now(), []
@@ -517,8 +525,8 @@ class World:
         flushes its batch), and keep the world's counters."""
         from sqlalchemy import select
 
-        from clipshop.feed import events
-        from clipshop.feed.events import EventKind
+        from clipshop.events import service as events
+        from clipshop.events.models import EventKind
         from clipshop.shop import cart
         from clipshop.social import service as social
         from clipshop.videos.models import PublicVideo
@@ -526,7 +534,7 @@ class World:
         self._count(user, shown)
         if not self.records:
             return
-        spec, actor = self.spec, self.viewers[user]
+        spec, actor, jobs = self.spec, self.viewers[user], self.coalesced
         with self.platform.uow().transaction() as uow:
             # Held for the whole transaction, so each service call finds its video in the identity map.
             _held = list(
@@ -541,18 +549,18 @@ class World:
                 at = START + timedelta(seconds=at_s)
                 for kind, seconds in player_events(reaction, duration):
                     social.record_watch(
-                        uow, actor=actor, video_id=video_id, kind=kind, watched_s=seconds, now=at
+                        uow, actor=actor, video_id=video_id, kind=kind, watched_s=seconds, now=at, jobs=jobs
                     )
                 self.to_project.add(video_id)
                 if reaction.liked:
-                    social.like(uow, actor=actor, video_id=video_id, now=at)
+                    social.like(uow, actor=actor, video_id=video_id, now=at, jobs=jobs)
                 if reaction.shared:
                     social.share(
                         uow, actor=actor, video_id=video_id, channel="link",
-                        base_url=self.platform.settings.base_url, now=at,
+                        base_url=self.platform.settings.base_url, now=at, jobs=jobs,
                     )  # fmt: skip
                 if reaction.followed:
-                    social.follow(uow, actor=actor, followee_id=creator.id, now=at)
+                    social.follow(uow, actor=actor, followee_id=creator.id, now=at, jobs=jobs)
                     self.follows_to_project.add((creator.id, actor.id))
                 product = int(spec.video_product[v])
                 if reaction.opened:
@@ -590,16 +598,20 @@ class World:
         """The jobs a worker would have run by now: the counter projections the API enqueues after each
         write (one per video touched since the last run, as a busy queue would coalesce them), then the
         feed's periodic refresh (trending, vectors of new videos)."""
+        from clipshop.feed import tasks as feed_tasks
+        from clipshop.social import tasks as social_tasks
+
         if not self.records:
             return
         for video_id in sorted(self.to_project):
-            self.platform.jobs.enqueue("project_video_counts", REGION, video_id)
+            self.platform.jobs.enqueue(social_tasks.PROJECT_VIDEO_COUNTS, REGION, video_id)
         for followee, follower in sorted(self.follows_to_project):
-            self.platform.jobs.enqueue("project_follow_counts", REGION, followee, follower)
+            self.platform.jobs.enqueue(social_tasks.PROJECT_FOLLOW_COUNTS, REGION, followee, follower)
         self.to_project.clear()
         self.follows_to_project.clear()
+        self.coalesced.flush()
         self.platform.jobs.drain(limit=1_000_000)
-        self.platform.jobs.enqueue("refresh_feed")
+        self.platform.jobs.enqueue(feed_tasks.REFRESH)
         self.platform.jobs.drain()
 
     def close(self) -> None:
@@ -945,7 +957,7 @@ def simulate(name: str, spec: Spec, data_dir: Path, report: ProgressFn) -> Polic
 def count_events(world: World) -> int:
     from sqlalchemy import func, select
 
-    from clipshop.feed.events import Event
+    from clipshop.events.models import Event
 
     with world.platform.uow().transaction() as uow:
         return int(uow.region(REGION).scalar(select(func.count()).select_from(Event)) or 0)

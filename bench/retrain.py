@@ -55,11 +55,11 @@ def main() -> None:
     os.environ.clear()
     os.environ.update(environ)
 
+    from clipshop.assembly import build_platform
     from clipshop.config import Settings
     from clipshop.feed.training import retrain
-    from clipshop.platform import Platform
 
-    platform = Platform(Settings())
+    platform = build_platform(Settings())
     try:
         base_rss_kb = peak_rss_kb()
         started = time.perf_counter()

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from clipshop.app import create_app
+from clipshop.assembly import build_platform
 from clipshop.config import RegionConfig, Settings
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.clock import FrozenClock
@@ -159,7 +160,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def platform(settings: Settings, clock: FrozenClock) -> Iterator[Platform]:
-    platform = Platform(
+    platform = build_platform(
         settings,
         clock=clock,
         jobs=JobQueue.from_settings(

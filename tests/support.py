@@ -250,7 +250,7 @@ def quick_members(platform: Platform, region: str, count: int, prefix: str = "m"
 
 
 def actor_of(member: Member) -> Any:
-    from clipshop.accounts.service import Actor
+    from clipshop.kit.actors import Actor
 
     return Actor(id=member.id, region=member.region, handle=member.handle)
 

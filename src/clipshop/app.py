@@ -12,10 +12,21 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from clipshop import __version__
+from clipshop.accounts.api import actor_for_token
+from clipshop.accounts.api import router as accounts
 from clipshop.accounts.passwords import common_passwords
+from clipshop.assembly import build_platform
 from clipshop.config import Settings
-from clipshop.kit.web import CommittingRoute, RefuseNulCharacters, install_error_handlers
+from clipshop.feed.api import router as feed
+from clipshop.feed.runtime import feed_runtime
 from clipshop.platform import Platform
+from clipshop.platform.http import CommittingRoute, RefuseNulCharacters, install_error_handlers
+from clipshop.shop.api import router as shop
+from clipshop.shop.seller_api import router as seller
+from clipshop.social.api import router as social
+from clipshop.videos.api import media_router
+from clipshop.videos.api import router as videos
+from clipshop.web.pages import mount_web
 
 API_PREFIX = "/api/v1"
 
@@ -42,18 +53,20 @@ def settle_heap() -> None:
 def _warm(platform: Platform, *, settle: bool) -> None:
     """Load now what the first requests would otherwise wait for: each region's For You model, the
     in-memory copy of the directory's ranking facts, and (in a server) the common-password list."""
-    platform.feed_models.warm(list(platform.settings.regions))
-    platform.feed_cache.warm()
+    runtime = feed_runtime(platform)
+    runtime.models.warm(list(platform.settings.regions))
+    runtime.cache.warm()
     if settle:
         common_passwords()
         settle_heap()
 
 
 def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
-    """Build the app around a platform; with `jobs_consumer_in_app` the job consumer runs in this process.
-    An app that makes its own platform owns the process (a server) and settles its heap after start-up."""
+    """Build the app around a platform (one with its jobs registered, see `assembly.build_platform`); with
+    `jobs_consumer_in_app` the job consumer runs in this process. An app that makes its own platform owns
+    the process (a server) and settles its heap after start-up."""
     owns_process = platform is None
-    platform = platform or Platform(settings or Settings())
+    platform = platform or build_platform(settings or Settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -80,17 +93,9 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         "Errors are RFC 9457 problem details with a stable `code`.",
     )
     app.state.platform = platform
+    app.state.authenticate = actor_for_token
     install_error_handlers(app)
     app.add_middleware(RefuseNulCharacters)
-
-    from clipshop.accounts.api import router as accounts
-    from clipshop.feed.api import router as feed
-    from clipshop.shop.api import router as shop
-    from clipshop.shop.seller_api import router as seller
-    from clipshop.social.api import router as social
-    from clipshop.videos.api import media_router
-    from clipshop.videos.api import router as videos
-    from clipshop.web.pages import mount_web
 
     api = APIRouter(prefix=API_PREFIX, route_class=CommittingRoute)
     for router in (accounts, videos, social, feed, shop, seller):

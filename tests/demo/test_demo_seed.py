@@ -8,16 +8,17 @@ import pytest
 from rich.progress import Progress
 from sqlalchemy import func, select
 
+from clipshop.assembly import build_platform
 from clipshop.config import Settings
 from clipshop.demo.seed import seed_demo
 from clipshop.demo.shops import AFFILIATES, ORDERS, SHOPS
-from clipshop.platform import Platform
+from clipshop.feed.runtime import feed_runtime
 from clipshop.residency.check import check_residency
 from clipshop.shop.models import Order, PublicProduct, PublicShop, PublicVideoProduct
 
 
 def counts(settings: Settings) -> dict[str, object]:
-    platform = Platform(settings)
+    platform = build_platform(settings)
     try:
         with platform.uow().transaction() as uow:
             statuses = sorted(
@@ -54,9 +55,9 @@ def test_seed_makes_a_shoppable_platform_and_is_idempotent(settings: Settings) -
     assert "posted 0 new clips" in again
     assert counts(settings) == seeded
     # Each region with viewers has a trained For You model, learned from that region's events alone.
-    platform = Platform(settings)
+    platform = build_platform(settings)
     try:
-        trained = {r: platform.feed_models.current(r) for r in settings.regions}
+        trained = {r: feed_runtime(platform).models.current(r) for r in settings.regions}
     finally:
         platform.close()
     with_model = {r for r, model in trained.items() if model is not None and model.collaborative is not None}

@@ -12,8 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, update
 
+from clipshop.assembly import build_platform
 from clipshop.config import Settings
 from clipshop.feed.facts import DirectoryMirror, FeedCache, load_facts
+from clipshop.feed.runtime import feed_runtime
 from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
 from clipshop.shop.models import PublicVideoProduct
@@ -75,19 +77,19 @@ def test_shared_lists_are_loaded_once_per_ttl(clock: FrozenClock) -> None:
 def test_a_clip_taken_down_is_never_served_from_kept_facts(
     client: TestClient, platform: Platform, sign_up: Any
 ) -> None:
-    platform.feed_cache = FeedCache(platform.clock, ttl_s=60)
+    feed_runtime(platform).cache = FeedCache(platform.clock, ttl_s=60)
     _take_down_a_served_clip(client, platform, sign_up)
 
 
 def test_a_clip_taken_down_since_the_directory_copy_is_never_served(
     client: TestClient, platform: Platform, sign_up: Any, clock: FrozenClock
 ) -> None:
-    platform.feed_cache = FeedCache(clock, ttl_s=60, mirror=_sqlite_mirror(platform, clock))
-    platform.feed_cache.warm()
+    feed_runtime(platform).cache = FeedCache(clock, ttl_s=60, mirror=_sqlite_mirror(platform, clock))
+    feed_runtime(platform).cache.warm()
     gone = _take_down_a_served_clip(client, platform, sign_up)
     # Found gone while building that page: skipped in the copy from then on, until the next copy.
     with platform.uow().transaction() as uow:
-        assert platform.feed_cache.facts(uow, [gone]) == {}
+        assert feed_runtime(platform).cache.facts(uow, [gone]) == {}
 
 
 def _take_down_a_served_clip(client: TestClient, platform: Platform, sign_up: Any) -> str:
@@ -115,9 +117,9 @@ def _take_down_a_served_clip(client: TestClient, platform: Platform, sign_up: An
 
 
 def test_a_server_on_sqlite_copies_the_directory_facts_into_memory(settings: Settings) -> None:
-    platform = Platform(settings.model_copy(update={"recs_cache_s": 60}))
+    platform = build_platform(settings.model_copy(update={"recs_cache_s": 60}))
     try:
-        mirror = platform.feed_cache.mirror
+        mirror = feed_runtime(platform).cache.mirror
         if settings.directory_database_url().startswith("sqlite"):
             assert isinstance(mirror, DirectoryMirror) and mirror.every_s == 300
         else:  # PostgreSQL keeps its own buffers

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from clipshop.feed.evaluation import Split, evaluate, tune, tune_fusion_weights
-from clipshop.feed.models import (
+from clipshop.feed.learning import (
     ALS,
     EASE,
     HybridRanker,
@@ -17,7 +17,7 @@ from clipshop.feed.models import (
     RP3Beta,
     build_model,
 )
-from clipshop.feed.models.base import Recommender
+from clipshop.feed.learning.base import Recommender
 
 SMALL_PRODUCTION = {
     "lowrank_ease": {"rank": 64},

@@ -14,9 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from clipshop.events.models import Event, EventKind
 from clipshop.feed import sources, store, training
-from clipshop.feed.events import Event, EventKind, Served
+from clipshop.feed import tasks as feed_tasks
+from clipshop.feed.models import Served
 from clipshop.feed.ranking import SOURCES, Ranker
+from clipshop.feed.runtime import feed_runtime
 from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
@@ -158,7 +161,7 @@ def test_retrain_learns_co_engagement_and_serves_it(
     simulate_tastes(client, platform, catalogue, viewers)
     report = training.retrain(platform, "us")
     assert report["users"] == 24 and report["items"] == 32 and report["interactions"] == 96
-    model = platform.feed_models.current("us")
+    model = feed_runtime(platform).models.current("us")
     assert model is not None and model.collaborative is not None
     # A newcomer who completes one cooking clip is offered garden clips (co-watched), not skate ones.
     newcomer = quick_members(platform, "us", 1, prefix="newcomer")[0]
@@ -169,11 +172,11 @@ def test_retrain_learns_co_engagement_and_serves_it(
     # Creators alternate, so other topics fill every other slot; the ranker scores them lower.
     assert items[0]["why"]["source"] == "similar" and topic_of(items[0]) == "cooking"
     # Retraining again after more viewing replaces the model version atomically.
-    assert platform.feed_models.current("us") is model
+    assert feed_runtime(platform).models.current("us") is model
     platform.clock.advance(seconds=1)  # type: ignore[attr-defined]
     training.retrain(platform, "us")
-    platform.feed_models.forget()
-    assert platform.feed_models.current("us").version != model.version  # type: ignore[union-attr]
+    feed_runtime(platform).models.forget()
+    assert feed_runtime(platform).models.current("us").version != model.version  # type: ignore[union-attr]
 
 
 def served_and_done(client: TestClient, viewers: list[Member], completes: Any) -> None:
@@ -208,7 +211,7 @@ def test_the_ranker_learns_from_what_viewers_did_with_served_items(
     report = training.retrain(platform, "us")
     assert report["ranker_samples"] == 300
     assert {"complete", "like"} <= set(report["ranker_learned"])
-    model = platform.feed_models.current("us")
+    model = feed_runtime(platform).models.current("us")
     assert model is not None and model.ranker.tasks["complete"].learned
     # On viewers it never trained on, the learned head predicts completion better than the prior.
     later = quick_members(platform, "us", 10, prefix="late")
@@ -260,7 +263,7 @@ def test_new_videos_get_vectors_without_a_retrain(
     platform.clock.advance(minutes=10)  # type: ignore[attr-defined]
     new = a_new_garden_clip(platform, catalogue)
     assert training.embed_new_videos(platform, "us") == 1
-    model = platform.feed_models.current("us")
+    model = feed_runtime(platform).models.current("us")
     assert model is not None and model.extras is not None and model.extras.ids == [new]
     history = model.history(dict.fromkeys(catalogue["garden"][:3], 1.0))
     found = [video for video, _ in model.nearest(model.user_vector(history), 40)]  # type: ignore[arg-type]
@@ -300,8 +303,8 @@ def test_large_regions_retrieve_through_an_ann_index(
     simulate_tastes(client, platform, catalogue, viewers)
     report = training.retrain(platform, "us")
     assert report["items"] == 32
-    platform.feed_models.forget()
-    model = platform.feed_models.current("us")
+    feed_runtime(platform).models.forget()
+    model = feed_runtime(platform).models.current("us")
     assert model is not None and model.ann is not None and len(model.ann) == 32
     query = model.user_vector(model.history(dict.fromkeys(catalogue["skate"][:3], 1.0)))
     assert query is not None
@@ -366,9 +369,9 @@ def test_events_and_served_items_past_the_keep_window_are_pruned_in_batches(
     catalogue: dict[str, list[str]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from clipshop.feed import events
+    from clipshop.feed import upkeep
 
-    monkeypatch.setattr(events, "PRUNE_BATCH", 2)  # several batches, each its own transaction
+    monkeypatch.setattr(upkeep, "PRUNE_BATCH", 2)  # several batches, each its own transaction
     old_videos = catalogue["cooking"][:3]
     watch(client, bob, old_videos)
     feed(client, bob, limit=5)
@@ -379,7 +382,7 @@ def test_events_and_served_items_past_the_keep_window_are_pruned_in_batches(
     watch(client, bob, catalogue["skate"][:1])
     served_now = {item["id"] for item in feed(client, bob, limit=4)["items"]}
 
-    platform.jobs.enqueue("prune_feed_events")
+    platform.jobs.enqueue(feed_tasks.PRUNE)
     platform.jobs.drain()
 
     with platform.uow().transaction() as uow:
@@ -405,14 +408,15 @@ def test_the_scheduled_retrain_fits_in_a_child_process_as_of_the_platforms_now(
 ) -> None:
     monkeypatch.setattr(store, "CHECK_EVERY_S", 0.0)
     simulate_tastes(client, platform, catalogue, quick_members(platform, "us", 24, prefix="viewer"))
-    assert platform.feed_models.current("us") is None
-    platform.jobs.enqueue("retrain_feed_models")
+    assert feed_runtime(platform).models.current("us") is None
+    platform.jobs.enqueue(feed_tasks.RETRAIN)
     platform.jobs.drain()
     deadline = time.monotonic() + 30
-    while (model := platform.feed_models.current("us")) is None and time.monotonic() < deadline:
+    while (model := feed_runtime(platform).models.current("us")) is None and time.monotonic() < deadline:
         time.sleep(0.05)  # this process's store notices the child's version and loads it in the background
     assert model is not None and model.collaborative is not None
     assert model.trained_at == platform.clock.now()  # the frozen test clock, not the child's wall clock
     assert model.report["users"] == 24
-    elsewhere = platform.feed_models.current("eu")  # no events there: trending and the ranker's prior
+    # No events there: trending and the ranker's prior.
+    elsewhere = feed_runtime(platform).models.current("eu")
     assert elsewhere is not None and elsewhere.collaborative is None and elsewhere.report["users"] == 0

@@ -10,12 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clipshop.app import create_app
+from clipshop.assembly import build_platform
 from clipshop.config import Settings
 from clipshop.jobs.queue import JobQueue
-from clipshop.jobs.tasks import enqueue_after_commit, reconcile
 from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
+from clipshop.social.tasks import enqueue_video_counts
 from clipshop.videos.models import Video, VideoStatus
+from clipshop.videos.tasks import TRANSCODE
+from clipshop.videos.transcoding import reconcile
 from support import REDIS_URL, Member, redis_reason, upload_file
 
 
@@ -32,7 +35,7 @@ def durable_platform(
         name=f"test-{tmp_path.name}",
     )
     queue.flush()
-    platform = Platform(settings, clock=clock, jobs=queue)
+    platform = build_platform(settings, clock=clock, jobs=queue)
     yield platform
     queue.flush()
     platform.close()
@@ -47,11 +50,11 @@ def durable_client(durable_platform: Platform) -> Iterator[TestClient]:
 def test_jobs_are_enqueued_only_after_commit(durable_platform: Platform) -> None:
     queue = durable_platform.jobs
     with pytest.raises(RuntimeError), durable_platform.uow().transaction() as uow:
-        enqueue_after_commit(durable_platform, uow, "project_video_counts", "us", "us_" + "0" * 32)
+        enqueue_video_counts(queue, uow, region="us", video_id="us_" + "0" * 32)
         raise RuntimeError("the request failed")
     assert queue.pending() == 0
     with durable_platform.uow().transaction() as uow:
-        enqueue_after_commit(durable_platform, uow, "project_video_counts", "us", "us_" + "0" * 32)
+        enqueue_video_counts(queue, uow, region="us", video_id="us_" + "0" * 32)
         assert queue.pending() == 0  # not before the commit
     assert queue.pending() == 1
     assert queue.drain() == 1 and queue.pending() == 0
@@ -82,7 +85,7 @@ def test_a_lost_transcode_is_reconciled_and_runs_once(
         video = uow.region("au").get_one(Video, video_id)
         assert video.status is VideoStatus.READY and video.attempts == 1
     # Running the same job again changes nothing.
-    durable_platform.jobs.enqueue("transcode_video", video_id)
+    durable_platform.jobs.enqueue(TRANSCODE, video_id)
     durable_platform.jobs.drain()
     assert reconcile(durable_platform) == 0
     with durable_platform.uow().transaction() as uow:

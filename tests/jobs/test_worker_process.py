@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clipshop.app import create_app
+from clipshop.assembly import build_platform
 from clipshop.config import Settings
-from clipshop.platform import Platform
 from support import REDIS_URL, Member, redis_reason, upload_file
 
 pytestmark = pytest.mark.xdist_group("worker-process")
@@ -67,7 +67,7 @@ def worker(redis_settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
 def test_a_worker_process_transcodes_what_the_app_enqueued(
     redis_settings: Settings, worker: subprocess.Popen[bytes], clips: dict[str, Path]
 ) -> None:
-    platform = Platform(redis_settings)
+    platform = build_platform(redis_settings)
     with TestClient(create_app(platform=platform)) as client:
         r = client.post(
             "/api/v1/auth/signup",

@@ -60,6 +60,6 @@ def test_concurrent_for_you_pages_log_what_they_served(platform: Platform) -> No
 
 
 def _served_viewers(uow: UnitOfWork) -> set[str]:
-    from clipshop.feed.events import Served
+    from clipshop.feed.models import Served
 
     return set(uow.region("us").scalars(Served.__table__.select().with_only_columns(Served.user_id)))

@@ -15,21 +15,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from clipshop.kit.clock import FrozenClock
+from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform import Platform
 from clipshop.shop.models import Order, OrderStatus, Payment, PaymentStatus, Variant
 from clipshop.shop.orders import recover_payments
-from clipshop.shop.payments.sandbox import SandboxProvider
-from clipshop.shop.tasks import INTERRUPTED_AFTER, housekeeping
+from clipshop.shop.upkeep import INTERRUPTED_AFTER, housekeeping
 from support import Member, a_product, buy, open_shop
 
 CHILD = """
 import os, sys
 from datetime import datetime
-from clipshop.accounts.service import Actor
+from clipshop.kit.actors import Actor
 from clipshop.config import Settings
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.clock import FrozenClock
-from clipshop.platform import Platform
+from clipshop.assembly import build_platform
 from clipshop.shop import checkout
 
 sys.path.insert(0, os.environ["TESTS_DIR"])
@@ -39,7 +39,7 @@ settings = Settings.model_validate_json(os.environ["CHECKOUT_SETTINGS"])
 jobs = JobQueue.from_settings(backend="memory", sqlite_path=settings.jobs_sqlite_path(),
                               redis_url=settings.redis_url, name="crash")
 clock = FrozenClock(datetime.fromisoformat(os.environ["CHECKOUT_NOW"]))
-platform = Platform(settings, clock=clock, jobs=jobs)
+platform = build_platform(settings, clock=clock, jobs=jobs)
 actor = Actor(id=os.environ["BUYER_ID"], region=os.environ["BUYER_REGION"], handle="buyer")
 checkout.place(platform, actor=actor, request=buy_now(os.environ["VARIANT_ID"]), key=os.environ["KEY"])
 print("not killed")

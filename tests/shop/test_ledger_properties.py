@@ -19,7 +19,7 @@ from clipshop.platform import Platform
 from clipshop.shop import checkout, ledger, orders
 from clipshop.shop.models import LedgerEntry, Order, OrderStatus
 from clipshop.shop.money import share
-from clipshop.shop.tasks import pay_out
+from clipshop.shop.upkeep import pay_out
 from support import Member, a_product, actor_of, buy_now, open_shop, quick_members
 
 

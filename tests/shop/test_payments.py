@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from clipshop.kit.clock import FrozenClock
+from clipshop.payments.sandbox import SIGNATURE_HEADER, SandboxProvider, sign
 from clipshop.platform import Platform
 from clipshop.shop import ledger
 from clipshop.shop.models import LedgerTransaction, OrderEvent, PaymentEvent, Variant
-from clipshop.shop.payments.sandbox import SIGNATURE_HEADER, SandboxProvider, sign
 from support import ADDRESS, CARD_OK, Member, a_product, buy, open_shop
 
 
@@ -140,7 +140,7 @@ def test_authentication_required_waits_for_the_bank_then_pays(
 def test_refused_authentication_and_unpaid_orders_expire_and_give_stock_back(
     client: TestClient, platform: Platform, clock: FrozenClock, sign_up: Any
 ) -> None:
-    from clipshop.shop.tasks import housekeeping
+    from clipshop.shop.upkeep import housekeeping
 
     _, buyer, _, variant_id = setup_shop(client, sign_up, stock=3)
     refused = buy(client, buyer, variant_id, key="no", card="4000002500003155").json()

@@ -101,7 +101,7 @@ def test_buy_from_a_video_across_regions_fulfil_complete_and_pay_out(
         {"currency": "USD", "pending": 0, "available": 500, "paid_out": 0}
     ]
 
-    from clipshop.shop.tasks import pay_out
+    from clipshop.shop.upkeep import pay_out
 
     assert pay_out(platform) == 2
     money = client.get(f"/api/v1/shops/{shop_id}/money", headers=merchant.auth).json()

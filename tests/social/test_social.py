@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
+from clipshop.social.tasks import PROJECT_VIDEO_COUNTS
 from support import Member, a_public_video
 
 
@@ -102,7 +103,7 @@ def test_counter_projection_is_idempotent(
     video = a_public_video(platform, alice)
     client.post(f"/api/v1/videos/{video}/like", headers=bob.auth)
     for _ in range(3):  # a job may run twice, or late: the totals converge
-        platform.jobs.enqueue("project_video_counts", bob.region, video)
+        platform.jobs.enqueue(PROJECT_VIDEO_COUNTS, bob.region, video)
     platform.jobs.drain()
     assert counts(client, video)["likes"] == 1
     assert client.get("/api/v1/users/alice").json()["like_count"] == 1

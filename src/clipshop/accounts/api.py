@@ -5,25 +5,30 @@ from __future__ import annotations
 import hashlib
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from clipshop.accounts import avatars, service
-from clipshop.accounts.models import PublicProfile, User
-from clipshop.accounts.schemas import LogIn, MeRead, ProfileRead, ProfileUpdate, SessionRead, SignUp
-from clipshop.errors import NotFound
-from clipshop.kit.web import (
+from clipshop.accounts.models import User
+from clipshop.accounts.schemas import LogIn, MeRead, ProfileUpdate, SessionRead, SignUp
+from clipshop.kit.actors import Actor
+from clipshop.kit.db import UnitOfWork
+from clipshop.platform import Platform
+from clipshop.platform.http import (
     SESSION_COOKIE,
     CommittingRoute,
     CurrentActor,
-    OptionalActor,
     PlatformDep,
     UowDep,
     request_token,
 )
-from clipshop.platform import Platform
 
 router = APIRouter(route_class=CommittingRoute, tags=["accounts"])
+
+
+def actor_for_token(uow: UnitOfWork, platform: Platform, token: str) -> Actor | None:
+    """How the HTTP edge turns a session token into an actor (installed by the composition root)."""
+    user = service.authenticate(uow, regions=platform.regions, token=token, now=platform.clock.now())
+    return service.actor_of(user) if user is not None else None
 
 
 def me_read(platform: Platform, user: User) -> MeRead:
@@ -144,37 +149,3 @@ async def set_avatar(request: Request, actor: CurrentActor, uow: UowDep, platfor
 def update_me(body: ProfileUpdate, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> MeRead:
     user = service.update_profile(uow, actor=actor, display_name=body.display_name, bio=body.bio)
     return me_read(platform, user)
-
-
-def profile_read(profile: PublicProfile, *, followed_by_me: bool = False) -> ProfileRead:
-    return ProfileRead(
-        id=profile.user_id,
-        handle=profile.handle,
-        display_name=profile.display_name,
-        bio=profile.bio,
-        region=profile.region,
-        avatar_url=profile.avatar_url,
-        follower_count=profile.follower_count,
-        following_count=profile.following_count,
-        video_count=profile.video_count,
-        like_count=profile.like_count,
-        followed_by_me=followed_by_me,
-    )
-
-
-def get_profile_by_handle(uow: UowDep, handle: str) -> PublicProfile:
-    profile = uow.directory.scalar(
-        select(PublicProfile).where(PublicProfile.handle == handle.lower().lstrip("@"))
-    )
-    if profile is None:
-        raise NotFound("user", f"@{handle}")
-    return profile
-
-
-@router.get("/users/{handle}", response_model=ProfileRead)
-def public_profile(handle: str, uow: UowDep, actor: OptionalActor) -> ProfileRead:
-    from clipshop.social.service import is_following
-
-    profile = get_profile_by_handle(uow, handle)
-    following = actor is not None and is_following(uow, follower=actor, followee_id=profile.user_id)
-    return profile_read(profile, followed_by_me=following)

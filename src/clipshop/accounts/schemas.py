@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from clipshop.accounts.models import PublicProfile
+
 
 class SignUp(BaseModel):
     email: str = Field(max_length=320, examples=["maya@example.com"])
@@ -59,3 +61,19 @@ class ProfileRead(BaseModel):
     video_count: int
     like_count: int
     followed_by_me: bool = False
+
+
+def profile_read(profile: PublicProfile, *, followed_by_me: bool = False) -> ProfileRead:
+    return ProfileRead(
+        id=profile.user_id,
+        handle=profile.handle,
+        display_name=profile.display_name,
+        bio=profile.bio,
+        region=profile.region,
+        avatar_url=profile.avatar_url,
+        follower_count=profile.follower_count,
+        following_count=profile.following_count,
+        video_count=profile.video_count,
+        like_count=profile.like_count,
+        followed_by_me=followed_by_me,
+    )

@@ -13,22 +13,14 @@ from sqlalchemy import func, select
 
 from clipshop.accounts.models import AccountIndex, AuthSession, PublicProfile, User
 from clipshop.accounts.passwords import check_password_rules, hash_password, verify_password
-from clipshop.errors import Conflict, Invalid, Unauthenticated
+from clipshop.errors import Conflict, Invalid, NotFound, Unauthenticated
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, new_id, region_of
-from clipshop.residency.regions import Regions
+from clipshop.kit.regions import Regions
 
 HANDLE = re.compile(r"^[a-z0-9_.]{3,30}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is asking: enough to route to their region without another lookup."""
-
-    id: str
-    region: str
-    handle: str
 
 
 @dataclass(frozen=True)
@@ -198,3 +190,13 @@ def set_avatar(uow: UnitOfWork, *, actor: Actor, key: str, url: str) -> User:
 
 def actor_of(user: User) -> Actor:
     return Actor(id=user.id, region=region_of(user.id), handle=user.handle)
+
+
+def get_profile(uow: UnitOfWork, *, handle: str) -> PublicProfile:
+    """The public profile of `@handle` (the @ is optional), or not found."""
+    profile = uow.directory.scalar(
+        select(PublicProfile).where(PublicProfile.handle == handle.lower().lstrip("@"))
+    )
+    if profile is None:
+        raise NotFound("user", f"@{handle}")
+    return profile

@@ -6,35 +6,21 @@ Idempotent: accounts are matched by email, clips by caption, so a second run add
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
 from rich.progress import Progress
 
+from clipshop.assembly import build_platform
 from clipshop.config import Settings
+from clipshop.demo.api import DEMO_PASSWORD, DemoApi, Person
 from clipshop.demo.clips import generate_clip
+from clipshop.demo.shops import seed_shops
+from clipshop.feed.training import retrain
 from clipshop.platform import Platform
-
-DEMO_PASSWORD = "clipshop-demo-2026"
-CHUNK = 4 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Person:
-    handle: str
-    name: str
-    country: str
-    bio: str
-
-    @property
-    def email(self) -> str:
-        return f"{self.handle.replace('.', '-')}@demo.clipshop.dev"
-
 
 CREATORS = (
     Person("maya.makes", "Maya Ortiz", "US", "DIY home projects on a budget"),
@@ -125,83 +111,16 @@ def clip_specs(count: int, *, small: bool) -> list[ClipSpec]:
     return specs
 
 
-class _Api:
-    """The platform's own HTTP API, called in this process: the same routes a browser or app calls."""
-
-    def __init__(self, platform: Platform) -> None:
-        from clipshop.app import create_app
-
-        self.platform = platform
-        self.client = TestClient(create_app(platform=platform), base_url=platform.settings.base_url)
-        self.tokens: dict[str, str] = {}
-
-    def call(self, method: str, url: str, who: str | None = None, **kwargs: Any) -> Any:
-        headers = kwargs.pop("headers", {})
-        if who is not None:
-            headers["Authorization"] = f"Bearer {self.tokens[who]}"
-        response = self.client.request(method, url, headers=headers, **kwargs)
-        if response.status_code >= 400:
-            raise RuntimeError(f"{method} {url} -> {response.status_code}: {response.text}")
-        return response
-
-    def account(self, person: Person) -> None:
-        body = {
-            "email": person.email,
-            "password": DEMO_PASSWORD,
-            "handle": person.handle,
-            "country": person.country,
-            "display_name": person.name,
-        }
-        response = self.client.post("/api/v1/auth/signup", json=body)
-        if response.status_code == 409:
-            response = self.client.post(
-                "/api/v1/auth/login", json={"email": person.email, "password": DEMO_PASSWORD}
-            )
-        if response.status_code >= 400:
-            raise RuntimeError(f"account {person.handle}: {response.status_code} {response.text}")
-        self.tokens[person.handle] = response.json()["token"]
-        self.client.cookies.clear()
-        if person.bio:
-            self.call("PATCH", "/api/v1/me", person.handle, json={"bio": person.bio})
-
-    def upload(self, who: str, path: Path) -> str:
-        size = path.stat().st_size
-        meta = "filename " + base64.b64encode(path.name.encode()).decode()
-        created = self.call(
-            "POST",
-            "/api/v1/uploads",
-            who,
-            headers={"Upload-Length": str(size), "Upload-Metadata": meta, "Tus-Resumable": "1.0.0"},
-        )
-        url, offset = created.headers["location"], 0
-        with path.open("rb") as f:
-            while offset < size:
-                chunk = f.read(CHUNK)
-                response = self.call(
-                    "PATCH",
-                    url,
-                    who,
-                    content=chunk,
-                    headers={
-                        "Upload-Offset": str(offset),
-                        "Content-Type": "application/offset+octet-stream",
-                        "Tus-Resumable": "1.0.0",
-                    },
-                )
-                offset = int(response.headers["upload-offset"])
-        return str(created.json()["id"])
-
-
 def seed_demo(settings: Settings, *, clips: int, small: bool, progress: Progress) -> str:
     settings = settings.with_overrides(login_rate="10000/minute", jobs_consumer_in_app=False)
-    platform = Platform(settings)
+    platform = build_platform(settings)
     try:
         return _seed(platform, clips=clips, small=small, progress=progress)
     finally:
         platform.close()
 
 
-def _watch_as_fans(api: _Api, feed: list[dict[str, Any]]) -> None:
+def _watch_as_fans(api: DemoApi, feed: list[dict[str, Any]]) -> None:
     """Each fan completes the clips of two favourite creators and skims a few others."""
     handles = sorted({item["creator"]["handle"] for item in feed})
     for n, fan in enumerate(FANS):
@@ -221,7 +140,7 @@ def _watch_as_fans(api: _Api, feed: list[dict[str, Any]]) -> None:
 
 
 def _seed(platform: Platform, *, clips: int, small: bool, progress: Progress) -> str:
-    api = _Api(platform)
+    api = DemoApi(platform)
     people = progress.add_task("Accounts", total=len(CREATORS) + len(VIEWERS) + len(FANS))
     for person in (*CREATORS, *VIEWERS, *FANS):
         api.account(person)
@@ -295,13 +214,9 @@ def _seed(platform: Platform, *, clips: int, small: bool, progress: Progress) ->
     _watch_as_fans(api, feed)
     platform.jobs.drain()
     shopping = progress.add_task("Shops, products and orders", total=1)
-    from clipshop.demo.shops import seed_shops
-
     commerce = seed_shops(api, videos=feed)
     progress.advance(shopping)
     training = progress.add_task("Training each region's For You model", total=len(platform.settings.regions))
-    from clipshop.feed.training import retrain
-
     for region in platform.settings.regions:
         retrain(platform, region)
         progress.advance(training)

@@ -9,10 +9,9 @@ Idempotency-Key (a replay answers with the stored order instead of buying again)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from clipshop.demo.seed import _Api
+from clipshop.demo.api import DemoApi
 
 CARD = "4242 4242 4242 4242"
 
@@ -155,7 +154,7 @@ ADDRESSES = {
 }
 
 
-def seed_shops(api: _Api, *, videos: list[dict[str, Any]]) -> str:
+def seed_shops(api: DemoApi, *, videos: list[dict[str, Any]]) -> str:
     """Shops, products, tags, showcases and orders; returns a one-line summary."""
     clips: dict[str, list[dict[str, Any]]] = {}
     for video in videos:
@@ -256,7 +255,9 @@ def seed_shops(api: _Api, *, videos: list[dict[str, Any]]) -> str:
     return f"{len(SHOPS)} shops, {len(products)} products, {len(AFFILIATES)} affiliates, {placed} demo orders"
 
 
-def _advance(api: _Api, shop: DemoShop, shop_id: str, buyer: str, order: dict[str, Any], stage: str) -> None:
+def _advance(
+    api: DemoApi, shop: DemoShop, shop_id: str, buyer: str, order: dict[str, Any], stage: str
+) -> None:
     steps = ["paid", "fulfilled", "delivered", "completed"]
     if order["status"] not in steps:
         return

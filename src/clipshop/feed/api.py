@@ -6,18 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from clipshop.accounts.api import get_profile_by_handle
+from clipshop.accounts.service import get_profile
 from clipshop.feed import recommend, service
 from clipshop.feed.service import FeedPage
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import clamp_limit
-from clipshop.kit.web import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep
 from clipshop.platform import Platform
+from clipshop.platform.http import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep
 from clipshop.shop import catalog
 from clipshop.social import service as social
-from clipshop.social.api import creator_read
 from clipshop.videos.models import PublicVideo
-from clipshop.videos.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, WhyRead
+from clipshop.videos.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, WhyRead, creator_read
 
 router = APIRouter(route_class=CommittingRoute, tags=["feed"])
 Limit = Annotated[int | None, Query(description="items per page, 1 to 50")]
@@ -115,7 +114,7 @@ def creator_videos(
     cursor: str | None = None,
     limit: Limit = None,
 ) -> FeedPageRead:
-    profile = get_profile_by_handle(uow, handle)
+    profile = get_profile(uow, handle=handle)
     page = service.creator_videos(
         uow, actor=actor, creator_id=profile.user_id, cursor=cursor, limit=clamp_limit(limit)
     )

@@ -11,10 +11,27 @@ from datetime import datetime
 
 import numpy as np
 
-from clipshop.feed.events import INTEREST_WEIGHTS, EventKind, RecentEvent
+from clipshop.events.models import EventKind
+from clipshop.events.service import RecentEvent
 from clipshop.feed.facts import Facts
 
 # Interest fades with a half-life of three days: yesterday's binge still counts, last month's much less.
+# How much one event says about a viewer's interest in the video it concerns (training and short-term
+# interests). A bare impression says nothing; a purchase says the most.
+INTEREST_WEIGHTS: dict[str, float] = {
+    EventKind.IMPRESSION: 0.0,
+    EventKind.PLAY: 0.5,
+    EventKind.PROGRESS: 0.5,
+    EventKind.COMPLETE: 1.0,
+    EventKind.LIKE: 2.0,
+    EventKind.COMMENT: 2.0,
+    EventKind.SHARE: 3.0,
+    EventKind.FOLLOW: 2.0,
+    EventKind.PRODUCT_OPEN: 2.0,
+    EventKind.ADD_TO_CART: 3.0,
+    EventKind.PURCHASE: 5.0,
+}
+
 HALF_LIFE_H = 72.0
 # A play that ends before this share of the clip is a skip: a mild signal against what the clip is about.
 SKIP_SHARE = 0.25

@@ -18,9 +18,9 @@ import numpy as np
 import scipy.sparse as sp
 from sqlalchemy import bindparam, select
 
-from clipshop.accounts.service import Actor
 from clipshop.errors import Invalid
-from clipshop.feed import events, sources
+from clipshop.events import service as events
+from clipshop.feed import sources
 from clipshop.feed.facts import Facts, FeedCache
 from clipshop.feed.interests import Interests, best_key, interests_of, squash
 from clipshop.feed.ranking import (
@@ -33,8 +33,11 @@ from clipshop.feed.ranking import (
     blend,
     reasons,
 )
+from clipshop.feed.runtime import feed_runtime
+from clipshop.feed.served import log_served, served_in_session
 from clipshop.feed.service import FeedPage, Why, page_of
 from clipshop.feed.store import RegionModel
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id
 from clipshop.kit.pagination import decode_cursor
@@ -98,15 +101,14 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         raise Invalid("That cursor is not one this feed gave out.", code="invalid_cursor", field="cursor")
     now = platform.clock.now()
     settings = platform.settings
-    model = platform.feed_models.current(actor.region)
-    cache = platform.feed_cache
+    runtime = feed_runtime(platform)
+    model = runtime.models.current(actor.region)
+    cache = runtime.cache
     recent = events.recent(uow, actor=actor, limit=RECENT_EVENTS)
     watched = cache.facts(uow, sorted({event.video_id for event in recent if event.video_id}))
     interests = interests_of(recent, watched, now)
     followed = social.following_ids(uow, actor=actor, limit=500)
-    served = events.served_in_session(
-        uow, actor=actor, session=session, since=now - timedelta(hours=SESSION_HOURS)
-    )
+    served = served_in_session(uow, actor=actor, session=session, since=now - timedelta(hours=SESSION_HOURS))
     taste = Taste.of(model, interests)
     pool = _gather(uow, cache, actor, taste, interests, followed, served | interests.seen, now)
     if len(pool.items) < limit:
@@ -172,7 +174,7 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
     result.why.update(whys)
     # Logged after the last read of the viewer's region: the region's write lock (SQLite) is taken here and
     # held only while the response is built and committed, not across the ranking.
-    events.log_served(
+    log_served(
         uow,
         actor=actor,
         session=session,

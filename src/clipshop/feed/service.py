@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Select, literal, select, tuple_
 
 from clipshop.accounts.models import PublicProfile
-from clipshop.accounts.service import Actor
 from clipshop.errors import Invalid
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import decode_cursor, encode_cursor
 from clipshop.social import service as social

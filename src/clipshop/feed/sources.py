@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from sqlalchemy import Float, String, bindparam, case, delete, func, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from clipshop.feed.events import Event, EventKind
+from clipshop.events.models import Event, EventKind
 from clipshop.feed.facts import FeedCache
 from clipshop.feed.interests import Interests
 from clipshop.feed.store import RegionModel

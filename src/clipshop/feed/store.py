@@ -27,7 +27,7 @@ from clipshop.feed.ranking import Ranker
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-    from clipshop.feed.models import HybridRanker
+    from clipshop.feed.learning import HybridRanker
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_S = 5.0

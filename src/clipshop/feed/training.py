@@ -31,10 +31,12 @@ import numpy as np
 import scipy.sparse as sp
 from sqlalchemy import select
 
+from clipshop.events.models import Event, EventKind
 from clipshop.feed import sources
-from clipshop.feed.events import Event, EventKind, Served
 from clipshop.feed.interests import SKIP_SHARE, SKIP_WEIGHT
+from clipshop.feed.models import Served
 from clipshop.feed.ranking import FEATURES, TASKS, Ranker, fit
+from clipshop.feed.runtime import feed_runtime
 from clipshop.feed.store import Extras, RegionModel, models_root, save, save_extras
 from clipshop.videos.models import PublicVideo
 
@@ -159,7 +161,7 @@ def retrain(platform: Platform, region: str, *, progress: Progress | None = None
     )
     report["seconds"] = round(time.perf_counter() - started, 2)
     save(model, models_root(settings.data_dir, region))
-    platform.feed_models.publish(region, model)
+    feed_runtime(platform).models.publish(region, model)
     log.info("feed model for %s: %s", region, report)
     return report
 
@@ -226,7 +228,7 @@ def _grouped(values: dict[str, list[str]], index: dict[str, int]) -> dict[str, l
 def _fit_collaborative(
     settings: Any, users: list[str], videos: list[str], positives: dict[tuple[str, str], float]
 ) -> Any:
-    from clipshop.feed.models import HybridRanker
+    from clipshop.feed.learning import HybridRanker
 
     user_at = {u: i for i, u in enumerate(users)}
     video_at = {v: i for i, v in enumerate(videos)}
@@ -298,7 +300,7 @@ def _fit_ranker(uow: Any, region: str, since: datetime, durations: dict[str, flo
 def embed_new_videos(platform: Platform, region: str) -> int:
     """Vectors for videos published since the region's model was trained; returns how many got one."""
     root = models_root(platform.settings.data_dir, region)
-    model = platform.feed_models.current(region)
+    model = feed_runtime(platform).models.current(region)
     if model is None or model.collaborative is None:
         return 0
     vectors = model.collaborative.item_vectors()

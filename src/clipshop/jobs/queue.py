@@ -1,23 +1,37 @@
 """Huey on SQLite (embedded default), Redis (at scale) or memory (tests), with tasks bound to a platform.
 
-Tasks are registered per queue instance rather than at import time, so one process can hold several
-platforms (tests run the same suite on SQLite and on Redis). Every task is idempotent: the reconciler may
-enqueue the same work twice, and a worker may crash half-way.
+A domain declares each of its jobs once, as a typed `Job` in its `tasks.py`, with the function that
+enqueues it; the composition root registers what runs it. Tasks are registered per queue instance rather
+than at import time, so one process can hold several platforms (tests run the same suite on SQLite and on
+Redis). Every task is idempotent: the reconciler may enqueue the same work twice, and a worker may crash
+half-way.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, ParamSpec
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
+from clipshop.kit.db import UnitOfWork
+
 log = logging.getLogger(__name__)
 
-TaskFunction = Callable[..., Any]
+P = ParamSpec("P")
+
+
+@dataclass(frozen=True)
+class Job(Generic[P]):
+    """A kind of background work: its queue name, retry policy and (by its type) the arguments it takes."""
+
+    name: str
+    retries: int = 2
+    retry_delay_s: int = 5
 
 
 class InAppConsumer(Consumer):  # type: ignore[misc]
@@ -48,20 +62,28 @@ class JobQueue:
             return cls(MemoryHuey(name, results=False))
         raise ValueError(f"unknown jobs backend {backend!r}; use sqlite, redis or memory")
 
-    def register(self, name: str, func: TaskFunction, *, retries: int = 2, retry_delay: int = 5) -> None:
-        self._tasks[name] = self.huey.task(name=name, retries=retries, retry_delay=retry_delay)(func)
+    def register(self, job: Job[P], run: Callable[P, Any], *, every_minutes: int | None = None) -> None:
+        """Bind `run` to `job` on this queue; with `every_minutes` it also runs on that schedule (whole
+        hours from 60 up: at minute 0 of every n-th hour)."""
+        minutes = every_minutes
+        if minutes is None:
+            task = self.huey.task(name=job.name, retries=job.retries, retry_delay=job.retry_delay_s)
+        else:
+            schedule = (
+                crontab(minute="0", hour=f"*/{minutes // 60}")
+                if minutes >= 60
+                else crontab(minute=f"*/{minutes}")
+            )
+            task = self.huey.periodic_task(schedule, name=job.name)
+        self._tasks[job.name] = task(run)
 
-    def register_periodic(self, name: str, func: TaskFunction, *, minutes: int = 1) -> None:
-        """Run `func` every `minutes` (whole hours from 60 up: at minute 0 of every n-th hour)."""
-        schedule = (
-            crontab(minute="0", hour=f"*/{minutes // 60}")
-            if minutes >= 60
-            else crontab(minute=f"*/{minutes}")
-        )
-        self._tasks[name] = self.huey.periodic_task(schedule, name=name)(func)
+    def enqueue(self, job: Job[P], *args: P.args, **kwargs: P.kwargs) -> None:
+        """Queue `job` now (its data must already be committed)."""
+        self._tasks[job.name](*args, **kwargs)
 
-    def enqueue(self, name: str, *args: Any) -> None:
-        self._tasks[name](*args)
+    def enqueue_after_commit(self, uow: UnitOfWork, job: Job[P], *args: P.args, **kwargs: P.kwargs) -> None:
+        """Queue `job` once `uow` has committed, so it never runs on data that was rolled back."""
+        uow.after_commit(lambda: self.enqueue(job, *args, **kwargs))
 
     def pending(self) -> int:
         return int(self.huey.pending_count())

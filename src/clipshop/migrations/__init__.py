@@ -20,7 +20,8 @@ TREES = ("directory", "region")
 def load_models() -> None:
     """Import every domain's tables so both metadata objects are complete."""
     import clipshop.accounts.models
-    import clipshop.feed.events
+    import clipshop.events.models
+    import clipshop.feed.models
     import clipshop.feed.sources
     import clipshop.kit.idempotency
     import clipshop.shop.models

@@ -9,7 +9,6 @@ from sqlalchemy import Column, MetaData, Table, select
 
 from clipshop.kit.db import DirectoryBase, RegionBase
 from clipshop.kit.ids import region_of
-from clipshop.migrations import load_models
 from clipshop.platform import Platform
 
 # Column names that must never appear in the directory, whatever the table.
@@ -28,8 +27,8 @@ class Violation:
 
 
 def owner_columns(metadata: MetaData) -> dict[str, Column[str]]:
-    """For each personal table, the column holding the owning user's id."""
-    load_models()
+    """For each personal table, the column holding the owning user's id (of the tables imported so far:
+    the caller imports every domain's models first, `clipshop.migrations.load_models`)."""
     owners: dict[str, Column[str]] = {}
     for table in metadata.sorted_tables:
         if table.name == "users":

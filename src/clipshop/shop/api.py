@@ -11,12 +11,19 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from clipshop.accounts.models import PublicProfile
-from clipshop.accounts.service import Actor
 from clipshop.errors import NotFound
 from clipshop.kit import idempotency
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id
-from clipshop.kit.web import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep, run_idempotent
+from clipshop.platform.http import (
+    CommittingRoute,
+    CurrentActor,
+    OptionalActor,
+    PlatformDep,
+    UowDep,
+    run_idempotent,
+)
 from clipshop.shop import cart, catalog, checkout, orders
 from clipshop.shop.models import Order, PublicProduct, PublicReview, PublicShop, PublicVariant
 from clipshop.shop.payments import webhooks
@@ -473,7 +480,7 @@ async def sandbox_webhook(request: Request, platform: PlatformDep) -> dict[str, 
 @router.post("/sandbox/payments/{ref}/authenticate", tags=["payments"])
 def sandbox_authenticate(ref: str, body: AuthenticateIn, platform: PlatformDep) -> dict[str, str]:
     """The sandbox bank's authentication step (3-D Secure): approve or refuse a payment that asked for it."""
-    from clipshop.shop.payments.sandbox import SandboxProvider
+    from clipshop.payments.sandbox import SandboxProvider
 
     provider = platform.payments
     if not isinstance(provider, SandboxProvider):

@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from clipshop.accounts.service import Actor
 from clipshop.errors import Invalid, NotFound
-from clipshop.feed import events
+from clipshop.events import service as events
+from clipshop.events.models import EventKind
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id
 from clipshop.shop.models import (
@@ -43,7 +44,7 @@ def add_to_cart(uow: UnitOfWork, *, actor: Actor, variant_id: str, quantity: int
     events.record(
         uow,
         actor=actor,
-        kind=events.EventKind.ADD_TO_CART,
+        kind=EventKind.ADD_TO_CART,
         now=now,
         video_id=touched.video_id if touched else None,
         product_id=variant.product_id,
@@ -194,7 +195,7 @@ def touch(
     events.record(
         uow,
         actor=actor,
-        kind=events.EventKind.PRODUCT_OPEN,
+        kind=EventKind.PRODUCT_OPEN,
         now=now,
         video_id=video_id or None,
         product_id=product_id,

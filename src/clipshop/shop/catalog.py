@@ -10,8 +10,8 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 
-from clipshop.accounts.service import Actor
 from clipshop.errors import Conflict, Invalid, NotFound
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, new_id, region_of
 from clipshop.shop.models import (

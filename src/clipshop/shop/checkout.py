@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from clipshop.accounts.service import Actor
 from clipshop.errors import ClipshopError, Invalid, NotFound
 from clipshop.kit import idempotency
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, new_id, region_of
 from clipshop.kit.ports import IntentResult
@@ -47,6 +47,7 @@ from clipshop.shop.models import (
     Variant,
 )
 from clipshop.shop.money import basis_points
+from clipshop.shop.tasks import enqueue_stock_projection
 
 if TYPE_CHECKING:
     from clipshop.platform import Platform
@@ -485,10 +486,8 @@ def create_orders(
         updated_at=now,
     )
     db.add(payment)
-    uow.after_commit(
-        lambda: platform.jobs.enqueue(
-            "project_stock", sorted(line.variant.id for s in priced.shops for line in s.lines)
-        )
+    enqueue_stock_projection(
+        platform.jobs, uow, variant_ids=sorted(line.variant.id for s in priced.shops for line in s.lines)
     )
     return checkout, payment
 

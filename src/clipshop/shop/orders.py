@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select, update
 
 from clipshop.errors import Conflict, Invalid, NotFound
+from clipshop.events import service as events
+from clipshop.events.models import EventKind
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id, region_of
 from clipshop.kit.ports import IntentResult
@@ -37,6 +40,7 @@ from clipshop.shop.models import (
     Review,
 )
 from clipshop.shop.money import display, share
+from clipshop.shop.tasks import enqueue_stock_projection
 
 if TYPE_CHECKING:
     from clipshop.platform import Platform
@@ -197,9 +201,6 @@ def mark_paid(platform: Platform, uow: UnitOfWork, *, payment: Payment, now: dat
 
 def _record_purchases(uow: UnitOfWork, *, order: Order, buyer_id: str, now: datetime) -> None:
     """One purchase event per line in the buyer's region: the strongest signal the feed learns from."""
-    from clipshop.accounts.service import Actor
-    from clipshop.feed import events
-
     buyer = Actor(id=buyer_id, region=region_of(order.id), handle="")
     db = uow.region(buyer.region)
     for line in lines_of(uow, order):
@@ -208,7 +209,7 @@ def _record_purchases(uow: UnitOfWork, *, order: Order, buyer_id: str, now: date
         events.record(
             uow,
             actor=buyer,
-            kind=events.EventKind.PURCHASE,
+            kind=EventKind.PURCHASE,
             now=now,
             video_id=line.video_id or (touched.video_id if touched else None),
             product_id=line.product_id,
@@ -248,8 +249,7 @@ def _cancel_unpaid(platform: Platform, uow: UnitOfWork, *, order: Order, now: da
 
 def _project_stock_later(platform: Platform, uow: UnitOfWork, variant_ids: list[str]) -> None:
     if variant_ids:
-        ids = sorted(variant_ids)
-        uow.after_commit(lambda: platform.jobs.enqueue("project_stock", ids))
+        enqueue_stock_projection(platform.jobs, uow, variant_ids=sorted(variant_ids))
 
 
 # -- the ledger of an order --------------------------------------------------------------------------------

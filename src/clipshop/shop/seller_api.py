@@ -11,16 +11,15 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from clipshop.accounts.service import Actor
 from clipshop.errors import Invalid, TooLarge
 from clipshop.kit import idempotency
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
-from clipshop.kit.web import CommittingRoute, CurrentActor, PlatformDep, UowDep, run_idempotent
 from clipshop.media import stills
 from clipshop.platform import Platform
-from clipshop.residency import fulfilment
-from clipshop.shop import catalog, ledger, orders, payouts
+from clipshop.platform.http import CommittingRoute, CurrentActor, PlatformDep, UowDep, run_idempotent
+from clipshop.shop import catalog, fulfilment, ledger, orders, payouts
 from clipshop.shop.catalog_import import import_csv
 from clipshop.shop.models import Order, OrderStatus, PublicShop
 from clipshop.shop.schemas import (

@@ -1,62 +1,17 @@
-"""Commerce jobs: webhook delivery from the sandbox processor, public stock copies, and the scheduled
-housekeeping (expire unpaid orders, recover interrupted checkouts, complete orders, pay out balances)."""
+"""The commerce jobs and how they are enqueued; the composition root binds each to its work in
+`shop.upkeep`."""
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from clipshop.jobs.queue import Job, JobQueue
+from clipshop.kit.db import UnitOfWork
 
-from clipshop.shop import catalog, orders, payouts
-from clipshop.shop.payments import webhooks
-
-if TYPE_CHECKING:
-    from clipshop.platform import Platform
-
-log = logging.getLogger(__name__)
-
-# A checkout whose payment is still `created` this long after it was written lost its process.
-INTERRUPTED_AFTER = timedelta(minutes=2)
+DELIVER_SANDBOX_EVENTS = Job[[]]("deliver_sandbox_events", retries=0)
+PROJECT_STOCK = Job[[list[str]]]("project_stock")
+HOUSEKEEPING = Job[[]]("commerce_housekeeping")
+PAYOUTS = Job[[]]("payouts")
 
 
-def deliver_sandbox_events(platform: Platform) -> int:
-    from clipshop.shop.payments.sandbox import SandboxProvider
-
-    provider = platform.payments
-    if not isinstance(provider, SandboxProvider):
-        return 0
-    return provider.deliver_due(lambda payload, signature: _sink(platform, payload, signature))
-
-
-def _sink(platform: Platform, payload: bytes, signature: str) -> None:
-    webhooks.receive(platform, payload=payload, signature=signature)
-
-
-def project_stock(platform: Platform, variant_ids: list[str]) -> None:
-    with platform.uow().transaction() as uow:
-        catalog.project_stock(uow, variant_ids=variant_ids)
-
-
-def housekeeping(platform: Platform) -> dict[str, int]:
-    done = {"recovered": 0, "expired": 0, "released": 0, "completed": 0, "delivered_events": 0}
-    done["delivered_events"] = deliver_sandbox_events(platform)
-    for region in platform.databases.regions:
-        done["recovered"] += orders.recover_payments(platform, region=region, older_than=INTERRUPTED_AFTER)
-        done["expired"] += orders.expire_unpaid(platform, region=region)
-        done["released"] += orders.release_orphan_holds(platform, region=region)
-        done["completed"] += orders.auto_complete(platform, region=region)
-    return done
-
-
-def pay_out(platform: Platform) -> int:
-    return sum(len(payouts.run_payouts(platform, region=region)) for region in platform.databases.regions)
-
-
-def register(platform: Platform) -> None:
-    jobs = platform.jobs
-    jobs.register("deliver_sandbox_events", lambda: deliver_sandbox_events(platform), retries=0)
-    jobs.register("project_stock", lambda variant_ids: project_stock(platform, variant_ids))
-    jobs.register_periodic("commerce_housekeeping", lambda: housekeeping(platform), minutes=1)
-    jobs.register_periodic(
-        "payouts", lambda: pay_out(platform), minutes=max(1, platform.settings.payout_every_minutes)
-    )
+def enqueue_stock_projection(jobs: JobQueue, uow: UnitOfWork, *, variant_ids: list[str]) -> None:
+    """Copy these variants' stock state to the directory once the change to it has committed."""
+    jobs.enqueue_after_commit(uow, PROJECT_STOCK, variant_ids)

@@ -6,15 +6,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
-from clipshop.accounts.api import get_profile_by_handle
-from clipshop.accounts.models import PublicProfile
-from clipshop.errors import NotFound
-from clipshop.jobs.tasks import enqueue_after_commit
+from clipshop.accounts.schemas import ProfileRead, profile_read
+from clipshop.accounts.service import get_profile
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import clamp_limit, decode_cursor, encode_cursor
-from clipshop.kit.web import CommittingRoute, CurrentActor, PlatformDep, UowDep
+from clipshop.platform.http import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep
 from clipshop.social import service
 from clipshop.social.models import PublicComment
 from clipshop.social.schemas import (
@@ -28,33 +25,13 @@ from clipshop.social.schemas import (
     ShareRead,
     WatchEventsIn,
 )
-from clipshop.videos.schemas import CreatorRead
+from clipshop.videos.schemas import creator_read
 
 router = APIRouter(route_class=CommittingRoute, tags=["social"])
 
 
-def creator_read(profile: PublicProfile | None, user_id: str, *, followed: bool = False) -> CreatorRead:
-    if profile is None:
-        return CreatorRead(id=user_id, handle="deleted", display_name="Deleted account", avatar_url=None)
-    return CreatorRead(
-        id=profile.user_id,
-        handle=profile.handle,
-        display_name=profile.display_name,
-        avatar_url=profile.avatar_url,
-        followed_by_me=followed,
-    )
-
-
 def comment_reads(uow: UnitOfWork, comments: list[PublicComment]) -> list[CommentRead]:
-    authors = {c.author_id for c in comments}
-    profiles = (
-        {
-            p.user_id: p
-            for p in uow.directory.scalars(select(PublicProfile).where(PublicProfile.user_id.in_(authors)))
-        }
-        if authors
-        else {}
-    )
+    profiles = service.authors_of(uow, comments)
     return [
         CommentRead(
             id=c.id,
@@ -71,15 +48,13 @@ def comment_reads(uow: UnitOfWork, comments: list[PublicComment]) -> list[Commen
 
 @router.post("/videos/{video_id}/like", response_model=LikeRead)
 def like(video_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> LikeRead:
-    if service.like(uow, actor=actor, video_id=video_id, now=platform.clock.now()):
-        enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
+    service.like(uow, actor=actor, video_id=video_id, now=platform.clock.now(), jobs=platform.jobs)
     return LikeRead(liked=True)
 
 
 @router.delete("/videos/{video_id}/like", response_model=LikeRead)
 def unlike(video_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> LikeRead:
-    if service.unlike(uow, actor=actor, video_id=video_id):
-        enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
+    service.unlike(uow, actor=actor, video_id=video_id, jobs=platform.jobs)
     return LikeRead(liked=False)
 
 
@@ -110,9 +85,7 @@ def list_comments(
 def list_replies(
     comment_id: str, uow: UowDep, cursor: str | None = None, limit: Annotated[int | None, Query()] = None
 ) -> CommentPage:
-    parent = uow.directory.get(PublicComment, comment_id)
-    if parent is None:
-        raise NotFound("comment", comment_id)
+    parent = service.get_comment(uow, comment_id=comment_id)
     return _comment_page(uow, video_id=parent.video_id, parent_id=comment_id, cursor=cursor, limit=limit)
 
 
@@ -127,15 +100,14 @@ def add_comment(
         body=body.body,
         parent_id=body.parent_id,
         now=platform.clock.now(),
+        jobs=platform.jobs,
     )
-    enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
     return comment_reads(uow, [comment])[0]
 
 
 @router.delete("/comments/{comment_id}", status_code=204)
 def delete_comment(comment_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> None:
-    video_id = service.delete_comment(uow, actor=actor, comment_id=comment_id)
-    enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
+    service.delete_comment(uow, actor=actor, comment_id=comment_id, jobs=platform.jobs)
 
 
 @router.post("/videos/{video_id}/share", response_model=ShareRead)
@@ -149,8 +121,8 @@ def share(
         channel=body.channel,
         base_url=platform.settings.base_url,
         now=platform.clock.now(),
+        jobs=platform.jobs,
     )
-    enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
     return ShareRead(url=url)
 
 
@@ -161,24 +133,29 @@ def watch_events(
     """A batch of watch events (impression, play, progress, complete) from the player. Events for videos
     that are gone (taken down since) are skipped and listed; the rest are kept."""
     watches = [service.Watch(e.video_id, e.kind, e.watched_s) for e in body.events]
-    skipped = service.record_watches(uow, actor=actor, watches=watches, now=platform.clock.now())
-    touched = {w.video_id for w in watches if w.kind in ("play", "complete") and w.video_id not in skipped}
-    for video_id in sorted(touched):
-        enqueue_after_commit(platform, uow, "project_video_counts", actor.region, video_id)
+    skipped = service.record_watches(
+        uow, actor=actor, watches=watches, now=platform.clock.now(), jobs=platform.jobs
+    )
     return AcceptedRead(accepted=len(body.events) - len(skipped), skipped=skipped)
 
 
 @router.post("/users/{handle}/follow", response_model=FollowRead)
 def follow(handle: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> FollowRead:
-    profile = get_profile_by_handle(uow, handle)
-    if service.follow(uow, actor=actor, followee_id=profile.user_id, now=platform.clock.now()):
-        enqueue_after_commit(platform, uow, "project_follow_counts", actor.region, profile.user_id, actor.id)
+    profile = get_profile(uow, handle=handle)
+    now = platform.clock.now()
+    service.follow(uow, actor=actor, followee_id=profile.user_id, now=now, jobs=platform.jobs)
     return FollowRead(following=True)
 
 
 @router.delete("/users/{handle}/follow", response_model=FollowRead)
 def unfollow(handle: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> FollowRead:
-    profile = get_profile_by_handle(uow, handle)
-    if service.unfollow(uow, actor=actor, followee_id=profile.user_id):
-        enqueue_after_commit(platform, uow, "project_follow_counts", actor.region, profile.user_id, actor.id)
+    profile = get_profile(uow, handle=handle)
+    service.unfollow(uow, actor=actor, followee_id=profile.user_id, jobs=platform.jobs)
     return FollowRead(following=False)
+
+
+@router.get("/users/{handle}", response_model=ProfileRead)
+def public_profile(handle: str, uow: UowDep, actor: OptionalActor) -> ProfileRead:
+    profile = get_profile(uow, handle=handle)
+    following = actor is not None and service.is_following(uow, follower=actor, followee_id=profile.user_id)
+    return profile_read(profile, followed_by_me=following)

@@ -11,10 +11,11 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from clipshop.accounts.models import PublicProfile
-from clipshop.accounts.service import Actor
 from clipshop.errors import Invalid, NotFound
-from clipshop.feed import events
-from clipshop.feed.events import EventKind
+from clipshop.events import service as events
+from clipshop.events.models import PLAYER_KINDS, EventKind
+from clipshop.jobs.queue import JobQueue
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork, dialect_insert, insert_ignore, upsert_add
 from clipshop.kit.ids import new_id
 from clipshop.social.models import (
@@ -29,10 +30,11 @@ from clipshop.social.models import (
     VideoCountsByRegion,
     WatchHistory,
 )
+from clipshop.social.tasks import enqueue_follow_counts, enqueue_video_counts
 from clipshop.videos.models import PublicVideo
 from clipshop.videos.service import hot_score
 
-WATCH_KINDS = tuple(str(kind) for kind in events.PLAYER_KINDS)
+WATCH_KINDS = tuple(str(kind) for kind in PLAYER_KINDS)
 MAX_COMMENT = 500
 
 
@@ -46,25 +48,32 @@ def public_video(uow: UnitOfWork, video_id: str) -> PublicVideo:
 ZERO_COUNTS = {"likes": 0, "comments": 0, "shares": 0, "views": 0, "completes": 0}
 
 
-def _bump(uow: UnitOfWork, region: str, video_id: str, **deltas: int) -> None:
-    """Move this region's counters for a video in one atomic statement (no lost updates under load)."""
+def _bump(uow: UnitOfWork, jobs: JobQueue, region: str, video_id: str, **deltas: int) -> None:
+    """Move this region's counters for a video in one atomic statement (no lost updates under load); the
+    public totals follow by a job once this commits."""
     upsert_add(uow.region(region), RegionVideoCounts, {"video_id": video_id}, {**ZERO_COUNTS, **deltas})
+    enqueue_video_counts(jobs, uow, region=region, video_id=video_id)
 
 
-def like(uow: UnitOfWork, *, actor: Actor, video_id: str, now: datetime) -> bool:
+def _bump_followers(uow: UnitOfWork, jobs: JobQueue, actor: Actor, followee_id: str, delta: int) -> None:
+    upsert_add(uow.region(actor.region), RegionFollowerCounts, {"user_id": followee_id}, {"followers": delta})
+    enqueue_follow_counts(jobs, uow, region=actor.region, followee_id=followee_id, follower_id=actor.id)
+
+
+def like(uow: UnitOfWork, *, actor: Actor, video_id: str, now: datetime, jobs: JobQueue) -> bool:
     """Like a video; True if this changed anything (liking twice is not an error)."""
     video = public_video(uow, video_id)
     row = {"user_id": actor.id, "video_id": video_id, "created_at": now}
     if not insert_ignore(uow.region(actor.region), Like, row):
         return False
-    _bump(uow, actor.region, video_id, likes=1)
+    _bump(uow, jobs, actor.region, video_id, likes=1)
     events.record(
         uow, actor=actor, kind=EventKind.LIKE, now=now, video_id=video_id, creator_id=video.creator_id
     )
     return True
 
 
-def unlike(uow: UnitOfWork, *, actor: Actor, video_id: str) -> bool:
+def unlike(uow: UnitOfWork, *, actor: Actor, video_id: str, jobs: JobQueue) -> bool:
     public_video(uow, video_id)
     db = uow.region(actor.region)
     existing = db.get(Like, (actor.id, video_id))
@@ -72,7 +81,7 @@ def unlike(uow: UnitOfWork, *, actor: Actor, video_id: str) -> bool:
         return False
     db.delete(existing)
     db.flush()
-    _bump(uow, actor.region, video_id, likes=-1)
+    _bump(uow, jobs, actor.region, video_id, likes=-1)
     return True
 
 
@@ -84,7 +93,14 @@ def liked_ids(uow: UnitOfWork, *, actor: Actor, video_ids: Sequence[str]) -> set
 
 
 def add_comment(
-    uow: UnitOfWork, *, actor: Actor, video_id: str, body: str, parent_id: str | None, now: datetime
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    video_id: str,
+    body: str,
+    parent_id: str | None,
+    now: datetime,
+    jobs: JobQueue,
 ) -> PublicComment:
     """Comment on a video, or reply to a top-level comment (replies are one level deep)."""
     video = public_video(uow, video_id)
@@ -108,7 +124,7 @@ def add_comment(
         created_at=now,
     )
     uow.region(actor.region).add(comment)
-    _bump(uow, actor.region, video_id, comments=1)
+    _bump(uow, jobs, actor.region, video_id, comments=1)
     events.record(
         uow, actor=actor, kind=EventKind.COMMENT, now=now, video_id=video_id, creator_id=video.creator_id
     )
@@ -125,7 +141,24 @@ def add_comment(
     return public
 
 
-def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str) -> str:
+def get_comment(uow: UnitOfWork, *, comment_id: str) -> PublicComment:
+    """A published comment, or not found."""
+    comment = uow.directory.get(PublicComment, comment_id)
+    if comment is None:
+        raise NotFound("comment", comment_id)
+    return comment
+
+
+def authors_of(uow: UnitOfWork, comments: Sequence[PublicComment]) -> dict[str, PublicProfile]:
+    """The public profiles of the comments' authors, by id (a deleted account has none)."""
+    authors = {c.author_id for c in comments}
+    if not authors:
+        return {}
+    query = select(PublicProfile).where(PublicProfile.user_id.in_(authors))
+    return {p.user_id: p for p in uow.directory.scalars(query)}
+
+
+def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str, jobs: JobQueue) -> str:
     """Delete one's own comment; returns the video it was on."""
     db = uow.region(actor.region)
     comment = db.get(Comment, comment_id) if comment_id.startswith(f"{actor.region}_") else None
@@ -139,7 +172,7 @@ def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str) -> str:
                 parent.reply_count = PublicComment.reply_count - 1
         uow.directory.delete(public)
     db.delete(comment)
-    _bump(uow, actor.region, comment.video_id, comments=-1)
+    _bump(uow, jobs, actor.region, comment.video_id, comments=-1)
     return comment.video_id
 
 
@@ -175,14 +208,23 @@ def list_comments(
     return list(uow.directory.scalars(query.limit(limit)))
 
 
-def share(uow: UnitOfWork, *, actor: Actor, video_id: str, channel: str, base_url: str, now: datetime) -> str:
+def share(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    video_id: str,
+    channel: str,
+    base_url: str,
+    now: datetime,
+    jobs: JobQueue,
+) -> str:
     video = public_video(uow, video_id)
     if not channel.isidentifier() or len(channel) > 30:
         raise Invalid("channel is a short word such as link, message or copy.", field="channel")
     uow.region(actor.region).add(
         Share(id=new_id(actor.region), user_id=actor.id, video_id=video_id, channel=channel, created_at=now)
     )
-    _bump(uow, actor.region, video_id, shares=1)
+    _bump(uow, jobs, actor.region, video_id, shares=1)
     events.record(
         uow, actor=actor, kind=EventKind.SHARE, now=now, video_id=video_id, creator_id=video.creator_id
     )
@@ -199,14 +241,23 @@ class Watch:
 
 
 def record_watch(
-    uow: UnitOfWork, *, actor: Actor, video_id: str, kind: str, watched_s: float, now: datetime
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    video_id: str,
+    kind: str,
+    watched_s: float,
+    now: datetime,
+    jobs: JobQueue,
 ) -> None:
     """Store one watch event (see `record_watches`); a video that is gone raises NotFound."""
-    if record_watches(uow, actor=actor, watches=[Watch(video_id, kind, watched_s)], now=now):
+    if record_watches(uow, actor=actor, watches=[Watch(video_id, kind, watched_s)], now=now, jobs=jobs):
         raise NotFound("video", video_id)
 
 
-def record_watches(uow: UnitOfWork, *, actor: Actor, watches: Sequence[Watch], now: datetime) -> list[str]:
+def record_watches(
+    uow: UnitOfWork, *, actor: Actor, watches: Sequence[Watch], now: datetime, jobs: JobQueue
+) -> list[str]:
     """Store a player's batch of events in the viewer's region and keep their watch history current, at a
     cost per video rather than per event: one lookup for the batch, then per video touched one history
     upsert and one counter bump. Returns the ids of videos that are gone (their events are dropped)."""
@@ -239,7 +290,7 @@ def record_watches(uow: UnitOfWork, *, actor: Actor, watches: Sequence[Watch], n
         watched = max(w.watched_s for w in mine)
         upsert_watch(db, user_id=actor.id, video_id=video_id, watched_s=watched, completes=completes, now=now)
         if plays or completes:
-            _bump(uow, actor.region, video_id, views=plays, completes=completes)
+            _bump(uow, jobs, actor.region, video_id, views=plays, completes=completes)
     return [w.video_id for w in watches if w.video_id not in found]
 
 
@@ -278,7 +329,7 @@ def watched_ids(uow: UnitOfWork, *, actor: Actor, video_ids: Sequence[str]) -> s
     return set(uow.region(actor.region).scalars(query))
 
 
-def follow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime) -> bool:
+def follow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime, jobs: JobQueue) -> bool:
     if followee_id == actor.id:
         raise Invalid("You cannot follow yourself.", code="self_follow", field="handle")
     if uow.directory.get(PublicProfile, followee_id) is None:
@@ -287,18 +338,18 @@ def follow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime) ->
     if not insert_ignore(uow.region(actor.region), Follow, row):
         return False
     events.record(uow, actor=actor, kind=EventKind.FOLLOW, now=now, creator_id=followee_id)
-    upsert_add(uow.region(actor.region), RegionFollowerCounts, {"user_id": followee_id}, {"followers": 1})
+    _bump_followers(uow, jobs, actor, followee_id, 1)
     return True
 
 
-def unfollow(uow: UnitOfWork, *, actor: Actor, followee_id: str) -> bool:
+def unfollow(uow: UnitOfWork, *, actor: Actor, followee_id: str, jobs: JobQueue) -> bool:
     db = uow.region(actor.region)
     existing = db.get(Follow, (actor.id, followee_id))
     if existing is None:
         return False
     db.delete(existing)
     db.flush()
-    upsert_add(uow.region(actor.region), RegionFollowerCounts, {"user_id": followee_id}, {"followers": -1})
+    _bump_followers(uow, jobs, actor, followee_id, -1)
     return True
 
 

@@ -10,10 +10,9 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from clipshop.errors import ClipshopError, NotFound
-from clipshop.jobs.tasks import enqueue_after_commit
 from clipshop.kit.db import UnitOfWork
-from clipshop.kit.web import CommittingRoute, CurrentActor, PlatformDep, UowDep, problem_response
 from clipshop.platform import Platform
+from clipshop.platform.http import CommittingRoute, CurrentActor, PlatformDep, UowDep, problem_response
 from clipshop.videos import service, uploads
 from clipshop.videos.models import Upload, Video
 from clipshop.videos.schemas import RenditionRead, UploadRead, VideoCreate, VideoRead, VideoUpdate
@@ -183,16 +182,15 @@ def video_read(uow: UnitOfWork, platform: Platform, video: Video) -> VideoRead:
 def create_video(body: VideoCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> VideoRead:
     """Make a video of a finished upload; transcoding starts once this is committed. Repeating the same
     request returns the same video."""
-    video, created = service.create_video(
+    video = service.create_video(
         uow,
         actor=actor,
         upload_id=body.upload_id,
         caption=body.caption,
         publish=body.publish,
         now=platform.clock.now(),
+        jobs=platform.jobs,
     )
-    if created:
-        enqueue_after_commit(platform, uow, "transcode_video", video.id)
     return video_read(uow, platform, video)
 
 

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from clipshop.accounts.models import PublicProfile
+
 
 class UploadRead(BaseModel):
     id: str
@@ -122,3 +124,15 @@ class FeedItem(BaseModel):
 class FeedPageRead(BaseModel):
     items: list[FeedItem]
     next_cursor: str | None
+
+
+def creator_read(profile: PublicProfile | None, user_id: str, *, followed: bool = False) -> CreatorRead:
+    if profile is None:
+        return CreatorRead(id=user_id, handle="deleted", display_name="Deleted account", avatar_url=None)
+    return CreatorRead(
+        id=profile.user_id,
+        handle=profile.handle,
+        display_name=profile.display_name,
+        avatar_url=profile.avatar_url,
+        followed_by_me=followed,
+    )

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 
 from clipshop.accounts.models import PublicProfile
-from clipshop.accounts.service import Actor
 from clipshop.errors import Conflict, Invalid, NotFound
+from clipshop.jobs.queue import JobQueue
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id, region_of
 from clipshop.kit.ports import MediaStore
@@ -27,6 +28,7 @@ from clipshop.videos.models import (
     Video,
     VideoStatus,
 )
+from clipshop.videos.tasks import enqueue_transcode
 
 HASHTAG = re.compile(r"#(\w{1,50})", re.UNICODE)
 MAX_CAPTION = 2200
@@ -51,10 +53,17 @@ def hot_score(
 
 
 def create_video(
-    uow: UnitOfWork, *, actor: Actor, upload_id: str, caption: str, publish: bool, now: datetime
-) -> tuple[Video, bool]:
-    """Turn a finished upload into a video with one queued rendition per rung; idempotent per upload, so
-    it also says whether the video is new."""
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    upload_id: str,
+    caption: str,
+    publish: bool,
+    now: datetime,
+    jobs: JobQueue,
+) -> Video:
+    """Turn a finished upload into a video with one queued rendition per rung, transcoded once this is
+    committed; idempotent per upload."""
     db = uow.region(actor.region)
     upload = db.get(Upload, upload_id) if upload_id.startswith(f"{actor.region}_") else None
     if upload is None or upload.owner_id != actor.id:
@@ -70,7 +79,7 @@ def create_video(
                 "This upload already became a video; edit that video instead.",
                 video_id=existing.id,
             )
-        return existing, False
+        return existing
     if upload.status is not UploadStatus.COMPLETE:
         raise Conflict(
             "upload_incomplete",
@@ -108,7 +117,8 @@ def create_video(
                 updated_at=now,
             )
         )
-    return video, True
+    enqueue_transcode(jobs, uow, video_id=video.id)
+    return video
 
 
 def upload_probe(upload: Upload) -> ProbeResult:

@@ -15,8 +15,8 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from clipshop.accounts.service import Actor
 from clipshop.errors import Conflict, Invalid, NotFound, TooLarge, UnsupportedMedia
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id
 from clipshop.kit.ports import MediaStore

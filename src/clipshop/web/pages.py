@@ -6,115 +6,29 @@ page opens is rolled back and closed before the template renders.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from starlette.convertors import PathConvertor, register_url_convertor
 
-from clipshop import __version__
 from clipshop.accounts.models import PublicProfile
-from clipshop.accounts.service import Actor
-from clipshop.kit.web import get_platform, get_uow, optional_actor
+from clipshop.platform.http import get_platform, get_uow
 from clipshop.videos.models import PublicVideo
-
-HERE = Path(__file__).parent
-TEMPLATES = Jinja2Templates(directory=HERE / "templates")
-STATIC_DIR = HERE / "static"
-SAFE_NEXT = re.compile(r"^/(?![/\\])[^\s]*$")
-
-# Countries offered at sign-up; the home region follows from the country, so the common ones come first.
-SIGNUP_COUNTRIES: tuple[tuple[str, str], ...] = (
-    ("US", "United States"),
-    ("CA", "Canada"),
-    ("GB", "United Kingdom"),
-    ("DE", "Germany"),
-    ("FR", "France"),
-    ("AU", "Australia"),
-    ("NZ", "New Zealand"),
-    ("IE", "Ireland"),
-    ("NL", "Netherlands"),
-    ("BE", "Belgium"),
-    ("ES", "Spain"),
-    ("IT", "Italy"),
-    ("PT", "Portugal"),
-    ("AT", "Austria"),
-    ("CH", "Switzerland"),
-    ("SE", "Sweden"),
-    ("NO", "Norway"),
-    ("DK", "Denmark"),
-    ("FI", "Finland"),
-    ("IS", "Iceland"),
-    ("PL", "Poland"),
-    ("CZ", "Czechia"),
-    ("GR", "Greece"),
-    ("HU", "Hungary"),
-    ("RO", "Romania"),
-    ("MX", "Mexico"),
-    ("PR", "Puerto Rico"),
-    ("BR", "Brazil"),
-    ("AR", "Argentina"),
-    ("CL", "Chile"),
-    ("CO", "Colombia"),
-    ("JP", "Japan"),
-    ("KR", "South Korea"),
-    ("SG", "Singapore"),
-    ("IN", "India"),
-    ("ZA", "South Africa"),
-    ("NG", "Nigeria"),
-    ("KE", "Kenya"),
-    ("AE", "United Arab Emirates"),
+from clipshop.web.rendering import (
+    SIGNUP_COUNTRIES,
+    STATIC_DIR,
+    login_redirect,
+    not_found,
+    release_reads,
+    render,
+    safe_next,
+    viewer_of,
 )
-
-
-def viewer_of(request: Request) -> Actor | None:
-    """Who is looking, from the session cookie or bearer token; None when missing, expired or revoked."""
-    try:
-        return optional_actor(request)
-    finally:
-        _release(request)
-
-
-def _release(request: Request) -> None:
-    uow = getattr(request.state, "uow", None)
-    if uow is not None:
-        uow.rollback()
-        uow.close()
-        request.state.uow = None
-
-
-def safe_next(value: str | None) -> str:
-    """Where to go after logging in: a path on this site only, never another origin."""
-    return value if value and SAFE_NEXT.match(value) else "/"
-
-
-def login_redirect(request: Request) -> RedirectResponse:
-    """Send a visitor to log in, then back to the page they asked for."""
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
-
-
-def render(
-    request: Request, template: str, *, viewer: Actor | None, status_code: int = 200, **context: Any
-) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(
-        request,
-        template,
-        {"viewer": viewer, "version": __version__, **context},
-        status_code=status_code,
-        headers={"Cache-Control": "no-store"},
-    )
-
-
-def not_found(request: Request, viewer: Actor | None, *, title: str, message: str) -> HTMLResponse:
-    return render(request, "not_found.html", viewer=viewer, status_code=404, title=title, message=message)
+from clipshop.web.shop_pages import SHOP_FORMS, SHOP_PAGES
 
 
 @dataclass(frozen=True)
@@ -159,7 +73,7 @@ def _profile(request: Request, handle: str) -> ProfileView | None:
             like_count=profile.like_count,
         )
     finally:
-        _release(request)
+        release_reads(request)
 
 
 def _video(request: Request, video_id: str) -> VideoView | None:
@@ -176,7 +90,7 @@ def _video(request: Request, video_id: str) -> VideoView | None:
             creator_handle=creator.handle if creator is not None else None,
         )
     finally:
-        _release(request)
+        release_reads(request)
 
 
 def for_you_page(request: Request) -> Response:
@@ -286,8 +200,6 @@ def unknown_page(request: Request, path: str) -> Response:
 
 def mount_web(app: FastAPI) -> None:
     """Add the pages and /static; the catch-all 404 page goes last so it never hides another route."""
-    from clipshop.web.shop_pages import SHOP_FORMS, SHOP_PAGES  # it builds on this module
-
     pages: list[tuple[str, Any]] = [
         ("/", for_you_page),
         ("/following", following_page),

@@ -10,8 +10,22 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
-from clipshop.web.pages import SIGNUP_COUNTRIES, login_redirect, not_found, render, viewer_of
+from clipshop.accounts.models import PublicProfile
+from clipshop.payments.sandbox import SandboxProvider
+from clipshop.platform.http import get_uow
+from clipshop.shop.models import PublicShop
+from clipshop.shop.money import display
+from clipshop.web.rendering import (
+    SIGNUP_COUNTRIES,
+    login_redirect,
+    not_found,
+    release_reads,
+    render,
+    viewer_of,
+)
 
 # Currencies offered when opening a shop; any ISO 4217 code works through the API.
 SHOP_CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "JPY", "CHF", "SEK", "MXN")
@@ -65,8 +79,6 @@ def earnings_page(request: Request) -> Response:
 
 def sandbox_bank_page(request: Request, ref: str) -> Response:
     """The sandbox processor's authentication step (what a bank's 3-D Secure page is for a real card)."""
-    from clipshop.shop.payments.sandbox import SandboxProvider
-
     viewer = viewer_of(request)
     provider = request.app.state.platform.payments
     intent = provider.find_intent_by_ref(ref) if isinstance(provider, SandboxProvider) else None
@@ -74,17 +86,11 @@ def sandbox_bank_page(request: Request, ref: str) -> Response:
         return not_found(
             request, viewer, title="Payment not found", message="This payment link is not valid."
         )
-    from clipshop.shop.money import display
-
     amount = display(intent.amount, intent.currency)
     return render(request, "sandbox_bank.html", viewer=viewer, nav="cart", intent=intent, amount=amount)
 
 
 async def sandbox_bank_answer(request: Request, ref: str) -> Response:
-    from starlette.concurrency import run_in_threadpool
-
-    from clipshop.shop.payments.sandbox import SandboxProvider
-
     provider = request.app.state.platform.payments
     form = await request.form()
     if isinstance(provider, SandboxProvider):
@@ -97,12 +103,6 @@ async def sandbox_bank_answer(request: Request, ref: str) -> Response:
 
 def shop_page(request: Request, handle: str) -> Response:
     """A shop's public page: its products and the clips that sell them."""
-    from sqlalchemy import select
-
-    from clipshop.accounts.models import PublicProfile
-    from clipshop.kit.web import get_uow
-    from clipshop.shop.models import PublicShop
-    from clipshop.web.pages import _release
 
     viewer = viewer_of(request)
     try:
@@ -121,7 +121,7 @@ def shop_page(request: Request, handle: str) -> Response:
             }
         )
     finally:
-        _release(request)
+        release_reads(request)
     if view is None:
         return not_found(
             request,

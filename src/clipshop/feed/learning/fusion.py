@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from clipshop.feed.models.base import FloatMatrix, Recommender
-from clipshop.feed.models.factors import ALS, FactorRecommender, LowRankEASE
-from clipshop.feed.models.neighbours import ItemGraphRecommender, ItemKNN, RP3Beta
-from clipshop.feed.models.simple import Popularity
+from clipshop.feed.learning.base import FloatMatrix, Recommender
+from clipshop.feed.learning.factors import ALS, FactorRecommender, LowRankEASE
+from clipshop.feed.learning.neighbours import ItemGraphRecommender, ItemKNN, RP3Beta
+from clipshop.feed.learning.simple import Popularity
 
 SCALE_SAMPLE_USERS = 512
 

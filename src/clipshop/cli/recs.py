@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from clipshop.cli import migrate_databases
+from clipshop.config import Settings
 from clipshop.feed.evaluation import (
     DATASETS,
     PUBLISHED,
@@ -21,7 +23,7 @@ from clipshop.feed.evaluation import (
     evaluate_model,
     load_dataset,
 )
-from clipshop.feed.models import MODEL_NAMES
+from clipshop.feed.learning import MODEL_NAMES
 
 recs_app = typer.Typer(
     help="Recommendation models of the feed: train each region's model, evaluate offline on public data sets."
@@ -153,10 +155,8 @@ def train(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")] = False,
 ) -> None:
     """Retrain the For You model of each region on that region's events (what the scheduled job runs)."""
-    from clipshop.cli import migrate_databases
-    from clipshop.config import Settings
+    from clipshop.assembly import build_platform  # numpy, scipy: only when training
     from clipshop.feed.training import retrain
-    from clipshop.platform import Platform
 
     settings = Settings()
     unknown = sorted(set(region or ()) - set(settings.regions))
@@ -165,7 +165,7 @@ def train(
             f"unknown region(s) {', '.join(unknown)}; choose from {', '.join(settings.regions)}"
         )
     migrate_databases(settings)
-    platform = Platform(settings)
+    platform = build_platform(settings)
     console = Console(stderr=as_json)
     reports: dict[str, Any] = {}
     try:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from clipshop.feed.models.base import FloatMatrix, FloatVector, Recommender
+from clipshop.feed.learning.base import FloatMatrix, FloatVector, Recommender
 
 
 class Popularity(Recommender):

@@ -79,10 +79,12 @@ def serve(
 @app.command()
 def worker(workers: Annotated[int, typer.Option(help="worker threads")] = 2) -> None:
     """Run a job consumer (transcoding, counters, the reconciler) against the configured queue."""
-    from clipshop.platform import Platform
+    from clipshop.assembly import (
+        build_platform,  # the domains' jobs: loaded only by the commands that run them
+    )
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    platform = Platform(Settings())
+    platform = build_platform(Settings())
     console.print(f"Worker on the {platform.settings.jobs_backend} queue with {workers} threads")
     platform.jobs.run_consumer(workers=workers)
 
@@ -90,10 +92,12 @@ def worker(workers: Annotated[int, typer.Option(help="worker threads")] = 2) -> 
 @app.command()
 def reconcile() -> None:
     """Re-enqueue work whose job was lost (also runs every minute inside workers)."""
-    from clipshop.jobs.tasks import reconcile as run_reconcile
-    from clipshop.platform import Platform
+    from clipshop.assembly import (
+        build_platform,  # the domains' jobs: loaded only by the commands that run them
+    )
+    from clipshop.videos.transcoding import reconcile as run_reconcile
 
-    platform = Platform(Settings())
+    platform = build_platform(Settings())
     console.print(f"Re-enqueued {run_reconcile(platform)} videos")
 
 
@@ -119,7 +123,7 @@ def seed(
 def recs(ctx: typer.Context) -> None:
     """Recommendation models: `clipshop recs train` now, `clipshop recs evaluate` offline (see --help)."""
     # Loaded only when asked for: numpy, scipy and implicit would add ~45 MiB to every server process.
-    from clipshop.feed.cli import recs_app
+    from clipshop.cli.recs import recs_app
 
     typer.main.get_command(recs_app).main(args=ctx.args, prog_name="clipshop recs")
 

@@ -1,4 +1,7 @@
-"""HTTP plumbing shared by every domain: one commit per request, problem details, the dependency aliases."""
+"""The HTTP edge every domain's routes share: one commit per request, problem details, the dependency aliases.
+
+It knows no domain: how a token becomes an actor is installed by the composition root
+(`app.state.authenticate`, the accounts domain's answer)."""
 
 from __future__ import annotations
 
@@ -19,15 +22,18 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from clipshop.accounts.service import Actor, actor_of, authenticate
 from clipshop.errors import ClipshopError, Unauthenticated
 from clipshop.kit import idempotency
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.platform import Platform
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "clipshop_session"
+
+# The actor behind a session token (None when it is unknown, expired or revoked).
+Authenticate = Callable[[UnitOfWork, Platform, str], Actor | None]
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -157,10 +163,9 @@ def optional_actor(request: Request) -> Actor | None:
     token = request_token(request)
     actor = None
     if token:
-        platform = get_platform(request)
+        authenticate: Authenticate = request.app.state.authenticate
         uow = get_uow(request)
-        user = authenticate(uow, regions=platform.regions, token=token, now=platform.clock.now())
-        actor = actor_of(user) if user is not None else None
+        actor = authenticate(uow, get_platform(request), token)
         # Authentication only reads: hand its connection back now rather than hold it for the whole
         # request (an async handler may wait on other work meanwhile, and the pool is shared).
         uow.end_reads()

@@ -1,10 +1,10 @@
-"""Everything a running Clipshop needs, built once from settings: databases, media, jobs, clock, limits."""
+"""The platform: every adapter a running Clipshop needs, built once from settings (databases, media stores,
+payment provider, job queue, clock, rate limits). It knows no domain; the composition root registers the
+domains' jobs and routes around it."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from limits import parse as parse_rate
 from limits.storage import storage_from_string
@@ -17,14 +17,14 @@ from clipshop.kit.clock import Clock, SystemClock
 from clipshop.kit.db import Databases, PoolLimits, UnitOfWork
 from clipshop.kit.faults import Faults
 from clipshop.kit.ports import MediaStore, PaymentProvider
+from clipshop.kit.regions import Regions
 from clipshop.media.storage import LocalMediaStore
-from clipshop.residency.regions import Regions
-
-if TYPE_CHECKING:
-    from clipshop.feed.facts import DirectoryMirror
+from clipshop.payments.sandbox import SandboxProvider
 
 
 class Platform:
+    """The adapters of one deployment; tests build several in one process."""
+
     def __init__(
         self, settings: Settings, *, clock: Clock | None = None, jobs: JobQueue | None = None
     ) -> None:
@@ -54,30 +54,11 @@ class Platform:
             name=settings.jobs_queue_name,
         )
         self.faults = Faults(frozenset(settings.fault_points))
-        from clipshop.feed.facts import FeedCache
-        from clipshop.feed.store import ModelStore
-
-        self.feed_models = ModelStore(settings.data_dir)
-        self.feed_cache = FeedCache(self.clock, settings.recs_cache_s, self._directory_mirror())
         self.payments = self._payment_provider()
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.limits_storage_uri))
-        from clipshop.jobs.tasks import register_tasks
-
-        register_tasks(self)
-
-    def _directory_mirror(self) -> DirectoryMirror | None:
-        """An in-memory copy of the directory's ranking facts, for a directory in a SQLite file."""
-        from clipshop.feed.facts import DirectoryMirror
-
-        url = self.databases.directory_engine.url
-        every_s = self.settings.recs_mirror_s
-        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") or every_s <= 0:
-            return None
-        return DirectoryMirror(Path(url.database), self.clock, every_s)
 
     def _payment_provider(self) -> PaymentProvider:
-        from clipshop.shop.payments.sandbox import SandboxProvider
-
+        """The built-in sandbox processor; the shop tells it how to wake its webhook delivery."""
         settings = self.settings
         return SandboxProvider(
             url=settings.sandbox_database_url(),
@@ -85,7 +66,6 @@ class Platform:
             clock=self.clock,
             base_url="",
             delay=timedelta(seconds=settings.sandbox_webhook_delay_s),
-            wake=lambda: self.jobs.enqueue("deliver_sandbox_events"),
         )
 
     def uow(self) -> UnitOfWork:

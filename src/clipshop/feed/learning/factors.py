@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from clipshop.feed.models.base import FloatMatrix, Recommender
+from clipshop.feed.learning.base import FloatMatrix, Recommender
 
 FACTOR_BATCH = 128
 

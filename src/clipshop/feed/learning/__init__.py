@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from clipshop.feed.models.base import NotFittedError, Recommender, as_interactions, mask_items, top_k
-from clipshop.feed.models.factors import ALS, LowRankEASE
-from clipshop.feed.models.fusion import HybridRanker
-from clipshop.feed.models.neighbours import ItemKNN, RP3Beta
-from clipshop.feed.models.simple import EASE, Popularity
+from clipshop.feed.learning.base import NotFittedError, Recommender, as_interactions, mask_items, top_k
+from clipshop.feed.learning.factors import ALS, LowRankEASE
+from clipshop.feed.learning.fusion import HybridRanker
+from clipshop.feed.learning.neighbours import ItemKNN, RP3Beta
+from clipshop.feed.learning.simple import EASE, Popularity
 
 __all__ = [
     "ALS",

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from clipshop.feed.cli import recs_app
+from clipshop.cli.recs import recs_app
 from clipshop.feed.evaluation import resolve_data_root
 
 KEYS = {"recall@20", "precision@20", "ndcg@20", "coverage"}

@@ -1,0 +1,70 @@
+"""The composition root's wiring: a platform with every domain's jobs bound to the work they run. The one
+place that knows every job; each domain declares its own in its `tasks.py`."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from clipshop.config import Settings
+from clipshop.feed import tasks as feed_tasks
+from clipshop.feed import upkeep as feed_upkeep
+from clipshop.jobs.queue import JobQueue
+from clipshop.kit.clock import Clock
+from clipshop.payments.sandbox import SandboxProvider
+from clipshop.platform import Platform
+from clipshop.shop import tasks as shop_tasks
+from clipshop.shop import upkeep as shop_upkeep
+from clipshop.social import service as social
+from clipshop.social import tasks as social_tasks
+from clipshop.videos import tasks as video_tasks
+from clipshop.videos import transcoding
+
+
+def build_platform(
+    settings: Settings, *, clock: Clock | None = None, jobs: JobQueue | None = None
+) -> Platform:
+    """A platform whose queue runs every domain's jobs."""
+    platform = Platform(settings, clock=clock, jobs=jobs)
+    register_jobs(platform)
+    return platform
+
+
+def register_jobs(platform: Platform) -> None:
+    jobs, settings = platform.jobs, platform.settings
+
+    jobs.register(video_tasks.TRANSCODE, partial(transcoding.transcode_video, platform))
+    jobs.register(video_tasks.RECONCILE, partial(transcoding.reconcile, platform), every_minutes=1)
+
+    def project_video_counts(region: str, video_id: str) -> None:
+        with platform.uow().transaction() as uow:
+            social.project_video_counts(uow, region=region, video_id=video_id)
+
+    def project_follow_counts(region: str, followee_id: str, follower_id: str) -> None:
+        with platform.uow().transaction() as uow:
+            social.project_follow_counts(uow, region=region, followee_id=followee_id, follower_id=follower_id)
+
+    jobs.register(social_tasks.PROJECT_VIDEO_COUNTS, project_video_counts)
+    jobs.register(social_tasks.PROJECT_FOLLOW_COUNTS, project_follow_counts)
+
+    jobs.register(shop_tasks.DELIVER_SANDBOX_EVENTS, partial(shop_upkeep.deliver_sandbox_events, platform))
+    jobs.register(shop_tasks.PROJECT_STOCK, partial(shop_upkeep.project_stock, platform))
+    jobs.register(shop_tasks.HOUSEKEEPING, partial(shop_upkeep.housekeeping, platform), every_minutes=1)
+    jobs.register(
+        shop_tasks.PAYOUTS,
+        partial(shop_upkeep.pay_out, platform),
+        every_minutes=max(1, settings.payout_every_minutes),
+    )
+    if isinstance(platform.payments, SandboxProvider):
+        platform.payments.wake = partial(jobs.enqueue, shop_tasks.DELIVER_SANDBOX_EVENTS)
+
+    retrain = partial(feed_upkeep.retrain_feed_models, platform)
+    prune = partial(feed_upkeep.prune_feed_history, platform)
+    jobs.register(feed_tasks.RETRAIN, retrain)
+    jobs.register(feed_tasks.RETRAIN_SCHEDULE, retrain, every_minutes=settings.recs_retrain_minutes)
+    jobs.register(
+        feed_tasks.REFRESH,
+        partial(feed_upkeep.refresh_feed, platform),
+        every_minutes=feed_upkeep.REFRESH_MINUTES,
+    )
+    jobs.register(feed_tasks.PRUNE, prune)
+    jobs.register(feed_tasks.PRUNE_DAILY, prune, every_minutes=24 * 60)

@@ -1,0 +1,57 @@
+"""The events table: one row per thing a viewer did, in the viewer's home region."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clipshop.kit.db import RegionBase, UTCDateTime
+
+
+class EventKind(enum.StrEnum):
+    IMPRESSION = "impression"
+    PLAY = "play"
+    PROGRESS = "progress"
+    COMPLETE = "complete"
+    LIKE = "like"
+    COMMENT = "comment"
+    SHARE = "share"
+    FOLLOW = "follow"
+    PRODUCT_OPEN = "product_open"
+    ADD_TO_CART = "add_to_cart"
+    PURCHASE = "purchase"
+
+
+PLAYER_KINDS = (EventKind.IMPRESSION, EventKind.PLAY, EventKind.PROGRESS, EventKind.COMPLETE)
+
+
+class Event(RegionBase):
+    """One thing a viewer did: to a video, a product (with the video it was opened from) or a creator."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        # Holds every column `recent` reads, so a viewer's latest events sit on a few neighbouring pages.
+        Index(
+            "ix_events_user_recent",
+            "user_id",
+            "created_at",
+            "kind",
+            "video_id",
+            "product_id",
+            "creator_id",
+            "value",
+        ),
+        Index("ix_events_time", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    video_id: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
+    product_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    creator_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    value: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

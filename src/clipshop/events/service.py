@@ -1,0 +1,77 @@
+"""Recording a viewer's events and reading their latest ones. Plain functions over a unit of work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, delete, select
+
+from clipshop.events.models import Event, EventKind
+from clipshop.kit.actors import Actor
+from clipshop.kit.db import UnitOfWork
+from clipshop.kit.ids import new_id
+
+
+def record(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    kind: EventKind,
+    now: datetime,
+    video_id: str | None = None,
+    product_id: str | None = None,
+    creator_id: str | None = None,
+    value: float = 0.0,
+) -> None:
+    """Add one event to the viewer's region in the current transaction."""
+    uow.region(actor.region).add(
+        Event(
+            id=new_id(actor.region),
+            user_id=actor.id,
+            kind=str(kind),
+            video_id=video_id,
+            product_id=product_id,
+            creator_id=creator_id,
+            value=float(value),
+            created_at=now,
+        )
+    )
+
+
+class RecentEvent(NamedTuple):
+    kind: str
+    video_id: str | None
+    product_id: str | None
+    creator_id: str | None
+    value: float
+    at: datetime
+
+
+# Built once and run on the session's connection: the feed asks these on every request, and plain rows
+# need none of the ORM's per-statement work.
+_RECENT = (
+    select(Event.kind, Event.video_id, Event.product_id, Event.creator_id, Event.value, Event.created_at)
+    .where(Event.user_id == bindparam("user"), Event.kind != EventKind.IMPRESSION.value)
+    .order_by(Event.created_at.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def recent(uow: UnitOfWork, *, actor: Actor, limit: int = 300) -> list[RecentEvent]:
+    """The viewer's latest events, newest first (one range of one index in their region, which holds every
+    column read here)."""
+    rows = uow.region(actor.region).connection().execute(_RECENT, {"user": actor.id, "limit": limit})
+    return [RecentEvent._make(row) for row in rows]
+
+
+def prune(uow: UnitOfWork, *, region: str, before: datetime, batch: int) -> int:
+    """Delete up to `batch` events created before `before`, oldest first, in the current transaction;
+    returns how many went. The caller commits a batch at a time, so a region's write lock (SQLite) is never
+    held for long, and calls again while rows go."""
+    db = uow.region(region)
+    oldest = select(Event.id).where(Event.created_at < before).order_by(Event.created_at).limit(batch)
+    ids = list(db.scalars(oldest))
+    if ids:
+        db.execute(delete(Event).where(Event.id.in_(ids)))
+    return len(ids)

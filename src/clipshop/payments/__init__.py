@@ -1,0 +1,1 @@
+"""Payment providers: adapters of `kit.ports.PaymentProvider` (the built-in sandbox card processor)."""

@@ -1,0 +1,20 @@
+"""The social jobs: copy a region's engagement totals to the public counters, after the commit that moved
+them. The composition root binds each to its work in `social.service`."""
+
+from __future__ import annotations
+
+from clipshop.jobs.queue import Job, JobQueue
+from clipshop.kit.db import UnitOfWork
+
+PROJECT_VIDEO_COUNTS = Job[[str, str]]("project_video_counts")
+PROJECT_FOLLOW_COUNTS = Job[[str, str, str]]("project_follow_counts")
+
+
+def enqueue_video_counts(jobs: JobQueue, uow: UnitOfWork, *, region: str, video_id: str) -> None:
+    jobs.enqueue_after_commit(uow, PROJECT_VIDEO_COUNTS, region, video_id)
+
+
+def enqueue_follow_counts(
+    jobs: JobQueue, uow: UnitOfWork, *, region: str, followee_id: str, follower_id: str
+) -> None:
+    jobs.enqueue_after_commit(uow, PROJECT_FOLLOW_COUNTS, region, followee_id, follower_id)

@@ -1,0 +1,191 @@
+"""The videos' background work. Transcoding: one ffmpeg run per video makes every rung, then the video is
+ready (and published if asked). Idempotent: a ready video is left alone, a lease keeps two workers off the
+same video, and outputs are written to a scratch folder that replaces the served one only when complete.
+The reconciler re-enqueues transcodes whose wake-up call was lost (a crash between commit and enqueue, a
+killed worker)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_, select, update
+
+from clipshop.kit.ids import region_of
+from clipshop.media.transcode import TranscodeFailed, TranscodeResult, plan_ladder, transcode_hls
+from clipshop.videos import service
+from clipshop.videos.models import Rendition, RenditionStatus, Upload, Video, VideoStatus
+from clipshop.videos.tasks import TRANSCODE
+
+if TYPE_CHECKING:
+    from clipshop.platform import Platform
+
+log = logging.getLogger(__name__)
+
+LEASE_S = 120.0
+PROGRESS_EVERY_S = 1.0
+TIMEOUT_PER_MEDIA_SECOND = 20.0
+MAX_ATTEMPTS = 3
+# Work still queued this long after its row was written has lost its wake-up call.
+STALE_AFTER = timedelta(minutes=2)
+
+
+def reconcile(platform: Platform) -> int:
+    """Re-enqueue videos still processing whose lease ran out or that never got a worker; returns how many."""
+    now = platform.clock.now()
+    lost: list[str] = []
+    for region in platform.databases.regions:
+        with platform.uow().transaction() as uow:
+            query = select(Video.id).where(
+                Video.status == VideoStatus.PROCESSING,
+                or_(
+                    Video.lease_until < now,
+                    (Video.lease_until.is_(None)) & (Video.created_at < now - STALE_AFTER),
+                ),
+            )
+            lost.extend(uow.region(region).scalars(query))
+    for video_id in lost:
+        log.info("re-enqueueing transcode of %s", video_id)
+        platform.jobs.enqueue(TRANSCODE, video_id)
+    return len(lost)
+
+
+def transcode_video(platform: Platform, video_id: str) -> None:
+    region = region_of(video_id)
+    store = platform.media_store(region)
+    with platform.uow().transaction() as uow:
+        video = uow.region(region).get(Video, video_id)
+        now = platform.clock.now()
+        if video is None or video.status is not VideoStatus.PROCESSING:
+            return
+        if video.lease_until is not None and video.lease_until > now:
+            log.info("video %s is being transcoded elsewhere; skipping", video_id)
+            return
+        if video.attempts >= MAX_ATTEMPTS:
+            _fail(
+                video,
+                uow.region(region).scalars(select(Rendition).where(Rendition.video_id == video_id)),
+                f"gave up after {video.attempts} attempts",
+                now,
+            )
+            return
+        video.attempts += 1
+        service.lease(video, now, seconds=LEASE_S)
+        upload = uow.region(region).get_one(Upload, video.upload_id)
+        probe = service.upload_probe(upload)
+        source = store.local_path(upload.key)
+        names = [r.name for r in service.renditions_of(uow, video)]
+        uow.region(region).execute(
+            update(Rendition)
+            .where(Rendition.video_id == video_id)
+            .values(status=RenditionStatus.PROCESSING, percent=0.0, error=None, updated_at=now)
+        )
+
+    rungs = [r for r in plan_ladder(probe) if r.name in names]
+    final_dir = store.local_path(f"videos/{video_id}/hls")
+    scratch = final_dir.with_name(f"hls.tmp-{uuid.uuid4().hex[:8]}")
+    progress = _ProgressWriter(platform, video_id)
+    try:
+        result = transcode_hls(
+            source=source,
+            out_dir=scratch,
+            probe=probe,
+            rungs=rungs,
+            on_progress=progress,
+            threads=platform.settings.ffmpeg_threads,
+            timeout_s=max(120.0, probe.duration_s * TIMEOUT_PER_MEDIA_SECOND),
+        )
+    except TranscodeFailed as error:
+        shutil.rmtree(scratch, ignore_errors=True)
+        with platform.uow().transaction() as uow:
+            video = uow.region(region).get_one(Video, video_id)
+            renditions = uow.region(region).scalars(select(Rendition).where(Rendition.video_id == video_id))
+            _fail(video, renditions, str(error), platform.clock.now())
+        return
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    if final_dir.exists():
+        shutil.rmtree(final_dir)
+    scratch.rename(final_dir)
+    _finish(platform, video_id, result)
+
+
+def _finish(platform: Platform, video_id: str, result: TranscodeResult) -> None:
+    region = region_of(video_id)
+    prefix = f"videos/{video_id}/hls"
+    with platform.uow().transaction() as uow:
+        db = uow.region(region)
+        video = db.get_one(Video, video_id)
+        now = platform.clock.now()
+        by_name = {v.name: v for v in result.variants}
+        for rendition in db.scalars(select(Rendition).where(Rendition.video_id == video_id)):
+            variant = by_name.get(rendition.name)
+            if variant is None:
+                rendition.status, rendition.error = RenditionStatus.FAILED, "not produced"
+                continue
+            rendition.width, rendition.height, rendition.bandwidth = (
+                variant.width,
+                variant.height,
+                variant.bandwidth,
+            )
+            rendition.status, rendition.percent, rendition.updated_at = RenditionStatus.READY, 100.0, now
+        video.master_key = f"{prefix}/{result.master.name}"
+        video.poster_key = f"{prefix}/{result.poster.name}"
+        video.thumb_key = f"{prefix}/{result.thumb.name}"
+        video.status, video.error, video.lease_until, video.updated_at = VideoStatus.READY, None, None, now
+        if video.publish_when_ready:
+            service.publish_video(uow, video=video, stores=platform.media, now=now)
+    log.info("video %s ready in %.1fs", video_id, result.elapsed_s)
+
+
+def _fail(video: Video, renditions: Iterable[Rendition], reason: str, now: datetime) -> None:
+    video.status, video.error, video.lease_until, video.updated_at = (
+        VideoStatus.FAILED,
+        reason[-2000:],
+        None,
+        now,
+    )
+    for rendition in renditions:
+        if rendition.status is not RenditionStatus.READY:
+            rendition.status, rendition.error, rendition.updated_at = (
+                RenditionStatus.FAILED,
+                reason[-500:],
+                now,
+            )
+
+
+class _ProgressWriter:
+    """Stores ffmpeg's percent (at most once a second) and renews the lease while the job is alive."""
+
+    def __init__(self, platform: Platform, video_id: str) -> None:
+        self.platform, self.video_id = platform, video_id
+        self.last = 0.0
+        self.lock = threading.Lock()
+
+    def __call__(self, percent: float) -> None:
+        now_mono = time.monotonic()
+        if now_mono - self.last < PROGRESS_EVERY_S and percent < 100:
+            return
+        with self.lock:
+            self.last = now_mono
+            region = region_of(self.video_id)
+            with self.platform.uow().transaction() as uow:
+                now = self.platform.clock.now()
+                db = uow.region(region)
+                db.execute(
+                    update(Rendition)
+                    .where(
+                        Rendition.video_id == self.video_id, Rendition.status == RenditionStatus.PROCESSING
+                    )
+                    .values(percent=min(percent, 99.0), updated_at=now)
+                )
+                video = db.get(Video, self.video_id)
+                if video is not None:
+                    service.lease(video, now, seconds=LEASE_S)
