@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo serve seed test lint typecheck unit e2e bench clean
+.PHONY: install demo serve seed test lint typecheck layers unit e2e bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,8 @@ demo: install
 serve: install
 	$(BIN)/clipshop serve
 
-## test: lint, types, and the whole suite (SQLite; PostgreSQL when CLIPSHOP_TEST_POSTGRES is set)
-test: install lint typecheck
+## test: lint, types, layers, and the whole suite (SQLite; PostgreSQL when CLIPSHOP_TEST_POSTGRES is set)
+test: install lint typecheck layers
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 lint: install
@@ -31,6 +31,10 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+
+## layers: the import contracts in pyproject.toml (which package may import which)
+layers: install
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python bench/feed.py
