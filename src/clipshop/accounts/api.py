@@ -12,6 +12,7 @@ from clipshop.accounts.models import User
 from clipshop.accounts.schemas import LogIn, MeRead, ProfileUpdate, SessionRead, SignUp
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
+from clipshop.kit.ids import region_of
 from clipshop.platform import Platform
 from clipshop.platform.http import (
     SESSION_COOKIE,
@@ -32,7 +33,7 @@ def actor_for_token(uow: UnitOfWork, platform: Platform, token: str) -> Actor | 
 
 
 def me_read(platform: Platform, user: User) -> MeRead:
-    region = platform.regions.region_of(user.id)
+    region = region_of(user.id)
     avatar = platform.media_store(region).url(user.avatar_key) if user.avatar_key else None
     return MeRead(
         id=user.id,

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
@@ -23,7 +23,10 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
+from clipshop.kit.ids import is_valid_id
+
 log = logging.getLogger(__name__)
+Row = TypeVar("Row")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -227,6 +230,13 @@ class UnitOfWork:
         if session is None:
             session = self._regions[region] = self.databases.region_session(region)
         return session
+
+    def find(self, model: type[Row], object_id: str, *, region: str) -> Row | None:
+        """The `model` row `object_id` in `region`'s database, or None: also for an id of another region
+        or one that is not an id at all, so "someone else's" and "missing" answer alike."""
+        if not is_valid_id(object_id, {region}):
+            return None
+        return self.region(region).get(model, object_id)
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once everything is committed (e.g. enqueue a job); dropped on rollback."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clipshop.errors import Invalid, NotFound
-from clipshop.kit.ids import region_of
+from clipshop.errors import Invalid
 
 
 @dataclass(frozen=True)
@@ -25,13 +24,3 @@ class Regions:
         if len(code) != 2 or not code.isalpha():
             raise Invalid("Give the country as a two-letter ISO code such as US, DE or AU.", field="country")
         return self.by_country.get(code, self.default)
-
-    def region_of(self, object_id: str, kind: str = "object") -> str:
-        """The region an id belongs to; unknown or malformed ids are simply not found."""
-        try:
-            region = region_of(object_id)
-        except ValueError:
-            raise NotFound(kind, object_id) from None
-        if region not in self.names:
-            raise NotFound(kind, object_id)
-        return region

@@ -161,7 +161,7 @@ def authors_of(uow: UnitOfWork, comments: Sequence[PublicComment]) -> dict[str, 
 def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str, jobs: JobQueue) -> str:
     """Delete one's own comment; returns the video it was on."""
     db = uow.region(actor.region)
-    comment = db.get(Comment, comment_id) if comment_id.startswith(f"{actor.region}_") else None
+    comment = uow.find(Comment, comment_id, region=actor.region)
     if comment is None or comment.author_id != actor.id:
         raise NotFound("comment", comment_id)
     public = uow.directory.get(PublicComment, comment_id)

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from clipshop.errors import ClipshopError, NotFound
 from clipshop.kit.db import UnitOfWork
+from clipshop.kit.ids import region_of
 from clipshop.platform import Platform
 from clipshop.platform.http import CommittingRoute, CurrentActor, PlatformDep, UowDep, problem_response
 from clipshop.videos import service, uploads
@@ -145,7 +146,7 @@ async def append_upload(
 
 
 def video_read(uow: UnitOfWork, platform: Platform, video: Video) -> VideoRead:
-    store = platform.media_store(video.id.partition("_")[0])
+    store = platform.media_store(region_of(video.id))
     renditions = service.renditions_of(uow, video)
     percent = sum(r.percent for r in renditions) / len(renditions) if renditions else 0.0
     return VideoRead(

@@ -65,7 +65,7 @@ def create_video(
     """Turn a finished upload into a video with one queued rendition per rung, transcoded once this is
     committed; idempotent per upload."""
     db = uow.region(actor.region)
-    upload = db.get(Upload, upload_id) if upload_id.startswith(f"{actor.region}_") else None
+    upload = uow.find(Upload, upload_id, region=actor.region)
     if upload is None or upload.owner_id != actor.id:
         raise NotFound("upload", upload_id)
     caption = caption.strip()
@@ -133,7 +133,7 @@ def ladder_sizes(probe: ProbeResult, rungs: list[Rung]) -> list[tuple[int, int]]
 
 
 def get_own_video(uow: UnitOfWork, *, actor: Actor, video_id: str) -> Video:
-    video = uow.region(actor.region).get(Video, video_id) if video_id.startswith(f"{actor.region}_") else None
+    video = uow.find(Video, video_id, region=actor.region)
     if video is None or video.owner_id != actor.id:
         raise NotFound("video", video_id)
     return video

@@ -81,9 +81,7 @@ def create_upload(
 
 
 def get_upload(uow: UnitOfWork, *, actor: Actor, upload_id: str) -> Upload:
-    upload = (
-        uow.region(actor.region).get(Upload, upload_id) if upload_id.startswith(f"{actor.region}_") else None
-    )
+    upload = uow.find(Upload, upload_id, region=actor.region)
     if upload is None or upload.owner_id != actor.id:
         raise NotFound("upload", upload_id)
     return upload
