@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from clipshop.accounts.models import User
 from clipshop.kit.db import RegionBase
+from clipshop.kit.ids import new_id, region_of
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency, owner_columns
 from support import Member, post_clip
@@ -62,7 +63,8 @@ def test_personal_rows_live_only_in_the_home_region(
                     assert home is not None
             assert uow.region(elsewhere).get(User, member.id) is None
             assert uow.region(member.region).get(User, member.id) is not None
-        assert platform.media_store(member.region).keys("uploads")
+        held = platform.upload_volumes[member.region].upload_ids()
+        assert [region_of(upload_id) for upload_id in held] == [member.region]
     # The public side sees the cross-region engagement.
     for video, creator in ((a_video, alice), (b_video, bob)):
         public = client.get(f"/api/v1/videos/{video['id']}").json()
@@ -90,4 +92,12 @@ def test_the_check_finds_a_row_out_of_place(platform: Platform, bob: Member) -> 
         )
     assert [str(v) for v in check_residency(platform)] == [
         f"region us: users row {bob.id} belongs to region eu"
+    ]
+
+
+def test_the_check_finds_an_upload_out_of_place(platform: Platform) -> None:
+    stray = new_id("eu")
+    platform.upload_volumes["us"].create(stray)
+    assert [str(v) for v in check_residency(platform)] == [
+        f"media us: uploads row {stray} belongs to region eu"
     ]

@@ -43,6 +43,6 @@ def test_raw_uploads_are_never_served(
     client: TestClient, platform: Platform, alice: Member, clips: dict[str, Path]
 ) -> None:
     upload_id = upload_file(client, alice, clips["silent"])
-    assert platform.media_store("us").exists(f"uploads/{upload_id}.bin")
+    assert platform.upload_volumes["us"].upload_ids() == [upload_id]
     assert client.get(f"/media/us/uploads/{upload_id}.bin").status_code == 404
     assert client.get("/media/us/videos/../uploads/x.bin").status_code == 404

@@ -59,7 +59,7 @@ def test_an_interrupted_upload_resumes_from_the_confirmed_offset(
     state = client.get(url, headers=alice.auth).json()
     assert (state["status"], state["offset"]) == ("complete", len(data))
     upload_id = url.rsplit("/", 1)[-1]
-    assert platform.media_store("us").local_path(f"uploads/{upload_id}.bin").read_bytes() == data
+    assert platform.upload_volumes["us"].read(upload_id) == data
 
 
 def test_options_advertise_the_protocol(client: TestClient) -> None:
@@ -94,7 +94,7 @@ def test_things_that_are_not_videos_are_refused_at_the_first_bytes(
     r = patch(client, alice, url, 0, data)
     assert r.status_code == 415 and r.json()["code"] == "not_media"  # type: ignore[attr-defined]
     assert client.get(url, headers=alice.auth).json()["status"] == "failed"
-    assert platform.media_store("us").keys("uploads") == []
+    assert platform.upload_volumes["us"].upload_ids() == []
 
 
 def test_a_truncated_video_is_refused_when_the_upload_ends(

@@ -129,12 +129,10 @@ async def set_avatar(request: Request, actor: CurrentActor, uow: UowDep, platfor
         body += chunk
         if len(body) > avatars.MAX_BYTES:
             break
-    jpeg = await run_in_threadpool(avatars.render_avatar, bytes(body))
+    jpeg = await run_in_threadpool(avatars.render_avatar, platform.transcoder, bytes(body))
     store = platform.media_store(actor.region)
     key = f"avatars/{actor.id}/{hashlib.sha256(jpeg).hexdigest()[:16]}.jpg"
-    path = store.local_path(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(jpeg)
+    store.put_bytes(key, jpeg)
 
     def replace() -> MeRead:
         previous = uow.region(actor.region).get_one(User, actor.id).avatar_key

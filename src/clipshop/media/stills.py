@@ -41,3 +41,10 @@ def fit_within(image: Image.Image, side: int) -> Image.Image:
     copy = image.copy()
     copy.thumbnail((side, side), Image.Resampling.LANCZOS)
     return copy
+
+
+def square(image: Image.Image, side: int) -> Image.Image:
+    """The centred square of `image`, resized to `side` x `side`."""
+    short = min(image.width, image.height)
+    left, top = (image.width - short) // 2, (image.height - short) // 2
+    return image.crop((left, top, left + short, top + short)).resize((side, side), Image.Resampling.LANCZOS)

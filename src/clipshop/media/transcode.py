@@ -18,7 +18,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from clipshop.media.facts import ProbeResult
+from clipshop.kit.ports import ProbeResult, TranscodeFailed
 
 SEGMENT_S = 2
 """Target HLS segment length; keyframes are forced on this grid in every rung so players switch cleanly."""
@@ -34,15 +34,6 @@ _STDERR_LINES_KEPT = 20
 _PROGRESS_INTERVAL_S = 0.25
 _POSTER_AT_S = 1.0
 _STREAM_INF = re.compile(r"#EXT-X-STREAM-INF:(?P<attrs>.*)\n(?P<uri>[^#\n][^\n]*)")
-
-
-class TranscodeFailed(Exception):
-    """ffmpeg failed or timed out; `stderr_tail` holds its last lines of output."""
-
-    def __init__(self, reason: str, stderr_tail: Sequence[str] = ()) -> None:
-        self.reason = reason
-        self.stderr_tail = tuple(stderr_tail)
-        super().__init__("\n".join((reason, *self.stderr_tail)))
 
 
 @dataclass(frozen=True)

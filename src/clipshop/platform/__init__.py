@@ -16,9 +16,10 @@ from clipshop.jobs.queue import JobQueue
 from clipshop.kit.clock import Clock, SystemClock
 from clipshop.kit.db import Databases, PoolLimits, UnitOfWork
 from clipshop.kit.faults import Faults
-from clipshop.kit.ports import MediaStore, PaymentProvider
+from clipshop.kit.ports import MediaStore, PaymentProvider, Transcoder, UploadVolume
 from clipshop.kit.regions import Regions
-from clipshop.media.storage import LocalMediaStore
+from clipshop.media.storage import LocalMediaStore, LocalUploadVolume
+from clipshop.media.transcoder import FfmpegTranscoder
 from clipshop.payments.sandbox import SandboxProvider
 
 
@@ -47,6 +48,11 @@ class Platform:
             name: LocalMediaStore(region=name, root=settings.region_media_root(name))
             for name in settings.regions
         }
+        self.upload_volumes: dict[str, UploadVolume] = {
+            name: LocalUploadVolume(region=name, root=settings.region_media_root(name))
+            for name in settings.regions
+        }
+        self.transcoder: Transcoder = FfmpegTranscoder(threads=settings.ffmpeg_threads)
         self.jobs = jobs or JobQueue.from_settings(
             backend=settings.jobs_backend,
             sqlite_path=settings.jobs_sqlite_path(),

@@ -59,11 +59,9 @@ def check_residency(platform: Platform) -> list[Violation]:
                         violations.append(
                             Violation(f"region {region}", name, _row_label(table, row), region_of(owner))
                         )
-        store = platform.media_store(region)
-        for key in store.keys("uploads"):
-            upload_id = key.rsplit("/", 1)[-1].split(".")[0]
+        for upload_id in platform.upload_volumes[region].upload_ids():
             if region_of(upload_id) != region:
-                violations.append(Violation(f"media {region}", "uploads", key, region_of(upload_id)))
+                violations.append(Violation(f"media {region}", "uploads", upload_id, region_of(upload_id)))
     for table in DirectoryBase.metadata.sorted_tables:
         for column in table.columns:
             if column.name in PERSONAL_COLUMN_NAMES:

@@ -16,7 +16,7 @@ from clipshop.kit import idempotency
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
-from clipshop.media import stills
+from clipshop.kit.ports import Transcoder
 from clipshop.platform import Platform
 from clipshop.platform.http import CommittingRoute, CurrentActor, PlatformDep, UowDep, run_idempotent
 from clipshop.shop import catalog, fulfilment, ledger, orders, payouts
@@ -275,12 +275,10 @@ async def add_product_image(
         body += chunk
         if len(body) > PRODUCT_IMAGE_BYTES:
             break
-    picture = await run_in_threadpool(render_product_image, bytes(body))
+    picture = await run_in_threadpool(render_product_image, platform.transcoder, bytes(body))
     store = platform.media_store(region_of(product_id))
     key = f"products/{product_id}/{hashlib.sha256(picture).hexdigest()[:16]}.jpg"
-    path = store.local_path(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(picture)
+    store.put_bytes(key, picture)
 
     def add() -> ProductRead:
         catalog.add_product_image(
@@ -291,9 +289,15 @@ async def add_product_image(
     return await run_in_threadpool(add)
 
 
-def render_product_image(data: bytes) -> bytes:
-    image = stills.decode(data, max_bytes=PRODUCT_IMAGE_BYTES, what="A product photo", code="image_too_large")
-    return stills.jpeg(stills.fit_within(image, 1080))
+def render_product_image(transcoder: Transcoder, data: bytes) -> bytes:
+    return transcoder.still(
+        data,
+        max_bytes=PRODUCT_IMAGE_BYTES,
+        what="A product photo",
+        code="image_too_large",
+        side=1080,
+        square=False,
+    )
 
 
 @router.patch("/variants/{variant_id}", response_model=SellerVariantRead)

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import mimetypes
+import os
+import stat
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import PurePosixPath
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from clipshop.errors import ClipshopError, NotFound
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
+from clipshop.kit.ports import MediaStore, StoredMedia
 from clipshop.platform import Platform
 from clipshop.platform.http import CommittingRoute, CurrentActor, PlatformDep, UowDep, problem_response
 from clipshop.videos import service, uploads
@@ -73,7 +82,7 @@ def create_upload(
     upload = uploads.create_upload(
         uow,
         actor=actor,
-        store=platform.media_store(actor.region),
+        volume=platform.upload_volumes[actor.region],
         length=upload_length,
         filename=meta.get("filename", ""),
         max_bytes=platform.settings.max_upload_bytes,
@@ -130,7 +139,8 @@ async def append_upload(
         await uploads.append_chunk(
             uow,
             upload=upload,
-            store=platform.media_store(actor.region),
+            volume=platform.upload_volumes[actor.region],
+            transcoder=platform.transcoder,
             offset=upload_offset,
             body=request.stream(),
             now=platform.clock.now(),
@@ -224,16 +234,56 @@ def publish_video(video_id: str, actor: CurrentActor, uow: UowDep, platform: Pla
 
 @media_router.get("/media/{region}/{key:path}", include_in_schema=False)
 @media_router.head("/media/{region}/{key:path}", include_in_schema=False)
-def serve_media(region: str, key: str, platform: PlatformDep) -> FileResponse:
+def serve_media(region: str, key: str, platform: PlatformDep) -> StoredMediaResponse:
     """Media of the embedded default; at scale a CDN in front of the region's bucket serves these."""
     if region not in platform.media or not key.startswith(SERVED_PREFIXES):
         raise NotFound("file", key)
-    path = platform.media_store(region).local_path(key)
-    if not path.is_file():
+    store = platform.media_store(region)
+    stored = store.describe(key)
+    if stored is None:
         raise NotFound("file", key)
-    suffix = path.suffix.lower()
-    media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    name = PurePosixPath(key)
+    suffix = name.suffix.lower()
+    media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(name.name)[0] or "application/octet-stream"
     cache = (
         "public, max-age=31536000, immutable" if suffix in {".ts", ".m4s", ".jpg"} else "public, max-age=60"
     )
-    return FileResponse(path, media_type=media_type, headers={"Cache-Control": cache})
+    return StoredMediaResponse(store, key, stored, media_type=media_type, headers={"Cache-Control": cache})
+
+
+class StoredMediaResponse(FileResponse):
+    """Starlette's file response (validators, HEAD, single and multiple Range requests) reading a media store
+    instead of a path, so serving stays the same whatever holds the bytes."""
+
+    def __init__(
+        self,
+        store: MediaStore,
+        key: str,
+        stored: StoredMedia,
+        *,
+        media_type: str,
+        headers: Mapping[str, str],
+    ) -> None:
+        # The validators (ETag, Last-Modified) derive from size and mtime exactly as for a file on disk.
+        mtime = stored.modified_at
+        whole = int(mtime)
+        facts = os.stat_result(
+            (stat.S_IFREG | 0o644, 0, 0, 1, 0, 0, stored.size, whole, whole, whole, mtime, mtime, mtime)
+        )
+        super().__init__(key, media_type=media_type, headers=headers, stat_result=facts)
+        self.store, self.key = store, key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Never hand the server a path to send itself: the key is not a file on this machine.
+        extensions = {k: v for k, v in scope.get("extensions", {}).items() if k != "http.response.pathsend"}
+        await super().__call__({**scope, "extensions": extensions}, receive, send)
+
+    @asynccontextmanager
+    async def _open_file(self) -> AsyncIterator[anyio.AsyncFile[bytes]]:
+        file = anyio.wrap_file(await anyio.to_thread.run_sync(self.store.open, self.key))
+        try:
+            yield file
+        finally:
+            # Closing must finish even when the transfer is cancelled.
+            with anyio.CancelScope(shield=True):
+                await file.aclose()

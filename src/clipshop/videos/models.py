@@ -47,7 +47,7 @@ def _enum(e: type[enum.StrEnum]) -> Enum:
 
 
 class Upload(RegionBase):
-    """A resumable upload (tus 1.0): bytes land in the region's media store at `key`."""
+    """A resumable upload (tus 1.0): bytes land in the region's upload volume under its id."""
 
     __tablename__ = "uploads"
 
@@ -68,10 +68,6 @@ class Upload(RegionBase):
     probe_json: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    @property
-    def key(self) -> str:
-        return f"uploads/{self.id}.bin"
 
 
 class Video(RegionBase):

@@ -15,8 +15,7 @@ from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id, region_of
-from clipshop.kit.ports import MediaStore
-from clipshop.media.facts import ProbeResult
+from clipshop.kit.ports import MediaStore, ProbeResult
 from clipshop.media.transcode import Rung, plan_ladder
 from clipshop.videos.models import (
     PublicVideo,

@@ -1,16 +1,14 @@
 """The videos' background work. Transcoding: one ffmpeg run per video makes every rung, then the video is
 ready (and published if asked). Idempotent: a ready video is left alone, a lease keeps two workers off the
-same video, and outputs are written to a scratch folder that replaces the served one only when complete.
+same video, and outputs are written to a workspace that replaces the served folder only when complete.
 The reconciler re-enqueues transcodes whose wake-up call was lost (a crash between commit and enqueue, a
 killed worker)."""
 
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import time
-import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -18,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select, update
 
 from clipshop.kit.ids import region_of
-from clipshop.media.transcode import TranscodeFailed, TranscodeResult, plan_ladder, transcode_hls
+from clipshop.kit.ports import Ladder, TranscodeFailed
 from clipshop.videos import service
 from clipshop.videos.models import Rendition, RenditionStatus, Upload, Video, VideoStatus
 from clipshop.videos.tasks import TRANSCODE
@@ -59,6 +57,7 @@ def reconcile(platform: Platform) -> int:
 def transcode_video(platform: Platform, video_id: str) -> None:
     region = region_of(video_id)
     store = platform.media_store(region)
+    volume = platform.upload_volumes[region]
     with platform.uow().transaction() as uow:
         video = uow.region(region).get(Video, video_id)
         now = platform.clock.now()
@@ -79,7 +78,7 @@ def transcode_video(platform: Platform, video_id: str) -> None:
         service.lease(video, now, seconds=LEASE_S)
         upload = uow.region(region).get_one(Upload, video.upload_id)
         probe = service.upload_probe(upload)
-        source = store.local_path(upload.key)
+        source = volume.local_path(upload.id)
         names = [r.name for r in service.renditions_of(uow, video)]
         uow.region(region).execute(
             update(Rendition)
@@ -87,44 +86,37 @@ def transcode_video(platform: Platform, video_id: str) -> None:
             .values(status=RenditionStatus.PROCESSING, percent=0.0, error=None, updated_at=now)
         )
 
-    rungs = [r for r in plan_ladder(probe) if r.name in names]
-    final_dir = store.local_path(f"videos/{video_id}/hls")
-    scratch = final_dir.with_name(f"hls.tmp-{uuid.uuid4().hex[:8]}")
     progress = _ProgressWriter(platform, video_id)
-    try:
-        result = transcode_hls(
-            source=source,
-            out_dir=scratch,
-            probe=probe,
-            rungs=rungs,
-            on_progress=progress,
-            threads=platform.settings.ffmpeg_threads,
-            timeout_s=max(120.0, probe.duration_s * TIMEOUT_PER_MEDIA_SECOND),
-        )
-    except TranscodeFailed as error:
-        shutil.rmtree(scratch, ignore_errors=True)
-        with platform.uow().transaction() as uow:
-            video = uow.region(region).get_one(Video, video_id)
-            renditions = uow.region(region).scalars(select(Rendition).where(Rendition.video_id == video_id))
-            _fail(video, renditions, str(error), platform.clock.now())
-        return
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    if final_dir.exists():
-        shutil.rmtree(final_dir)
-    scratch.rename(final_dir)
-    _finish(platform, video_id, result)
-
-
-def _finish(platform: Platform, video_id: str, result: TranscodeResult) -> None:
-    region = region_of(video_id)
     prefix = f"videos/{video_id}/hls"
+    with volume.workspace(video_id) as scratch:
+        try:
+            result = platform.transcoder.ladder(
+                source=source,
+                probe=probe,
+                renditions=names,
+                out_dir=scratch,
+                on_progress=progress,
+                timeout_s=max(120.0, probe.duration_s * TIMEOUT_PER_MEDIA_SECOND),
+            )
+        except TranscodeFailed as error:
+            with platform.uow().transaction() as uow:
+                video = uow.region(region).get_one(Video, video_id)
+                renditions = uow.region(region).scalars(
+                    select(Rendition).where(Rendition.video_id == video_id)
+                )
+                _fail(video, renditions, str(error), platform.clock.now())
+            return
+        store.put_folder(prefix, scratch)
+    _finish(platform, video_id, prefix, result)
+
+
+def _finish(platform: Platform, video_id: str, prefix: str, result: Ladder) -> None:
+    region = region_of(video_id)
     with platform.uow().transaction() as uow:
         db = uow.region(region)
         video = db.get_one(Video, video_id)
         now = platform.clock.now()
-        by_name = {v.name: v for v in result.variants}
+        by_name = {v.name: v for v in result.rungs}
         for rendition in db.scalars(select(Rendition).where(Rendition.video_id == video_id)):
             variant = by_name.get(rendition.name)
             if variant is None:
@@ -136,9 +128,9 @@ def _finish(platform: Platform, video_id: str, result: TranscodeResult) -> None:
                 variant.bandwidth,
             )
             rendition.status, rendition.percent, rendition.updated_at = RenditionStatus.READY, 100.0, now
-        video.master_key = f"{prefix}/{result.master.name}"
-        video.poster_key = f"{prefix}/{result.poster.name}"
-        video.thumb_key = f"{prefix}/{result.thumb.name}"
+        video.master_key = f"{prefix}/{result.master}"
+        video.poster_key = f"{prefix}/{result.poster}"
+        video.thumb_key = f"{prefix}/{result.thumb}"
         video.status, video.error, video.lease_until, video.updated_at = VideoStatus.READY, None, None, now
         if video.publish_when_ready:
             service.publish_video(uow, video=video, stores=platform.media, now=now)

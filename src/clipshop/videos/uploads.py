@@ -1,16 +1,14 @@
-"""Resumable uploads, tus 1.0 core + creation: bytes stream straight to the region's media store, so memory
+"""Resumable uploads, tus 1.0 core + creation: bytes stream straight to the region's upload volume, so memory
 does not grow with the file, and a dropped connection resumes from the last offset the server confirmed."""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
-import fcntl
 import json
-import os
 from collections.abc import AsyncIterator
+from contextlib import ExitStack
 from datetime import datetime
-from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
@@ -19,8 +17,7 @@ from clipshop.errors import Conflict, Invalid, NotFound, TooLarge, UnsupportedMe
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id
-from clipshop.kit.ports import MediaStore
-from clipshop.media.isolated_probe import probe_isolated
+from clipshop.kit.ports import Transcoder, UploadBusy, UploadVolume
 from clipshop.media.sniff import sniff_container
 from clipshop.videos.models import Upload, UploadStatus
 
@@ -48,7 +45,7 @@ def create_upload(
     uow: UnitOfWork,
     *,
     actor: Actor,
-    store: MediaStore,
+    volume: UploadVolume,
     length: int,
     filename: str,
     max_bytes: int,
@@ -73,9 +70,7 @@ def create_upload(
         created_at=now,
         updated_at=now,
     )
-    path = store.local_path(upload.key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch()
+    volume.create(upload.id)
     uow.region(actor.region).add(upload)
     return upload
 
@@ -91,7 +86,8 @@ async def append_chunk(
     uow: UnitOfWork,
     *,
     upload: Upload,
-    store: MediaStore,
+    volume: UploadVolume,
+    transcoder: Transcoder,
     offset: int,
     body: AsyncIterator[bytes],
     now: datetime,
@@ -105,18 +101,15 @@ async def append_chunk(
             f"Resume from Upload-Offset {upload.offset}: ask with HEAD first.",
             expected_offset=upload.offset,
         )
-    path = store.local_path(upload.key)
     written = 0
-    with open(path, "r+b") as f:
+    with ExitStack() as stack:
         try:
             # One writer per upload: a second concurrent PATCH would interleave bytes.
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            appender = stack.enter_context(volume.append(upload.id, offset=offset))
+        except UploadBusy:
             raise Conflict(
                 "upload_busy", "Another request is writing to this upload; retry after it ends."
             ) from None
-        f.truncate(offset)
-        f.seek(offset)
         head = b""
         try:
             async for chunk in body:
@@ -129,30 +122,29 @@ async def append_chunk(
                             "This file is not a video we can read: upload an MP4, MOV, WebM or MKV video.",
                             code="not_media",
                         )
-                f.write(chunk)
+                appender.write(chunk)
                 written += len(chunk)
         except ClientDisconnect:
             pass  # keep what arrived: the client resumes from the new offset
         except UnsupportedMedia as error:
-            fail_upload(upload, path=path, code=error.code, now=now)
+            fail_upload(upload, volume=volume, code=error.code, now=now)
             raise
         finally:
             # To the disk before the offset moves; on a worker thread, as the event loop serves others.
-            f.flush()
-            await run_in_threadpool(os.fsync, f.fileno())
+            await run_in_threadpool(appender.sync)
             upload.offset += written
             upload.updated_at = now
     if upload.offset == upload.length:
-        await run_in_threadpool(finish_upload, upload=upload, path=path, now=now)
+        await run_in_threadpool(finish_upload, upload=upload, volume=volume, transcoder=transcoder, now=now)
     return upload
 
 
-def finish_upload(*, upload: Upload, path: Path, now: datetime) -> None:
+def finish_upload(*, upload: Upload, volume: UploadVolume, transcoder: Transcoder, now: datetime) -> None:
     """Check the whole file: its magic bytes and a full probe. Anything else is refused and removed."""
     try:
-        probe = probe_isolated(path)
+        probe = transcoder.probe(volume.local_path(upload.id))
     except UnsupportedMedia as error:
-        fail_upload(upload, path=path, code=error.code, now=now)
+        fail_upload(upload, volume=volume, code=error.code, now=now)
         raise
     upload.status = UploadStatus.COMPLETE
     upload.container = probe.container
@@ -163,6 +155,6 @@ def finish_upload(*, upload: Upload, path: Path, now: datetime) -> None:
     upload.updated_at = now
 
 
-def fail_upload(upload: Upload, *, path: Path, code: str, now: datetime) -> None:
+def fail_upload(upload: Upload, *, volume: UploadVolume, code: str, now: datetime) -> None:
     upload.status, upload.error, upload.updated_at = UploadStatus.FAILED, code, now
-    path.unlink(missing_ok=True)
+    volume.delete(upload.id)
