@@ -308,6 +308,16 @@ def player_events(reaction: Reaction, duration: float) -> list[tuple[str, float]
 # One policy's world: a platform on its own data dir, and what a feed may observe
 
 
+class SimulatedClock:
+    """The simulation's time: the platform reads it, and only `World.set_time` moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+
 class World:
     """A platform on a scratch data dir with the spec's accounts, shops and products. Videos are published
     into its directory as simulated time reaches them; reactions are counted, and written through the
@@ -316,7 +326,6 @@ class World:
     def __init__(self, spec: Spec, data_dir: Path, *, records: bool) -> None:
         from clipshop.config import Settings
         from clipshop.jobs.queue import JobQueue
-        from clipshop.kit.clock import FrozenClock
         from clipshop.platform import Platform
 
         self.spec = spec
@@ -331,7 +340,7 @@ class World:
         jobs = JobQueue.from_settings(
             backend="memory", sqlite_path=data_dir / "jobs.db", redis_url="", name="feed-sim"
         )
-        self.clock = FrozenClock(START)
+        self.clock = SimulatedClock(START)
         self.platform = Platform(settings, clock=self.clock, jobs=jobs)
         self.video_ids: list[str] = []
         self.index_of: dict[str, int] = {}

@@ -14,10 +14,10 @@ from sqlalchemy import delete, update
 
 from clipshop.config import Settings
 from clipshop.feed.facts import DirectoryMirror, FeedCache, load_facts
-from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
 from clipshop.shop.models import PublicVideoProduct
 from clipshop.videos.models import PublicVideo, PublicVideoTag
+from doubles import FrozenClock
 from support import a_public_video, quick_members
 
 

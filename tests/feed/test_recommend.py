@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from clipshop.feed import sources, store, training
 from clipshop.feed.events import Event, EventKind, Served
 from clipshop.feed.ranking import SOURCES, Ranker
-from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
 from clipshop.videos.models import PublicVideo
+from doubles import FrozenClock
 from support import PASSWORD, Member, a_public_video, quick_members
 
 publish = a_public_video

@@ -13,9 +13,9 @@ from clipshop.app import create_app
 from clipshop.config import Settings
 from clipshop.jobs.queue import JobQueue
 from clipshop.jobs.tasks import enqueue_after_commit, reconcile
-from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
 from clipshop.videos.models import Video, VideoStatus
+from doubles import FrozenClock
 from support import REDIS_URL, Member, redis_reason, upload_file
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
+from doubles import FrozenClock
 from support import Member, a_public_video
 
 
