@@ -1,14 +1,17 @@
-"""Helpers shared by tests: posting real clips through the public upload API."""
+"""Helpers shared by tests: posting real clips through the public upload API, waiting on other processes."""
 
 from __future__ import annotations
 
 import base64
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import pytest
 from fastapi.testclient import TestClient
 
 from clipshop.kit.ids import new_id
@@ -18,6 +21,19 @@ from clipshop.videos.models import PublicVideo
 
 PASSWORD = "correct horse battery staple"
 REDIS_URL = os.environ.get("CLIPSHOP_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+T = TypeVar("T")
+
+
+def wait_until(condition: Callable[[], T], *, timeout_s: float, what: str, every_s: float = 0.05) -> T:
+    """Poll `condition` until it returns something true, and return that; fail naming `what` at the
+    deadline. Only for work in another thread or process: work on the job queue is drained instead."""
+    deadline = time.monotonic() + timeout_s
+    while not (result := condition()):
+        if time.monotonic() >= deadline:
+            pytest.fail(f"gave up after {timeout_s:g} s waiting for {what}")
+        time.sleep(every_s)
+    return result
 
 
 def redis_reason() -> str | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import time
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
 from clipshop.videos.models import PublicVideo
 from doubles import FrozenClock
-from support import PASSWORD, Member, a_public_video, quick_members
+from support import PASSWORD, Member, a_public_video, quick_members, wait_until
 
 publish = a_public_video
 
@@ -280,12 +279,13 @@ def test_servers_swap_in_new_vectors_without_reloading_the_model(
     assert training.embed_new_videos(platform, "us") == 1
     extras = store.models_root(platform.settings.data_dir, "us") / first.version / "extras.npz"
     written = extras.stat().st_mtime_ns
-    deadline = time.monotonic() + 30
-    while (
-        (latest := server.current("us")) is not None and latest.extras is None and time.monotonic() < deadline
-    ):
-        time.sleep(0.05)
-    assert latest is first  # the same model object, its ANN index and id maps untouched
+
+    def vectors_swapped_in() -> bool:
+        latest = server.current("us")
+        return latest is not None and latest.extras is not None
+
+    wait_until(vectors_swapped_in, timeout_s=30, what="the server to swap in the new vectors")
+    assert server.current("us") is first  # the same model object, its ANN index and id maps untouched
     assert first.extras is not None and first.extras.ids == [new]
     # The next run finds nothing new and leaves the file alone, so no server reloads anything.
     assert training.embed_new_videos(platform, "us") == 1
@@ -353,9 +353,8 @@ def test_a_new_version_loads_in_the_background_while_the_old_one_serves(
     platform.clock.advance(seconds=1)  # type: ignore[attr-defined]
     training.retrain(platform, "us")
     assert server.current("us") is first  # never a request waiting on a load
-    deadline = time.monotonic() + 30
-    while (latest := server.current("us")) is first and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: server.current("us") is not first, timeout_s=30, what="the new version to load")
+    latest = server.current("us")
     assert latest is not None and latest.version > first.version
 
 
@@ -408,10 +407,11 @@ def test_the_scheduled_retrain_fits_in_a_child_process_as_of_the_platforms_now(
     assert platform.feed_models.current("us") is None
     platform.jobs.enqueue("retrain_feed_models")
     platform.jobs.drain()
-    deadline = time.monotonic() + 30
-    while (model := platform.feed_models.current("us")) is None and time.monotonic() < deadline:
-        time.sleep(0.05)  # this process's store notices the child's version and loads it in the background
-    assert model is not None and model.collaborative is not None
+    # This process's store notices the child's version and loads it in the background.
+    model = wait_until(
+        lambda: platform.feed_models.current("us"), timeout_s=30, what="the child's model to load here"
+    )
+    assert model.collaborative is not None
     assert model.trained_at == platform.clock.now()  # the frozen test clock, not the child's wall clock
     assert model.report["users"] == 24
     elsewhere = platform.feed_models.current("eu")  # no events there: trending and the ranker's prior
