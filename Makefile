@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo serve seed test lint typecheck unit e2e bench clean
+.PHONY: install demo serve test lint typecheck bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
