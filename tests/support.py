@@ -4,6 +4,7 @@ and the inventory of routes that take an id for the ownership sweeps."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import re
 import time
@@ -47,6 +48,12 @@ def redis_reason() -> str | None:
     except Exception as error:
         return f"Redis at {REDIS_URL} is not reachable: {error.__class__.__name__}: {error}"
     return None
+
+
+def queue_name(tmp_path: Path) -> str:
+    """A Redis job queue of this test alone: checkouts on one machine share the Redis server, and a test's
+    `tmp_path.name` is the same in each of them; its full path is not."""
+    return "test-" + hashlib.sha1(str(tmp_path).encode()).hexdigest()[:12]
 
 
 @dataclass

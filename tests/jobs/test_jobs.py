@@ -16,7 +16,7 @@ from clipshop.jobs.tasks import enqueue_after_commit, reconcile
 from clipshop.platform import Platform
 from clipshop.videos.models import Video, VideoStatus
 from doubles import FrozenClock
-from support import REDIS_URL, Member, redis_reason, upload_file
+from support import REDIS_URL, Member, queue_name, redis_reason, upload_file
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -29,7 +29,7 @@ def durable_platform(
         backend=request.param,
         sqlite_path=tmp_path / "jobs.db",
         redis_url=REDIS_URL,
-        name=f"test-{tmp_path.name}",
+        name=queue_name(tmp_path),
     )
     queue.flush()
     platform = Platform(settings, clock=clock, jobs=queue)

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from clipshop.app import create_app
 from clipshop.config import Settings
 from clipshop.platform import Platform
-from support import REDIS_URL, Member, redis_reason, upload_file, wait_until
+from support import REDIS_URL, Member, queue_name, redis_reason, upload_file, wait_until
 
 pytestmark = pytest.mark.xdist_group("worker-process")
 
@@ -26,7 +26,7 @@ def redis_settings(settings: Settings, tmp_path: Path) -> Settings:
     if reason := redis_reason():
         pytest.skip(reason)
     return settings.with_overrides(
-        jobs_backend="redis", redis_url=REDIS_URL, jobs_queue_name=f"w-{tmp_path.name}"
+        jobs_backend="redis", redis_url=REDIS_URL, jobs_queue_name=queue_name(tmp_path)
     )
 
 
