@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo serve seed test lint typecheck layers unit e2e bench clean
+.PHONY: install demo serve test lint typecheck layers bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -785,10 +785,6 @@ class Phase:
     others_cpu_s: float  # what other processes on the machine used meanwhile
 
     @property
-    def latencies_ms(self) -> list[float]:
-        return [s.latency_s * 1000 for s in self.samples if s.ok]
-
-    @property
     def errors(self) -> int:
         return sum(1 for s in self.samples if not s.ok)
 

@@ -308,6 +308,16 @@ def player_events(reaction: Reaction, duration: float) -> list[tuple[str, float]
 # One policy's world: a platform on its own data dir, and what a feed may observe
 
 
+class SimulatedClock:
+    """The simulation's time: the platform reads it, and only `World.set_time` moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+
 class World:
     """A platform on a scratch data dir with the spec's accounts, shops and products. Videos are published
     into its directory as simulated time reaches them; reactions are counted, and written through the
@@ -317,7 +327,6 @@ class World:
         from clipshop.assembly import build_platform
         from clipshop.config import Settings
         from clipshop.jobs.queue import JobQueue
-        from clipshop.kit.clock import FrozenClock
         from clipshop.social import tasks as social_tasks
 
         self.spec = spec
@@ -332,7 +341,7 @@ class World:
         jobs = JobQueue.from_settings(
             backend="memory", sqlite_path=data_dir / "jobs.db", redis_url="", name="feed-sim"
         )
-        self.clock = FrozenClock(START)
+        self.clock = SimulatedClock(START)
         self.platform = build_platform(settings, clock=self.clock, jobs=jobs)
         self.video_ids: list[str] = []
         self.index_of: dict[str, int] = {}

@@ -21,10 +21,10 @@ from clipshop.app import create_app
 from clipshop.assembly import build_platform
 from clipshop.config import RegionConfig, Settings
 from clipshop.jobs.queue import JobQueue
-from clipshop.kit.clock import FrozenClock
 from clipshop.kit.db import DirectoryBase, RegionBase, make_engine
 from clipshop.migrations import load_models, upgrade
 from clipshop.platform import Platform
+from doubles import FrozenClock
 from support import PASSWORD, Member
 
 TEST_REGIONS = {"us": ["US", "MX"], "eu": ["DE", "FR", "NL", "IE", "GB"], "au": ["AU"]}

@@ -1,14 +1,21 @@
-"""Helpers shared by tests: posting real clips through the public upload API."""
+"""Helpers shared by tests: posting real clips through the public upload API, waiting on other processes,
+and the inventory of routes that take an id for the ownership sweeps."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
+import re
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from clipshop.kit.ids import new_id
@@ -19,6 +26,19 @@ from clipshop.videos.models import PublicVideo
 PASSWORD = "correct horse battery staple"
 REDIS_URL = os.environ.get("CLIPSHOP_TEST_REDIS", "redis://127.0.0.1:6379/15")
 
+T = TypeVar("T")
+
+
+def wait_until(condition: Callable[[], T], *, timeout_s: float, what: str, every_s: float = 0.05) -> T:
+    """Poll `condition` until it returns something true, and return that; fail naming `what` at the
+    deadline. Only for work in another thread or process: work on the job queue is drained instead."""
+    deadline = time.monotonic() + timeout_s
+    while not (result := condition()):
+        if time.monotonic() >= deadline:
+            pytest.fail(f"gave up after {timeout_s:g} s waiting for {what}")
+        time.sleep(every_s)
+    return result
+
 
 def redis_reason() -> str | None:
     try:
@@ -28,6 +48,12 @@ def redis_reason() -> str | None:
     except Exception as error:
         return f"Redis at {REDIS_URL} is not reachable: {error.__class__.__name__}: {error}"
     return None
+
+
+def queue_name(tmp_path: Path) -> str:
+    """A Redis job queue of this test alone: checkouts on one machine share the Redis server, and a test's
+    `tmp_path.name` is the same in each of them; its full path is not."""
+    return "test-" + hashlib.sha1(str(tmp_path).encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -314,3 +340,90 @@ def a_public_video(
         for tag in tags:
             uow.directory.add(PublicVideoTag(tag=tag, video_id=video_id, published_at=at))
     return video_id
+
+
+# -- Ownership sweeps ---------------------------------------------------------------------------------------
+# Each sweep makes real objects of one user and requests, as another user, every route whose path takes only
+# ids of those objects: tests/test_ownership.py the social ones, tests/shop/test_shop_ownership.py the
+# commerce ones. Every other route that takes an id is public by design, for the reason given here; the
+# inventory test fails on a route that is neither.
+SOCIAL_OBJECTS = frozenset({"upload_id", "video_id", "comment_id"})
+COMMERCE_OBJECTS = frozenset(
+    {"shop_id", "product_id", "variant_id", "order_id", "address_id", "return_id", "user_id"}
+)
+PUBLIC_ROUTES: dict[str, str] = {
+    "GET /api/v1/users/{handle}": "a profile is public",
+    "GET /api/v1/users/{handle}/videos": "a creator's published clips are public",
+    "GET /api/v1/users/{handle}/showcase": "the products a creator shows are public",
+    "POST /api/v1/users/{handle}/follow": "changes only the caller's own follows",
+    "DELETE /api/v1/users/{handle}/follow": "changes only the caller's own follows",
+    "GET /api/v1/hashtags/{tag}/videos": "published clips under a hashtag are public",
+    "GET /api/v1/comments/{comment_id}/replies": "replies on a published clip are public, as its comments",
+    "GET /api/v1/shops/{shop}": "a shop's page is public",
+    "GET /api/v1/shops/{shop_id}/products": "a shop's listed products are what every buyer sees",
+    "GET /api/v1/shops/{shop_id}/shipping-options": "a shop's shipping options are what every buyer sees",
+    "GET /api/v1/shops/{shop_id}/videos": "the published clips that sell a shop's products are public",
+    "POST /api/v1/sandbox/payments/{ref}/authenticate": "the sandbox card issuer's 3-D Secure step: the "
+    "payment's unguessable ref is the credential there, not a Clipshop login",
+    "GET /sandbox/payments/{ref}/authenticate": "the sandbox issuer's 3-D Secure page (see its API route)",
+    "POST /sandbox/payments/{ref}/authenticate": "the sandbox issuer's 3-D Secure form (see its API route)",
+    "GET /media/{region}/{key:path}": "media files, served as a CDN in front of the region's bucket would",
+    "HEAD /media/{region}/{key:path}": "media files, served as a CDN in front of the region's bucket would",
+    "GET /@{handle}": "a profile's page is public",
+    "GET /tag/{tag}": "a hashtag's page is public",
+    "GET /shop/{handle}": "a shop's page is public",
+    "GET /orders/{order_id}": "a page shell that shows only the id in its path; the order comes from "
+    "GET /api/v1/orders/{order_id}, which is swept",
+    "GET /{path:pagepath}": "the not-found page of any other path",
+}
+_PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+
+
+def id_routes(app: FastAPI) -> dict[str, frozenset[str]]:
+    """Every route of the app whose path takes parameters, as "METHOD /path", with their names: the API's,
+    the pages' and those left out of the OpenAPI document. A HEAD that comes with a GET is that GET."""
+    try:  # FastAPI 0.165 keeps included routers whole; this walks into them
+        from fastapi.routing import iter_route_contexts
+
+        routes: Any = iter_route_contexts(app.routes)
+    except ImportError:  # older FastAPI flattens them into app.routes
+        routes = app.routes
+    found: dict[str, frozenset[str]] = {}
+    for route in routes:
+        path, methods = getattr(route, "path", None), set(getattr(route, "methods", None) or ())
+        if not path or not (params := frozenset(_PATH_PARAM.findall(path))):
+            continue
+        if "GET" in methods:
+            methods.discard("HEAD")
+        found.update((f"{method} {path}", params) for method in methods)
+    return found
+
+
+def sweep_as(
+    client: TestClient,
+    member: Member,
+    objects: Mapping[str, str],
+    *,
+    body: dict[str, Any],
+    headers: Mapping[str, str] = {},
+) -> list[str]:
+    """Request, as `member`, every route whose path takes only ids in `objects` (someone else's), except the
+    public ones; each must answer 404 (`not_found` from the API), as for an id that does not exist. Returns
+    the routes swept, sorted."""
+    swept = []
+    for route, params in sorted(id_routes(client.app).items()):
+        if route in PUBLIC_ROUTES or not params <= objects.keys():
+            continue
+        method, path = route.split(" ", 1)
+        url = path.format(**objects)
+        response = client.request(
+            method,
+            url,
+            headers={**member.auth, **headers, "Idempotency-Key": f"sweep-{len(swept)}"},
+            json=body if method in {"POST", "PATCH", "PUT"} else None,
+        )
+        assert response.status_code == 404, (route, url, response.status_code, response.text)
+        if path.startswith("/api/") and method != "HEAD":
+            assert response.json()["code"] == "not_found", (route, url, response.text)
+        swept.append(route)
+    return swept

@@ -1,7 +1,7 @@
 """Settings: environment variables `CLIPSHOP_…` and an optional TOML file; the embedded default needs none.
 
 Regions are configuration, not code. With no setting, five regions live as SQLite files and media folders
-under `data_dir`. To run a region on PostgreSQL and S3, set e.g.
+under `data_dir`. To run a region on PostgreSQL, set e.g.
 `CLIPSHOP_REGIONS='{"us": {"database_url": "postgresql+psycopg://…/us", "countries": ["US"]}}'`.
 """
 
@@ -71,7 +71,6 @@ class RegionConfig(BaseModel):
 
     database_url: str | None = None
     media_root: Path | None = None
-    media_s3_bucket: str | None = None
     countries: list[str] = Field(default_factory=list)
 
 
@@ -107,13 +106,11 @@ class Settings(BaseSettings):
     database_pool_timeout_s: float = 30.0
 
     max_upload_bytes: int = 2 * 1024**3
-    upload_chunk_bytes: int = 8 * 1024**2
     session_days: int = 30
     # Worker threads ffmpeg may use for one transcode (0 = ffmpeg decides).
     ffmpeg_threads: int = 0
 
-    # Commerce. Payments: "sandbox" is the built-in processor (test cards, signed webhooks, no network).
-    payments_provider: Literal["sandbox"] = "sandbox"
+    # Commerce. Payments go to the built-in sandbox processor (test cards, signed webhooks, no network).
     sandbox_payments_url: str | None = None
     sandbox_webhook_delay_s: float = 0.0
     payments_webhook_secret: str | None = None

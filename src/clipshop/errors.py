@@ -6,7 +6,6 @@ field if any, and what to do about it.
     ClipshopError
     ├── Invalid            422  the request is well-formed but a value is wrong
     ├── Unauthenticated    401  no or bad credentials
-    ├── Forbidden          403  authenticated, but not allowed
     ├── NotFound           404  missing, or not yours (the same answer, so ids cannot be probed)
     ├── Conflict           409  the state does not allow it now
     ├── TooLarge           413  over a configured size
@@ -63,10 +62,6 @@ class Unauthenticated(ClipshopError):
         **kw: Any,
     ) -> None:
         super().__init__(detail, **kw)
-
-
-class Forbidden(ClipshopError):
-    status, code, title = 403, "forbidden", "Not allowed"
 
 
 class NotFound(ClipshopError):

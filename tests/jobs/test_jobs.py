@@ -13,13 +13,13 @@ from clipshop.app import create_app
 from clipshop.assembly import build_platform
 from clipshop.config import Settings
 from clipshop.jobs.queue import JobQueue
-from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
 from clipshop.social.tasks import enqueue_video_counts
 from clipshop.videos.models import Video, VideoStatus
 from clipshop.videos.tasks import TRANSCODE
 from clipshop.videos.transcoding import reconcile
-from support import REDIS_URL, Member, redis_reason, upload_file
+from doubles import FrozenClock
+from support import REDIS_URL, Member, queue_name, redis_reason, upload_file
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -32,7 +32,7 @@ def durable_platform(
         backend=request.param,
         sqlite_path=tmp_path / "jobs.db",
         redis_url=REDIS_URL,
-        name=f"test-{tmp_path.name}",
+        name=queue_name(tmp_path),
     )
     queue.flush()
     platform = build_platform(settings, clock=clock, jobs=queue)

@@ -3,12 +3,12 @@ request's commit crosses SQLite's 1,000-page mark (that commit would wait for th
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 
 from clipshop.kit.db import Databases
+from support import wait_until
 
 
 def fill(engine: Engine, batches: int = 12) -> None:
@@ -50,9 +50,8 @@ def test_the_background_thread_checkpoints_on_its_own(tmp_path: Path) -> None:
     databases = Databases(directory_url=f"sqlite:///{path}", region_urls={}, checkpoint_every_s=0.05)
     try:
         fill(databases.directory_engine, batches=3)
-        deadline = time.monotonic() + 10
-        while main_file_bytes(path) < 1_500_000 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert main_file_bytes(path) > 1_500_000
+        wait_until(
+            lambda: main_file_bytes(path) > 1_500_000, timeout_s=10, what="the thread to checkpoint the log"
+        )
     finally:
         databases.dispose()

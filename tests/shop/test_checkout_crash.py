@@ -14,12 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from clipshop.kit.clock import FrozenClock
 from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform import Platform
 from clipshop.shop.models import Order, OrderStatus, Payment, PaymentStatus, Variant
 from clipshop.shop.orders import recover_payments
 from clipshop.shop.upkeep import INTERRUPTED_AFTER, housekeeping
+from doubles import FrozenClock
 from support import Member, a_product, buy, open_shop
 
 CHILD = """
@@ -28,11 +28,11 @@ from datetime import datetime
 from clipshop.kit.actors import Actor
 from clipshop.config import Settings
 from clipshop.jobs.queue import JobQueue
-from clipshop.kit.clock import FrozenClock
 from clipshop.assembly import build_platform
 from clipshop.shop import checkout
 
 sys.path.insert(0, os.environ["TESTS_DIR"])
+from doubles import FrozenClock
 from support import buy_now  # the same request the test client sends on retry
 
 settings = Settings.model_validate_json(os.environ["CHECKOUT_SETTINGS"])

@@ -10,11 +10,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from clipshop.kit.clock import FrozenClock
 from clipshop.payments.sandbox import SIGNATURE_HEADER, SandboxProvider, sign
 from clipshop.platform import Platform
 from clipshop.shop import ledger
 from clipshop.shop.models import LedgerTransaction, OrderEvent, PaymentEvent, Variant
+from doubles import FrozenClock
 from support import ADDRESS, CARD_OK, Member, a_product, buy, open_shop
 
 

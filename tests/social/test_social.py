@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
 from clipshop.social.tasks import PROJECT_VIDEO_COUNTS
+from doubles import FrozenClock
 from support import Member, a_public_video
 
 

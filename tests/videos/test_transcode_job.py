@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from clipshop.kit.clock import FrozenClock
 from clipshop.platform import Platform
 from clipshop.videos.models import Video
 from clipshop.videos.transcoding import reconcile, transcode_video
+from doubles import FrozenClock
 from scripted_transcoder import STILL, ScriptedTranscoder
 from support import Member, upload_file
 

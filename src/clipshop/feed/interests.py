@@ -4,7 +4,6 @@ completed clip changes the next page within seconds, long before the next retrai
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,9 +52,6 @@ class Interests:
         weights: dict[str, float] = getattr(self, kind)
         ranked = sorted(((k, v) for k, v in weights.items() if v > 0), key=lambda kv: (-kv[1], kv[0]))
         return ranked[:n]
-
-    def positive_videos(self, threshold: float = 0.5) -> list[str]:
-        return [video for video, weight in self.videos.items() if weight >= threshold]
 
 
 def event_weight(event: RecentEvent, duration_s: float | None) -> float:
@@ -107,10 +103,3 @@ def best_key(weights: dict[str, float], keys: Iterable[str]) -> str | None:
     scored = [(weights.get(k, 0.0), k) for k in keys]
     scored = [s for s in scored if s[0] > 0]
     return max(scored)[1] if scored else None
-
-
-def group_counts(items: Iterable[str]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for item in items:
-        counts[item] += 1
-    return counts

@@ -1,6 +1,6 @@
 """The ranker: predicted completion, like, share and purchase, and the expected watch time, combined into one
-score with configurable values (score = sum of value x probability, plus value x expected seconds); then
-the blending rules that turn a ranked list into a page.
+score with the values of `Settings.recs_values` (score = sum of value x probability, plus value x expected
+seconds); then the blending rules that turn a ranked list into a page.
 
 Each task is a logistic regression on the features below, learned by the retrain job from the served log
 (the features each item was ranked on) joined with what the viewer then did. Until a region has enough of
@@ -36,13 +36,6 @@ FEATURES = (
 )
 TASKS = ("complete", "like", "share", "purchase")
 FEATURE_INDEX = {name: i for i, name in enumerate(FEATURES)}
-DEFAULT_VALUES: dict[str, float] = {
-    "complete": 1.0,
-    "like": 2.0,
-    "share": 3.0,
-    "purchase": 10.0,
-    "watch_s": 0.04,
-}
 
 # The cold-start prior: intercept and a few coefficients per task on the raw features.
 _PRIOR: dict[str, tuple[float, dict[str, float]]] = {

@@ -79,14 +79,14 @@ def retrain_in_child(platform: Platform, regions: list[str]) -> list[dict[str, A
 def _retrain_as_of(
     settings: Settings, regions: list[str], now: datetime, parent: int
 ) -> list[dict[str, Any]]:
-    from clipshop.kit.clock import FrozenClock
+    from clipshop.kit.clock import FixedClock
     from clipshop.platform import Platform
 
     # Minutes of full cores: on a machine that also serves, requests go first.
     os.nice(RETRAIN_NICENESS)
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="retrain-watchdog").start()
 
-    platform = Platform(settings, clock=FrozenClock(now))
+    platform = Platform(settings, clock=FixedClock(now))
     try:
         return [retrain(platform, region) for region in regions]
     finally:

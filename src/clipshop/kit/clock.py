@@ -1,8 +1,8 @@
-"""Time as a port, so tests can move it."""
+"""Time as a port: the platform reads `now` from a clock it was given, never from the system directly."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -15,14 +15,12 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-class FrozenClock:
-    """A clock that only moves when told to."""
+class FixedClock:
+    """A clock stopped at one instant, for work handed to another process: it runs as of the moment it
+    was asked for (the parent's now), so the window it reads is the one the parent saw."""
 
-    def __init__(self, start: datetime) -> None:
-        self.current = start
+    def __init__(self, at: datetime) -> None:
+        self.at = at
 
     def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
+        return self.at

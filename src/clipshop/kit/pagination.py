@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Generic, TypeVar
-
-from pydantic import BaseModel
+from typing import Any
 
 from clipshop.errors import Invalid
 
-T = TypeVar("T")
-
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = None
 
 
 def encode_cursor(position: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from clipshop.errors import NotFound
 from clipshop.kit.db import UnitOfWork
@@ -180,14 +180,3 @@ def creator_earnings(
         )
         for (key, currency), g in sorted(groups.items())
     ]
-
-
-def count_by_status(uow: UnitOfWork, *, shop_id: str, purpose: Purpose) -> dict[str, int]:
-    _check(purpose)
-    counts: dict[str, int] = defaultdict(int)
-    for region in uow.databases.regions:
-        for status, n in uow.region(region).execute(
-            select(Order.status, func.count()).where(Order.shop_id == shop_id).group_by(Order.status)
-        ):
-            counts[status.value] += int(n)
-    return dict(counts)

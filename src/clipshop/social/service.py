@@ -320,15 +320,6 @@ def upsert_watch(
     )
 
 
-def watched_ids(uow: UnitOfWork, *, actor: Actor, video_ids: Sequence[str]) -> set[str]:
-    if not video_ids:
-        return set()
-    query = select(WatchHistory.video_id).where(
-        WatchHistory.user_id == actor.id, WatchHistory.video_id.in_(video_ids)
-    )
-    return set(uow.region(actor.region).scalars(query))
-
-
 def follow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime, jobs: JobQueue) -> bool:
     if followee_id == actor.id:
         raise Invalid("You cannot follow yourself.", code="self_follow", field="handle")

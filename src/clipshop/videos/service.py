@@ -216,9 +216,5 @@ def update_caption(
     return video
 
 
-def lease_expired(video: Video, now: datetime) -> bool:
-    return video.lease_until is None or video.lease_until <= now
-
-
 def lease(video: Video, now: datetime, *, seconds: float = 120) -> None:
     video.lease_until = now + timedelta(seconds=seconds)
