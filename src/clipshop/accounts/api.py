@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -109,7 +107,7 @@ def log_out(request: Request, response: Response, uow: UowDep, platform: Platfor
 
 @router.get("/me", response_model=MeRead)
 def me(actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> MeRead:
-    return me_read(platform, uow.region(actor.region).get_one(User, actor.id))
+    return me_read(platform, service.get_user(uow, actor=actor))
 
 
 @router.put(
@@ -129,19 +127,15 @@ async def set_avatar(request: Request, actor: CurrentActor, uow: UowDep, platfor
         body += chunk
         if len(body) > avatars.MAX_BYTES:
             break
-    jpeg = await run_in_threadpool(avatars.render_avatar, platform.transcoder, bytes(body))
-    store = platform.media_store(actor.region)
-    key = f"avatars/{actor.id}/{hashlib.sha256(jpeg).hexdigest()[:16]}.jpg"
-    store.put_bytes(key, jpeg)
-
-    def replace() -> MeRead:
-        previous = uow.region(actor.region).get_one(User, actor.id).avatar_key
-        user = service.set_avatar(uow, actor=actor, key=key, url=store.url(key))
-        if previous and previous != key:
-            uow.after_commit(lambda: store.delete_prefix(previous))
-        return me_read(platform, user)
-
-    return await run_in_threadpool(replace)
+    user = await run_in_threadpool(
+        avatars.replace_avatar,
+        uow,
+        actor=actor,
+        image=bytes(body),
+        transcoder=platform.transcoder,
+        store=platform.media_store(actor.region),
+    )
+    return me_read(platform, user)
 
 
 @router.patch("/me", response_model=MeRead)

@@ -181,6 +181,11 @@ def update_profile(
     return user
 
 
+def get_user(uow: UnitOfWork, *, actor: Actor) -> User:
+    """The actor's own account."""
+    return uow.region(actor.region).get_one(User, actor.id)
+
+
 def set_avatar(uow: UnitOfWork, *, actor: Actor, key: str, url: str) -> User:
     user = uow.region(actor.region).get_one(User, actor.id)
     user.avatar_key = key
