@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import importlib
+import sys
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -22,10 +25,6 @@ def common_passwords() -> frozenset[str]:
     """zxcvbn's 30,000 most common passwords. Importing it builds every word list it has (about 15 MiB);
     only this one is kept, and the package is dropped and collected at once (a server runs full
     collections seldom, and the lists would wait for one)."""
-    import gc
-    import importlib
-    import sys
-
     lists = importlib.import_module("zxcvbn.frequency_lists").FREQUENCY_LISTS
     common = frozenset(lists["passwords"])
     del lists

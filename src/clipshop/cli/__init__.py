@@ -1,4 +1,7 @@
-"""The `clipshop` command: serve, migrate, seed demo data, run workers, reconcile."""
+"""The `clipshop` command: serve, migrate, seed demo data, run workers, reconcile.
+
+Each command imports what it runs inside its own body, so `clipshop migrate` or `--help` never loads the
+app, numpy or PyAV."""
 
 from __future__ import annotations
 
@@ -79,9 +82,7 @@ def serve(
 @app.command()
 def worker(workers: Annotated[int, typer.Option(help="worker threads")] = 2) -> None:
     """Run a job consumer (transcoding, counters, the reconciler) against the configured queue."""
-    from clipshop.assembly import (
-        build_platform,  # the domains' jobs: loaded only by the commands that run them
-    )
+    from clipshop.assembly import build_platform
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     platform = build_platform(Settings())
@@ -92,9 +93,7 @@ def worker(workers: Annotated[int, typer.Option(help="worker threads")] = 2) -> 
 @app.command()
 def reconcile() -> None:
     """Re-enqueue work whose job was lost (also runs every minute inside workers)."""
-    from clipshop.assembly import (
-        build_platform,  # the domains' jobs: loaded only by the commands that run them
-    )
+    from clipshop.assembly import build_platform
     from clipshop.videos.transcoding import reconcile as run_reconcile
 
     platform = build_platform(Settings())

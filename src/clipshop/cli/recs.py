@@ -155,7 +155,7 @@ def train(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")] = False,
 ) -> None:
     """Retrain the For You model of each region on that region's events (what the scheduled job runs)."""
-    from clipshop.assembly import build_platform  # numpy, scipy: only when training
+    from clipshop.assembly import build_platform  # every domain's jobs: only when training
     from clipshop.feed.training import retrain
 
     settings = Settings()

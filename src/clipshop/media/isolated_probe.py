@@ -52,7 +52,7 @@ def probe_isolated(path: Path, *, timeout_s: float = 180.0) -> ProbeResult:
 
 
 def main(argv: list[str]) -> int:
-    from clipshop.media.probe import probe_file
+    from clipshop.media.probe import probe_file  # PyAV loads in the child only, never in the server
 
     try:
         result = probe_file(Path(argv[1]))

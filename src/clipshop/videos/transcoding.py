@@ -11,18 +11,15 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
 
 from clipshop.kit.ids import region_of
 from clipshop.kit.ports import Ladder, TranscodeFailed
+from clipshop.platform import Platform
 from clipshop.videos import service
 from clipshop.videos.models import Rendition, RenditionStatus, Upload, Video, VideoStatus
 from clipshop.videos.tasks import TRANSCODE
-
-if TYPE_CHECKING:
-    from clipshop.platform import Platform
 
 log = logging.getLogger(__name__)
 
