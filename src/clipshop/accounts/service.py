@@ -197,6 +197,11 @@ def actor_of(user: User) -> Actor:
     return Actor(id=user.id, region=region_of(user.id), handle=user.handle)
 
 
+def get_profile_by_id(uow: UnitOfWork, *, user_id: str) -> PublicProfile | None:
+    """The public profile of an account, or None once it is gone."""
+    return uow.directory.get(PublicProfile, user_id)
+
+
 def get_profile(uow: UnitOfWork, *, handle: str) -> PublicProfile:
     """The public profile of `@handle` (the @ is optional), or not found."""
     profile = uow.directory.scalar(

@@ -14,9 +14,9 @@ from clipshop.kit.pagination import clamp_limit
 from clipshop.platform import Platform
 from clipshop.platform.http import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep
 from clipshop.shop import catalog
-from clipshop.social import service as social
 from clipshop.videos.models import PublicVideo
 from clipshop.videos.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, WhyRead, creator_read
+from clipshop.videos.service import get_public_video
 
 router = APIRouter(route_class=CommittingRoute, tags=["feed"])
 Limit = Annotated[int | None, Query(description="items per page, 1 to 50")]
@@ -151,6 +151,6 @@ def shop_videos(
 
 @router.get("/videos/{video_id}", response_model=FeedItem)
 def get_video(video_id: str, uow: UowDep, platform: PlatformDep, actor: OptionalActor) -> FeedItem:
-    video = social.public_video(uow, video_id)
+    video = get_public_video(uow, video_id=video_id)
     page = service.single(uow, actor=actor, video=video)
     return feed_item(platform, page, video, product_chips(uow, [video.id]).get(video.id, []))

@@ -26,6 +26,7 @@ from clipshop.social.schemas import (
     WatchEventsIn,
 )
 from clipshop.videos.schemas import creator_read
+from clipshop.videos.service import get_public_video
 
 router = APIRouter(route_class=CommittingRoute, tags=["social"])
 
@@ -77,7 +78,7 @@ def _comment_page(
 def list_comments(
     video_id: str, uow: UowDep, cursor: str | None = None, limit: Annotated[int | None, Query()] = None
 ) -> CommentPage:
-    service.public_video(uow, video_id)
+    get_public_video(uow, video_id=video_id)
     return _comment_page(uow, video_id=video_id, parent_id=None, cursor=cursor, limit=limit)
 
 

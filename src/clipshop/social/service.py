@@ -32,17 +32,10 @@ from clipshop.social.models import (
 )
 from clipshop.social.tasks import enqueue_follow_counts, enqueue_video_counts
 from clipshop.videos.models import PublicVideo
-from clipshop.videos.service import hot_score
+from clipshop.videos.service import get_public_video, hot_score
 
 WATCH_KINDS = tuple(str(kind) for kind in PLAYER_KINDS)
 MAX_COMMENT = 500
-
-
-def public_video(uow: UnitOfWork, video_id: str) -> PublicVideo:
-    video = uow.directory.get(PublicVideo, video_id)
-    if video is None:
-        raise NotFound("video", video_id)
-    return video
 
 
 ZERO_COUNTS = {"likes": 0, "comments": 0, "shares": 0, "views": 0, "completes": 0}
@@ -62,7 +55,7 @@ def _bump_followers(uow: UnitOfWork, jobs: JobQueue, actor: Actor, followee_id: 
 
 def like(uow: UnitOfWork, *, actor: Actor, video_id: str, now: datetime, jobs: JobQueue) -> bool:
     """Like a video; True if this changed anything (liking twice is not an error)."""
-    video = public_video(uow, video_id)
+    video = get_public_video(uow, video_id=video_id)
     row = {"user_id": actor.id, "video_id": video_id, "created_at": now}
     if not insert_ignore(uow.region(actor.region), Like, row):
         return False
@@ -74,7 +67,7 @@ def like(uow: UnitOfWork, *, actor: Actor, video_id: str, now: datetime, jobs: J
 
 
 def unlike(uow: UnitOfWork, *, actor: Actor, video_id: str, jobs: JobQueue) -> bool:
-    public_video(uow, video_id)
+    get_public_video(uow, video_id=video_id)
     db = uow.region(actor.region)
     existing = db.get(Like, (actor.id, video_id))
     if existing is None:
@@ -103,7 +96,7 @@ def add_comment(
     jobs: JobQueue,
 ) -> PublicComment:
     """Comment on a video, or reply to a top-level comment (replies are one level deep)."""
-    video = public_video(uow, video_id)
+    video = get_public_video(uow, video_id=video_id)
     body = body.strip()
     if not 1 <= len(body) <= MAX_COMMENT:
         raise Invalid(f"A comment is 1 to {MAX_COMMENT} characters.", field="body")
@@ -218,7 +211,7 @@ def share(
     now: datetime,
     jobs: JobQueue,
 ) -> str:
-    video = public_video(uow, video_id)
+    video = get_public_video(uow, video_id=video_id)
     if not channel.isidentifier() or len(channel) > 30:
         raise Invalid("channel is a short word such as link, message or copy.", field="channel")
     uow.region(actor.region).add(

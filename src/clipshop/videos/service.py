@@ -131,6 +131,14 @@ def ladder_sizes(probe: ProbeResult, rungs: list[Rung]) -> list[tuple[int, int]]
     return [rung.frame_size(width=probe.width, height=probe.height) for rung in rungs]
 
 
+def get_public_video(uow: UnitOfWork, *, video_id: str) -> PublicVideo:
+    """A published video's public copy, or not found (also once it is taken down)."""
+    video = uow.directory.get(PublicVideo, video_id)
+    if video is None:
+        raise NotFound("video", video_id)
+    return video
+
+
 def get_own_video(uow: UnitOfWork, *, actor: Actor, video_id: str) -> Video:
     video = uow.find(Video, video_id, region=actor.region)
     if video is None or video.owner_id != actor.id:

@@ -12,12 +12,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import select
 from starlette.convertors import PathConvertor, register_url_convertor
 
-from clipshop.accounts.models import PublicProfile
+from clipshop.accounts import service as accounts
+from clipshop.errors import NotFound
 from clipshop.platform.http import get_platform, get_uow
-from clipshop.videos.models import PublicVideo
+from clipshop.videos import service as videos
 from clipshop.web.rendering import (
     SIGNUP_COUNTRIES,
     STATIC_DIR,
@@ -57,10 +57,9 @@ class VideoView:
 
 def _profile(request: Request, handle: str) -> ProfileView | None:
     try:
-        profile = get_uow(request).directory.scalar(
-            select(PublicProfile).where(PublicProfile.handle == handle.lower().lstrip("@"))
-        )
-        if profile is None:
+        try:
+            profile = accounts.get_profile(get_uow(request), handle=handle)
+        except NotFound:
             return None
         return ProfileView(
             user_id=profile.user_id,
@@ -78,11 +77,12 @@ def _profile(request: Request, handle: str) -> ProfileView | None:
 
 def _video(request: Request, video_id: str) -> VideoView | None:
     try:
-        directory = get_uow(request).directory
-        video = directory.get(PublicVideo, video_id) if len(video_id) <= 40 else None
-        if video is None:
+        uow = get_uow(request)
+        try:
+            video = videos.get_public_video(uow, video_id=video_id)
+        except NotFound:
             return None
-        creator = directory.get(PublicProfile, video.creator_id)
+        creator = accounts.get_profile_by_id(uow, user_id=video.creator_id)
         return VideoView(
             id=video.id,
             caption=video.caption,
