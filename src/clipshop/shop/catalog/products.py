@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy import update as sql_update
 
 from clipshop.errors import Conflict, Invalid, NotFound
 from clipshop.kit.actors import Actor
@@ -221,7 +222,7 @@ def seller_view(uow: UnitOfWork, *, product: Product) -> SellerProduct:
     )
 
 
-def update_product(
+def update(
     uow: UnitOfWork,
     *,
     actor: Actor,
@@ -290,7 +291,7 @@ def update_variant(
         variant.stock = stock
     if stock_delta:
         moved = db.execute(
-            update(Variant)
+            sql_update(Variant)
             .where(Variant.id == variant_id, Variant.stock + stock_delta >= 0)
             .values(stock=Variant.stock + stock_delta)
             .returning(Variant.stock)

@@ -168,7 +168,7 @@ async def import_products(
 def update_product(
     product_id: str, body: ProductUpdate, actor: CurrentActor, uow: UowDep, platform: PlatformDep
 ) -> ProductRead:
-    product = products.update_product(
+    product = products.update(
         uow,
         actor=actor,
         product_id=product_id,
