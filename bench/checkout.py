@@ -9,8 +9,8 @@ process, one thread per buyer:
 1. bare: every thread runs `UPDATE variants SET stock = stock - 1 WHERE id = :id AND stock >= 1 RETURNING
    stock` on one row, one transaction each, for `--duration-s`: what the database allows on a hot row;
 2. sell-out: the hot variant starts with `--hot-stock` units; every buyer checks out until it has been told
-   the item sold out; then the merchant restocks it (catalog.update_variant, stock_delta);
-3. hot: every buyer runs whole checkouts (`checkout.place`: Idempotency-Key claim, orders, stock
+   the item sold out; then the merchant restocks it (products.update_variant, stock_delta);
+3. hot: every buyer runs whole checkouts (`checkout.api.place`: Idempotency-Key claim, orders, stock
    reservation, payment row, sandbox charge with the success card, the answer recorded and stored) of the
    hot variant for `--duration-s`;
 4. spread: the same, each checkout of a random one of `--variants` variants.
@@ -51,7 +51,7 @@ from clipshop.kit.actors import Actor
 from clipshop.kit.db import make_engine
 from clipshop.payments.sandbox import SUCCEEDS, SandboxProvider
 from clipshop.platform import Platform
-from clipshop.shop.tasks import DELIVER_SANDBOX_EVENTS
+from clipshop.shop.payments.tasks import DELIVER_SANDBOX_EVENTS
 
 DATABASE_PREFIX = "clipshop_bench_checkout_"
 DATABASES = ("directory", "us", "eu", "sandbox")
@@ -199,8 +199,8 @@ def insert_accounts(platform: Platform, people: list[tuple[str, str]]) -> list[A
 def build_catalog(platform: Platform, *, buyers: int, variants: int, hot_stock: int) -> Catalog:
     """One merchant in `us` with a hot product, `variants` variants over products of at most 100, and the
     row of the bare phase; `buyers` buyers, alternately in `us` and `eu`."""
-    from clipshop.shop import catalog
-    from clipshop.shop.models import ProductStatus
+    from clipshop.shop.catalog import products, projection, shops
+    from clipshop.shop.catalog.models import ProductStatus
 
     regions = list(COUNTRY_OF)
     merchant, *people = insert_accounts(
@@ -209,32 +209,32 @@ def build_catalog(platform: Platform, *, buyers: int, variants: int, hot_stock: 
     now = platform.clock.now()
     stocked: dict[str, int] = {}
 
-    def product(uow: Any, shop: Any, title: str, specs: list[catalog.VariantSpec]) -> list[str]:
-        made = catalog.add_product(uow, shop=shop, title=title, description="", status=ProductStatus.ACTIVE,
+    def product(uow: Any, shop: Any, title: str, specs: list[products.VariantSpec]) -> list[str]:
+        made = products.add(uow, shop=shop, title=title, description="", status=ProductStatus.ACTIVE,
                                    commission_bp=0, images=[], variants=specs, now=now)  # fmt: skip
-        ids = [v.id for v in catalog.variants_of(uow, made)]
+        ids = [v.id for v in projection.variants_of(uow, made)]
         stocked.update({v: s.stock for v, s in zip(ids, specs, strict=True)})
         return ids
 
     with platform.uow().transaction() as uow:
-        shop = catalog.open_shop(uow, actor=merchant, handle="bench-shop", name="Bench shop", currency="USD",
+        shop = shops.create(uow, actor=merchant, handle="bench-shop", name="Bench shop", currency="USD",
                                  description="", now=now)  # fmt: skip
-        (hot,) = product(uow, shop, "Hot drop", [catalog.VariantSpec("HOT-1", PRICE, hot_stock, {})])
-        (bare,) = product(uow, shop, "Bare row", [catalog.VariantSpec("BARE-1", PRICE, BARE_STOCK, {})])
+        (hot,) = product(uow, shop, "Hot drop", [products.VariantSpec("HOT-1", PRICE, hot_stock, {})])
+        (bare,) = product(uow, shop, "Bare row", [products.VariantSpec("BARE-1", PRICE, BARE_STOCK, {})])
         spread: list[str] = []
-        for start in range(0, variants, catalog.MAX_VARIANTS):
-            count = min(catalog.MAX_VARIANTS, variants - start)
-            specs = [catalog.VariantSpec(f"S-{start + n}", PRICE, SPREAD_STOCK, {"n": str(start + n)})
+        for start in range(0, variants, products.MAX_VARIANTS):
+            count = min(products.MAX_VARIANTS, variants - start)
+            specs = [products.VariantSpec(f"S-{start + n}", PRICE, SPREAD_STOCK, {"n": str(start + n)})
                      for n in range(count)]  # fmt: skip
-            spread += product(uow, shop, f"Range {start // catalog.MAX_VARIANTS}", specs)
+            spread += product(uow, shop, f"Range {start // products.MAX_VARIANTS}", specs)
     return Catalog(merchant, people, hot, spread, bare, stocked)
 
 
 def restock(platform: Platform, catalog_: Catalog, variant_id: str, units: int) -> None:
-    from clipshop.shop import catalog
+    from clipshop.shop.catalog import products
 
     with platform.uow().transaction() as uow:
-        catalog.update_variant(uow, actor=catalog_.merchant, variant_id=variant_id, price=None, stock=None,
+        products.update_variant(uow, actor=catalog_.merchant, variant_id=variant_id, price=None, stock=None,
                                stock_delta=units, now=platform.clock.now())  # fmt: skip
     catalog_.stocked[variant_id] += units
 
@@ -291,7 +291,8 @@ class Probe:
 
     def install(self, platform: Platform, engines: list[Engine]) -> None:
         from clipshop.kit import db, idempotency
-        from clipshop.shop import checkout, stock
+        from clipshop.shop.catalog import stock
+        from clipshop.shop.checkout import placing
 
         def locked() -> None:
             self.local.locked_at = time.perf_counter()
@@ -309,7 +310,7 @@ class Probe:
 
         self.patch(idempotency, "claim", self.timed("claim", idempotency.claim))
         self.patch(idempotency, "store", self.timed("store", idempotency.store))
-        self.patch(checkout, "pay", self.timed("pay", checkout.pay))
+        self.patch(placing, "pay", self.timed("pay", placing.pay))
         self.patch(stock, "reserve", self.timed("reserve", stock.reserve, after=locked))
         self.patch(db.UnitOfWork, "commit", timed_commit)
         self.patch(platform.payments, "create_intent",
@@ -480,21 +481,23 @@ def bare_update(engine: Engine, variant_id: str) -> Work:
 
 def buy(platform: Platform, buyers: list[Actor], pick: Callable[[random.Random], str]) -> Work:
     """Buy now one unit of `pick(rng)`, shipped to the buyer's country, with the card that succeeds."""
-    from clipshop.shop import checkout
+    from clipshop.shop.checkout import placing
+    from clipshop.shop.checkout.api import place
+    from clipshop.shop.checkout.pricing import LineRequest
 
     def work(n: int, rng: random.Random) -> str:
         actor = buyers[n]
         address = {"name": actor.handle, "line1": "1 Main St", "city": "Springfield", "postal_code": "12345",
                    "country": COUNTRY_OF[actor.region]}  # fmt: skip
-        request = checkout.CheckoutRequest(
-            items=[checkout.LineRequest(pick(rng), 1)],
+        request = placing.CheckoutRequest(
+            items=[LineRequest(pick(rng), 1)],
             address_id=None,
             address=address,
             shipping={},
             discount_codes=[],
             payment_method=SUCCEEDS,
         )
-        response = checkout.place(platform, actor=actor, request=request, key=uuid.uuid4().hex)
+        response = place(platform, actor=actor, request=request, key=uuid.uuid4().hex)
         if response.status == 201 and response.body["payment"]["status"] in ("processing", "succeeded"):
             return "order"
         if response.status == 409 and response.body.get("code") == "out_of_stock":
@@ -514,7 +517,8 @@ class Reconciliation:
 
 def reconcile(platform: Platform, catalog_: Catalog, *, bare_done: int) -> Reconciliation:
     """Stock as the database has it after the run, against what was put on sale."""
-    from clipshop.shop.models import Order, ReservationStatus, StockReservation, Variant
+    from clipshop.shop.catalog.models import ReservationStatus, StockReservation, Variant
+    from clipshop.shop.orders.models import Order
 
     stocked = {**catalog_.stocked, catalog_.bare: catalog_.stocked[catalog_.bare] - bare_done}
     with platform.uow().transaction() as uow:

@@ -30,8 +30,11 @@ from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor
 from clipshop.kit.ids import new_id
 from clipshop.platform import Platform
-from clipshop.shop import catalog, checkout
-from clipshop.shop.models import ProductStatus
+from clipshop.shop.catalog import products, projection, shops
+from clipshop.shop.catalog.models import ProductStatus
+from clipshop.shop.checkout import placing
+from clipshop.shop.checkout.api import place
+from clipshop.shop.checkout.pricing import LineRequest
 
 ADDRESS = {
     "name": "A Buyer",
@@ -91,7 +94,7 @@ def main() -> None:
             )  # half cross-region
             now = platform.clock.now()
             with platform.uow().transaction() as uow:
-                shop = catalog.open_shop(
+                shop = shops.create(
                     uow,
                     actor=merchant,
                     handle="cpu-shop",
@@ -100,7 +103,7 @@ def main() -> None:
                     description="",
                     now=now,
                 )
-                product = catalog.add_product(
+                product = products.add(
                     uow,
                     shop=shop,
                     title="Mug",
@@ -108,21 +111,21 @@ def main() -> None:
                     status=ProductStatus.ACTIVE,
                     commission_bp=0,
                     images=[],
-                    variants=[catalog.VariantSpec("MUG", 1800, 10_000_000, {})],
+                    variants=[products.VariantSpec("MUG", 1800, 10_000_000, {})],
                     now=now,
                 )
-                variant_id = catalog.variants_of(uow, product)[0].id
+                variant_id = projection.variants_of(uow, product)[0].id
 
             def buy(n: int) -> None:
-                request = checkout.CheckoutRequest(
-                    items=[checkout.LineRequest(variant_id, 1)],
+                request = placing.CheckoutRequest(
+                    items=[LineRequest(variant_id, 1)],
                     address_id=None,
                     address=dict(ADDRESS),
                     shipping={},
                     discount_codes=[],
                     payment_method="4242424242424242",
                 )
-                answer = checkout.place(platform, actor=buyers[n % len(buyers)], request=request, key=f"k{n}")
+                answer = place(platform, actor=buyers[n % len(buyers)], request=request, key=f"k{n}")
                 assert answer.status == 201, answer.body
 
             for n in range(20):

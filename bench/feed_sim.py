@@ -376,7 +376,7 @@ class World:
 
     def _setup(self) -> None:
         from clipshop.kit.ids import new_id
-        from clipshop.shop.models import PublicProduct, PublicShop, PublicVariant
+        from clipshop.shop.public import PublicProduct, PublicShop, PublicVariant
 
         spec = self.spec
         self.creators = self._accounts("creator", spec.creators)
@@ -452,7 +452,7 @@ class World:
         from sqlalchemy import select
 
         from clipshop.kit.ids import new_id
-        from clipshop.shop.models import PublicVideoProduct
+        from clipshop.shop.public import PublicVideoProduct
         from clipshop.videos.models import PublicVideo, PublicVideoTag
         from clipshop.videos.service import hot_score
 
@@ -536,7 +536,7 @@ class World:
 
         from clipshop.events import service as events
         from clipshop.events.models import EventKind
-        from clipshop.shop import cart
+        from clipshop.shop.cart import attribution
         from clipshop.social import service as social
         from clipshop.videos.models import PublicVideo
 
@@ -574,7 +574,7 @@ class World:
                 product = int(spec.video_product[v])
                 if reaction.opened:
                     product_id = self.product_ids[product]
-                    cart.touch(
+                    attribution.touch(
                         uow,
                         actor=actor,
                         product_id=product_id,

@@ -283,7 +283,8 @@ def actor_of(member: Member) -> Any:
 
 def buy_now(variant_id: str, *, quantity: int = 1, card: str = CARD_OK) -> Any:
     """A checkout request for one item, shipped to ADDRESS, paid with `card`."""
-    from clipshop.shop.checkout import CheckoutRequest, LineRequest
+    from clipshop.shop.checkout.placing import CheckoutRequest
+    from clipshop.shop.checkout.pricing import LineRequest
 
     return CheckoutRequest(
         items=[LineRequest(variant_id, quantity)],

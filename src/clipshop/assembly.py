@@ -12,8 +12,14 @@ from clipshop.jobs.queue import JobQueue
 from clipshop.kit.clock import Clock
 from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform import Platform
-from clipshop.shop import tasks as shop_tasks
 from clipshop.shop import upkeep as shop_upkeep
+from clipshop.shop.catalog import projection as catalog_projection
+from clipshop.shop.catalog import tasks as catalog_tasks
+from clipshop.shop.ledger import payouts as ledger_payouts
+from clipshop.shop.ledger import tasks as ledger_tasks
+from clipshop.shop.orders import tasks as orders_tasks
+from clipshop.shop.payments import sandbox as payments_sandbox
+from clipshop.shop.payments import tasks as payments_tasks
 from clipshop.social import service as social
 from clipshop.social import tasks as social_tasks
 from clipshop.videos import tasks as video_tasks
@@ -46,16 +52,18 @@ def register_jobs(platform: Platform) -> None:
     jobs.register(social_tasks.PROJECT_VIDEO_COUNTS, project_video_counts)
     jobs.register(social_tasks.PROJECT_FOLLOW_COUNTS, project_follow_counts)
 
-    jobs.register(shop_tasks.DELIVER_SANDBOX_EVENTS, partial(shop_upkeep.deliver_sandbox_events, platform))
-    jobs.register(shop_tasks.PROJECT_STOCK, partial(shop_upkeep.project_stock, platform))
-    jobs.register(shop_tasks.HOUSEKEEPING, partial(shop_upkeep.housekeeping, platform), every_minutes=1)
     jobs.register(
-        shop_tasks.PAYOUTS,
-        partial(shop_upkeep.pay_out, platform),
+        payments_tasks.DELIVER_SANDBOX_EVENTS, partial(payments_sandbox.deliver_sandbox_events, platform)
+    )
+    jobs.register(catalog_tasks.PROJECT_STOCK, partial(catalog_projection.refresh_stock, platform))
+    jobs.register(orders_tasks.HOUSEKEEPING, partial(shop_upkeep.housekeeping, platform), every_minutes=1)
+    jobs.register(
+        ledger_tasks.PAYOUTS,
+        partial(ledger_payouts.pay_out, platform),
         every_minutes=max(1, settings.payout_every_minutes),
     )
     if isinstance(platform.payments, SandboxProvider):
-        platform.payments.wake = partial(jobs.enqueue, shop_tasks.DELIVER_SANDBOX_EVENTS)
+        platform.payments.wake = partial(jobs.enqueue, payments_tasks.DELIVER_SANDBOX_EVENTS)
 
     retrain = partial(feed_upkeep.retrain_feed_models, platform)
     prune = partial(feed_upkeep.prune_feed_history, platform)

@@ -14,7 +14,8 @@ from clipshop.demo.seed import seed_demo
 from clipshop.demo.shops import AFFILIATES, ORDERS, SHOPS
 from clipshop.feed.runtime import feed_runtime
 from clipshop.residency.check import check_residency
-from clipshop.shop.models import Order, PublicProduct, PublicShop, PublicVideoProduct
+from clipshop.shop.catalog.models import PublicProduct, PublicShop, PublicVideoProduct
+from clipshop.shop.orders.models import Order
 
 
 def counts(settings: Settings) -> dict[str, object]:

@@ -17,7 +17,7 @@ from clipshop.config import Settings
 from clipshop.feed.facts import DirectoryMirror, FeedCache, load_facts
 from clipshop.feed.runtime import feed_runtime
 from clipshop.platform import Platform
-from clipshop.shop.models import PublicVideoProduct
+from clipshop.shop.public import PublicVideoProduct
 from clipshop.videos.models import PublicVideo, PublicVideoTag
 from doubles import FrozenClock
 from support import a_public_video, quick_members

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
-from clipshop.shop import ledger
-from clipshop.shop.models import LedgerEntry
+from clipshop.shop.ledger import postings as ledger
+from clipshop.shop.ledger.models import LedgerEntry
 from support import Member, a_product, a_region_video, buy, open_shop
 
 
@@ -101,7 +101,7 @@ def test_buy_from_a_video_across_regions_fulfil_complete_and_pay_out(
         {"currency": "USD", "pending": 0, "available": 500, "paid_out": 0}
     ]
 
-    from clipshop.shop.upkeep import pay_out
+    from clipshop.shop.ledger.payouts import pay_out
 
     assert pay_out(platform) == 2
     money = client.get(f"/api/v1/shops/{shop_id}/money", headers=merchant.auth).json()

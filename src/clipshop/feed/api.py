@@ -13,7 +13,8 @@ from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import clamp_limit
 from clipshop.platform import Platform
 from clipshop.platform.http import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep
-from clipshop.shop import catalog
+from clipshop.shop.public import video_products
+from clipshop.social import service as social
 from clipshop.videos.models import PublicVideo
 from clipshop.videos.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, WhyRead, creator_read
 from clipshop.videos.service import get_public_video
@@ -72,7 +73,7 @@ def product_chips(uow: UnitOfWork, video_ids: list[str]) -> dict[str, list[Produ
             )
             for tag, product in tagged
         ]
-        for video_id, tagged in catalog.video_products(uow, video_ids).items()
+        for video_id, tagged in video_products(uow, video_ids).items()
     }
 
 

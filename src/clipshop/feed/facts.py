@@ -29,7 +29,7 @@ from cachetools import LRUCache
 from sqlalchemy import bindparam, select
 
 from clipshop.kit.db import UnitOfWork
-from clipshop.shop.models import PublicVideoProduct
+from clipshop.shop.public import PublicVideoProduct
 from clipshop.videos.models import PublicVideo
 
 if TYPE_CHECKING:

@@ -100,7 +100,7 @@ def shop_videos(
     uow: UnitOfWork, *, actor: Actor | None, shop_id: str, cursor: str | None, limit: int
 ) -> FeedPage:
     """Published videos that tag any of a shop's products: its own clips and its affiliates'."""
-    from clipshop.shop.models import PublicProduct, PublicVideoProduct
+    from clipshop.shop.public import PublicProduct, PublicVideoProduct
 
     tagged = (
         select(PublicVideoProduct.video_id)

@@ -156,7 +156,7 @@ def affinity(uow: UnitOfWork, cache: FeedCache, interests: Interests, pool: Pool
 
 
 def commerce(uow: UnitOfWork, interests: Interests, pool: Pool) -> None:
-    from clipshop.shop.models import PublicProduct, PublicVideoProduct
+    from clipshop.shop.public import PublicProduct, PublicVideoProduct
 
     products = [p for p, _ in interests.top("products", 5)]
     if not products:

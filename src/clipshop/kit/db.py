@@ -8,6 +8,7 @@ commit, such as enqueueing jobs.
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, make_url
@@ -49,6 +50,11 @@ class DirectoryBase(DeclarativeBase):
     """Tables of the global directory: routing and public projections, never personal data."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+
+def str_enum(e: type[enum.StrEnum]) -> Enum:
+    """A string-enum column stored as its values in a plain string column (no native enum type to migrate)."""
+    return Enum(e, native_enum=False, length=24, values_callable=lambda members: [m.value for m in members])
 
 
 class UTCDateTime(TypeDecorator[datetime]):

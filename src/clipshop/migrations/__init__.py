@@ -24,7 +24,10 @@ def load_models() -> None:
     import clipshop.feed.models
     import clipshop.feed.sources
     import clipshop.kit.idempotency
-    import clipshop.shop.models
+    import clipshop.shop.cart.models
+    import clipshop.shop.catalog.models
+    import clipshop.shop.ledger.models
+    import clipshop.shop.orders.models
     import clipshop.social.models
     import clipshop.videos.models  # noqa: F401
 

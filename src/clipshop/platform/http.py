@@ -19,11 +19,9 @@ from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clipshop.errors import ClipshopError, Unauthenticated
-from clipshop.kit import idempotency
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.platform import Platform
@@ -193,25 +191,6 @@ PlatformDep = Annotated[Platform, Depends(_platform)]
 UowDep = Annotated[UnitOfWork, Depends(_uow)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
-
-
-async def run_idempotent(platform: Platform, run: Callable[[], idempotency.StoredResponse]) -> JSONResponse:
-    """Run `run` (which claims the key), waiting a little for a twin request that holds the key first."""
-    waited, pause = 0.0, 0.02
-    while True:
-        try:
-            stored = await run_in_threadpool(run)
-            break
-        except idempotency.KeyInFlight:
-            if waited >= platform.settings.idempotency_wait_s:
-                raise
-            await anyio.sleep(pause)
-            waited, pause = waited + pause, min(pause * 2, 0.25)
-    return JSONResponse(
-        stored.body,
-        status_code=stored.status,
-        media_type=PROBLEM_JSON if stored.status >= 400 else None,
-    )
 
 
 def problem_response(request: Request, error: ClipshopError) -> JSONResponse:

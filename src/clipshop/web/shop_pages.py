@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from clipshop.accounts.models import PublicProfile
 from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform.http import get_uow
-from clipshop.shop.models import PublicShop
 from clipshop.shop.money import display
+from clipshop.shop.public import PublicShop
 from clipshop.web.rendering import (
     SIGNUP_COUNTRIES,
     login_redirect,

@@ -16,9 +16,10 @@ from clipshop.errors import ClipshopError
 from clipshop.kit.db import insert_ignore
 from clipshop.kit.ids import is_valid_id, region_of
 from clipshop.kit.ports import ProviderEvent, WebhookRejected
-from clipshop.shop import orders
-from clipshop.shop.models import Order, Payment, PaymentEvent, PaymentStatus, Refund
 from clipshop.shop.money import display
+from clipshop.shop.orders import bookkeeping, service
+from clipshop.shop.orders import payments as outcomes
+from clipshop.shop.orders.models import Order, Payment, PaymentEvent, PaymentStatus, Refund
 
 if TYPE_CHECKING:
     from clipshop.kit.db import UnitOfWork
@@ -52,7 +53,7 @@ def receive(platform: Platform, *, payload: bytes, signature: str) -> bool:
         return False
     region = region_of(payment_id)
     with platform.uow().transaction() as uow:
-        orders.connect_checkout(uow, region=region, checkout_id=str(metadata.get("checkout_id", "")))
+        outcomes.connect_checkout(uow, region=region, checkout_id=str(metadata.get("checkout_id", "")))
         db = uow.region(region)
         payment = db.scalars(select(Payment).where(Payment.id == payment_id).with_for_update()).first()
         if payment is None:
@@ -93,7 +94,7 @@ def _apply(platform: Platform, uow: UnitOfWork, *, payment: Payment, event: Prov
     target = STATUS_OF_EVENT.get(event.type)
     if target is not None:
         failure = event.data.get("failure_code")
-        return orders.apply_status(
+        return outcomes.apply_status(
             platform, uow, payment=payment, to=target, failure_code=str(failure) if failure else None
         )
     if event.type == "charge.refunded":
@@ -126,6 +127,6 @@ def _recover_refund(platform: Platform, uow: UnitOfWork, *, payment: Payment, ev
     )
     db.add(row)
     db.flush()
-    orders.book_refund(platform, uow, order=order, refund=row, now=now)
-    orders.timeline(uow, order, "refunded", now, display(amount, order.currency))
+    bookkeeping.book_refund(platform, uow, order=order, refund=row, now=now)
+    service.note(uow, order, "refunded", now, display(amount, order.currency))
     return True

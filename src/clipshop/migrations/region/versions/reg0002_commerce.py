@@ -507,7 +507,7 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     # Ledger rows are append-only, enforced by the database itself (and balanced at commit on PostgreSQL).
-    from clipshop.shop.ledger import POSTGRES_TRIGGERS, SQLITE_TRIGGERS
+    from clipshop.shop.ledger.models import POSTGRES_TRIGGERS, SQLITE_TRIGGERS
 
     dialect = op.get_bind().dialect.name
     for statement in POSTGRES_TRIGGERS if dialect == "postgresql" else SQLITE_TRIGGERS:

@@ -1,0 +1,97 @@
+"""Attribution: which creator's video or showcase led the buyer to a product (the latest touch wins). A
+checkout credits that creator's commission when the touch is recent enough."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from clipshop.errors import NotFound
+from clipshop.events import service as events
+from clipshop.events.models import EventKind
+from clipshop.kit.actors import Actor
+from clipshop.kit.db import UnitOfWork
+from clipshop.shop.cart.models import AttributionTouch
+from clipshop.shop.catalog.models import PublicProduct, PublicShowcaseItem, PublicVideoProduct
+
+
+def open_product(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    product_id: str,
+    video_id: str | None,
+    creator_id: str | None,
+    now: datetime,
+) -> AttributionTouch | None:
+    """The product sheet was opened (from a creator's video or showcase when they are given)."""
+    if uow.directory.get(PublicProduct, product_id) is None:
+        raise NotFound("product", product_id)
+    return touch(uow, actor=actor, product_id=product_id, video_id=video_id, creator_id=creator_id, now=now)
+
+
+def touch(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    product_id: str,
+    video_id: str | None,
+    creator_id: str | None,
+    now: datetime,
+) -> AttributionTouch | None:
+    """Remember that the actor opened a product from a creator's video (or showcase); the latest touch wins.
+    Touches that do not match a real tag or showcase entry are ignored, so nobody can claim commission."""
+    creator: str | None = None
+    events.record(
+        uow,
+        actor=actor,
+        kind=EventKind.PRODUCT_OPEN,
+        now=now,
+        video_id=video_id or None,
+        product_id=product_id,
+        creator_id=creator_id or None,
+    )
+    if video_id:
+        tag = uow.directory.scalars(
+            select(PublicVideoProduct).where(
+                PublicVideoProduct.video_id == video_id, PublicVideoProduct.product_id == product_id
+            )
+        ).first()
+        creator = tag.creator_id if tag else None
+    elif creator_id:
+        listed = uow.directory.get(PublicShowcaseItem, (creator_id, product_id))
+        creator = creator_id if listed else None
+    if creator is None or creator == actor.id:
+        return None
+    db = uow.region(actor.region)
+    row = db.get(AttributionTouch, (actor.id, product_id))
+    if row is None:
+        row = AttributionTouch(
+            user_id=actor.id,
+            product_id=product_id,
+            creator_id=creator,
+            video_id=video_id or None,
+            touched_at=now,
+        )
+        db.add(row)
+    else:
+        row.creator_id, row.video_id, row.touched_at = creator, video_id or None, now
+    return row
+
+
+def recent(
+    uow: UnitOfWork, *, actor: Actor, since: datetime, product_ids: list[str]
+) -> dict[str, AttributionTouch]:
+    """The actor's touches of these products since `since`, by product id."""
+    if not product_ids:
+        return {}
+    db = uow.region(actor.region)
+    rows = db.scalars(
+        select(AttributionTouch).where(
+            AttributionTouch.user_id == actor.id,
+            AttributionTouch.product_id.in_(product_ids),
+            AttributionTouch.touched_at >= since,
+        )
+    )
+    return {t.product_id: t for t in rows}

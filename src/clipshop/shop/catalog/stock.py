@@ -1,0 +1,126 @@
+"""Stock: units are taken from a variant by one conditional update in the transaction that writes the order
+line, so stock can never go negative; a reservation row remembers them until the order is paid (committed)
+or abandoned (released, the units given back). Variants are touched in id order so that concurrent checkouts
+of several variants cannot deadlock."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from clipshop.errors import Conflict
+from clipshop.kit.db import UnitOfWork
+from clipshop.kit.ids import region_of
+from clipshop.shop.catalog.models import ReservationStatus, StockReservation, Variant
+
+
+class OutOfStock(Conflict):
+    def __init__(self, variant_id: str, available: int, wanted: int) -> None:
+        detail = (
+            f"Only {available} left of this item; you asked for {wanted}. Lower the quantity or pick another."
+            if available
+            else "This item just sold out."
+        )
+        super().__init__("out_of_stock", detail, variant_id=variant_id, available=available)
+
+
+def take(uow: UnitOfWork, *, variant_id: str, quantity: int) -> None:
+    """Take `quantity` units of a variant, or raise OutOfStock (with what is left) taking nothing: the one
+    place stock goes down for a sale."""
+    db = uow.region(region_of(variant_id))
+    taken = db.execute(
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.stock >= quantity)
+        .values(stock=Variant.stock - quantity)
+        .returning(Variant.stock)
+    ).first()
+    if taken is None:
+        available = db.scalar(select(Variant.stock).where(Variant.id == variant_id)) or 0
+        raise OutOfStock(variant_id, int(available), quantity)
+
+
+def reserve(
+    uow: UnitOfWork, *, order_id: str, quantities: Mapping[str, int], expires_at: datetime, now: datetime
+) -> None:
+    """Take `quantities` (variant id -> units) for `order_id` and hold them, or raise OutOfStock."""
+    for variant_id in sorted(quantities):
+        wanted = quantities[variant_id]
+        take(uow, variant_id=variant_id, quantity=wanted)
+        uow.region(region_of(variant_id)).add(
+            StockReservation(
+                order_id=order_id,
+                variant_id=variant_id,
+                quantity=wanted,
+                status=ReservationStatus.HELD,
+                expires_at=expires_at,
+                created_at=now,
+            )
+        )
+
+
+def retake(uow: UnitOfWork, *, shop_region: str, order_id: str, quantities: Mapping[str, int]) -> None:
+    """Take an order's units again after its hold ran out (the money came late), each straight to sold; raises
+    OutOfStock at the first variant that has run out, the ones before it sold."""
+    db = uow.region(shop_region)
+    for variant_id in sorted(quantities):
+        take(uow, variant_id=variant_id, quantity=quantities[variant_id])
+        db.execute(
+            update(StockReservation)
+            .where(StockReservation.order_id == order_id, StockReservation.variant_id == variant_id)
+            .values(status=ReservationStatus.COMMITTED)
+        )
+
+
+def _reservations(db: Session, order_id: str, status: ReservationStatus) -> list[StockReservation]:
+    return list(
+        db.scalars(
+            select(StockReservation)
+            .where(StockReservation.order_id == order_id, StockReservation.status == status)
+            .order_by(StockReservation.variant_id)
+        )
+    )
+
+
+def commit(uow: UnitOfWork, *, shop_region: str, order_id: str) -> bool:
+    """Make an order's held units sold. False if they were released meanwhile (the order expired unpaid)."""
+    db = uow.region(shop_region)
+    moved = db.execute(
+        update(StockReservation)
+        .where(StockReservation.order_id == order_id, StockReservation.status == ReservationStatus.HELD)
+        .values(status=ReservationStatus.COMMITTED)
+        .returning(StockReservation.variant_id)
+    ).all()
+    if moved:
+        return True
+    return bool(_reservations(db, order_id, ReservationStatus.COMMITTED))
+
+
+def release(uow: UnitOfWork, *, shop_region: str, order_id: str, committed_too: bool = False) -> list[str]:
+    """Give an order's units back (held ones; sold ones too when the order is cancelled after payment).
+    Each reservation is released once, even when two releases race; returns the variants touched."""
+    db = uow.region(shop_region)
+    statuses = [ReservationStatus.HELD] + ([ReservationStatus.COMMITTED] if committed_too else [])
+    released = db.execute(
+        update(StockReservation)
+        .where(StockReservation.order_id == order_id, StockReservation.status.in_(statuses))
+        .values(status=ReservationStatus.RELEASED)
+        .returning(StockReservation.variant_id, StockReservation.quantity)
+    ).all()
+    for variant_id, quantity in sorted(released):
+        db.execute(update(Variant).where(Variant.id == variant_id).values(stock=Variant.stock + quantity))
+    return [variant_id for variant_id, _ in released]
+
+
+def expired_holds(db: Session, *, now: datetime, limit: int = 500) -> list[str]:
+    """Order ids whose held units outlived their expiry (the order never got paid)."""
+    return list(
+        db.scalars(
+            select(StockReservation.order_id)
+            .where(StockReservation.status == ReservationStatus.HELD, StockReservation.expires_at < now)
+            .distinct()
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,184 @@
+"""The one way a shop reaches orders that live in its buyers' home regions (a later change puts these reads
+behind the residency gateway).
+
+An order is personal data of the buyer and stays in the buyer's region; the merchant (who may live in
+another region) sees only what fulfilment needs — items and shipping address — and creators see only
+aggregates of their commission. Every cross-region read of orders goes through this module with a stated
+purpose, which is where the access gateway will enforce policy and write its audit trail.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from sqlalchemy import select
+
+from clipshop.errors import NotFound
+from clipshop.kit.db import UnitOfWork
+from clipshop.kit.ids import is_valid_id, region_of
+from clipshop.shop.orders.models import Order, OrderLine, OrderStatus, ReturnRequest, ReturnStatus
+
+Purpose = Literal["fulfilment", "returns", "analytics", "earnings"]
+PURPOSES: frozenset[str] = frozenset({"fulfilment", "returns", "analytics", "earnings"})
+
+
+class PurposeRefused(PermissionError):
+    pass
+
+
+def _check(purpose: str) -> None:
+    if purpose not in PURPOSES:
+        raise PurposeRefused(f"no access to orders for purpose {purpose!r}")
+
+
+@dataclass(frozen=True)
+class ShopOrder:
+    order: Order
+    lines: list[OrderLine]
+
+
+def shop_orders(
+    uow: UnitOfWork,
+    *,
+    shop_id: str,
+    purpose: Purpose,
+    statuses: tuple[OrderStatus, ...] | None = None,
+    limit: int = 100,
+) -> list[ShopOrder]:
+    """A shop's orders from every region, newest first, with their lines."""
+    _check(purpose)
+    found: list[ShopOrder] = []
+    for region in uow.databases.regions:
+        db = uow.region(region)
+        query = select(Order).where(Order.shop_id == shop_id)
+        if statuses:
+            query = query.where(Order.status.in_(statuses))
+        orders = list(db.scalars(query.order_by(Order.placed_at.desc()).limit(limit)))
+        if not orders:
+            continue
+        lines: dict[str, list[OrderLine]] = defaultdict(list)
+        for line in db.scalars(select(OrderLine).where(OrderLine.order_id.in_([o.id for o in orders]))):
+            lines[line.order_id].append(line)
+        found += [ShopOrder(o, sorted(lines[o.id], key=lambda x: x.id)) for o in orders]
+    found.sort(key=lambda s: s.order.placed_at, reverse=True)
+    return found[:limit]
+
+
+def shop_order(uow: UnitOfWork, *, shop_id: str, order_id: str, purpose: Purpose) -> Order:
+    """One order of the shop, wherever its buyer lives; NotFound if it is not the shop's."""
+    _check(purpose)
+    order = (
+        uow.region(region_of(order_id)).get(Order, order_id)
+        if is_valid_id(order_id, set(uow.databases.regions))
+        else None
+    )
+    if order is None or order.shop_id != shop_id:
+        raise NotFound("order", order_id)
+    return order
+
+
+def shop_returns(uow: UnitOfWork, *, shop_id: str, purpose: Purpose) -> list[ReturnRequest]:
+    """A shop's return requests from every region, the ones waiting for it first."""
+    _check(purpose)
+    found: list[ReturnRequest] = []
+    for region in uow.databases.regions:
+        found += uow.region(region).scalars(
+            select(ReturnRequest)
+            .where(ReturnRequest.shop_id == shop_id)
+            .order_by(ReturnRequest.created_at.desc())
+        )
+    return sorted(found, key=lambda r: (r.status is not ReturnStatus.REQUESTED, -r.created_at.timestamp()))
+
+
+@dataclass(frozen=True)
+class DailySales:
+    day: date
+    orders: int
+    revenue: int
+    currency: str
+
+
+def shop_sales(uow: UnitOfWork, *, shop_id: str, since: datetime, purpose: Purpose) -> list[DailySales]:
+    """Paid orders and their revenue (net of refunds) per day, summed over every region."""
+    _check(purpose)
+    totals: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
+    paid = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+    for region in uow.databases.regions:
+        rows = uow.region(region).execute(
+            select(Order.paid_at, Order.total, Order.refunded, Order.currency).where(
+                Order.shop_id == shop_id, Order.status.in_(paid), Order.paid_at >= since
+            )
+        )
+        for paid_at, total, refunded, currency in rows:
+            if paid_at is None:
+                continue
+            bucket = totals[(paid_at.date(), currency)]
+            bucket[0] += 1
+            bucket[1] += total - refunded
+    return [DailySales(day, n, revenue, currency) for (day, currency), (n, revenue) in sorted(totals.items())]
+
+
+@dataclass(frozen=True)
+class Earning:
+    key: str  # a video id or a product id
+    title: str
+    orders: int
+    pending: int
+    earned: int
+    reversed: int
+    currency: str
+
+
+def creator_earnings(
+    uow: UnitOfWork, *, creator_id: str, by: Literal["video", "product"], purpose: Purpose
+) -> list[Earning]:
+    """Commission credited to a creator, grouped by video or product: pending (order not yet complete),
+    earned (completed) and reversed (refunded share). Aggregates only: no buyer is visible."""
+    _check(purpose)
+    groups: dict[tuple[str, str], dict[str, int | str]] = {}
+    for region in uow.databases.regions:
+        rows = uow.region(region).execute(
+            select(OrderLine, Order.status, Order.total, Order.refunded, Order.currency)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(
+                OrderLine.creator_id == creator_id,
+                OrderLine.commission > 0,
+                Order.status != OrderStatus.PENDING_PAYMENT,
+            )
+        )
+        for line, status, total, refunded, currency in rows:
+            key = (line.video_id or "showcase") if by == "video" else line.product_id
+            group = groups.setdefault(
+                (key, currency), {"title": line.title, "orders": 0, "pending": 0, "earned": 0, "reversed": 0}
+            )
+            given_back = line.commission * refunded // total if total else 0
+            kept = line.commission - given_back
+            group["orders"] = int(group["orders"]) + 1
+            group["reversed"] = int(group["reversed"]) + given_back
+            if status is OrderStatus.COMPLETED:
+                group["earned"] = int(group["earned"]) + kept
+            elif status is not OrderStatus.CANCELLED:
+                group["pending"] = int(group["pending"]) + kept
+    if by == "video":
+        from clipshop.videos.models import PublicVideo
+
+        keys = [key for key, _ in groups]
+        query = select(PublicVideo.id, PublicVideo.caption).where(PublicVideo.id.in_(keys))
+        captions = {video_id: caption for video_id, caption in uow.directory.execute(query)}
+        for (key, _), group in groups.items():
+            group["title"] = captions.get(key) or ("Showcase" if key == "showcase" else "A video")
+    return [
+        Earning(
+            key=key,
+            title=str(g["title"]),
+            orders=int(g["orders"]),
+            pending=int(g["pending"]),
+            earned=int(g["earned"]),
+            reversed=int(g["reversed"]),
+            currency=currency,
+        )
+        for (key, currency), g in sorted(groups.items())
+    ]
