@@ -14,7 +14,6 @@ from clipshop.kit.pagination import clamp_limit
 from clipshop.platform import Platform
 from clipshop.platform.http import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep
 from clipshop.shop.public import video_products
-from clipshop.social import service as social
 from clipshop.videos.models import PublicVideo
 from clipshop.videos.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, WhyRead, creator_read
 from clipshop.videos.service import get_public_video
