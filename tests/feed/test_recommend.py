@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from clipshop.events.models import Event, EventKind
-from clipshop.feed import sources, store, training
+from clipshop.feed import sources, store
 from clipshop.feed import tasks as feed_tasks
+from clipshop.feed.learning import training
 from clipshop.feed.models import Served
-from clipshop.feed.ranking import SOURCES, Ranker
+from clipshop.feed.ranking import FEATURES, SOURCES, Ranker
 from clipshop.feed.runtime import feed_runtime
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
@@ -129,7 +130,7 @@ def test_the_served_log_keeps_the_features_each_item_was_ranked_on(
         served = list(uow.region("us").scalars(select(Served).order_by(Served.position)))
     assert [s.video_id for s in served] == [item["id"] for item in page["items"]]
     assert [s.source for s in served] == [item["why"]["source"] for item in page["items"]]
-    assert all(len(s.features) == len(training.FEATURES) for s in served)
+    assert all(len(s.features) == len(FEATURES) for s in served)
 
 
 def test_fresh_uploads_get_a_share_of_the_page(

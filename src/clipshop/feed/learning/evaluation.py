@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from clipshop.feed.learning import SEARCH_GRIDS, TUNED_PARAMS, HybridRanker, build_model
 from clipshop.feed.learning.base import Recommender, as_interactions, mask_items, top_k
+from clipshop.feed.learning.catalogue import SEARCH_GRIDS, TUNED_PARAMS, HybridRanker, build_model
 
 DATASETS = ("amazon-baby", "movielens-100k")
 CUTOFF = 20
