@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from clipshop.accounts.service import get_profile
 from clipshop.feed import recommend, service
+from clipshop.feed.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, WhyRead
 from clipshop.feed.service import FeedPage
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import clamp_limit
@@ -16,7 +17,7 @@ from clipshop.platform.http import CommittingRoute, CurrentActor, OptionalActor,
 from clipshop.shop import catalog
 from clipshop.social import service as social
 from clipshop.videos.models import PublicVideo
-from clipshop.videos.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, WhyRead, creator_read
+from clipshop.videos.schemas import creator_read
 
 router = APIRouter(route_class=CommittingRoute, tags=["feed"])
 Limit = Annotated[int | None, Query(description="items per page, 1 to 50")]
