@@ -126,8 +126,8 @@ def resolve_data_root(data_root: Path | None = None) -> Path:
     env = os.environ.get("CLIPSHOP_DATASETS")
     if env:
         return Path(env)
-    # src/clipshop/feed/evaluation.py -> the checkout is parents[3]; `shared/` sits beside it.
-    candidates = [Path(__file__).resolve().parents[3].parent / "shared" / "data"]
+    # src/clipshop/feed/learning/evaluation.py -> the checkout is parents[4]; `shared/` sits beside it.
+    candidates = [Path(__file__).resolve().parents[4].parent / "shared" / "data"]
     candidates += [folder.parent / "shared" / "data" for folder in (Path.cwd(), *Path.cwd().parents)]
     for candidate in candidates:
         if candidate.is_dir():
