@@ -722,7 +722,7 @@ class Retrain:
 
 
 def retrain_region(data_dir: Path, region: str, events: int) -> Retrain:
-    """Run `clipshop.feed.training.retrain` for one region in a child process (bench/retrain.py)."""
+    """Run `clipshop.feed.learning.training.retrain` for one region in a child process (bench/retrain.py)."""
     log_path = data_dir / f"retrain-{region}.log"
     command = [
         sys.executable,
@@ -751,9 +751,10 @@ def retrain_region(data_dir: Path, region: str, events: int) -> Retrain:
 
 def retrain_all(data_dir: Path, dataset: Dataset) -> list[Retrain] | None:
     """Every region with events, one after another; None when the platform has no retrain yet."""
-    if importlib.util.find_spec("clipshop.feed.training") is None:
+    if importlib.util.find_spec("clipshop.feed.learning.training") is None:
         harness.console.print(
-            "[yellow]clipshop.feed.training is not there: no retrain, For You serves without a model[/]"
+            "[yellow]clipshop.feed.learning.training is not there: no retrain, "
+            "For You serves without a model[/]"
         )
         return None
     runs = []

@@ -30,7 +30,7 @@ videos and the counters the world keeps, so their worlds skip those writes:
   match 0.30, creator quality 0.10, each in [0, 1], over every unseen video; 30% of each page is discovery
   (random unseen videos among the least exposed), interleaved two ranked, one discovery;
 - recommender: the platform's For You (`clipshop.feed.recommend.for_you`), retrained after each round
-  (`clipshop.feed.training.retrain`, the scheduled retrain);
+  (`clipshop.feed.learning.training.retrain`, the scheduled retrain);
 - random and oracle (not run unless asked): uniform unseen videos, and the ranking by the hidden expected
   appeal, a ceiling rather than a policy.
 
@@ -808,7 +808,8 @@ class PlatformRecommender:
     reads_platform = True
 
     def __init__(self) -> None:
-        from clipshop.feed import recommend, training
+        from clipshop.feed import recommend
+        from clipshop.feed.learning import training
 
         self.recommend, self.training = recommend, training
         self.cursor: str | None = None

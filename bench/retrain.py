@@ -57,7 +57,7 @@ def main() -> None:
 
     from clipshop.assembly import build_platform
     from clipshop.config import Settings
-    from clipshop.feed.training import retrain
+    from clipshop.feed.learning.training import retrain
 
     platform = build_platform(Settings())
     try:

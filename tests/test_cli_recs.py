@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clipshop.cli.recs import recs_app
-from clipshop.feed.evaluation import resolve_data_root
+from clipshop.feed.learning.evaluation import resolve_data_root
 
 KEYS = {"recall@20", "precision@20", "ndcg@20", "coverage"}
 

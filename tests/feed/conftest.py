@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from clipshop.feed.evaluation import Split
+from clipshop.feed.learning.evaluation import Split
 
 
 def planted_split(*, users: int = 600, items: int = 300, clusters: int = 6, seed: int = 0) -> Split:

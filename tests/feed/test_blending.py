@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clipshop.feed.ranking import Ranked, blend
+from clipshop.feed.blending import Ranked, blend
 
 
 def item(

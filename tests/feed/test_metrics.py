@@ -9,8 +9,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from clipshop.feed.evaluation import evaluate, load_movielens_100k, ranking_metrics, resolve_data_root
-from clipshop.feed.learning import Popularity, mask_items, top_k
+from clipshop.feed.learning.catalogue import Popularity, mask_items, top_k
+from clipshop.feed.learning.evaluation import (
+    evaluate,
+    load_movielens_100k,
+    ranking_metrics,
+    resolve_data_root,
+)
 
 
 def targets(rows: list[list[int]], n_items: int) -> sp.csr_matrix:

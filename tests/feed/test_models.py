@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from clipshop.feed.evaluation import Split, evaluate, tune, tune_fusion_weights
-from clipshop.feed.learning import (
+from clipshop.feed.learning.base import Recommender
+from clipshop.feed.learning.catalogue import (
     ALS,
     EASE,
     HybridRanker,
@@ -17,7 +17,7 @@ from clipshop.feed.learning import (
     RP3Beta,
     build_model,
 )
-from clipshop.feed.learning.base import Recommender
+from clipshop.feed.learning.evaluation import Split, evaluate, tune, tune_fusion_weights
 
 SMALL_PRODUCTION = {
     "lowrank_ease": {"rank": 64},

@@ -5,7 +5,9 @@ rules, new videos' vectors without a retrain, and "why am I seeing this" on ever
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import itertools
+import sys
 from typing import Any
 
 import numpy as np
@@ -14,10 +16,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from clipshop.events.models import Event, EventKind
-from clipshop.feed import sources, store, training
+from clipshop.feed import sources, store
 from clipshop.feed import tasks as feed_tasks
+from clipshop.feed.learning import training
 from clipshop.feed.models import Served
-from clipshop.feed.ranking import SOURCES, Ranker
+from clipshop.feed.ranking import FEATURES, SOURCES, Ranker
 from clipshop.feed.runtime import feed_runtime
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
@@ -129,7 +132,7 @@ def test_the_served_log_keeps_the_features_each_item_was_ranked_on(
         served = list(uow.region("us").scalars(select(Served).order_by(Served.position)))
     assert [s.video_id for s in served] == [item["id"] for item in page["items"]]
     assert [s.source for s in served] == [item["why"]["source"] for item in page["items"]]
-    assert all(len(s.features) == len(training.FEATURES) for s in served)
+    assert all(len(s.features) == len(FEATURES) for s in served)
 
 
 def test_fresh_uploads_get_a_share_of_the_page(
@@ -423,3 +426,31 @@ def test_the_scheduled_retrain_fits_in_a_child_process_as_of_the_platforms_now(
     # No events there: trending and the ranker's prior.
     elsewhere = feed_runtime(platform).models.current("eu")
     assert elsewhere is not None and elsewhere.collaborative is None and elsewhere.report["users"] == 0
+
+
+def test_a_model_file_written_before_the_model_families_moved_still_loads(
+    client: TestClient, platform: Platform, catalogue: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    simulate_tastes(client, platform, catalogue, quick_members(platform, "us", 24, prefix="viewer"))
+    training.retrain(platform, "us")
+    root = store.models_root(platform.settings.data_dir, "us")
+    model = store.load(root)
+    assert model is not None and model.collaborative is not None
+    # Write it again as the code of that time did: its classes named under `clipshop.feed.models.*`.
+    for old, new in store.MOVED_MODULES.items():
+        module = importlib.import_module(new)
+        monkeypatch.setitem(sys.modules, old, module)
+        for value in vars(module).values():
+            if isinstance(value, type) and value.__module__ == new:
+                monkeypatch.setattr(value, "__module__", old)
+    store.save(model, root)
+    monkeypatch.undo()
+    written = (root / model.version / "model.pkl").read_bytes()
+    assert b"clipshop.feed.models.fusion" in written and b"clipshop.feed.learning" not in written
+
+    loaded = store.load(root)
+
+    assert loaded is not None and loaded.collaborative is not None
+    assert type(loaded.collaborative).__module__ == "clipshop.feed.learning.fusion"
+    history = loaded.history(dict.fromkeys(catalogue["garden"][:3], 1.0))
+    assert loaded.graph_row(history) is not None

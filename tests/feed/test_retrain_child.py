@@ -15,7 +15,7 @@ from support import wait_until
 PARENT = textwrap.dedent(
     """
     import multiprocessing, os, pathlib, sys, threading, time
-    from clipshop.feed import training
+    from clipshop.feed.learning import training
 
     def child(parent, checked):
         training.PARENT_CHECK_S = 0.05

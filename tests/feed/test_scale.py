@@ -7,7 +7,7 @@ import tracemalloc
 import numpy as np
 import scipy.sparse as sp
 
-from clipshop.feed.learning import HybridRanker
+from clipshop.feed.learning.catalogue import HybridRanker
 
 
 def test_production_fits_200k_items_in_bounded_memory() -> None:

@@ -15,7 +15,8 @@ from rich.table import Table
 
 from clipshop.cli import migrate_databases
 from clipshop.config import Settings
-from clipshop.feed.evaluation import (
+from clipshop.feed.learning.catalogue import MODEL_NAMES
+from clipshop.feed.learning.evaluation import (
     DATASETS,
     PUBLISHED,
     EvaluationProgress,
@@ -23,7 +24,6 @@ from clipshop.feed.evaluation import (
     evaluate_model,
     load_dataset,
 )
-from clipshop.feed.learning import MODEL_NAMES
 
 recs_app = typer.Typer(
     help="Recommendation models of the feed: train each region's model, evaluate offline on public data sets."
@@ -156,7 +156,7 @@ def train(
 ) -> None:
     """Retrain the For You model of each region on that region's events (what the scheduled job runs)."""
     from clipshop.assembly import build_platform  # every domain's jobs: only when training
-    from clipshop.feed.training import retrain
+    from clipshop.feed.learning.training import retrain
 
     settings = Settings()
     unknown = sorted(set(region or ()) - set(settings.regions))

@@ -19,7 +19,7 @@ from clipshop.config import Settings
 from clipshop.demo.api import DEMO_PASSWORD, DemoApi, Person
 from clipshop.demo.clips import generate_clip
 from clipshop.demo.shops import seed_shops
-from clipshop.feed.training import retrain
+from clipshop.feed.learning.training import retrain
 from clipshop.platform import Platform
 
 CREATORS = (

@@ -1,4 +1,5 @@
-"""Feed routes: For You, Following, a creator's videos, a hashtag's videos, one video."""
+"""Feed routes: For You, Following, a creator's videos, a hashtag's videos, a shop's, one video. Each asks a
+feed service (`feed.recommend`, `feed.timelines`) for a page and shapes it; they run no queries."""
 
 from __future__ import annotations
 
@@ -6,23 +7,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from clipshop.accounts.service import get_profile
-from clipshop.feed import recommend, service
-from clipshop.feed.service import FeedPage
-from clipshop.kit.db import UnitOfWork
+from clipshop.feed import recommend, timelines
+from clipshop.feed.pages import FeedPage
+from clipshop.feed.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, WhyRead
 from clipshop.kit.pagination import clamp_limit
-from clipshop.platform import Platform
 from clipshop.platform.http import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep
-from clipshop.shop.public import video_products
 from clipshop.videos.models import PublicVideo
-from clipshop.videos.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, WhyRead, creator_read
-from clipshop.videos.service import get_public_video
+from clipshop.videos.schemas import creator_read
 
 router = APIRouter(route_class=CommittingRoute, tags=["feed"])
 Limit = Annotated[int | None, Query(description="items per page, 1 to 50")]
 
 
-def feed_item(platform: Platform, page: FeedPage, video: PublicVideo, chips: list[ProductChip]) -> FeedItem:
+def feed_item(page: FeedPage, video: PublicVideo, *, base_url: str) -> FeedItem:
     return FeedItem(
         id=video.id,
         region=video.region,
@@ -45,21 +42,8 @@ def feed_item(platform: Platform, page: FeedPage, video: PublicVideo, chips: lis
             views=video.view_count,
         ),
         liked_by_me=video.id in page.liked,
-        share_url=f"{platform.settings.base_url.rstrip('/')}/v/{video.id}",
-        products=chips,
-        why=_why(page, video.id),
-    )
-
-
-def _why(page: FeedPage, video_id: str) -> WhyRead | None:
-    why = page.why.get(video_id)
-    return WhyRead(source=why.source, label=why.label, reasons=why.reasons) if why else None
-
-
-def product_chips(uow: UnitOfWork, video_ids: list[str]) -> dict[str, list[ProductChip]]:
-    """The products tagged in each video, in one query for the whole page."""
-    return {
-        video_id: [
+        share_url=f"{base_url.rstrip('/')}/v/{video.id}",
+        products=[
             ProductChip(
                 id=product.id,
                 title=product.title,
@@ -70,16 +54,20 @@ def product_chips(uow: UnitOfWork, video_ids: list[str]) -> dict[str, list[Produ
                 in_stock=product.in_stock,
                 at_s=tag.at_s,
             )
-            for tag, product in tagged
-        ]
-        for video_id, tagged in video_products(uow, video_ids).items()
-    }
+            for tag, product in page.products.get(video.id, [])
+        ],
+        why=_why(page, video.id),
+    )
 
 
-def page_read(uow: UnitOfWork, platform: Platform, page: FeedPage) -> FeedPageRead:
-    chips = product_chips(uow, [v.id for v in page.videos])
+def _why(page: FeedPage, video_id: str) -> WhyRead | None:
+    why = page.why.get(video_id)
+    return WhyRead(source=why.source, label=why.label, reasons=why.reasons) if why else None
+
+
+def page_read(page: FeedPage, *, base_url: str) -> FeedPageRead:
     return FeedPageRead(
-        items=[feed_item(platform, page, v, chips.get(v.id, [])) for v in page.videos],
+        items=[feed_item(page, video, base_url=base_url) for video in page.videos],
         next_cursor=page.next_cursor,
     )
 
@@ -90,19 +78,18 @@ def for_you(
 ) -> FeedPageRead:
     """Signed in: recommended, each item saying why it was chosen. Signed out: the public hot ranking."""
     if actor is None:
-        page = service.for_you(uow, cursor=cursor, limit=clamp_limit(limit))
+        page = timelines.for_you(uow, cursor=cursor, limit=clamp_limit(limit))
     else:
         page = recommend.for_you(uow, platform=platform, actor=actor, cursor=cursor, limit=clamp_limit(limit))
-    return page_read(uow, platform, page)
+    return page_read(page, base_url=platform.settings.base_url)
 
 
 @router.get("/feed/following", response_model=FeedPageRead)
 def following(
     uow: UowDep, platform: PlatformDep, actor: CurrentActor, cursor: str | None = None, limit: Limit = None
 ) -> FeedPageRead:
-    return page_read(
-        uow, platform, service.following(uow, actor=actor, cursor=cursor, limit=clamp_limit(limit))
-    )
+    page = timelines.following(uow, actor=actor, cursor=cursor, limit=clamp_limit(limit))
+    return page_read(page, base_url=platform.settings.base_url)
 
 
 @router.get("/users/{handle}/videos", response_model=FeedPageRead)
@@ -114,11 +101,8 @@ def creator_videos(
     cursor: str | None = None,
     limit: Limit = None,
 ) -> FeedPageRead:
-    profile = get_profile(uow, handle=handle)
-    page = service.creator_videos(
-        uow, actor=actor, creator_id=profile.user_id, cursor=cursor, limit=clamp_limit(limit)
-    )
-    return page_read(uow, platform, page)
+    page = timelines.creator_videos(uow, actor=actor, handle=handle, cursor=cursor, limit=clamp_limit(limit))
+    return page_read(page, base_url=platform.settings.base_url)
 
 
 @router.get("/hashtags/{tag}/videos", response_model=FeedPageRead)
@@ -130,9 +114,8 @@ def hashtag_videos(
     cursor: str | None = None,
     limit: Limit = None,
 ) -> FeedPageRead:
-    return page_read(
-        uow, platform, service.hashtag(uow, actor=actor, tag=tag, cursor=cursor, limit=clamp_limit(limit))
-    )
+    page = timelines.hashtag(uow, actor=actor, tag=tag, cursor=cursor, limit=clamp_limit(limit))
+    return page_read(page, base_url=platform.settings.base_url)
 
 
 @router.get("/shops/{shop_id}/videos", response_model=FeedPageRead)
@@ -145,12 +128,11 @@ def shop_videos(
     limit: Limit = None,
 ) -> FeedPageRead:
     """The clips that sell a shop's products, newest first."""
-    page = service.shop_videos(uow, actor=actor, shop_id=shop_id, cursor=cursor, limit=clamp_limit(limit))
-    return page_read(uow, platform, page)
+    page = timelines.shop_videos(uow, actor=actor, shop_id=shop_id, cursor=cursor, limit=clamp_limit(limit))
+    return page_read(page, base_url=platform.settings.base_url)
 
 
 @router.get("/videos/{video_id}", response_model=FeedItem)
 def get_video(video_id: str, uow: UowDep, platform: PlatformDep, actor: OptionalActor) -> FeedItem:
-    video = get_public_video(uow, video_id=video_id)
-    page = service.single(uow, actor=actor, video=video)
-    return feed_item(platform, page, video, product_chips(uow, [video.id]).get(video.id, []))
+    page = timelines.one_video(uow, actor=actor, video_id=video_id)
+    return feed_item(page, page.videos[0], base_url=platform.settings.base_url)

@@ -1,13 +1,23 @@
-"""The feed's tables in each region: the served log (what each For You item was ranked on)."""
+"""The feed's tables in each region: the trending videos (rewritten by a job) and the served log (what each
+For You item was ranked on)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.kit.db import RegionBase, UTCDateTime
+
+
+class TrendingVideo(RegionBase):
+    """The region's trending videos (its viewers' engagement, time-decayed); rewritten by a job."""
+
+    __tablename__ = "trending_videos"
+
+    video_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    score: Mapped[float] = mapped_column(Float, index=True)
 
 
 class Served(RegionBase):

@@ -21,21 +21,13 @@ from sqlalchemy import bindparam, select
 from clipshop.errors import Invalid
 from clipshop.events import service as events
 from clipshop.feed import sources
+from clipshop.feed.blending import Ranked, blend
 from clipshop.feed.facts import Facts, FeedCache
 from clipshop.feed.interests import Interests, best_key, interests_of, squash
-from clipshop.feed.ranking import (
-    FEATURE_INDEX,
-    FEATURES,
-    SOURCES,
-    Ranked,
-    Ranker,
-    ReasonContext,
-    blend,
-    reasons,
-)
+from clipshop.feed.pages import FeedPage, Why, page_of
+from clipshop.feed.ranking import FEATURE_INDEX, FEATURES, SOURCES, Ranker, ReasonContext, reasons
 from clipshop.feed.runtime import feed_runtime
 from clipshop.feed.served import log_served, served_in_session
-from clipshop.feed.service import FeedPage, Why, page_of
 from clipshop.feed.store import RegionModel
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork

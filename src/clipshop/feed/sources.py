@@ -21,14 +21,15 @@ from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import Float, String, bindparam, case, delete, func, insert, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import bindparam, case, delete, func, insert, select
 
 from clipshop.events.models import Event, EventKind
 from clipshop.feed.facts import FeedCache
 from clipshop.feed.interests import Interests
+from clipshop.feed.models import TrendingVideo
 from clipshop.feed.store import RegionModel
-from clipshop.kit.db import RegionBase, UnitOfWork
+from clipshop.kit.db import UnitOfWork
+from clipshop.shop.public import PublicProduct, PublicVideoProduct
 from clipshop.videos.models import PublicVideo, PublicVideoTag
 
 PER_SOURCE = 60
@@ -39,15 +40,6 @@ FRESH_MAX_VIEWS = 50
 
 # Which source an item is credited to when several found it: the most personal one.
 PREFERENCE = ("following", "commerce", "similar", "affinity", "embedding", "trending", "fresh", "popular")
-
-
-class TrendingVideo(RegionBase):
-    """The region's trending videos (its viewers' engagement, time-decayed); rewritten by a job."""
-
-    __tablename__ = "trending_videos"
-
-    video_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    score: Mapped[float] = mapped_column(Float, index=True)
 
 
 @dataclass
@@ -156,8 +148,6 @@ def affinity(uow: UnitOfWork, cache: FeedCache, interests: Interests, pool: Pool
 
 
 def commerce(uow: UnitOfWork, interests: Interests, pool: Pool) -> None:
-    from clipshop.shop.public import PublicProduct, PublicVideoProduct
-
     products = [p for p, _ in interests.top("products", 5)]
     if not products:
         return

@@ -18,26 +18,34 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
+import scipy.sparse as sp
 
 from clipshop.feed.ranking import Ranker
-
-if TYPE_CHECKING:
-    import scipy.sparse as sp
-
-    from clipshop.feed.learning import HybridRanker
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_S = 5.0
 CANDIDATES_PER_QUERY = 100
 
 
+class Collaborative(Protocol):
+    """What serving asks of the trained collaborative model (`feed.learning`'s `HybridRanker`): item and
+    query vectors for retrieval and scoring, and the item graph's scores for a history."""
+
+    def item_vectors(self) -> np.ndarray: ...
+
+    def user_vectors(self, histories: sp.csr_matrix) -> np.ndarray: ...
+
+    def neighbour_scores(self, histories: sp.csr_matrix) -> sp.csr_matrix: ...
+
+
 @dataclass(frozen=True)
 class Extras:
-    """Vectors of videos published after the training run (see `training.embed_new_videos`). Replaced
-    whole, never changed in place, so a request reads one consistent set while the job writes the next."""
+    """Vectors of videos published after the training run (see `feed.learning.training.embed_new_videos`).
+    Replaced whole, never changed in place, so a request reads one consistent set while the job writes the
+    next."""
 
     ids: list[str]
     vectors: np.ndarray
@@ -57,7 +65,7 @@ class RegionModel:
     version: str
     trained_at: datetime
     video_ids: list[str]
-    collaborative: HybridRanker | None
+    collaborative: Collaborative | None
     ranker: Ranker
     report: dict[str, Any]
     item_tags: dict[str, list[int]] = field(default_factory=dict)
@@ -75,13 +83,11 @@ class RegionModel:
 
     def history(self, video_weights: dict[str, float]) -> sp.csr_matrix:
         """A one-row history over the model's items from a viewer's current interests."""
-        import scipy.sparse as sparse
-
         columns = sorted(
             self.index_of[v] for v, w in video_weights.items() if w >= 0.5 and v in self.index_of
         )
         data = np.ones(len(columns), dtype=np.float32)
-        return sparse.csr_matrix((data, ([0] * len(columns), columns)), shape=(1, self.n_items))
+        return sp.csr_matrix((data, ([0] * len(columns), columns)), shape=(1, self.n_items))
 
     def user_vector(self, history: sp.csr_matrix) -> np.ndarray | None:
         if self.collaborative is None or history.nnz == 0:
@@ -185,14 +191,28 @@ def save_extras(root: Path, version: str, extras: Extras) -> None:
     os.replace(temporary, folder / "extras.npz")
 
 
+# Model files name the modules of their classes; the model families were in `feed.models` until that name
+# went to the feed's tables, and a server must still load the files written before (until the next retrain).
+MOVED_MODULES = {
+    f"clipshop.feed.models.{name}": f"clipshop.feed.learning.{name}"
+    for name in ("base", "factors", "fusion", "neighbours", "simple")
+}
+
+
+class _ModelUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(MOVED_MODULES.get(module, module), name)
+
+
 def load(root: Path) -> RegionModel | None:
     pointer = root / "current"
     if not pointer.exists():
         return None
     folder = root / pointer.read_text().strip()
     with (folder / "model.pkl").open("rb") as source:
-        model: RegionModel = pickle.load(source)
+        model: RegionModel = _ModelUnpickler(source).load()
     if (folder / "items.usearch").exists():
+        # Only a region past `recs_ann_min_items` has an index: smaller deployments never load usearch.
         from usearch.index import Index
 
         model.ann = Index.restore(str(folder / "items.usearch"))

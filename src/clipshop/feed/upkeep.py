@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from clipshop.events import service as events
 from clipshop.feed import served, sources
-from clipshop.feed.training import embed_new_videos, retrain_in_child
+from clipshop.feed.learning.training import embed_new_videos, retrain_in_child
 from clipshop.platform import Platform
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,6 @@ def load_models() -> None:
     import clipshop.accounts.models
     import clipshop.events.models
     import clipshop.feed.models
-    import clipshop.feed.sources
     import clipshop.kit.idempotency
     import clipshop.shop.cart.models
     import clipshop.shop.catalog.models

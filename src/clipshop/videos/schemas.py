@@ -1,4 +1,4 @@
-"""API shapes of uploads, videos and feed items."""
+"""API shapes of uploads and videos, and of a video's creator (which the feed's items show too)."""
 
 from __future__ import annotations
 
@@ -64,66 +64,6 @@ class CreatorRead(BaseModel):
     display_name: str
     avatar_url: str | None
     followed_by_me: bool = False
-
-
-class CountsRead(BaseModel):
-    likes: int
-    comments: int
-    shares: int
-    views: int
-
-
-class ProductChip(BaseModel):
-    """A product tagged in a video: what the feed overlay shows before the product sheet opens."""
-
-    id: str
-    title: str
-    price_min: int
-    price_max: int
-    currency: str
-    image_url: str | None
-    in_stock: bool
-    at_s: float | None
-
-
-class WhyRead(BaseModel):
-    """Why For You showed this video: the candidate source it came from and the ranker's top reasons."""
-
-    source: str = Field(
-        examples=["trending"],
-        description="following, trending, similar, embedding, affinity, commerce, fresh or popular",
-    )
-    label: str = Field(examples=["Trending in your region"], description="the source, in words")
-    reasons: list[str] = Field(
-        default_factory=list, description="the strongest reasons behind the ranking, strongest first"
-    )
-
-
-class FeedItem(BaseModel):
-    """A published video as any viewer sees it."""
-
-    id: str
-    region: str
-    creator: CreatorRead
-    caption: str
-    hashtags: list[str]
-    duration_s: float
-    width: int
-    height: int
-    master_url: str
-    poster_url: str | None
-    thumb_url: str | None
-    published_at: datetime
-    counts: CountsRead
-    liked_by_me: bool
-    share_url: str
-    products: list[ProductChip] = Field(default_factory=list)
-    why: WhyRead | None = Field(default=None, description="set on For You items")
-
-
-class FeedPageRead(BaseModel):
-    items: list[FeedItem]
-    next_cursor: str | None
 
 
 def creator_read(profile: PublicProfile | None, user_id: str, *, followed: bool = False) -> CreatorRead:

@@ -86,6 +86,7 @@ class ALS(FactorRecommender):
         }
 
     def _fit(self, interactions: sp.csr_matrix) -> None:
+        # Servers unpickle this model to query it, never to fit: implicit loads only in a fit.
         from implicit.cpu.als import AlternatingLeastSquares
         from threadpoolctl import threadpool_limits
 

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from clipshop.feed.learning import SEARCH_GRIDS, TUNED_PARAMS, HybridRanker, build_model
 from clipshop.feed.learning.base import Recommender, as_interactions, mask_items, top_k
+from clipshop.feed.learning.catalogue import SEARCH_GRIDS, TUNED_PARAMS, HybridRanker, build_model
 
 DATASETS = ("amazon-baby", "movielens-100k")
 CUTOFF = 20
@@ -126,8 +126,8 @@ def resolve_data_root(data_root: Path | None = None) -> Path:
     env = os.environ.get("CLIPSHOP_DATASETS")
     if env:
         return Path(env)
-    # src/clipshop/feed/evaluation.py -> the checkout is parents[3]; `shared/` sits beside it.
-    candidates = [Path(__file__).resolve().parents[3].parent / "shared" / "data"]
+    # src/clipshop/feed/learning/evaluation.py -> the checkout is parents[4]; `shared/` sits beside it.
+    candidates = [Path(__file__).resolve().parents[4].parent / "shared" / "data"]
     candidates += [folder.parent / "shared" / "data" for folder in (Path.cwd(), *Path.cwd().parents)]
     for candidate in candidates:
         if candidate.is_dir():

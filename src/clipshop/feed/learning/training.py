@@ -31,18 +31,20 @@ import numpy as np
 import scipy.sparse as sp
 from sqlalchemy import select
 
+from clipshop.config import Settings
 from clipshop.events.models import Event, EventKind
 from clipshop.feed import sources
 from clipshop.feed.interests import SKIP_SHARE, SKIP_WEIGHT
-from clipshop.feed.models import Served
-from clipshop.feed.ranking import FEATURES, TASKS, Ranker, fit
+from clipshop.feed.learning.heads import learn_heads
 from clipshop.feed.runtime import feed_runtime
 from clipshop.feed.store import Extras, RegionModel, models_root, save, save_extras
+from clipshop.kit.clock import FixedClock
+from clipshop.kit.db import UnitOfWork
+from clipshop.platform import Platform
 from clipshop.videos.models import PublicVideo
 
 if TYPE_CHECKING:
-    from clipshop.config import Settings
-    from clipshop.platform import Platform
+    from clipshop.feed.learning.fusion import HybridRanker
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +53,6 @@ POSITIVE = 0.5
 RETRAIN_NICENESS = 10
 PARENT_CHECK_S = 1.0
 ID_CHUNK = 5_000
-LABEL_HOURS = 24
-MAX_SERVED = 300_000
 _KIND_WEIGHTS = {
     EventKind.COMPLETE: 1.0,
     EventKind.LIKE: 2.0,
@@ -79,9 +79,6 @@ def retrain_in_child(platform: Platform, regions: list[str]) -> list[dict[str, A
 def _retrain_as_of(
     settings: Settings, regions: list[str], now: datetime, parent: int
 ) -> list[dict[str, Any]]:
-    from clipshop.kit.clock import FixedClock
-    from clipshop.platform import Platform
-
     # Minutes of full cores: on a machine that also serves, requests go first.
     os.nice(RETRAIN_NICENESS)
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="retrain-watchdog").start()
@@ -138,7 +135,7 @@ def retrain(platform: Platform, region: str, *, progress: Progress | None = None
     step = time.perf_counter()
     say("learning the ranker from the served log")
     with platform.uow().transaction() as uow:
-        ranker = _fit_ranker(uow, region, since, durations)
+        ranker = learn_heads(uow, region, since, durations)
     report.update(ranker_s=round(time.perf_counter() - step, 2), ranker_samples=ranker.samples)
     report["ranker_learned"] = sorted(t for t, m in ranker.tasks.items() if m.learned)
 
@@ -203,7 +200,7 @@ def _interactions(
     return weights, durations
 
 
-def _video_facts(uow: Any, video_ids: set[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
+def _video_facts(uow: UnitOfWork, video_ids: set[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
     tags: dict[str, list[str]] = {}
     creators: dict[str, str] = {}
     ids = sorted(video_ids)
@@ -226,9 +223,10 @@ def _grouped(values: dict[str, list[str]], index: dict[str, int]) -> dict[str, l
 
 
 def _fit_collaborative(
-    settings: Any, users: list[str], videos: list[str], positives: dict[tuple[str, str], float]
-) -> Any:
-    from clipshop.feed.learning import HybridRanker
+    settings: Settings, users: list[str], videos: list[str], positives: dict[tuple[str, str], float]
+) -> HybridRanker:
+    # The model families load only in the retrain child, never in a server that imports this for its jobs.
+    from clipshop.feed.learning.fusion import HybridRanker
 
     user_at = {u: i for i, u in enumerate(users)}
     video_at = {v: i for i, v in enumerate(videos)}
@@ -245,56 +243,17 @@ def _fit_collaborative(
         itemknn={"neighbours": 100, "shrink": 10.0},
         rp3beta={"alpha": 1.0, "beta": -0.2, "neighbours": 50},
     )
-    return model.fit(matrix)
+    model.fit(matrix)
+    return model
 
 
 def _index(vectors: np.ndarray) -> Any:
+    # usearch loads only when a region is large enough to index, and only in the retrain child.
     from usearch.index import Index
 
     index = Index(ndim=vectors.shape[1], metric="ip", dtype="f16")
     index.add(np.arange(len(vectors), dtype=np.uint64), vectors, threads=2)
     return index
-
-
-def _fit_ranker(uow: Any, region: str, since: datetime, durations: dict[str, float]) -> Ranker:
-    """Join each served item with what its viewer did to that video within a day of seeing it."""
-    db = uow.region(region)
-    served = db.execute(
-        select(Served.user_id, Served.video_id, Served.features, Served.created_at)
-        .where(Served.created_at >= since)
-        .order_by(Served.created_at.desc())
-        .limit(MAX_SERVED)
-    ).all()
-    if not served:
-        return Ranker.prior()
-    outcome: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
-    query = (
-        select(Event.user_id, Event.video_id, Event.kind, Event.value, Event.created_at)
-        .where(Event.created_at >= since, Event.video_id.is_not(None))
-        .execution_options(yield_per=50_000)
-    )
-    for user, video, kind, value, at in db.execute(query):
-        record = outcome[(user, video)]
-        if kind in (EventKind.PLAY, EventKind.PROGRESS, EventKind.COMPLETE):
-            record["watched"] = max(record.get("watched", 0.0), value)
-        if kind in TASKS:
-            record.setdefault(kind, at.timestamp())
-        record.setdefault("first", at.timestamp())
-    features = np.zeros((len(served), len(FEATURES)))
-    labels = {task: np.zeros(len(served), dtype=np.int8) for task in TASKS}
-    watch_share = np.zeros(len(served))
-    for i, (user, video, vector, at) in enumerate(served):
-        if len(vector) == len(FEATURES):
-            features[i] = vector
-        record = outcome.get((user, video), {})
-        shown = at.timestamp()
-        for task in TASKS:
-            happened = record.get(task)
-            labels[task][i] = happened is not None and shown - 60 <= happened <= shown + LABEL_HOURS * 3600
-        duration = durations.get(video) or 0.0
-        if duration and record.get("first", 0.0) >= shown - 60:
-            watch_share[i] = min(record.get("watched", 0.0) / duration, 1.0)
-    return fit(features, labels, watch_share)
 
 
 def embed_new_videos(platform: Platform, region: str) -> int:

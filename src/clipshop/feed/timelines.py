@@ -1,41 +1,25 @@
-"""Feeds read from the directory: For You signed out (time-decayed engagement over every region's published
-videos), Following, a creator's videos, a hashtag's videos and a shop's. Every feed pages by an opaque
-cursor. The signed-in For You is the recommender in `feed.recommend`."""
+"""The feeds read straight from the directory's indexes, with no model: For You signed out (the public hot
+ranking: time-decayed engagement over every region's published videos), Following, a creator's videos, a
+hashtag's videos, a shop's, and a single video. Every feed pages by an opaque cursor. The signed-in For You
+is the recommender in `feed.recommend`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, literal, select, tuple_
 
-from clipshop.accounts.models import PublicProfile
+from clipshop.accounts.service import get_profile
 from clipshop.errors import Invalid
+from clipshop.feed.pages import FeedPage, page_of
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
-from clipshop.kit.pagination import decode_cursor, encode_cursor
+from clipshop.kit.pagination import decode_cursor
+from clipshop.shop.public import PublicProduct, PublicVideoProduct
 from clipshop.social import service as social
 from clipshop.videos.models import PublicVideo, PublicVideoTag
-
-
-@dataclass(frozen=True)
-class Why:
-    """Why For You showed a video: the candidate source and the ranker's strongest reasons."""
-
-    source: str
-    label: str
-    reasons: list[str]
-
-
-@dataclass(frozen=True)
-class FeedPage:
-    videos: list[PublicVideo]
-    next_cursor: str | None
-    profiles: dict[str, PublicProfile]
-    liked: set[str]
-    following: set[str] = field(default_factory=set)
-    why: dict[str, Why] = field(default_factory=dict)
+from clipshop.videos.service import get_public_video
 
 
 def _after_hot(position: dict[str, Any] | None) -> Any:
@@ -82,8 +66,9 @@ def following(uow: UnitOfWork, *, actor: Actor, cursor: str | None, limit: int) 
 
 
 def creator_videos(
-    uow: UnitOfWork, *, actor: Actor | None, creator_id: str, cursor: str | None, limit: int
+    uow: UnitOfWork, *, actor: Actor | None, handle: str, cursor: str | None, limit: int
 ) -> FeedPage:
+    creator_id = get_profile(uow, handle=handle).user_id
     return _newest(uow, actor, select(PublicVideo).where(PublicVideo.creator_id == creator_id), cursor, limit)
 
 
@@ -100,8 +85,6 @@ def shop_videos(
     uow: UnitOfWork, *, actor: Actor | None, shop_id: str, cursor: str | None, limit: int
 ) -> FeedPage:
     """Published videos that tag any of a shop's products: its own clips and its affiliates'."""
-    from clipshop.shop.public import PublicProduct, PublicVideoProduct
-
     tagged = (
         select(PublicVideoProduct.video_id)
         .join(PublicProduct, PublicProduct.id == PublicVideoProduct.product_id)
@@ -115,8 +98,6 @@ def _newest(
 ) -> FeedPage:
     position = decode_cursor(cursor)
     if position is not None:
-        from datetime import datetime
-
         at = datetime.fromisoformat(str(position["t"]))
         after = tuple_(
             literal(at, PublicVideo.published_at.type), literal(str(position["i"]), PublicVideo.id.type)
@@ -133,30 +114,6 @@ def _newest(
     return page_of(uow, actor, videos, next_position)
 
 
-def page_of(
-    uow: UnitOfWork, actor: Actor | None, videos: Sequence[PublicVideo], position: dict[str, Any] | None
-) -> FeedPage:
-    creator_ids = {v.creator_id for v in videos}
-    profiles = (
-        {
-            p.user_id: p
-            for p in uow.directory.scalars(
-                select(PublicProfile).where(PublicProfile.user_id.in_(creator_ids))
-            )
-        }
-        if creator_ids
-        else {}
-    )
-    liked = social.liked_ids(uow, actor=actor, video_ids=[v.id for v in videos]) if actor else set()
-    following = social.followed_among(uow, actor=actor, user_ids=creator_ids) if actor else set()
-    return FeedPage(
-        videos=list(videos),
-        next_cursor=encode_cursor(position) if position else None,
-        profiles=profiles,
-        liked=liked,
-        following=following,
-    )
-
-
-def single(uow: UnitOfWork, *, actor: Actor | None, video: PublicVideo) -> FeedPage:
-    return page_of(uow, actor, [video], None)
+def one_video(uow: UnitOfWork, *, actor: Actor | None, video_id: str) -> FeedPage:
+    """A page of one published video (its link, its watch page)."""
+    return page_of(uow, actor, [get_public_video(uow, video_id=video_id)], None)
