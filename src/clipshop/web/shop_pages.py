@@ -10,14 +10,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from clipshop.accounts.models import PublicProfile
+from clipshop.accounts import service as accounts
+from clipshop.errors import NotFound
 from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform.http import get_uow
+from clipshop.shop.catalog import shops
 from clipshop.shop.money import display
-from clipshop.shop.public import PublicShop
 from clipshop.web.rendering import (
     SIGNUP_COUNTRIES,
     login_redirect,
@@ -106,20 +106,20 @@ def shop_page(request: Request, handle: str) -> Response:
 
     viewer = viewer_of(request)
     try:
-        directory = get_uow(request).directory
-        shop = directory.scalar(select(PublicShop).where(PublicShop.handle == handle.lower()))
-        owner = directory.get(PublicProfile, shop.owner_id) if shop is not None else None
-        view = (
-            None
-            if shop is None
-            else {
+        uow = get_uow(request)
+        try:
+            shop = shops.get_public(uow, shop=handle)
+        except NotFound:
+            view = None
+        else:
+            owner = accounts.get_profile_by_id(uow, user_id=shop.owner_id)
+            view = {
                 "id": shop.id,
                 "handle": shop.handle,
                 "name": shop.name,
                 "description": shop.description,
                 "owner_handle": owner.handle if owner else None,
             }
-        )
     finally:
         release_reads(request)
     if view is None:
