@@ -19,7 +19,7 @@ from clipshop.videos.models import Video, VideoStatus
 from clipshop.videos.tasks import TRANSCODE
 from clipshop.videos.transcoding import reconcile
 from doubles import FrozenClock
-from support import REDIS_URL, Member, queue_name, redis_reason, upload_file
+from support import REDIS_URL, Member, a_public_video, queue_name, redis_reason, upload_file
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -110,3 +110,20 @@ def test_a_worker_killed_mid_transcode_leaves_work_that_resumes(
     durable_platform.jobs.drain()
     status = durable_client.get(f"/api/v1/videos/{video_id}/status", headers=auth).json()
     assert status["status"] == "ready" and {r["status"] for r in status["renditions"]} == {"ready"}
+
+
+def test_a_job_is_named_by_its_declaration_and_still_runs_under_its_former_name(
+    platform: Platform, client: TestClient, alice: Member, bob: Member
+) -> None:
+    registered = platform.jobs.huey._registry._registry
+    assert "clipshop.jobs.project_video_counts" in registered  # wherever its work is written
+    assert "clipshop.jobs.tasks.project_video_counts" in registered  # as the previous version queued it
+    video = a_public_video(platform, alice)
+    client.post(f"/api/v1/videos/{video}/like", headers=bob.auth)
+    platform.jobs.flush()  # the new message is lost: only the one the previous version queued is left
+    queued_before = platform.jobs.huey._registry.string_to_task("clipshop.jobs.tasks.project_video_counts")
+    platform.jobs.huey.enqueue(queued_before(args=(bob.region, video)))
+
+    assert platform.jobs.drain() == 1
+
+    assert client.get(f"/api/v1/videos/{video}").json()["counts"]["likes"] == 1

@@ -25,13 +25,29 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 
 
+# Huey names a queued message's task by the module and name of the function it wraps. Every job's work is
+# wrapped in a function of this module, so a message names the job alone, wherever its work is written.
+TASK_MODULE = "clipshop.jobs"
+
+
 @dataclass(frozen=True)
 class Job(Generic[P]):
-    """A kind of background work: its queue name, retry policy and (by its type) the arguments it takes."""
+    """A kind of background work: its queue name, retry policy and (by its type) the arguments it takes.
+    `formerly` is the module an earlier version named this job's messages by, so what it queued before an
+    upgrade still runs."""
 
     name: str
     retries: int = 2
     retry_delay_s: int = 5
+    formerly: str | None = None
+
+
+def _named(module: str, name: str, run: Callable[P, Any]) -> Callable[P, Any]:
+    def work(*args: P.args, **kwargs: P.kwargs) -> Any:
+        return run(*args, **kwargs)
+
+    work.__module__, work.__name__, work.__qualname__ = module, name, name
+    return work
 
 
 class InAppConsumer(Consumer):  # type: ignore[misc]
@@ -66,8 +82,9 @@ class JobQueue:
         """Bind `run` to `job` on this queue; with `every_minutes` it also runs on that schedule (whole
         hours from 60 up: at minute 0 of every n-th hour)."""
         minutes = every_minutes
+        settings = {"name": job.name, "retries": job.retries, "retry_delay": job.retry_delay_s}
         if minutes is None:
-            task = self.huey.task(name=job.name, retries=job.retries, retry_delay=job.retry_delay_s)
+            task = self.huey.task(**settings)
         else:
             schedule = (
                 crontab(minute="0", hour=f"*/{minutes // 60}")
@@ -75,7 +92,9 @@ class JobQueue:
                 else crontab(minute=f"*/{minutes}")
             )
             task = self.huey.periodic_task(schedule, name=job.name)
-        self._tasks[job.name] = task(run)
+        self._tasks[job.name] = task(_named(TASK_MODULE, job.name, run))
+        if job.formerly is not None and minutes is None:
+            self.huey.task(**settings)(_named(job.formerly, job.name, run))
 
     def enqueue(self, job: Job[P], *args: P.args, **kwargs: P.kwargs) -> None:
         """Queue `job` now (its data must already be committed)."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 from clipshop.jobs.queue import Job, JobQueue
 from clipshop.kit.db import UnitOfWork
 
-PROJECT_VIDEO_COUNTS = Job[[str, str]]("project_video_counts")
-PROJECT_FOLLOW_COUNTS = Job[[str, str, str]]("project_follow_counts")
+PROJECT_VIDEO_COUNTS = Job[[str, str]]("project_video_counts", formerly="clipshop.jobs.tasks")
+PROJECT_FOLLOW_COUNTS = Job[[str, str, str]]("project_follow_counts", formerly="clipshop.jobs.tasks")
 
 
 def enqueue_video_counts(jobs: JobQueue, uow: UnitOfWork, *, region: str, video_id: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from clipshop.jobs.queue import Job, JobQueue
 from clipshop.kit.db import UnitOfWork
 
-TRANSCODE = Job[[str]]("transcode_video", retries=1, retry_delay_s=10)
+TRANSCODE = Job[[str]]("transcode_video", retries=1, retry_delay_s=10, formerly="clipshop.jobs.tasks")
 RECONCILE = Job[[]]("reconcile")
 
 

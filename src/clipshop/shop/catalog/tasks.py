@@ -5,7 +5,7 @@ from __future__ import annotations
 from clipshop.jobs.queue import Job, JobQueue
 from clipshop.kit.db import UnitOfWork
 
-PROJECT_STOCK = Job[[list[str]]]("project_stock")
+PROJECT_STOCK = Job[[list[str]]]("project_stock", formerly="clipshop.shop.tasks")
 
 
 def enqueue_stock_projection(jobs: JobQueue, uow: UnitOfWork, *, variant_ids: list[str]) -> None:

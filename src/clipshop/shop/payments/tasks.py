@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from clipshop.jobs.queue import Job
 
-DELIVER_SANDBOX_EVENTS = Job[[]]("deliver_sandbox_events", retries=0)
+DELIVER_SANDBOX_EVENTS = Job[[]]("deliver_sandbox_events", retries=0, formerly="clipshop.shop.tasks")
