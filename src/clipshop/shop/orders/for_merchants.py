@@ -20,6 +20,7 @@ from clipshop.errors import NotFound
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, region_of
 from clipshop.shop.orders.models import Order, OrderLine, OrderStatus, ReturnRequest, ReturnStatus
+from clipshop.videos.models import PublicVideo
 
 Purpose = Literal["fulfilment", "returns", "analytics", "earnings"]
 PURPOSES: frozenset[str] = frozenset({"fulfilment", "returns", "analytics", "earnings"})
@@ -163,8 +164,6 @@ def creator_earnings(
             elif status is not OrderStatus.CANCELLED:
                 group["pending"] = int(group["pending"]) + kept
     if by == "video":
-        from clipshop.videos.models import PublicVideo
-
         keys = [key for key, _ in groups]
         query = select(PublicVideo.id, PublicVideo.caption).where(PublicVideo.id.in_(keys))
         captions = {video_id: caption for video_id, caption in uow.directory.execute(query)}
