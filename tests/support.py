@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
 import time
@@ -18,6 +19,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from clipshop.config import Settings
 from clipshop.kit.ids import new_id
 from clipshop.media.facts import ProbeResult
 from clipshop.platform import Platform
@@ -428,3 +430,24 @@ def sweep_as(
             assert response.json()["code"] == "not_found", (route, url, response.text)
         swept.append(route)
     return swept
+
+
+def settings_environ(settings: Settings) -> dict[str, str]:
+    """The CLIPSHOP_* variables under which another process (a command, a worker) reads `settings`."""
+    regions = {
+        name: {
+            "database_url": settings.region_database_url(name),
+            "media_root": str(settings.region_media_root(name)),
+            "countries": region.countries,
+        }
+        for name, region in settings.regions.items()
+    }
+    return {
+        "CLIPSHOP_DIRECTORY_URL": settings.directory_database_url(),
+        "CLIPSHOP_REGIONS": json.dumps(regions),
+        "CLIPSHOP_DEFAULT_REGION": settings.default_region,
+        "CLIPSHOP_JOBS_BACKEND": settings.jobs_backend,
+        "CLIPSHOP_REDIS_URL": settings.redis_url,
+        "CLIPSHOP_JOBS_QUEUE_NAME": settings.jobs_queue_name,
+        "CLIPSHOP_DATA_DIR": str(settings.data_dir),
+    }

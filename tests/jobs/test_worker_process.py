@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from fastapi.testclient import TestClient
 from clipshop.app import create_app
 from clipshop.assembly import build_platform
 from clipshop.config import Settings
-from support import REDIS_URL, Member, queue_name, redis_reason, upload_file, wait_until
+from support import REDIS_URL, Member, queue_name, redis_reason, settings_environ, upload_file, wait_until
 
 pytestmark = pytest.mark.xdist_group("worker-process")
 
@@ -31,24 +30,7 @@ def redis_settings(settings: Settings, tmp_path: Path) -> Settings:
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
-    regions = {
-        name: {
-            "database_url": settings.region_database_url(name),
-            "media_root": str(settings.region_media_root(name)),
-            "countries": region.countries,
-        }
-        for name, region in settings.regions.items()
-    }
-    return {
-        **os.environ,
-        "CLIPSHOP_DIRECTORY_URL": settings.directory_database_url(),
-        "CLIPSHOP_REGIONS": json.dumps(regions),
-        "CLIPSHOP_DEFAULT_REGION": settings.default_region,
-        "CLIPSHOP_JOBS_BACKEND": "redis",
-        "CLIPSHOP_REDIS_URL": settings.redis_url,
-        "CLIPSHOP_JOBS_QUEUE_NAME": settings.jobs_queue_name,
-        "CLIPSHOP_DATA_DIR": str(settings.data_dir),
-    }
+    return {**os.environ, **settings_environ(settings)}
 
 
 @pytest.fixture

@@ -5,12 +5,15 @@ app, numpy or PyAV."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from clipshop.config import Settings
 
@@ -125,6 +128,46 @@ def recs(ctx: typer.Context) -> None:
     from clipshop.cli.recs import recs_app
 
     typer.main.get_command(recs_app).main(args=ctx.args, prog_name="clipshop recs")
+
+
+residency_app = typer.Typer(help="Proof of data residency.", no_args_is_help=True)
+app.add_typer(residency_app, name="residency")
+
+
+@residency_app.command("check")
+def residency_check(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of a table.")
+    ] = False,
+) -> None:
+    """Scan every region's database and media and the directory for personal data outside its owner's
+    home region; the exit status is 1 when anything is found."""
+    from clipshop.migrations import load_models
+    from clipshop.platform import Platform
+    from clipshop.residency.check import check_residency
+
+    load_models()  # every domain's tables, so every personal table is scanned
+    platform = Platform(Settings())
+    try:
+        violations = check_residency(platform)
+    finally:
+        platform.close()
+    if as_json:
+        found = [dataclasses.asdict(v) for v in violations]
+        typer.echo(json.dumps({"regions": list(platform.settings.regions), "violations": found}))
+    elif violations:
+        table = Table(title="Personal data outside its home region")
+        for header in ("store", "table", "row", "owner's region"):
+            table.add_column(header)
+        for v in violations:
+            table.add_row(v.store, v.table, v.row, v.owner_region)
+        console.print(table)
+    else:
+        regions = ", ".join(platform.settings.regions)
+        console.print(
+            f"[green]No personal data outside its home region[/] (regions {regions}, the directory)"
+        )
+    raise typer.Exit(1 if violations else 0)
 
 
 def main() -> None:
