@@ -163,9 +163,9 @@ def residency_check(
             table.add_row(v.store, v.table, v.row, v.owner_region)
         console.print(table)
     else:
-        regions = ", ".join(platform.settings.regions)
+        scanned = ", ".join(platform.settings.regions)
         console.print(
-            f"[green]No personal data outside its home region[/] (regions {regions}, the directory)"
+            f"[green]No personal data outside its home region[/] (regions {scanned} and the directory)"
         )
     raise typer.Exit(1 if violations else 0)
 
