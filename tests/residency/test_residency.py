@@ -115,3 +115,17 @@ def test_the_check_finds_an_upload_out_of_place(platform: Platform) -> None:
     assert [str(v) for v in check_residency(platform)] == [
         f"media us: uploads row {stray} belongs to region eu"
     ]
+
+
+def test_the_check_finds_media_kept_under_another_regions_id(platform: Platform) -> None:
+    avatar, video = new_id("eu"), new_id("au")
+    store = platform.media_store("us")
+    store.put_bytes(f"avatars/{avatar}/0123456789abcdef.jpg", b"\xff\xd8")
+    store.put_bytes(f"videos/{video}/hls/master.m3u8", b"#EXTM3U\n")
+    store.put_bytes(f"videos/{new_id('us')}/hls/master.m3u8", b"#EXTM3U\n")  # in its place
+    store.put_bytes("products/not-an-id/picture.jpg", b"\xff\xd8")
+    assert [str(v) for v in check_residency(platform)] == [
+        f"media us: videos row {video} belongs to region au",
+        f"media us: avatars row {avatar} belongs to region eu",
+        "media us: products row not-an-id belongs to region unknown",
+    ]

@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import Column, MetaData, Table, select
 
 from clipshop.kit.db import DirectoryBase, RegionBase
-from clipshop.kit.ids import region_of
+from clipshop.kit.ids import is_valid_id, region_of
 from clipshop.platform import Platform
+
+# A region's media kept under the id of what they belong to (`videos/<video id>/…`, `avatars/<user id>/…`,
+# `products/<product id>/…`): that id's region must be the store's.
+MEDIA_KEPT_BY_ID = ("videos", "avatars", "products")
 
 # Column names that must never appear in the directory, whatever the table.
 PERSONAL_COLUMN_NAMES = frozenset({"email", "password_hash", "secret_hash", "country", "address", "phone"})
@@ -62,8 +66,21 @@ def check_residency(platform: Platform) -> list[Violation]:
         for upload_id in platform.upload_volumes[region].upload_ids():
             if region_of(upload_id) != region:
                 violations.append(Violation(f"media {region}", "uploads", upload_id, region_of(upload_id)))
+        violations += _media_out_of_place(platform, region)
     for table in DirectoryBase.metadata.sorted_tables:
         for column in table.columns:
             if column.name in PERSONAL_COLUMN_NAMES:
                 violations.append(Violation("directory", table.name, f"column {column.name}", "-"))
     return violations
+
+
+def _media_out_of_place(platform: Platform, region: str) -> list[Violation]:
+    store = platform.media_store(region)
+    found: list[Violation] = []
+    for kind in MEDIA_KEPT_BY_ID:
+        owners = sorted({key.split("/")[1] for key in store.keys(kind) if key.count("/") >= 2})
+        for owner in owners:
+            owner_region = region_of(owner) if is_valid_id(owner) else "unknown"
+            if owner_region != region:
+                found.append(Violation(f"media {region}", kind, owner, owner_region))
+    return found
