@@ -19,6 +19,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from clipshop.accounts.models import User
 from clipshop.config import Settings
 from clipshop.kit.ids import new_id
 from clipshop.media.facts import ProbeResult
@@ -451,3 +452,20 @@ def settings_environ(settings: Settings) -> dict[str, str]:
         "CLIPSHOP_JOBS_QUEUE_NAME": settings.jobs_queue_name,
         "CLIPSHOP_DATA_DIR": str(settings.data_dir),
     }
+
+
+def copy_account(platform: Platform, member: Member, *, into: str) -> None:
+    """Put a copy of `member`'s account row in another region's database (what the residency check finds)."""
+    with platform.uow().transaction() as uow:
+        uow.region(into).add(
+            User(
+                id=member.id,
+                email="copy@example.com",
+                password_hash="x",
+                handle="copy",
+                display_name="copy",
+                bio="",
+                country="DE",
+                created_at=platform.clock.now(),
+            )
+        )

@@ -7,10 +7,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from clipshop.accounts.models import User
 from clipshop.cli import app
 from clipshop.platform import Platform
-from support import Member, settings_environ
+from support import Member, copy_account, settings_environ
 
 
 def run_check(platform: Platform, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
@@ -33,20 +32,7 @@ def test_a_clean_deployment_passes(
 def test_a_row_out_of_place_fails_the_check_and_is_named(
     platform: Platform, bob: Member, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with platform.uow().transaction() as uow:
-        # An EU account copied into the US database: exactly what must never happen.
-        uow.region("us").add(
-            User(
-                id=bob.id,
-                email="copy@example.com",
-                password_hash="x",
-                handle="copy",
-                display_name="copy",
-                bio="",
-                country="DE",
-                created_at=platform.clock.now(),
-            )
-        )
+    copy_account(platform, bob, into="us")  # exactly what must never happen
 
     code, output = run_check(platform, monkeypatch, "--json")
 

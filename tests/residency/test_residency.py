@@ -12,7 +12,7 @@ from clipshop.kit.db import RegionBase
 from clipshop.kit.ids import new_id, region_of
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency, owner_columns
-from support import Member, post_clip
+from support import Member, copy_account, post_clip
 
 # Each user's rows at home after the exchange below; every other owned table has none.
 HOME_ROWS = {
@@ -90,20 +90,7 @@ def test_personal_rows_live_only_in_the_home_region(
 
 def test_the_check_finds_a_row_out_of_place(platform: Platform, bob: Member) -> None:
     assert check_residency(platform) == []
-    with platform.uow().transaction() as uow:
-        # An EU account copied into the US database: exactly what must never happen.
-        uow.region("us").add(
-            User(
-                id=bob.id,
-                email="copy@example.com",
-                password_hash="x",
-                handle="copy",
-                display_name="copy",
-                bio="",
-                country="DE",
-                created_at=platform.clock.now(),
-            )
-        )
+    copy_account(platform, bob, into="us")  # exactly what must never happen
     assert [str(v) for v in check_residency(platform)] == [
         f"region us: users row {bob.id} belongs to region eu"
     ]
