@@ -8,7 +8,6 @@ import hashlib
 import stat
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -37,7 +36,7 @@ from clipshop.residency.audit import (
     signing_key,
     verify,
 )
-from clipshop.residency.models import POSTGRES_TRIGGERS, SQLITE_TRIGGERS
+from support import without_triggers
 
 START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ZEROS = "0" * 64
@@ -80,26 +79,6 @@ def stored(log: Engine) -> list[tuple[int, str, str, str]]:
     with log.connect() as conn:
         rows = conn.execute(text("SELECT seq, records, prev_hash, hash FROM audit_log ORDER BY seq"))
         return [(row.seq, row.records, row.prev_hash, row.hash) for row in rows]
-
-
-@contextmanager
-def without_triggers(log: Engine) -> Iterator[Connection]:
-    """A transaction of someone with the database owner's rights, who drops the append-only triggers first.
-    The triggers come back afterwards: the PostgreSQL databases serve every test of the session."""
-    postgres = log.dialect.name == "postgresql"
-    with log.begin() as conn:
-        if postgres:
-            conn.execute(text("DROP FUNCTION audit_log_append_only() CASCADE"))
-        else:
-            conn.execute(text("DROP TRIGGER audit_log_append_only_update"))
-            conn.execute(text("DROP TRIGGER audit_log_append_only_delete"))
-    try:
-        with log.begin() as conn:
-            yield conn
-    finally:
-        with log.begin() as conn:
-            for statement in POSTGRES_TRIGGERS if postgres else SQLITE_TRIGGERS:
-                conn.execute(text(statement))
 
 
 def rehash_from(conn: Connection, seq: int) -> None:

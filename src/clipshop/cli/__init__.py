@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from clipshop.cli.audit import audit_app
 from clipshop.config import Settings
 
 app = typer.Typer(
@@ -168,6 +169,9 @@ def residency_check(
             f"[green]No personal data outside its home region[/] (regions {scanned} and the directory)"
         )
     raise typer.Exit(1 if violations else 0)
+
+
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:
