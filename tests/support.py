@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, text
 
 from clipshop.accounts.models import User
 from clipshop.config import Settings
+from clipshop.kit.everywhere import everywhere
 from clipshop.kit.ids import new_id
 from clipshop.media.facts import ProbeResult
 from clipshop.platform import Platform
@@ -145,7 +146,7 @@ def a_region_video(platform: Platform, creator: Member) -> str:
 
     now = platform.clock.now()
     upload_id, video_id = new_id(creator.region), new_id(creator.region)
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         db = uow.region(creator.region)
         db.add(
             Upload(
@@ -253,7 +254,7 @@ def quick_members(platform: Platform, region: str, count: int, prefix: str = "m"
 
     members = []
     now = platform.clock.now()
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         for n in range(count):
             user_id, handle = new_id(region), f"{prefix}{n}"
             user = User(
@@ -320,7 +321,7 @@ def a_public_video(
     at = platform.clock.now() - timedelta(hours=hours_ago)
     video_id = video_id or new_id(creator.region)
     tags = [w[1:].lower() for w in caption.split() if w.startswith("#")]
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         uow.directory.add(
             PublicVideo(
                 id=video_id,
@@ -460,7 +461,7 @@ def settings_environ(settings: Settings) -> dict[str, str]:
 
 def copy_account(platform: Platform, member: Member, *, into: str) -> None:
     """Put a copy of `member`'s account row in another region's database (what the residency check finds)."""
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         uow.region(into).add(
             User(
                 id=member.id,

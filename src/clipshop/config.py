@@ -87,6 +87,8 @@ class Settings(BaseSettings):
         default_factory=lambda: {name: RegionConfig(countries=c) for name, c in DEFAULT_COUNTRIES.items()}
     )
     default_region: str = "us"
+    # The residency policy (TOML): data classes, purposes, grants. None: the one shipped with Clipshop.
+    policy_file: Path | None = None
 
     # Jobs: "sqlite" (embedded, a consumer thread in the app), "redis" (workers anywhere) or "memory" (tests).
     jobs_backend: Literal["sqlite", "redis", "memory"] = "sqlite"

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from clipshop.cli.audit import audit_app
+from clipshop.cli.staff import staff_app
 from clipshop.config import Settings
 
 app = typer.Typer(
@@ -172,6 +173,7 @@ def residency_check(
 
 
 app.add_typer(audit_app, name="audit")
+app.add_typer(staff_app, name="staff")
 
 
 def main() -> None:
