@@ -14,6 +14,7 @@ import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import FileResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
@@ -208,6 +209,21 @@ def create_video(body: VideoCreate, actor: CurrentActor, uow: UowDep, platform: 
 @router.get("/videos/mine", response_model=list[VideoRead])
 def my_videos(actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> list[VideoRead]:
     return [video_read(uow, platform, v) for v in service.list_own_videos(uow, actor=actor)]
+
+
+class RegionAudienceRead(BaseModel):
+    region: str
+    viewers: int | None
+    plays: int | None
+    suppressed: bool
+
+
+@router.get("/me/audience", response_model=list[RegionAudienceRead])
+def my_audience(actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> list[RegionAudienceRead]:
+    """Who played your published videos, per viewers' region, as totals; a region with fewer viewers than
+    the minimum group size (`CLIPSHOP_MIN_GROUP_SIZE`, 10) shows as suppressed."""
+    found = service.audience(uow, actor=actor, min_group=platform.settings.min_group_size)
+    return [RegionAudienceRead.model_validate(a, from_attributes=True) for a in found]
 
 
 @router.get("/videos/{video_id}/status", response_model=VideoRead)

@@ -11,12 +11,14 @@ from sqlalchemy import delete, select
 
 from clipshop.accounts.models import PublicProfile
 from clipshop.errors import Conflict, Invalid, NotFound
+from clipshop.events import service as events
 from clipshop.jobs.queue import JobQueue
-from clipshop.kit.actors import Actor
+from clipshop.kit.actors import Actor, Role
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id, region_of
 from clipshop.kit.ports import MediaStore, ProbeResult
 from clipshop.media.transcode import Rung, plan_ladder
+from clipshop.residency import gateway
 from clipshop.videos.models import (
     PublicVideo,
     PublicVideoTag,
@@ -226,3 +228,21 @@ def update_caption(
 
 def lease(video: Video, now: datetime, *, seconds: float = 120) -> None:
     video.lease_until = now + timedelta(seconds=seconds)
+
+
+def audience(uow: UnitOfWork, *, actor: Actor, min_group: int) -> list[events.RegionAudience]:
+    """Who played the actor's published videos, per region of the viewers, as totals over at least
+    `min_group` people: each region counts its own and is opened to the creator through the gateway."""
+    video_ids = list(uow.directory.scalars(select(PublicVideo.id).where(PublicVideo.creator_id == actor.id)))
+    found = []
+    for region in uow.databases.regions:
+        gateway.access(
+            uow,
+            region,
+            data_class="behaviour",
+            purpose="aggregate_analytics",
+            reason=f"audience of creator {actor.id}",
+            role=Role.CREATOR,
+        )
+        found.append(events.audience(uow, region=region, video_ids=video_ids, min_group=min_group))
+    return found
