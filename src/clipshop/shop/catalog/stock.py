@@ -27,14 +27,14 @@ class OutOfStock(Conflict):
         super().__init__("out_of_stock", detail, variant_id=variant_id, available=available)
 
 
-def take(uow: UnitOfWork, *, variant_id: str, quantity: int) -> None:
+def take(uow: UnitOfWork, *, variant_id: str, quantity: int, now: datetime) -> None:
     """Take `quantity` units of a variant, or raise OutOfStock (with what is left) taking nothing: the one
     place stock goes down for a sale."""
     db = uow.region(region_of(variant_id))
     taken = db.execute(
         update(Variant)
         .where(Variant.id == variant_id, Variant.stock >= quantity)
-        .values(stock=Variant.stock - quantity)
+        .values(stock=Variant.stock - quantity, updated_at=now)
         .returning(Variant.stock)
     ).first()
     if taken is None:
@@ -48,7 +48,7 @@ def reserve(
     """Take `quantities` (variant id -> units) for `order_id` and hold them, or raise OutOfStock."""
     for variant_id in sorted(quantities):
         wanted = quantities[variant_id]
-        take(uow, variant_id=variant_id, quantity=wanted)
+        take(uow, variant_id=variant_id, quantity=wanted, now=now)
         uow.region(region_of(variant_id)).add(
             StockReservation(
                 order_id=order_id,
@@ -61,12 +61,14 @@ def reserve(
         )
 
 
-def retake(uow: UnitOfWork, *, shop_region: str, order_id: str, quantities: Mapping[str, int]) -> None:
+def retake(
+    uow: UnitOfWork, *, shop_region: str, order_id: str, quantities: Mapping[str, int], now: datetime
+) -> None:
     """Take an order's units again after its hold ran out (the money came late), each straight to sold; raises
     OutOfStock at the first variant that has run out, the ones before it sold."""
     db = uow.region(shop_region)
     for variant_id in sorted(quantities):
-        take(uow, variant_id=variant_id, quantity=quantities[variant_id])
+        take(uow, variant_id=variant_id, quantity=quantities[variant_id], now=now)
         db.execute(
             update(StockReservation)
             .where(StockReservation.order_id == order_id, StockReservation.variant_id == variant_id)
@@ -98,7 +100,9 @@ def commit(uow: UnitOfWork, *, shop_region: str, order_id: str) -> bool:
     return bool(_reservations(db, order_id, ReservationStatus.COMMITTED))
 
 
-def release(uow: UnitOfWork, *, shop_region: str, order_id: str, committed_too: bool = False) -> list[str]:
+def release(
+    uow: UnitOfWork, *, shop_region: str, order_id: str, now: datetime, committed_too: bool = False
+) -> list[str]:
     """Give an order's units back (held ones; sold ones too when the order is cancelled after payment).
     Each reservation is released once, even when two releases race; returns the variants touched."""
     db = uow.region(shop_region)
@@ -110,7 +114,11 @@ def release(uow: UnitOfWork, *, shop_region: str, order_id: str, committed_too: 
         .returning(StockReservation.variant_id, StockReservation.quantity)
     ).all()
     for variant_id, quantity in sorted(released):
-        db.execute(update(Variant).where(Variant.id == variant_id).values(stock=Variant.stock + quantity))
+        db.execute(
+            update(Variant)
+            .where(Variant.id == variant_id)
+            .values(stock=Variant.stock + quantity, updated_at=now)
+        )
     return [variant_id for variant_id, _ in released]
 
 

@@ -72,7 +72,7 @@ def release_orphan_holds(platform: Platform, *, region: str) -> int:
         for order_id in order_ids:
             order = uow.region(region_of(order_id)).get(Order, order_id)
             if order is None or order.status in (OrderStatus.CANCELLED, OrderStatus.PENDING_PAYMENT):
-                released += stock.release(uow, shop_region=region, order_id=order_id)
+                released += stock.release(uow, shop_region=region, order_id=order_id, now=now)
         lifecycle.project_stock_later(platform, uow, released)
     return len(order_ids)
 
