@@ -509,6 +509,7 @@ def settings_environ(settings: Settings) -> dict[str, str]:
         "CLIPSHOP_REDIS_URL": settings.redis_url,
         "CLIPSHOP_JOBS_QUEUE_NAME": settings.jobs_queue_name,
         "CLIPSHOP_DATA_DIR": str(settings.data_dir),
+        "CLIPSHOP_SECRET_KEY": settings.secret_key,
     }
 
 

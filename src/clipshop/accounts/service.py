@@ -264,12 +264,12 @@ def project_account(uow: UnitOfWork, *, user: User, secret: str, avatar_url: str
         log.warning("account %s is not in the directory: another account holds its email", user.id)
         return ["skipped: email held by another account"]
     if entry is None:
-        # An entry under another digest is one made with an earlier secret: move it.
-        entry = uow.directory.scalar(select(AccountIndex).where(AccountIndex.user_id == user.id))
-        if entry is None:
-            uow.directory.add(AccountIndex(email_digest=digest, user_id=user.id, region=region))
-        else:
-            entry.email_digest, entry.region = digest, region
+        if uow.directory.scalar(select(AccountIndex.email_digest).where(AccountIndex.user_id == user.id)):
+            # Made with another secret than this process has: a misconfiguration to report, not to act on
+            # (rewriting every entry with the wrong key would stop every log-in).
+            log.warning("account %s is indexed under another digest: is the secret key right?", user.id)
+            return ["skipped: indexed under another secret key"]
+        uow.directory.add(AccountIndex(email_digest=digest, user_id=user.id, region=region))
         fixed.append("account index")
     elif entry.region != region:
         entry.region = region

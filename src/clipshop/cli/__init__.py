@@ -120,7 +120,7 @@ def reconcile(
             continue
         since = "ever" if region.window.since is None else f"{region.window.since:%Y-%m-%d %H:%M:%S}"
         written = f"{since} to {region.window.before:%Y-%m-%d %H:%M:%S} UTC"
-        fixed = ", ".join(f"{count} {kind}" for kind, count in region.fixed.items()) or "nothing"
+        fixed = ", ".join(f"{kind}: {count}" for kind, count in region.fixed.items()) or "nothing"
         table.add_row(region.region, written, fixed, f"{region.seconds:.3f}")
     console.print(table)
     raise typer.Exit(1 if any(region.error for region in healed) else 0)
