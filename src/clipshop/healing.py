@@ -8,7 +8,9 @@ once a day (`HEAL_ALL_PROJECTIONS`) for what leaves no trace to find it by, such
 
 A run compares only the rows written since the last one (less `OVERLAP`, for transactions still open
 then), and leaves alone rows written in the last `SETTLE`, whose own request may still be between its two
-commits. Every step is idempotent: a second run fixes nothing.
+commits. Every step is idempotent: a second run fixes nothing. A run that races a request changing the same
+row may write back the copy that request just replaced; the row's new write time then falls in the next
+run's window, which puts it right.
 """
 
 from __future__ import annotations

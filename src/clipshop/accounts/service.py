@@ -21,7 +21,7 @@ from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, new_id, region_of
 from clipshop.kit.ports import MediaStore
 from clipshop.kit.regions import Regions
-from clipshop.kit.watermarks import Window, in_batches
+from clipshop.kit.watermarks import Window, rows_in_batches
 
 log = logging.getLogger(__name__)
 
@@ -315,13 +315,38 @@ def heal_projections(
     """Rebuild what the directory lacks, or has stale, of the accounts of `region` written in `window`:
     index entries and public profiles (`project_account`). Returns how many rows of each it fixed."""
     fixed: Counter[str] = Counter()
-    query = select(User).where(window.holds(User.updated_at))
-    for users in in_batches(uow.region(region), query, key=User.id):
+    db = uow.region(region)
+    shown = (User.id, User.email, User.handle, User.display_name, User.bio, User.avatar_key)
+    for users in rows_in_batches(db, select(*shown).where(window.holds(User.updated_at)), key=User.id):
+        # Plain rows on both sides: a sweep compares every account and rebuilds a few.
         ids = [user.id for user in users]
-        # Two reads for the batch's directory rows; the checks then find them in the session.
-        uow.directory.scalars(select(AccountIndex).where(AccountIndex.user_id.in_(ids))).all()
-        uow.directory.scalars(select(PublicProfile).where(PublicProfile.user_id.in_(ids))).all()
-        for user in users:
-            avatar_url = store.url(user.avatar_key) if user.avatar_key else None
+        indexed = {
+            user_id: (digest, where)
+            for digest, user_id, where in uow.directory.execute(
+                select(AccountIndex.email_digest, AccountIndex.user_id, AccountIndex.region).where(
+                    AccountIndex.user_id.in_(ids)
+                )
+            )
+        }
+        profiles = {
+            row[0]: tuple(row[1:])
+            for row in uow.directory.execute(
+                select(
+                    PublicProfile.user_id,
+                    PublicProfile.region,
+                    PublicProfile.handle,
+                    PublicProfile.display_name,
+                    PublicProfile.bio,
+                    PublicProfile.avatar_url,
+                ).where(PublicProfile.user_id.in_(ids))
+            )
+        }
+        for user_id, email, handle, display_name, bio, avatar_key in users:
+            avatar_url = store.url(avatar_key) if avatar_key else None
+            if indexed.get(user_id) == (email_digest(email, secret=secret), region) and profiles.get(
+                user_id
+            ) == (region, handle, display_name, bio, avatar_url):
+                continue
+            user = db.get_one(User, user_id)
             fixed.update(project_account(uow, user=user, secret=secret, avatar_url=avatar_url))
     return dict(fixed)

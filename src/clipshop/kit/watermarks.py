@@ -9,17 +9,18 @@ between its region commit and its directory commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, String, and_, or_
+from sqlalchemy import ColumnElement, Row, Select, String, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 
 from clipshop.kit.db import DirectoryBase, UTCDateTime
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 BATCH = 500
 
 
@@ -62,6 +63,25 @@ def in_batches(
         if last is not None:
             page = page.where(key > last)
         rows = list(session.scalars(page))
+        if not rows:
+            return
+        yield rows
+        if len(rows) < size:
+            return
+        last = _key_of(rows[-1], key)
+
+
+def rows_in_batches(
+    session: Session, query: Select[*Ts], *, key: InstrumentedAttribute[str], size: int = BATCH
+) -> Iterator[Sequence[Row[*Ts]]]:
+    """Like `in_batches`, for a query of several columns (`key` among them): plain rows, no ORM objects,
+    which is what a scan that compares many rows and changes few wants."""
+    last: str | None = None
+    while True:
+        page = query.order_by(key).limit(size)
+        if last is not None:
+            page = page.where(key > last)
+        rows = session.execute(page).all()
         if not rows:
             return
         yield rows

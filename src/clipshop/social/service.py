@@ -19,7 +19,7 @@ from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork, dialect_insert, insert_ignore, upsert_add
 from clipshop.kit.ids import new_id
-from clipshop.kit.watermarks import Window, in_batches
+from clipshop.kit.watermarks import Window, in_batches, rows_in_batches
 from clipshop.social.models import (
     Comment,
     Follow,
@@ -466,41 +466,45 @@ def heal_projections(uow: UnitOfWork, *, region: str, window: Window) -> dict[st
 
 def _heal_video_counts(uow: UnitOfWork, *, region: str, window: Window) -> Counter[str]:
     fixed: Counter[str] = Counter()
-    query = select(RegionVideoCounts).where(window.holds(RegionVideoCounts.updated_at))
-    for batch in in_batches(uow.region(region), query, key=RegionVideoCounts.video_id):
+    counted = [getattr(RegionVideoCounts, name) for name in COUNTED]
+    query = select(RegionVideoCounts.video_id, *counted).where(window.holds(RegionVideoCounts.updated_at))
+    for batch in rows_in_batches(uow.region(region), query, key=RegionVideoCounts.video_id):
         copied = {
-            row.video_id: row
-            for row in uow.directory.scalars(
-                select(VideoCountsByRegion).where(
+            row[0]: tuple(row[1:])
+            for row in uow.directory.execute(
+                select(
+                    VideoCountsByRegion.video_id, *[getattr(VideoCountsByRegion, name) for name in COUNTED]
+                ).where(
                     VideoCountsByRegion.region == region,
-                    VideoCountsByRegion.video_id.in_([counts.video_id for counts in batch]),
+                    VideoCountsByRegion.video_id.in_([counts[0] for counts in batch]),
                 )
             )
         }
-        for counts in batch:
-            copy = copied.get(counts.video_id)
-            if copy is None or any(getattr(copy, name) != getattr(counts, name) for name in COUNTED):
-                project_video_counts(uow, region=region, video_id=counts.video_id)
+        for video_id, *counts in batch:
+            if copied.get(video_id) != tuple(counts):
+                project_video_counts(uow, region=region, video_id=video_id)
                 fixed["video counters"] += 1
     return fixed
 
 
 def _heal_follower_counts(uow: UnitOfWork, *, region: str, window: Window) -> Counter[str]:
     fixed: Counter[str] = Counter()
-    query = select(RegionFollowerCounts).where(window.holds(RegionFollowerCounts.updated_at))
-    for batch in in_batches(uow.region(region), query, key=RegionFollowerCounts.user_id):
+    query = select(RegionFollowerCounts.user_id, RegionFollowerCounts.followers).where(
+        window.holds(RegionFollowerCounts.updated_at)
+    )
+    for batch in rows_in_batches(uow.region(region), query, key=RegionFollowerCounts.user_id):
         copied = {
-            row.user_id: row.followers
-            for row in uow.directory.scalars(
-                select(FollowerCountsByRegion).where(
+            user_id: followers
+            for user_id, followers in uow.directory.execute(
+                select(FollowerCountsByRegion.user_id, FollowerCountsByRegion.followers).where(
                     FollowerCountsByRegion.region == region,
-                    FollowerCountsByRegion.user_id.in_([counts.user_id for counts in batch]),
+                    FollowerCountsByRegion.user_id.in_([user_id for user_id, _ in batch]),
                 )
             )
         }
-        for counts in batch:
-            if copied.get(counts.user_id) != counts.followers:
-                project_followers(uow, region=region, followee_id=counts.user_id)
+        for user_id, followers in batch:
+            if copied.get(user_id) != followers:
+                project_followers(uow, region=region, followee_id=user_id)
                 fixed["follower counters"] += 1
     return fixed
 
@@ -515,10 +519,14 @@ def _heal_following_counts(uow: UnitOfWork, *, region: str, window: Window) -> C
             .group_by(Follow.follower_id)
         )
         following = {follower_id: int(count) for follower_id, count in counted}
-        for profile in uow.directory.scalars(select(PublicProfile).where(PublicProfile.user_id.in_(users))):
-            count = following.get(profile.user_id, 0)
-            if profile.following_count != count:
-                profile.following_count = count
+        shown = uow.directory.execute(
+            select(PublicProfile.user_id, PublicProfile.following_count).where(
+                PublicProfile.user_id.in_(users)
+            )
+        )
+        for user_id, count in shown:
+            if count != following.get(user_id, 0):
+                uow.directory.get_one(PublicProfile, user_id).following_count = following.get(user_id, 0)
                 fixed["public profiles' following counts"] += 1
     return fixed
 
@@ -526,13 +534,10 @@ def _heal_following_counts(uow: UnitOfWork, *, region: str, window: Window) -> C
 def _heal_comments(uow: UnitOfWork, *, region: str, window: Window) -> Counter[str]:
     fixed: Counter[str] = Counter()
     threads: set[str] = set()
-    query = select(Comment).where(window.holds(Comment.created_at))
-    for batch in in_batches(uow.region(region), query, key=Comment.id):
-        ids = [comment.id for comment in batch]
+    db = uow.region(region)
+    for ids in in_batches(db, select(Comment.id).where(window.holds(Comment.created_at)), key=Comment.id):
         public = set(uow.directory.scalars(select(PublicComment.id).where(PublicComment.id.in_(ids))))
-        for comment in batch:
-            if comment.id in public:
-                continue
+        for comment in db.scalars(select(Comment).where(Comment.id.in_(set(ids) - public))):
             uow.directory.add(
                 PublicComment(
                     id=comment.id,

@@ -174,8 +174,12 @@ def heal_catalog(uow: UnitOfWork, *, region: str, window: Window, now: datetime)
     fixed: Counter[str] = Counter()
     db = uow.region(region)
     for shops in in_batches(db, select(Shop).where(window.holds(Shop.created_at)), key=Shop.id):
-        uow.directory.scalars(select(PublicShop).where(PublicShop.id.in_([s.id for s in shops]))).all()
+        # One read for the batch's copies; `project_shop` then finds them in the session while referenced.
+        loaded = uow.directory.scalars(
+            select(PublicShop).where(PublicShop.id.in_([s.id for s in shops]))
+        ).all()
         fixed["public shops"] += sum(project_shop(uow, shop=shop) for shop in shops)
+        del loaded
     changed = [(select(Product.id).where(window.holds(Product.updated_at)), Product.id)]
     if not window.full:  # a full sweep reads every product already, and every variant with it
         by_variant = select(Variant.product_id).where(window.holds(Variant.updated_at)).distinct()
