@@ -49,6 +49,7 @@ from sqlalchemy.orm import sessionmaker
 from clipshop.assembly import build_platform
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import make_engine
+from clipshop.kit.everywhere import everywhere
 from clipshop.payments.sandbox import SUCCEEDS, SandboxProvider
 from clipshop.platform import Platform
 from clipshop.shop.payments.tasks import DELIVER_SANDBOX_EVENTS
@@ -181,7 +182,7 @@ def insert_accounts(platform: Platform, people: list[tuple[str, str]]) -> list[A
 
     now, secret = platform.clock.now(), platform.settings.secret_key
     actors = []
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         for handle, region in people:
             user_id, email = new_id(region), f"{handle}@bench.example"
             uow.region(region).add(
@@ -216,7 +217,7 @@ def build_catalog(platform: Platform, *, buyers: int, variants: int, hot_stock: 
         stocked.update({v: s.stock for v, s in zip(ids, specs, strict=True)})
         return ids
 
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         shop = shops.create(uow, actor=merchant, handle="bench-shop", name="Bench shop", currency="USD",
                                  description="", now=now)  # fmt: skip
         (hot,) = product(uow, shop, "Hot drop", [products.VariantSpec("HOT-1", PRICE, hot_stock, {})])
@@ -233,7 +234,7 @@ def build_catalog(platform: Platform, *, buyers: int, variants: int, hot_stock: 
 def restock(platform: Platform, catalog_: Catalog, variant_id: str, units: int) -> None:
     from clipshop.shop.catalog import products
 
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         products.update_variant(uow, actor=catalog_.merchant, variant_id=variant_id, price=None, stock=None,
                                stock_delta=units, now=platform.clock.now())  # fmt: skip
     catalog_.stocked[variant_id] += units
@@ -521,7 +522,7 @@ def reconcile(platform: Platform, catalog_: Catalog, *, bare_done: int) -> Recon
     from clipshop.shop.orders.models import Order
 
     stocked = {**catalog_.stocked, catalog_.bare: catalog_.stocked[catalog_.bare] - bare_done}
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         db = uow.region("us")
         left = {row[0]: row[1] for row in db.execute(select(Variant.id, Variant.stock))}
         taken = (

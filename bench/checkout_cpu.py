@@ -28,6 +28,7 @@ from clipshop.assembly import build_platform
 from clipshop.config import Settings
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor
+from clipshop.kit.everywhere import everywhere
 from clipshop.kit.ids import new_id
 from clipshop.platform import Platform
 from clipshop.shop.catalog import products, projection, shops
@@ -47,7 +48,7 @@ ADDRESS = {
 
 def members(platform: Platform, region: str, count: int, prefix: str) -> list[Actor]:
     now, actors = platform.clock.now(), []
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         for n in range(count):
             user_id, handle = new_id(region), f"{prefix}{n}"
             uow.region(region).add(
@@ -93,7 +94,7 @@ def main() -> None:
                 platform, "eu", 50, "eu"
             )  # half cross-region
             now = platform.clock.now()
-            with platform.uow().transaction() as uow:
+            with everywhere(platform.databases).transaction() as uow:
                 shop = shops.create(
                     uow,
                     actor=merchant,

@@ -70,6 +70,8 @@ from harness import (
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from clipshop.kit.everywhere import everywhere
+
 Array = np.ndarray[Any, Any]
 TOPICS = (
     "cooking", "fitness", "fashion", "beauty", "gaming", "pets", "travel", "comedy",
@@ -385,7 +387,7 @@ class World:
         merchants = self._accounts("merchant", spec.shops)
         now = self.clock.now()
         shop_ids = [new_id(REGION) for _ in range(spec.shops)]
-        with self.platform.uow().transaction() as uow:
+        with everywhere(self.platform.databases).transaction() as uow:
             for n, merchant in enumerate(merchants):
                 uow.directory.add(
                     PublicShop(
@@ -420,7 +422,7 @@ class World:
         from clipshop.kit.ids import new_id
 
         now, actors = self.clock.now(), []
-        with self.platform.uow().transaction() as uow:
+        with everywhere(self.platform.databases).transaction() as uow:
             for n in range(count):
                 user_id, handle = new_id(REGION), f"{prefix}{n}"
                 uow.region(REGION).add(
@@ -464,7 +466,7 @@ class World:
         if not due:
             return
         ids: list[str] = []
-        with self.platform.uow().transaction() as uow:
+        with everywhere(self.platform.databases).transaction() as uow:
             for v in due:
                 creator = self.creators[int(spec.video_creator[v])]
                 video_id = new_id(creator.region)
@@ -504,7 +506,7 @@ class World:
                         )
                     )  # fmt: skip
         self.video_ids.extend([""] * (spec.videos - len(self.video_ids)))
-        with self.platform.uow().transaction() as uow:
+        with everywhere(self.platform.databases).transaction() as uow:
             rows = uow.directory.execute(
                 select(PublicVideo.id, PublicVideo.creator_id, PublicVideo.published_at, PublicVideo.hashtags)
                 .where(PublicVideo.id.in_(ids))
@@ -544,7 +546,7 @@ class World:
         if not self.records:
             return
         spec, actor, jobs = self.spec, self.viewers[user], self.coalesced
-        with self.platform.uow().transaction() as uow:
+        with everywhere(self.platform.databases).transaction() as uow:
             # Held for the whole transaction, so each service call finds its video in the identity map.
             _held = list(
                 uow.directory.scalars(
@@ -821,7 +823,7 @@ class PlatformRecommender:
     def next_page(self, world: World, user: int) -> list[int]:
         if self.exhausted:
             return []
-        with world.platform.uow().transaction() as uow:
+        with everywhere(world.platform.databases).transaction() as uow:
             page = self.recommend.for_you(
                 uow, platform=world.platform, actor=world.viewers[user], cursor=self.cursor, limit=PAGE
             )
@@ -969,7 +971,7 @@ def count_events(world: World) -> int:
 
     from clipshop.events.models import Event
 
-    with world.platform.uow().transaction() as uow:
+    with everywhere(world.platform.databases).transaction() as uow:
         return int(uow.region(REGION).scalar(select(func.count()).select_from(Event)) or 0)
 
 

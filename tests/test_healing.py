@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from clipshop.accounts.models import AccountIndex, PublicProfile, User
 from clipshop.healing import HEAL_ALL_PROJECTIONS, HEAL_PROJECTIONS, OVERLAP, SETTLE, heal_projections
 from clipshop.kit.db import BEFORE_DIRECTORY_COMMIT
+from clipshop.kit.everywhere import everywhere
 from clipshop.kit.watermarks import HealWatermark
 from clipshop.platform import Platform
 from clipshop.videos.models import PublicVideo, Video
@@ -78,7 +79,7 @@ def test_a_sign_up_killed_before_its_directory_commit_logs_in_after_one_heal(
     body = {"email": "half@example.com", "password": PASSWORD, "handle": "half", "country": "DE"}
     run_killed_request(platform, "POST", "/api/v1/auth/signup", json=body)
 
-    with platform.uow().transaction() as uow:
+    with platform.uow(home="eu").transaction() as uow:
         user = uow.region("eu").scalars(select(User).where(User.email == "half@example.com")).one()
         assert uow.directory.scalar(select(func.count()).select_from(AccountIndex)) == 0
         assert uow.directory.get(PublicProfile, user.id) is None
@@ -142,7 +143,7 @@ def test_a_sign_up_again_before_the_heal_finishes_the_first_and_makes_no_second_
 
 
 def accounts_with_email(platform: Platform, email: str) -> list[str]:
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         return [
             user_id
             for region in uow.databases.regions
@@ -157,7 +158,7 @@ def test_a_publish_killed_before_its_directory_commit_is_in_the_feed_after_one_h
     video_id = a_ready_video(platform, alice, caption="morning light #sea")
     run_killed_request(platform, "POST", f"/api/v1/videos/{video_id}/publish", headers=alice.auth)
 
-    with platform.uow().transaction() as uow:
+    with platform.uow(home="us").transaction() as uow:
         assert uow.region("us").get_one(Video, video_id).published_at == clock.now()
         assert uow.directory.get(PublicVideo, video_id) is None
     assert client.get("/api/v1/feed/for-you").json()["items"] == []

@@ -13,6 +13,7 @@ from clipshop.jobs.queue import JobQueue
 from clipshop.kit.clock import Clock
 from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform import Platform
+from clipshop.residency import gateway, policy
 from clipshop.shop import upkeep as shop_upkeep
 from clipshop.shop.catalog import projection as catalog_projection
 from clipshop.shop.catalog import tasks as catalog_tasks
@@ -32,6 +33,7 @@ def build_platform(
 ) -> Platform:
     """A platform whose queue runs every domain's jobs."""
     platform = Platform(settings, clock=clock, jobs=jobs)
+    gateway.install(platform.databases, policy.load(settings.policy_file))
     register_jobs(platform)
     return platform
 
@@ -47,11 +49,11 @@ def register_jobs(platform: Platform) -> None:
     )
 
     def project_video_counts(region: str, video_id: str) -> None:
-        with platform.uow().transaction() as uow:
+        with platform.uow(home=region).transaction() as uow:
             social.project_video_counts(uow, region=region, video_id=video_id)
 
     def project_follow_counts(region: str, followee_id: str, follower_id: str) -> None:
-        with platform.uow().transaction() as uow:
+        with platform.uow(home=region).transaction() as uow:
             social.project_follow_counts(uow, region=region, followee_id=followee_id, follower_id=follower_id)
 
     jobs.register(social_tasks.PROJECT_VIDEO_COUNTS, project_video_counts)

@@ -87,6 +87,8 @@ class Settings(BaseSettings):
         default_factory=lambda: {name: RegionConfig(countries=c) for name, c in DEFAULT_COUNTRIES.items()}
     )
     default_region: str = "us"
+    # The residency policy (TOML): data classes, purposes, grants. None: the one shipped with Clipshop.
+    policy_file: Path | None = None
 
     # Jobs: "sqlite" (embedded, a consumer thread in the app), "redis" (workers anywhere) or "memory" (tests).
     jobs_backend: Literal["sqlite", "redis", "memory"] = "sqlite"
@@ -153,6 +155,9 @@ class Settings(BaseSettings):
     recs_mirror_s: float = Field(default=300.0, ge=0)
     # From this many items on, candidates come from an HNSW index instead of an exact scan.
     recs_ann_min_items: int = 50_000
+    # The Ed25519 key that signs the heads of the regions' access audit logs; created on first use.
+    # Default: `data_dir / "keys" / "audit-ed25519.pem"`.
+    audit_key_file: Path | None = None
     # Crash points for recovery tests (kit/faults.py); never set in production.
     fault_points: list[str] = Field(default_factory=list)
 
@@ -199,6 +204,9 @@ class Settings(BaseSettings):
         if self.payments_webhook_secret:
             return self.payments_webhook_secret
         return hashlib.sha256(f"webhooks:{self.secret_key}".encode()).hexdigest()
+
+    def audit_key_path(self) -> Path:
+        return self.audit_key_file or self.data_dir / "keys" / "audit-ed25519.pem"
 
     def jobs_sqlite_path(self) -> Path:
         return self.data_dir / "jobs.db"

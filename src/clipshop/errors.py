@@ -64,6 +64,10 @@ class Unauthenticated(ClipshopError):
         super().__init__(detail, **kw)
 
 
+class Forbidden(ClipshopError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
 class NotFound(ClipshopError):
     status, code, title = 404, "not_found", "Not found"
 

@@ -70,7 +70,7 @@ def heal_region(platform: Platform, *, region: str, full: bool = False) -> Regio
     then the videos, the engagement, and the shop."""
     started = time.perf_counter()
     now = platform.clock.now()
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         mark = uow.directory.get(HealWatermark, region)
         since = None if full or mark is None else mark.healed_through - OVERLAP
         window = Window(since=since, before=now - SETTLE)

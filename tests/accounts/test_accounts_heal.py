@@ -16,7 +16,7 @@ from support import PASSWORD, Member
 
 
 def heal(platform: Platform, region: str, window: Window) -> dict[str, int]:
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         return heal_projections(
             uow,
             region=region,
@@ -63,7 +63,7 @@ def test_a_profile_edit_whose_copy_was_lost_is_found_by_its_time(
 ) -> None:
     clock.advance(minutes=30)
     client.patch("/api/v1/me", headers=alice.auth, json={"bio": "makes things"})
-    with platform.uow().transaction() as uow:
+    with platform.uow(home="us").transaction() as uow:
         assert uow.region("us").get_one(User, alice.id).updated_at == clock.now()
         uow.directory.get_one(PublicProfile, alice.id).bio = ""  # as if its directory commit never came
 
@@ -78,7 +78,7 @@ def test_an_account_whose_email_another_account_holds_is_skipped_not_overwritten
     platform: Platform, alice: Member, bob: Member
 ) -> None:
     # What a half sign-up in one region followed by a sign-up in another leaves: two accounts, one email.
-    with platform.uow().transaction() as uow:
+    with platform.uow(home="eu").transaction() as uow:
         uow.region("eu").get_one(User, bob.id).email = alice.email
         uow.directory.delete(uow.directory.get_one(PublicProfile, bob.id))
 
@@ -90,7 +90,7 @@ def test_an_account_whose_email_another_account_holds_is_skipped_not_overwritten
 
 
 def test_a_heal_under_another_secret_key_reports_and_changes_nothing(platform: Platform, bob: Member) -> None:
-    with platform.uow().transaction() as uow:
+    with platform.uow(home="eu").transaction() as uow:
         result = heal_projections(
             uow,
             region="eu",

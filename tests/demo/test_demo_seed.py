@@ -13,6 +13,7 @@ from clipshop.config import Settings
 from clipshop.demo.seed import seed_demo
 from clipshop.demo.shops import AFFILIATES, ORDERS, SHOPS
 from clipshop.feed.runtime import feed_runtime
+from clipshop.kit.everywhere import everywhere
 from clipshop.residency.check import check_residency
 from clipshop.shop.catalog.models import PublicProduct, PublicShop, PublicVideoProduct
 from clipshop.shop.orders.models import Order
@@ -21,7 +22,7 @@ from clipshop.shop.orders.models import Order
 def counts(settings: Settings) -> dict[str, object]:
     platform = build_platform(settings)
     try:
-        with platform.uow().transaction() as uow:
+        with everywhere(platform.databases).transaction() as uow:
             statuses = sorted(
                 status.value
                 for region in uow.databases.regions

@@ -16,6 +16,7 @@ from clipshop.assembly import build_platform
 from clipshop.config import Settings
 from clipshop.feed.facts import DirectoryMirror, FeedCache, load_facts
 from clipshop.feed.runtime import feed_runtime
+from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.shop.public import PublicVideoProduct
 from clipshop.videos.models import PublicVideo, PublicVideoTag
@@ -27,20 +28,20 @@ def test_facts_are_kept_for_the_ttl_then_read_again(platform: Platform, clock: F
     cache = FeedCache(clock, ttl_s=60)
     maker = quick_members(platform, "us", 1, prefix="maker")[0]
     video = a_public_video(platform, maker, "a clip #cats", views=10)
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert cache.facts(uow, [video, "us_missing"])[video].view_count == 10
         uow.directory.execute(update(PublicVideo).where(PublicVideo.id == video).values(view_count=999))
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         kept = cache.facts(uow, [video, "us_missing"])
         assert kept[video].view_count == 10 and "us_missing" not in kept
         clock.advance(seconds=61)
         assert cache.facts(uow, [video])[video].view_count == 999
     # Off (0 s), every call reads the directory.
     off = FeedCache(clock, ttl_s=0)
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert off.facts(uow, [video])[video].view_count == 999
         uow.directory.execute(update(PublicVideo).where(PublicVideo.id == video).values(view_count=5))
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert off.facts(uow, [video])[video].view_count == 5
 
 
@@ -51,7 +52,7 @@ def test_kept_facts_are_left_alone_by_the_cyclic_garbage_collector(
     cache = FeedCache(clock, ttl_s=60)
     maker = quick_members(platform, "us", 1, prefix="maker")[0]
     videos = [a_public_video(platform, maker, f"clip {n} #cats", views=n) for n in range(3)]
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert len(cache.facts(uow, videos)) == 3
     gc.collect()
     kept = list(cache._facts.values())
@@ -88,7 +89,7 @@ def test_a_clip_taken_down_since_the_directory_copy_is_never_served(
     feed_runtime(platform).cache.warm()
     gone = _take_down_a_served_clip(client, platform, sign_up)
     # Found gone while building that page: skipped in the copy from then on, until the next copy.
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert feed_runtime(platform).cache.facts(uow, [gone]) == {}
 
 
@@ -109,7 +110,7 @@ def _take_down_a_served_clip(client: TestClient, platform: Platform, sign_up: An
     first = served()
     assert len(first) == 6 and set(first) < set(videos)
     gone = first[0]
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         uow.directory.execute(delete(PublicVideoTag).where(PublicVideoTag.video_id == gone))
         uow.directory.execute(delete(PublicVideo).where(PublicVideo.id == gone))
     assert sorted(served()) == sorted(v for v in videos if v != gone)
@@ -144,14 +145,14 @@ def test_the_directory_copy_gives_the_same_facts_as_the_directory(
     maker = quick_members(platform, "us", 1, prefix="maker")[0]
     plain = a_public_video(platform, maker, "a clip #cats #home", hours_ago=3, views=10, likes=2)
     shoppable = a_public_video(platform, maker, "a lamp #decor", views=40)
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         for n, product in enumerate(("us_product_b", "us_product_a")):
             uow.directory.add(
                 PublicVideoProduct(video_id=shoppable, product_id=product, creator_id=maker.id, position=n)
             )
     assert mirror.facts([plain]) == {}  # nothing before the first copy
     assert mirror.copy() == 2
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         direct = load_facts(uow, [plain, shoppable, "us_missing"])
     copied = mirror.facts([plain, shoppable, "us_missing"])
     assert set(copied) == {plain, shoppable}
@@ -169,15 +170,15 @@ def test_the_directory_copy_is_renewed_in_the_background_when_due(
     maker = quick_members(platform, "us", 1, prefix="maker")[0]
     video = a_public_video(platform, maker, "a clip #cats", views=10)
     cache.warm()  # the first copy, made at once
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         uow.directory.execute(update(PublicVideo).where(PublicVideo.id == video).values(view_count=999))
     newer = a_public_video(platform, maker, "a newer clip #cats", views=7)
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         found = cache.facts(uow, [video, newer])
     # The copy's counters until the next copy; a video published since is read from the directory.
     assert found[video].view_count == 10 and found[newer].view_count == 7
     clock.advance(seconds=301)
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         cache.facts(uow, [video])  # due: starts the next copy in the background
     for thread in threading.enumerate():
         if thread.name == "facts-mirror":

@@ -22,6 +22,7 @@ from clipshop.feed.learning import training
 from clipshop.feed.models import Served
 from clipshop.feed.ranking import FEATURES, SOURCES, Ranker
 from clipshop.feed.runtime import feed_runtime
+from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
 from clipshop.videos.models import PublicVideo
@@ -77,7 +78,7 @@ def test_every_kind_of_event_lands_in_the_viewers_region(
     shared = client.post(f"/api/v1/videos/{video}/share", headers=eve.auth, json={"channel": "link"})
     assert shared.status_code == 200
     assert client.post(f"/api/v1/users/{alice.handle}/follow", headers=eve.auth).status_code == 200
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         kinds = sorted(uow.region("eu").scalars(select(Event.kind).where(Event.user_id == eve.id)))
         elsewhere = uow.region("us").scalar(
             select(func.count()).select_from(Event).where(Event.user_id == eve.id)
@@ -128,7 +129,7 @@ def test_the_served_log_keeps_the_features_each_item_was_ranked_on(
     client: TestClient, platform: Platform, alice: Member, catalogue: dict[str, list[str]]
 ) -> None:
     page = feed(client, alice, limit=5)
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         served = list(uow.region("us").scalars(select(Served).order_by(Served.position)))
     assert [s.video_id for s in served] == [item["id"] for item in page["items"]]
     assert [s.source for s in served] == [item["why"]["source"] for item in page["items"]]
@@ -208,7 +209,7 @@ def test_the_ranker_learns_from_what_viewers_did_with_served_items(
     def completes(item: dict[str, Any]) -> bool:
         return bool(item["why"]["source"] == "fresh" or topic_of(item) in ("garden", "skate"))
 
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         sources.refresh_trending(uow, region="us", now=platform.clock.now())
     served_and_done(client, quick_members(platform, "us", 30, prefix="early"), completes)
     report = training.retrain(platform, "us")
@@ -219,7 +220,7 @@ def test_the_ranker_learns_from_what_viewers_did_with_served_items(
     # On viewers it never trained on, the learned head predicts completion better than the prior.
     later = quick_members(platform, "us", 10, prefix="late")
     served_and_done(client, later, completes)
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         rows = (
             uow.region("us")
             .execute(
@@ -239,7 +240,7 @@ def test_the_ranker_learns_from_what_viewers_did_with_served_items(
 
 def a_new_garden_clip(platform: Platform, catalogue: dict[str, list[str]]) -> str:
     """A clip published now by the creator of the garden clips (after the last training run)."""
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         creator = uow.directory.get_one(PublicVideo, catalogue["garden"][0]).creator_id
     maker = Member(id=creator, handle="maker", region="us", email="", token="")
     return publish(platform, maker, "brand new garden tour #garden")
@@ -336,7 +337,7 @@ def test_purchases_and_product_opens_are_events(
     placed = buy(client, bob, variant, key="k1")
     assert placed.status_code == 201, placed.text
     platform.jobs.drain()
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         rows = (
             uow.region(bob.region)
             .execute(
@@ -388,7 +389,7 @@ def test_events_and_served_items_past_the_keep_window_are_pruned_in_batches(
     platform.jobs.enqueue(feed_tasks.PRUNE)
     platform.jobs.drain()
 
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         db = uow.region(bob.region)
         left = db.execute(select(Event.kind, Event.video_id).where(Event.user_id == bob.id)).all()
         served = set(db.scalars(select(Served.video_id).where(Served.user_id == bob.id)))

@@ -13,6 +13,7 @@ from clipshop.app import create_app
 from clipshop.assembly import build_platform
 from clipshop.config import Settings
 from clipshop.jobs.queue import JobQueue
+from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.social.tasks import enqueue_video_counts
 from clipshop.videos.models import Video, VideoStatus
@@ -49,11 +50,11 @@ def durable_client(durable_platform: Platform) -> Iterator[TestClient]:
 
 def test_jobs_are_enqueued_only_after_commit(durable_platform: Platform) -> None:
     queue = durable_platform.jobs
-    with pytest.raises(RuntimeError), durable_platform.uow().transaction() as uow:
+    with pytest.raises(RuntimeError), everywhere(durable_platform.databases).transaction() as uow:
         enqueue_video_counts(queue, uow, region="us", video_id="us_" + "0" * 32)
         raise RuntimeError("the request failed")
     assert queue.pending() == 0
-    with durable_platform.uow().transaction() as uow:
+    with everywhere(durable_platform.databases).transaction() as uow:
         enqueue_video_counts(queue, uow, region="us", video_id="us_" + "0" * 32)
         assert queue.pending() == 0  # not before the commit
     assert queue.pending() == 1
@@ -81,14 +82,14 @@ def test_a_lost_transcode_is_reconciled_and_runs_once(
     clock.advance(minutes=3)
     assert reconcile(durable_platform) == 1
     assert durable_platform.jobs.drain() == 1
-    with durable_platform.uow().transaction() as uow:
+    with everywhere(durable_platform.databases).transaction() as uow:
         video = uow.region("au").get_one(Video, video_id)
         assert video.status is VideoStatus.READY and video.attempts == 1
     # Running the same job again changes nothing.
     durable_platform.jobs.enqueue(TRANSCODE, video_id)
     durable_platform.jobs.drain()
     assert reconcile(durable_platform) == 0
-    with durable_platform.uow().transaction() as uow:
+    with everywhere(durable_platform.databases).transaction() as uow:
         assert uow.region("au").get_one(Video, video_id).attempts == 1
 
 
@@ -101,7 +102,7 @@ def test_a_worker_killed_mid_transcode_leaves_work_that_resumes(
     video_id = durable_client.post("/api/v1/videos", headers=auth, json={"upload_id": upload_id}).json()["id"]
     # A worker took the job (lease set) and died: the task is gone from the queue, the row says processing.
     durable_platform.jobs.flush()
-    with durable_platform.uow().transaction() as uow:
+    with everywhere(durable_platform.databases).transaction() as uow:
         video = uow.region("au").get_one(Video, video_id)
         video.lease_until = clock.now() + timedelta(seconds=120)
     assert reconcile(durable_platform) == 0  # the lease is still live

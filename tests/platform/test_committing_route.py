@@ -14,6 +14,7 @@ import httpx
 
 from clipshop.app import create_app
 from clipshop.kit.db import UnitOfWork
+from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.social.models import Like
 from support import a_public_video, quick_members
@@ -42,7 +43,7 @@ def test_concurrent_writes_to_one_region_all_commit(platform: Platform) -> None:
         _all_at_once(platform, [("POST", f"/api/v1/videos/{video_id}/like", fan.token) for fan in fans])
     )
     assert [r.status_code for r in responses] == [200] * REQUESTS, [r.text for r in responses]
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         likes = uow.region("us").scalars(Like.__table__.select().where(Like.video_id == video_id)).all()
     assert len(likes) == REQUESTS
 
@@ -55,7 +56,7 @@ def test_concurrent_for_you_pages_log_what_they_served(platform: Platform) -> No
         _all_at_once(platform, [("GET", "/api/v1/feed/for-you", viewer.token) for viewer in viewers])
     )
     assert [r.status_code for r in responses] == [200] * REQUESTS, [r.text for r in responses]
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert _served_viewers(uow) == {viewer.id for viewer in viewers}
 
 

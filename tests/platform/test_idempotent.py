@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from clipshop.errors import Conflict, Invalid
+from clipshop.kit.everywhere import everywhere
 from clipshop.kit.idempotency import KeyInFlight, StoredResponse
 from clipshop.platform import Platform
 from clipshop.platform.idempotent import Claim, answer_once
@@ -92,7 +93,7 @@ def test_an_answer_recorded_by_the_work_commits_with_it(platform: Platform) -> N
     actor = actor_of(quick_members(platform, "us", 1)[0])
 
     def work(claim: Claim) -> StoredResponse:
-        with platform.uow().transaction() as uow:
+        with everywhere(platform.databases).transaction() as uow:
             return claim.record(uow, StoredResponse(201, {"id": "done"}))
 
     assert once(platform, actor, work) == StoredResponse(201, {"id": "done"})

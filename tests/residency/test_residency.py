@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from clipshop.accounts.models import User
 from clipshop.kit.db import RegionBase
+from clipshop.kit.everywhere import everywhere
 from clipshop.kit.ids import new_id, region_of
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency, owner_columns
@@ -59,7 +60,7 @@ def test_personal_rows_live_only_in_the_home_region(
     assert check_residency(platform) == []
     # Each user's personal rows exist, and only in the home region.
     for member, elsewhere in ((alice, "eu"), (bob, "us")):
-        with platform.uow().transaction() as uow:
+        with everywhere(platform.databases).transaction() as uow:
             home: dict[str, int] = {}
             for name, column in owner_columns(RegionBase.metadata).items():
                 home[name] = uow.region(member.region).scalar(

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
 from clipshop.shop.ledger import postings as ledger
@@ -16,7 +17,7 @@ from support import Member, a_product, a_region_video, buy, open_shop
 
 
 def ledger_sums(platform: Platform, region: str) -> dict[tuple[str, str], int]:
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         return ledger.balances(uow.region(region))
 
 
@@ -108,6 +109,6 @@ def test_buy_from_a_video_across_regions_fulfil_complete_and_pay_out(
     assert money["balances"] == [{"currency": "USD", "pending": 0, "available": 0, "paid_out": 4250}]
     sums = ledger_sums(platform, "eu")
     assert sums[("cash:sandbox", "USD")] == 6000 - 4250 - 500
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert uow.region("eu").scalar(select(func.sum(LedgerEntry.amount))) == 0
     assert check_residency(platform) == []

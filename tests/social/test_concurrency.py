@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from clipshop.kit.actors import Actor
+from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.social import service
 from clipshop.social.models import Like, RegionVideoCounts
@@ -22,7 +23,7 @@ def test_concurrent_likes_from_many_users_and_repeated_likes_from_one(
     actors = [Actor(id=m.id, region=m.region, handle=m.handle) for m in members]
 
     def like(actor: Actor) -> bool:
-        with platform.uow().transaction() as uow:
+        with everywhere(platform.databases).transaction() as uow:
             return service.like(
                 uow, actor=actor, video_id=video_id, now=platform.clock.now(), jobs=platform.jobs
             )
@@ -30,9 +31,9 @@ def test_concurrent_likes_from_many_users_and_repeated_likes_from_one(
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(like, actors + [actors[0]] * 8))
     assert results.count(True) == 12 and results.count(False) == 8
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert uow.region("eu").get_one(RegionVideoCounts, video_id).likes == 12
         assert len(list(uow.region("eu").scalars(Like.__table__.select()))) == 12
     assert platform.jobs.drain() == 12  # each like that counted asked for the public copy once committed
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert uow.directory.get_one(PublicVideo, video_id).like_count == 12

@@ -21,7 +21,7 @@ from support import Member, a_public_video
 def heal(platform: Platform, region: str, *, since_minutes: float | None = None) -> dict[str, int]:
     now = platform.clock.now()
     since = None if since_minutes is None else now - timedelta(minutes=since_minutes)
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         return heal_projections(uow, region=region, window=Window(since, now + timedelta(seconds=1)))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.videos.models import Video
 from clipshop.videos.transcoding import reconcile, transcode_video
@@ -111,7 +112,7 @@ def test_a_killed_worker_is_retried_by_the_reconciler_once_its_lease_runs_out(
     assert reconcile(platform) == 1
     assert platform.jobs.drain() == 1
     assert status(client, alice, video_id) == ("ready", None, [("360p", "ready")])
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert uow.region("us").get_one(Video, video_id).attempts == 2
 
 

@@ -18,7 +18,7 @@ from support import Member, a_ready_video
 
 def heal(platform: Platform, region: str, window: Window | None = None) -> dict[str, int]:
     window = window or Window(since=None, before=platform.clock.now() + timedelta(seconds=1))
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         return heal_projections(uow, region=region, window=window, store=platform.media_store(region))
 
 

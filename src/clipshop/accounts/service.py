@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from clipshop.accounts.models import AccountIndex, AuthSession, PublicProfile, User
 from clipshop.accounts.passwords import check_password_rules, hash_password, verify_password
 from clipshop.errors import Conflict, Invalid, NotFound, Unauthenticated
-from clipshop.kit.actors import Actor
+from clipshop.kit.actors import STAFF_ROLES, Actor, Role
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, new_id, region_of
 from clipshop.kit.ports import MediaStore
@@ -82,6 +82,7 @@ def sign_up(
     taken = uow.directory.scalar(select(func.count()).where(PublicProfile.handle == handle))
     if taken:
         raise _handle_taken(handle)
+    uow.bind_home(region)
     known = uow.region(region).scalars(select(User).where(or_(User.email == email, User.handle == handle)))
     in_region = {user.email: user for user in known}
     if in_region and email not in in_region:
@@ -144,10 +145,15 @@ def log_in(
 ) -> Login:
     """Check the password and open a fresh session; the previous one (if any) is revoked (rotation)."""
     entry = uow.directory.get(AccountIndex, email_digest(email, secret=secret))
-    user = uow.region(entry.region).get(User, entry.user_id) if entry is not None else None
+    user = None
+    if entry is not None:
+        uow.bind_home(entry.region)
+        user = uow.region(entry.region).get(User, entry.user_id)
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Unauthenticated("That email and password do not match an account.", code="bad_credentials")
-    if previous_token:
+    if previous_token and _token_region(previous_token, regions) == entry.region:  # type: ignore[union-attr]
+        # Another region's account signed in before: its cookie is replaced, and its session is left to
+        # expire (this request, homed here, has no business in that region).
         log_out(uow, regions=regions, token=previous_token, now=now)
     return open_session(uow, user=user, now=now, days=session_days)
 
@@ -160,18 +166,33 @@ def log_out(uow: UnitOfWork, *, regions: Regions, token: str, now: datetime) -> 
 
 def authenticate(uow: UnitOfWork, *, regions: Regions, token: str, now: datetime) -> User | None:
     """The user behind a session token, or None if it is unknown, expired or revoked."""
+    homed = uow.home is not None
     session = _find_session(uow, token, regions=regions)
     if session is None or session.revoked_at is not None or session.expires_at <= now:
+        if session is not None and not homed:
+            uow.bind_home(None)
         return None
     return uow.region(region_of(session.id)).get(User, session.user_id)
 
 
+def _token_region(token: str, regions: Regions) -> str | None:
+    session_id = token.partition(".")[0]
+    return region_of(session_id) if is_valid_id(session_id, set(regions.names)) else None
+
+
 def _find_session(uow: UnitOfWork, token: str, *, regions: Regions) -> AuthSession | None:
-    session_id, _, secret = token.partition(".")
-    if not is_valid_id(session_id, set(regions.names)):
+    """The live session a token names. The unit of work is homed in the token's region to look (a session
+    is its owner's data), and unhomed again when the token is no one's."""
+    region = _token_region(token, regions)
+    if region is None or uow.home not in (None, region):
         return None
-    session = uow.region(region_of(session_id)).get(AuthSession, session_id)
+    homed_here = uow.home is None
+    uow.bind_home(region)
+    session_id, _, secret = token.partition(".")
+    session = uow.region(region).get(AuthSession, session_id)
     if session is None or not hmac.compare_digest(session.secret_hash, _hash_secret(secret)):
+        if homed_here:
+            uow.bind_home(None)
         return None
     return session
 
@@ -230,7 +251,26 @@ def set_avatar(uow: UnitOfWork, *, actor: Actor, key: str, url: str, now: dateti
 
 
 def actor_of(user: User) -> Actor:
-    return Actor(id=user.id, region=region_of(user.id), handle=user.handle)
+    region = region_of(user.id)
+    role = Role(user.staff_role) if user.staff_role else Role.USER
+    return Actor(
+        id=user.id, region=region, handle=user.handle, role=role, jurisdiction=user.jurisdiction or region
+    )
+
+
+def make_staff(uow: UnitOfWork, *, user_id: str, role: Role, jurisdiction: str) -> User:
+    """Give an account a platform staff role (support, moderator, operator) and the jurisdiction it works
+    under. There is no self-service way to this: operators run `clipshop staff add`."""
+    if role not in STAFF_ROLES:
+        raise Invalid(f"{role} is not a staff role; choose support, moderator or operator.", field="role")
+    if jurisdiction not in uow.databases.region_engines:
+        raise Invalid(f"There is no region {jurisdiction!r}.", field="jurisdiction")
+    known = set(uow.databases.region_engines)
+    user = uow.find(User, user_id, region=region_of(user_id)) if is_valid_id(user_id, known) else None
+    if user is None:
+        raise NotFound("user", user_id)
+    user.staff_role, user.jurisdiction = role.value, jurisdiction
+    return user
 
 
 def get_profile_by_id(uow: UnitOfWork, *, user_id: str) -> PublicProfile | None:

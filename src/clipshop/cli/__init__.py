@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from clipshop.cli.audit import audit_app
+from clipshop.cli.staff import staff_app
 from clipshop.config import Settings
 
 app = typer.Typer(
@@ -191,6 +193,10 @@ def residency_check(
             f"[green]No personal data outside its home region[/] (regions {scanned} and the directory)"
         )
     raise typer.Exit(1 if violations else 0)
+
+
+app.add_typer(audit_app, name="audit")
+app.add_typer(staff_app, name="staff")
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ def retrain_feed_models(platform: Platform) -> None:
 
 def refresh_feed(platform: Platform) -> None:
     for region in platform.settings.regions:
-        with platform.uow().transaction() as uow:
+        with platform.uow(home=region).transaction() as uow:
             sources.refresh_trending(uow, region=region, now=platform.clock.now())
         embed_new_videos(platform, region)
 
@@ -36,6 +36,6 @@ def prune_feed_history(platform: Platform) -> None:
         for prune in (events.prune, served.prune):
             gone = -1
             while gone != 0:
-                with platform.uow().transaction() as uow:
+                with platform.uow(home=region).transaction() as uow:
                     gone = prune(uow, region=region, before=before, batch=PRUNE_BATCH)
                 log.info("pruned %d feed rows of %s older than %s", gone, region, before)

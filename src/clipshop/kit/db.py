@@ -11,10 +11,12 @@ from __future__ import annotations
 import enum
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,10 +24,13 @@ from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql import ClauseElement, TableClause
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import TypeDecorator
 
+from clipshop.kit.actors import Actor
 from clipshop.kit.faults import Faults
 from clipshop.kit.ids import is_valid_id
 
@@ -167,6 +172,70 @@ class WalCheckpointer:
         self.checkpoint()
 
 
+# What a statement that names no table (raw SQL) is classed as: never readable outside the home region.
+RAW_SQL = "raw_sql"
+UNCLASSIFIED = "unclassified"
+
+
+@dataclass(frozen=True)
+class Fence:
+    """What a unit of work may touch in a region that is not its home, by the data class of each table (the
+    residency policy installs the real one). Public classes may be read from anywhere; anything else in a
+    foreign region is reached only through the residency gateway, which admits a class for a while. A table
+    the fence does not know is refused: default deny."""
+
+    classes: Mapping[str, str] = field(default_factory=dict)
+    open_to_read: frozenset[str] = frozenset()
+
+    def class_of(self, table: str) -> str:
+        return self.classes.get(table, UNCLASSIFIED)
+
+
+class ForeignRegion(PermissionError):
+    """Code reached another region's data without the residency gateway: a bug, never a user's mistake."""
+
+    def __init__(self, region: str, classes: Iterable[str], *, write: bool, home: str | None) -> None:
+        self.region, self.classes, self.write = region, sorted(classes), write
+        verb = "write" if write else "read"
+        super().__init__(
+            f"a unit of work homed in {home or 'no region'} may not {verb} {', '.join(self.classes)} "
+            f"in region {region} without the residency gateway"
+        )
+
+
+class RegionSession(Session):
+    """A region database's session; `guard` (set by the unit of work) sees every statement and flush first."""
+
+    guard: Callable[[Iterable[str], bool], None] | None = None
+
+    def connection(self, *args: Any, **kwargs: Any) -> Any:
+        if self.guard is not None:
+            self.guard([RAW_SQL], False)
+        return super().connection(*args, **kwargs)
+
+
+@event.listens_for(RegionSession, "do_orm_execute")
+def _guard_statement(state: ORMExecuteState) -> None:
+    guard = state.session.guard  # type: ignore[attr-defined]
+    if guard is None:
+        return
+    statement = state.statement
+    assert isinstance(statement, ClauseElement)
+    tables = find_tables(statement, include_crud=True, include_joins=True, include_aliases=True)
+    names = [t.name for t in tables if isinstance(t, TableClause)] or [RAW_SQL]
+    guard(names, state.is_insert or state.is_update or state.is_delete)
+
+
+@event.listens_for(RegionSession, "before_flush")
+def _guard_flush(session: Session, _context: Any, _instances: Any) -> None:
+    guard = session.guard  # type: ignore[attr-defined]
+    if guard is None:
+        return
+    changed = [*session.new, *session.dirty, *session.deleted]
+    if changed:
+        guard({row.__table__.name for row in changed}, True)
+
+
 class Databases:
     """The engines of the directory and of every region, opened once per process."""
 
@@ -189,8 +258,10 @@ class Databases:
         self.checkpointer = WalCheckpointer(sqlite, every_s=checkpoint_every_s) if sqlite else None
         self._directory_sessions = sessionmaker(self.directory_engine, expire_on_commit=False)
         self._region_sessions = {
-            name: sessionmaker(engine, expire_on_commit=False) for name, engine in self.region_engines.items()
+            name: sessionmaker(engine, expire_on_commit=False, class_=RegionSession)
+            for name, engine in self.region_engines.items()
         }
+        self.fence = Fence()
 
     @property
     def regions(self) -> list[str]:
@@ -199,15 +270,20 @@ class Databases:
     def directory_session(self) -> Session:
         return self._directory_sessions()
 
-    def region_session(self, region: str) -> Session:
+    def region_session(self, region: str) -> RegionSession:
         try:
             factory = self._region_sessions[region]
         except KeyError:
             raise UnknownRegion(region) from None
         return factory()
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self)
+    def unit_of_work(self, *, home: str | None = None, actor: Actor | None = None) -> UnitOfWork:
+        """A unit of work for `actor` (homed in its region), or for the jobs of region `home`; with neither,
+        every region is foreign to it (anonymous requests, until someone signs in)."""
+        uow = UnitOfWork(self, home=home)
+        if actor is not None:
+            uow.act_for(actor)
+        return uow
 
     def dispose(self) -> None:
         if self.checkpointer is not None:
@@ -226,13 +302,69 @@ BEFORE_DIRECTORY_COMMIT = "before_directory_commit"
 
 
 class UnitOfWork:
-    """The sessions one request or job uses, committed together at the edge."""
+    """The sessions one request or job uses, committed together at the edge.
 
-    def __init__(self, databases: Databases) -> None:
+    A unit of work has a home: the region of the actor it works for, or of the service a job runs as. There
+    it may do anything. Every other region is foreign: it may read what the fence leaves open (public
+    content) and nothing else, unless the residency gateway admits it for one access (`admit`)."""
+
+    def __init__(self, databases: Databases, *, home: str | None = None) -> None:
         self.databases = databases
+        self._home = home
+        self._actor: Actor | None = None
+        self._everywhere = False  # only kit.everywhere sets it
+        self._admitted: dict[str, list[tuple[frozenset[str], bool]]] = defaultdict(list)
         self._directory: Session | None = None
-        self._regions: dict[str, Session] = {}
+        self._regions: dict[str, RegionSession] = {}
         self._after_commit: list[Callable[[], None]] = []
+        self._after_end: list[Callable[[], None]] = []
+        self._written: set[str] = set()
+
+    @property
+    def home(self) -> str | None:
+        return self._home
+
+    @property
+    def actor(self) -> Actor | None:
+        """Who this unit of work works for: the signed-in account, or the service of its home region."""
+        if self._actor is None and self._home is not None:
+            return Actor.service("jobs", self._home)
+        return self._actor
+
+    def act_for(self, actor: Actor) -> None:
+        """Work for `actor` from now on, at home in its region."""
+        self.bind_home(actor.region)
+        self._actor = actor
+
+    def bind_home(self, region: str | None) -> None:
+        """Home this unit of work in `region` (once an actor is known); None unhomes it again, e.g. when a
+        token names a region but turns out to be no one's. A unit of work never moves between homes."""
+        if region is not None and region not in self.databases.region_engines:
+            raise UnknownRegion(region)
+        if self._home is not None and region is not None and region != self._home:
+            raise ForeignRegion(region, ["home"], write=True, home=self._home)
+        self._home = region
+
+    def admit(self, region: str, classes: Iterable[str], *, write: bool) -> Session:
+        """Let this unit of work reach `classes` in `region` until it ends: for the residency gateway alone,
+        which decides and records first (a test keeps every other caller out)."""
+        self._admitted[region].append((frozenset(classes), write))
+        return self.region(region)
+
+    def _check(self, region: str, tables: Iterable[str], write: bool) -> None:
+        if write:
+            self._written.add(region)
+        if self._everywhere or region == self._home:
+            return
+        fence = self.databases.fence
+        classes = {fence.class_of(t) if t != RAW_SQL else RAW_SQL for t in tables}
+        allowed: set[str] = set() if write else set(fence.open_to_read)
+        for admitted, may_write in self._admitted.get(region, ()):
+            if may_write or not write:
+                allowed |= admitted
+        refused = classes - allowed
+        if refused:
+            raise ForeignRegion(region, refused, write=write, home=self._home)
 
     @property
     def directory(self) -> Session:
@@ -244,6 +376,7 @@ class UnitOfWork:
         session = self._regions.get(region)
         if session is None:
             session = self._regions[region] = self.databases.region_session(region)
+            session.guard = partial(self._check, region)
         return session
 
     def find(self, model: type[Row], object_id: str, *, region: str) -> Row | None:
@@ -256,6 +389,16 @@ class UnitOfWork:
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once everything is committed (e.g. enqueue a job); dropped on rollback."""
         self._after_commit.append(action)
+
+    def after_end(self, action: Callable[[], None]) -> None:
+        """Run `action` once this unit of work's transactions have ended, committed or rolled back."""
+        self._after_end.append(action)
+
+    def holds_writes(self, region: str) -> bool:
+        """Whether this unit of work has written to `region` in a transaction still open (on SQLite, that
+        transaction holds the database's one write lock until it ends)."""
+        session = self._regions.get(region)
+        return region in self._written and session is not None and session.in_transaction()
 
     def end_reads(self) -> None:
         """End the transactions opened so far, which must only have read, returning their connections to the
@@ -270,7 +413,7 @@ class UnitOfWork:
         buyer's and a shop's) call this first, so two of them can never each hold one region's last pooled
         connection while waiting for the other's."""
         for region in sorted(set(regions)):
-            self.region(region).connection()
+            Session.connection(self.region(region))
 
     def in_transaction(self) -> bool:
         """Whether anything is open or pending that a commit or a rollback would end."""
@@ -290,6 +433,8 @@ class UnitOfWork:
                 # (clipshop.healing) rebuilds what it lacks.
                 self.databases.faults.hit(BEFORE_DIRECTORY_COMMIT)
             self._directory.commit()
+        self._written.clear()
+        self._run_after_end()
         actions, self._after_commit = self._after_commit, []
         for action in actions:
             action()
@@ -298,10 +443,20 @@ class UnitOfWork:
         self._after_commit.clear()
         for session in self._sessions():
             session.rollback()
+        self._written.clear()
+        self._run_after_end()
+
+    def _run_after_end(self) -> None:
+        actions, self._after_end = self._after_end, []
+        for action in actions:
+            action()
 
     def close(self) -> None:
         for session in self._sessions():
             session.close()
+        self._admitted.clear()
+        self._written.clear()
+        self._run_after_end()
         self._directory = None
         self._regions.clear()
 

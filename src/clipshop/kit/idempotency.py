@@ -84,7 +84,7 @@ def claim(
     lease: timedelta,
 ) -> StoredResponse | None:
     """Claim `key` for this request (None), or the stored response of an earlier one; raises 422 or 409."""
-    with databases.unit_of_work().transaction() as uow:
+    with databases.unit_of_work(home=region).transaction() as uow:
         db = uow.region(region)
         row = {
             "user_id": user_id,
@@ -128,7 +128,7 @@ def claim(
 def store(
     databases: Databases, *, region: str, user_id: str, scope: str, key: str, response: StoredResponse
 ) -> None:
-    with databases.unit_of_work().transaction() as uow:
+    with databases.unit_of_work(home=region).transaction() as uow:
         record(uow.region(region), user_id=user_id, scope=scope, key=key, response=response)
 
 
@@ -145,7 +145,7 @@ def record(
 
 def release(databases: Databases, *, region: str, user_id: str, scope: str, key: str) -> None:
     """Forget a claim whose request failed before doing anything, so the key can be used again."""
-    with databases.unit_of_work().transaction() as uow:
+    with databases.unit_of_work(home=region).transaction() as uow:
         uow.region(region).execute(
             delete(IdempotencyKey).where(
                 IdempotencyKey.user_id == user_id,

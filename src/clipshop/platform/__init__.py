@@ -13,6 +13,7 @@ from limits.strategies import MovingWindowRateLimiter
 from clipshop.config import Settings
 from clipshop.errors import RateLimited
 from clipshop.jobs.queue import JobQueue
+from clipshop.kit.actors import Actor
 from clipshop.kit.clock import Clock, SystemClock
 from clipshop.kit.db import Databases, PoolLimits, UnitOfWork
 from clipshop.kit.faults import Faults
@@ -75,8 +76,9 @@ class Platform:
             delay=timedelta(seconds=settings.sandbox_webhook_delay_s),
         )
 
-    def uow(self) -> UnitOfWork:
-        return self.databases.unit_of_work()
+    def uow(self, *, home: str | None = None, actor: Actor | None = None) -> UnitOfWork:
+        """A unit of work for `actor`, or for the jobs of region `home` (see Databases.unit_of_work)."""
+        return self.databases.unit_of_work(home=home, actor=actor)
 
     def media_store(self, region: str) -> MediaStore:
         return self.media[region]

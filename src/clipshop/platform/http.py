@@ -164,6 +164,8 @@ def optional_actor(request: Request) -> Actor | None:
         authenticate: Authenticate = request.app.state.authenticate
         uow = get_uow(request)
         actor = authenticate(uow, get_platform(request), token)
+        if actor is not None:
+            uow.act_for(actor)  # the request works for its actor, at home in the actor's region
         # Authentication only reads: hand its connection back now rather than hold it for the whole
         # request (an async handler may wait on other work meanwhile, and the pool is shared).
         uow.end_reads()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Column, MetaData, Table, select
 
 from clipshop.kit.db import DirectoryBase, RegionBase
+from clipshop.kit.everywhere import everywhere
 from clipshop.kit.ids import is_valid_id, region_of
 from clipshop.platform import Platform
 
@@ -52,7 +53,7 @@ def check_residency(platform: Platform) -> list[Violation]:
     violations: list[Violation] = []
     owners = owner_columns(RegionBase.metadata)
     for region in platform.databases.regions:
-        with platform.uow().transaction() as uow:
+        with everywhere(platform.databases).transaction() as uow:
             db = uow.region(region)
             for name, column in owners.items():
                 table = column.table

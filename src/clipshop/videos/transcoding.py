@@ -36,7 +36,7 @@ def reconcile(platform: Platform) -> int:
     now = platform.clock.now()
     lost: list[str] = []
     for region in platform.databases.regions:
-        with platform.uow().transaction() as uow:
+        with platform.uow(home=region).transaction() as uow:
             query = select(Video.id).where(
                 Video.status == VideoStatus.PROCESSING,
                 or_(
@@ -55,7 +55,7 @@ def transcode_video(platform: Platform, video_id: str) -> None:
     region = region_of(video_id)
     store = platform.media_store(region)
     volume = platform.upload_volumes[region]
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         video = uow.region(region).get(Video, video_id)
         now = platform.clock.now()
         if video is None or video.status is not VideoStatus.PROCESSING:
@@ -96,7 +96,7 @@ def transcode_video(platform: Platform, video_id: str) -> None:
                 timeout_s=max(120.0, probe.duration_s * TIMEOUT_PER_MEDIA_SECOND),
             )
         except TranscodeFailed as error:
-            with platform.uow().transaction() as uow:
+            with platform.uow(home=region).transaction() as uow:
                 video = uow.region(region).get_one(Video, video_id)
                 renditions = uow.region(region).scalars(
                     select(Rendition).where(Rendition.video_id == video_id)
@@ -109,7 +109,7 @@ def transcode_video(platform: Platform, video_id: str) -> None:
 
 def _finish(platform: Platform, video_id: str, prefix: str, result: Ladder) -> None:
     region = region_of(video_id)
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         db = uow.region(region)
         video = db.get_one(Video, video_id)
         now = platform.clock.now()
@@ -165,7 +165,7 @@ class _ProgressWriter:
         with self.lock:
             self.last = now_mono
             region = region_of(self.video_id)
-            with self.platform.uow().transaction() as uow:
+            with self.platform.uow(home=region).transaction() as uow:
                 now = self.platform.clock.now()
                 db = uow.region(region)
                 db.execute(

@@ -20,7 +20,7 @@ def heal(platform: Platform, region: str, *, since_minutes: float | None = None)
     now = platform.clock.now()
     since = None if since_minutes is None else now - timedelta(minutes=since_minutes)
     window = Window(since, now + timedelta(seconds=1))
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         return heal_projections(uow, region=region, window=window, now=now)
 
 
@@ -63,7 +63,7 @@ def test_stock_whose_projection_job_was_lost_is_copied(
 
     public = client.get(f"/api/v1/products/{product['id']}").json()
     assert (public["in_stock"], public["variants"][0]["available"]) == (False, 0)
-    with platform.uow().transaction() as uow:
+    with platform.uow(home="us").transaction() as uow:
         assert uow.region("us").get_one(Variant, variant_id).updated_at == clock.now()
     assert heal(platform, "us", since_minutes=1) == {}
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from clipshop.config import Settings
 from clipshop.errors import ClipshopError
+from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.shop.catalog.models import StockReservation, Variant
 from clipshop.shop.checkout.api import place
@@ -51,7 +52,7 @@ def test_200_concurrent_checkouts_for_the_last_unit_sell_it_once(
 
     assert results.count((201, "created")) == 1
     assert results.count((409, "out_of_stock")) == 199
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert uow.region("us").get_one(Variant, variant_id).stock == 0
         orders = sum(uow.region(r).scalar(select(func.count()).select_from(Order)) or 0 for r in ("us", "eu"))
         assert orders == 1
@@ -79,7 +80,7 @@ def test_50_concurrent_requests_with_one_key_make_one_charge_and_the_same_answer
     assert {status for status, _ in results} == {201}
     assert all(body == results[0][1] for _, body in results)
     assert len(platform.payments.charges()) == 1  # type: ignore[attr-defined]
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         orders = uow.region("eu").scalars(select(Order)).all()
         assert [(o.id, o.status) for o in orders] == [
             (results[0][1]["orders"][0]["id"], OrderStatus.PENDING_PAYMENT)

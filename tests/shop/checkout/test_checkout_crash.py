@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from clipshop.kit.everywhere import everywhere
 from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform import Platform
 from clipshop.shop.catalog.models import Variant
@@ -69,7 +70,7 @@ def charges_and_orders(platform: Platform) -> tuple[set[str], dict[str, OrderSta
     assert isinstance(provider, SandboxProvider)
     kept = {c.ref for c in provider.charges() if c.status == "succeeded" and c.refunded < c.amount}
     seen: dict[str, OrderStatus] = {}
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         for region in uow.databases.regions:
             db = uow.region(region)
             for payment in db.scalars(select(Payment)):
@@ -129,7 +130,7 @@ def test_killed_before_the_charge_recovers_into_a_cancelled_order_with_stock_bac
     assert housekeeping(platform)["recovered"] == 1
     kept, seen = charges_and_orders(platform)
     assert kept == set() and list(seen.values()) == [OrderStatus.CANCELLED]
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert uow.region("us").get_one(Variant, variant_id).stock == 5
         payment = uow.region("us").scalars(select(Payment)).one()
         assert (payment.status, payment.failure_code) == (PaymentStatus.CANCELLED, "abandoned")

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.shop.checkout.api import place
 from clipshop.shop.ledger import postings as ledger
@@ -115,7 +116,7 @@ def test_random_histories_keep_the_ledger_balanced_and_exact(
             money.paid_in += answer.body["total"]
         elif placed and op[0] in ("refund", "cancel", "complete"):
             order_id, _ = placed[op[1] % len(placed)]
-            with platform.uow().transaction() as uow:
+            with everywhere(platform.databases).transaction() as uow:
                 order = uow.region(order_id[:2]).get_one(Order, order_id)
                 left = order.total - order.refunded
                 now = platform.clock.now()
@@ -139,7 +140,7 @@ def _touch(platform: Platform, buyer: Member, creator: Member, variant_id: str) 
     from clipshop.shop.cart.models import AttributionTouch
     from clipshop.shop.catalog.models import PublicVariant
 
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         product_id = uow.directory.get_one(PublicVariant, variant_id).product_id
         db = uow.region(buyer.region)
         if db.get(AttributionTouch, (buyer.id, product_id)) is None:
@@ -158,7 +159,7 @@ def check(platform: Platform, market: dict[str, Any]) -> None:
     cash = tax = fees = merchant = creator = 0
     payouts: dict[str, int] = defaultdict(int)
     expected_tax = expected_fee = expected_merchant = expected_creator = 0
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         for region in uow.databases.regions:
             db = uow.region(region)
             unbalanced = db.execute(
@@ -207,9 +208,12 @@ def test_ledger_rows_cannot_be_updated_or_deleted(
         "UPDATE ledger_transactions SET memo = 'x'",
         "DELETE FROM ledger_transactions",
     ):
-        with pytest.raises(DBAPIError, match="append-only"), platform.uow().transaction() as uow:
+        with (
+            pytest.raises(DBAPIError, match="append-only"),
+            everywhere(platform.databases).transaction() as uow,
+        ):
             uow.region("us").execute(text(statement))
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert (
             uow.region("us").scalar(select(func.count()).select_from(LedgerEntry)) == 3
         )  # cash, fee, merchant (US tax is 0)

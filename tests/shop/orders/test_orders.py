@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.shop.ledger import postings as ledger
 from support import (
@@ -79,7 +80,7 @@ def test_a_cart_across_two_shops_splits_into_two_orders_priced_exactly(
         "/api/v1/checkout/quote", headers=buyer.auth, json={**body, "items": [{"variant_id": mug}]}
     )
     assert used_up.status_code == 422 and used_up.json()["code"] == "invalid_discount_code"
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         sums = ledger.balances(uow.region("eu"))
     assert sums[("cash:sandbox", "USD")] == 8622
     assert sums[("tax:eu", "USD")] == -(999 + 438)
@@ -142,7 +143,7 @@ def test_cancelling_a_paid_order_refunds_it_and_returns_the_stock(
     assert client.get(f"/api/v1/products/{product['id']}").json()["variants"][0]["available"] == 5
     again = client.post(f"/api/v1/orders/{order_id}/cancel", headers=buyer.auth, json={})
     assert again.status_code == 409 and again.json()["code"] == "invalid_order_state"
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert {k: v for k, v in ledger.balances(uow.region("us")).items() if v} == {}
 
 

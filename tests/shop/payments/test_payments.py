@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from clipshop.kit.everywhere import everywhere
 from clipshop.payments.sandbox import SIGNATURE_HEADER, SandboxProvider, sign
 from clipshop.platform import Platform
 from clipshop.shop.catalog.models import Variant
@@ -29,7 +30,7 @@ def setup_shop(client: TestClient, sign_up: Any, stock: int = 5) -> tuple[Member
 
 
 def stock_of(platform: Platform, variant_id: str) -> int:
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         return uow.region("us").get_one(Variant, variant_id).stock
 
 
@@ -61,7 +62,7 @@ def test_webhooks_three_times_late_and_out_of_order_change_the_payment_once(
     order = client.get(f"/api/v1/orders/{order_id}", headers=buyer.auth).json()
     assert order["status"] == "paid"
     assert [e["kind"] for e in order["timeline"]] == ["placed", "paid"]
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         db = uow.region("us")
         recorded = {e.type: e.applied for e in db.scalars(select(PaymentEvent))}
         assert recorded == {"payment_intent.succeeded": True, "payment_intent.processing": False}
@@ -117,7 +118,7 @@ def test_declined_and_insufficient_funds_cards_cancel_the_orders_and_return_the_
         assert again.status_code == 402 and again.json() == problem  # the stored answer, not a second try
     assert stock_of(platform, variant_id) == 2
     platform.jobs.drain()
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         assert ledger.balances(uow.region("us")) == {}
 
 
@@ -234,7 +235,7 @@ def test_a_refund_the_processor_made_but_we_never_recorded_is_booked_from_its_we
     seen = client.get(f"/api/v1/orders/{order['id']}", headers=buyer.auth).json()
     assert seen["refunded"] == 700
     assert [(e["kind"], e["detail"]) for e in seen["timeline"]][-1] == ("refunded", "$7.00")
-    with platform.uow().transaction() as uow:
+    with everywhere(platform.databases).transaction() as uow:
         db = uow.region("us")
         assert [(r.id, r.amount) for r in db.scalars(select(Refund))] == [(refund_id, 700)]
         assert ledger.balance(db, "cash:sandbox", "USD") == 2500 - 700

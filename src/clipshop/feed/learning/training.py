@@ -109,7 +109,7 @@ def retrain(platform: Platform, region: str, *, progress: Progress | None = None
     started = time.perf_counter()
 
     say("reading events")
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         weights, durations = _interactions(uow, region, since)
         video_tags, video_creators = _video_facts(uow, {video for _, video in weights})
     users = sorted({user for user, _ in weights})
@@ -134,13 +134,13 @@ def retrain(platform: Platform, region: str, *, progress: Progress | None = None
 
     step = time.perf_counter()
     say("learning the ranker from the served log")
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         ranker = learn_heads(uow, region, since, durations)
     report.update(ranker_s=round(time.perf_counter() - step, 2), ranker_samples=ranker.samples)
     report["ranker_learned"] = sorted(t for t, m in ranker.tasks.items() if m.learned)
 
     say("refreshing trending")
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         report["trending"] = sources.refresh_trending(uow, region=region, now=now)
 
     index = {video: i for i, video in enumerate(videos)}
@@ -263,7 +263,7 @@ def embed_new_videos(platform: Platform, region: str) -> int:
     if model is None or model.collaborative is None:
         return 0
     vectors = model.collaborative.item_vectors()
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         query = (
             select(PublicVideo.id, PublicVideo.creator_id, PublicVideo.hashtags)
             .where(PublicVideo.published_at >= model.trained_at - timedelta(hours=1))

@@ -60,7 +60,7 @@ def _error(row: int, fieldname: str | None, code: str, message: str) -> dict[str
 def import_csv(platform: Platform, *, actor: Actor, shop_id: str, text: str) -> ImportResult:
     """Create the products of a CSV in the actor's shop, in a transaction of its own (each product in a
     savepoint, so one refused product leaves the others); one report line per refused row."""
-    with platform.uow().transaction() as uow:
+    with platform.uow(actor=actor).transaction() as uow:
         shop = shops.get(uow, actor=actor, shop_id=shop_id)
         return _import(uow, shop=shop, text=text, now=platform.clock.now())
 

@@ -81,8 +81,8 @@ def create(
 
 def role(uow: UnitOfWork, *, shop_id: str, actor: Actor) -> StaffRole | None:
     """The actor's role on the shop, or None if they do not run it (or it does not exist)."""
-    if not is_valid_id(shop_id, set(uow.databases.regions)):
-        return None
+    if not is_valid_id(shop_id, set(uow.databases.regions)) or region_of(shop_id) != actor.region:
+        return None  # a shop's staff live in its region
     row = uow.region(region_of(shop_id)).get(ShopStaff, (shop_id, actor.id))
     return None if row is None else row.role
 
@@ -97,10 +97,10 @@ def get(uow: UnitOfWork, *, actor: Actor, shop_id: str, owner: bool = False) -> 
 
 
 def get_all(uow: UnitOfWork, *, actor: Actor) -> list[PublicShop]:
-    """Every shop the actor runs, wherever it lives (staff rows are opaque ids, read region by region)."""
-    ids: list[str] = []
-    for region in uow.databases.regions:
-        ids += uow.region(region).scalars(select(ShopStaff.shop_id).where(ShopStaff.user_id == actor.id))
+    """Every shop the actor runs: a shop's staff are homed in its region, so they are all at home."""
+    ids = list(
+        uow.region(actor.region).scalars(select(ShopStaff.shop_id).where(ShopStaff.user_id == actor.id))
+    )
     return list(uow.directory.scalars(select(PublicShop).where(PublicShop.id.in_(ids)))) if ids else []
 
 
@@ -128,8 +128,17 @@ def get_staff(uow: UnitOfWork, *, actor: Actor, shop_id: str) -> list[ShopStaff]
 
 def add_staff(uow: UnitOfWork, *, actor: Actor, shop_id: str, user_id: str, now: datetime) -> ShopStaff:
     shop = get(uow, actor=actor, shop_id=shop_id, owner=True)
-    if uow.directory.get(PublicProfile, user_id) is None:
+    profile = uow.directory.get(PublicProfile, user_id)
+    if profile is None:
         raise NotFound("user", user_id)
+    if profile.region != region_of(shop.id):
+        # The staff list names its people, so it stays where they live: a shop is run from its region.
+        raise Invalid(
+            f"@{profile.handle} lives in region {profile.region} and the shop in {region_of(shop.id)}; "
+            "a shop's staff must live in the shop's region.",
+            code="staff_region",
+            field="user_id",
+        )
     db = uow.region(region_of(shop.id))
     row = db.get(ShopStaff, (shop.id, user_id))
     if row is None:

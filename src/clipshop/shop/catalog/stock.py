@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from clipshop.errors import Conflict
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
+from clipshop.residency import gateway
 from clipshop.shop.catalog.models import ReservationStatus, StockReservation, Variant
 
 
@@ -25,6 +26,16 @@ class OutOfStock(Conflict):
             else "This item just sold out."
         )
         super().__init__("out_of_stock", detail, variant_id=variant_id, available=available)
+
+
+def open_shop_side(uow: UnitOfWork, region: str, *, order_id: str) -> None:
+    """Let a checkout (or its upkeep) work on a shop's stock in the shop's region: the variants' counts and
+    the holds, which are not personal but are another region's, so the residency gateway opens them
+    (purpose `checkout`) and records that it did. Nothing to open when the shop is at home."""
+    if region == uow.home:
+        return
+    for data_class in ("public_content", "business"):
+        gateway.access(uow, region, data_class=data_class, purpose="checkout", records=[order_id], write=True)
 
 
 def take(uow: UnitOfWork, *, variant_id: str, quantity: int, now: datetime) -> None:
@@ -46,10 +57,12 @@ def reserve(
     uow: UnitOfWork, *, order_id: str, quantities: Mapping[str, int], expires_at: datetime, now: datetime
 ) -> None:
     """Take `quantities` (variant id -> units) for `order_id` and hold them, or raise OutOfStock."""
+    (region,) = {region_of(variant_id) for variant_id in quantities}  # an order is of one shop
+    open_shop_side(uow, region, order_id=order_id)
     for variant_id in sorted(quantities):
         wanted = quantities[variant_id]
         take(uow, variant_id=variant_id, quantity=wanted, now=now)
-        uow.region(region_of(variant_id)).add(
+        uow.region(region).add(
             StockReservation(
                 order_id=order_id,
                 variant_id=variant_id,
@@ -66,6 +79,7 @@ def retake(
 ) -> None:
     """Take an order's units again after its hold ran out (the money came late), each straight to sold; raises
     OutOfStock at the first variant that has run out, the ones before it sold."""
+    open_shop_side(uow, shop_region, order_id=order_id)
     db = uow.region(shop_region)
     for variant_id in sorted(quantities):
         take(uow, variant_id=variant_id, quantity=quantities[variant_id], now=now)
@@ -88,6 +102,7 @@ def _reservations(db: Session, order_id: str, status: ReservationStatus) -> list
 
 def commit(uow: UnitOfWork, *, shop_region: str, order_id: str) -> bool:
     """Make an order's held units sold. False if they were released meanwhile (the order expired unpaid)."""
+    open_shop_side(uow, shop_region, order_id=order_id)
     db = uow.region(shop_region)
     moved = db.execute(
         update(StockReservation)
@@ -95,9 +110,7 @@ def commit(uow: UnitOfWork, *, shop_region: str, order_id: str) -> bool:
         .values(status=ReservationStatus.COMMITTED)
         .returning(StockReservation.variant_id)
     ).all()
-    if moved:
-        return True
-    return bool(_reservations(db, order_id, ReservationStatus.COMMITTED))
+    return bool(moved) or bool(_reservations(db, order_id, ReservationStatus.COMMITTED))
 
 
 def release(
@@ -105,8 +118,9 @@ def release(
 ) -> list[str]:
     """Give an order's units back (held ones; sold ones too when the order is cancelled after payment).
     Each reservation is released once, even when two releases race; returns the variants touched."""
-    db = uow.region(shop_region)
     statuses = [ReservationStatus.HELD] + ([ReservationStatus.COMMITTED] if committed_too else [])
+    open_shop_side(uow, shop_region, order_id=order_id)
+    db = uow.region(shop_region)
     released = db.execute(
         update(StockReservation)
         .where(StockReservation.order_id == order_id, StockReservation.status.in_(statuses))

@@ -81,7 +81,7 @@ class Begun:
 def begin(platform: Platform, *, actor: Actor, request: CheckoutRequest, key: str) -> Begun:
     """Write the checkout's orders, reservations and payment in one transaction; a retry after a first attempt
     died finds that attempt's checkout and finishes what it began. Raises OutOfStock taking nothing."""
-    with platform.uow().transaction() as uow:
+    with platform.uow(actor=actor).transaction() as uow:
         existing = (
             uow.region(actor.region)
             .scalars(select(Checkout).where(Checkout.buyer_id == actor.id, Checkout.idempotency_key == key))
@@ -189,6 +189,7 @@ def create_orders(
             OrderEvent(id=new_id(actor.region), order_id=order.id, kind="placed", detail="", created_at=now)
         )
         if shop_quote.discount_code is not None:
+            stock.open_shop_side(uow, region_of(shop_quote.shop.id), order_id=order.id)
             _use_code(uow, shop_quote.discount_code)
         stock.reserve(
             uow,
@@ -247,7 +248,7 @@ def pay(
     checkout as it now stands into the caller's answer inside the transaction that records the outcome, so an
     answer stored there commits with it."""
     if due is None:
-        with platform.uow().transaction() as uow:
+        with platform.uow(actor=actor).transaction() as uow:
             payment = service.payment_of(uow, region=actor.region, checkout_id=checkout_id)
             due = payment if payment.status is PaymentStatus.CREATED else None
     intent: IntentResult | None = None
@@ -261,7 +262,7 @@ def pay(
             metadata={"payment_id": due.id, "checkout_id": checkout_id},
         )
         platform.faults.hit("after_payment_call")
-    with platform.uow().transaction() as uow:
+    with platform.uow(actor=actor).transaction() as uow:
         payments.connect_checkout(uow, region=actor.region, checkout_id=checkout_id)
         if intent is not None:
             payments.apply_intent(platform, uow, region=actor.region, checkout_id=checkout_id, intent=intent)

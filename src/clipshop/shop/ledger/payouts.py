@@ -34,7 +34,7 @@ def payable_accounts(uow: UnitOfWork, *, region: str, minimum: int) -> list[tupl
 def run_payouts(platform: Platform, *, region: str) -> list[Payout]:
     """Pay out every available balance of one region's ledger (see the module docstring)."""
     now = platform.clock.now()
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         db = uow.region(region)
         pending = list(db.scalars(select(Payout).where(Payout.status == PayoutStatus.PENDING)))
         busy = {p.account for p in pending}
@@ -61,7 +61,7 @@ def run_payouts(platform: Platform, *, region: str) -> list[Payout]:
             amount=payout.amount,
             currency=payout.currency,
         )
-        with platform.uow().transaction() as uow:
+        with platform.uow(home=region).transaction() as uow:
             db = uow.region(region)
             row = db.get_one(Payout, payout.id)
             if row.status is not PayoutStatus.PENDING:

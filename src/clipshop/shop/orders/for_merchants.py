@@ -1,10 +1,10 @@
-"""The one way a shop reaches orders that live in its buyers' home regions (a later change puts these reads
-behind the residency gateway).
+"""The one way a shop reaches orders that live in its buyers' home regions, through the residency gateway.
 
 An order is personal data of the buyer and stays in the buyer's region; the merchant (who may live in
 another region) sees only what fulfilment needs — items and shipping address — and creators see only
-aggregates of their commission. Every cross-region read of orders goes through this module with a stated
-purpose, which is where the access gateway will enforce policy and write its audit trail.
+aggregates of their commission. Every read here states its purpose to the gateway, which checks the policy
+(`residency/policy.toml`) and writes the region's audit log before the unit of work may touch the orders.
+The caller has checked that the actor runs the shop (or is the creator) first.
 """
 
 from __future__ import annotations
@@ -17,22 +17,36 @@ from typing import Literal
 from sqlalchemy import select
 
 from clipshop.errors import NotFound
+from clipshop.kit.actors import Role
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, region_of
+from clipshop.residency import gateway
 from clipshop.shop.orders.models import Order, OrderLine, OrderStatus, ReturnRequest, ReturnStatus
 from clipshop.videos.models import PublicVideo
 
-Purpose = Literal["fulfilment", "returns", "analytics", "earnings"]
-PURPOSES: frozenset[str] = frozenset({"fulfilment", "returns", "analytics", "earnings"})
+Purpose = Literal["fulfilment", "returns"]
 
 
-class PurposeRefused(PermissionError):
-    pass
-
-
-def _check(purpose: str) -> None:
-    if purpose not in PURPOSES:
-        raise PurposeRefused(f"no access to orders for purpose {purpose!r}")
+def _door(
+    uow: UnitOfWork,
+    region: str,
+    *,
+    shop_id: str,
+    purpose: str,
+    records: tuple[str, ...] = (),
+    write: bool = False,
+    role: Role = Role.MERCHANT,
+) -> gateway.Door:
+    return gateway.access(
+        uow,
+        region,
+        data_class="orders",
+        purpose=purpose,
+        records=records,
+        reason=f"shop {shop_id}",
+        role=role,
+        write=write,
+    )
 
 
 @dataclass(frozen=True)
@@ -50,10 +64,9 @@ def shop_orders(
     limit: int = 100,
 ) -> list[ShopOrder]:
     """A shop's orders from every region, newest first, with their lines."""
-    _check(purpose)
     found: list[ShopOrder] = []
     for region in uow.databases.regions:
-        db = uow.region(region)
+        db = _door(uow, region, shop_id=shop_id, purpose=purpose).db
         query = select(Order).where(Order.shop_id == shop_id)
         if statuses:
             query = query.where(Order.status.in_(statuses))
@@ -69,24 +82,25 @@ def shop_orders(
 
 
 def shop_order(uow: UnitOfWork, *, shop_id: str, order_id: str, purpose: Purpose) -> Order:
-    """One order of the shop, wherever its buyer lives; NotFound if it is not the shop's."""
-    _check(purpose)
-    order = (
-        uow.region(region_of(order_id)).get(Order, order_id)
-        if is_valid_id(order_id, set(uow.databases.regions))
-        else None
-    )
-    if order is None or order.shop_id != shop_id:
+    """One order of the shop, wherever its buyer lives, open for the shop to work on; NotFound if there is
+    no such order, AccessDenied (recorded) if it is another shop's."""
+    if not is_valid_id(order_id, set(uow.databases.regions)):
         raise NotFound("order", order_id)
+    door = _door(uow, region_of(order_id), shop_id=shop_id, purpose=purpose, records=(order_id,), write=True)
+    order = door.db.get(Order, order_id)
+    if order is None:
+        raise NotFound("order", order_id)
+    if order.shop_id != shop_id:
+        door.db.expunge(order)
+        raise door.refuse([order_id], f"order {order_id} is not of shop {shop_id}")
     return order
 
 
 def shop_returns(uow: UnitOfWork, *, shop_id: str, purpose: Purpose) -> list[ReturnRequest]:
     """A shop's return requests from every region, the ones waiting for it first."""
-    _check(purpose)
     found: list[ReturnRequest] = []
     for region in uow.databases.regions:
-        found += uow.region(region).scalars(
+        found += _door(uow, region, shop_id=shop_id, purpose=purpose).db.scalars(
             select(ReturnRequest)
             .where(ReturnRequest.shop_id == shop_id)
             .order_by(ReturnRequest.created_at.desc())
@@ -102,13 +116,12 @@ class DailySales:
     currency: str
 
 
-def shop_sales(uow: UnitOfWork, *, shop_id: str, since: datetime, purpose: Purpose) -> list[DailySales]:
+def shop_sales(uow: UnitOfWork, *, shop_id: str, since: datetime) -> list[DailySales]:
     """Paid orders and their revenue (net of refunds) per day, summed over every region."""
-    _check(purpose)
     totals: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
     paid = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
     for region in uow.databases.regions:
-        rows = uow.region(region).execute(
+        rows = _door(uow, region, shop_id=shop_id, purpose="aggregate_analytics").db.execute(
             select(Order.paid_at, Order.total, Order.refunded, Order.currency).where(
                 Order.shop_id == shop_id, Order.status.in_(paid), Order.paid_at >= since
             )
@@ -133,15 +146,21 @@ class Earning:
     currency: str
 
 
-def creator_earnings(
-    uow: UnitOfWork, *, creator_id: str, by: Literal["video", "product"], purpose: Purpose
-) -> list[Earning]:
+def creator_earnings(uow: UnitOfWork, *, creator_id: str, by: Literal["video", "product"]) -> list[Earning]:
     """Commission credited to a creator, grouped by video or product: pending (order not yet complete),
     earned (completed) and reversed (refunded share). Aggregates only: no buyer is visible."""
-    _check(purpose)
     groups: dict[tuple[str, str], dict[str, int | str]] = {}
     for region in uow.databases.regions:
-        rows = uow.region(region).execute(
+        door = gateway.access(
+            uow,
+            region,
+            data_class="orders",
+            purpose="aggregate_analytics",
+            reason=f"commission of creator {creator_id}",
+            role=Role.CREATOR,
+            entitled=uow.actor is not None and uow.actor.id == creator_id,
+        )
+        rows = door.db.execute(
             select(OrderLine, Order.status, Order.total, Order.refunded, Order.currency)
             .join(Order, Order.id == OrderLine.order_id)
             .where(

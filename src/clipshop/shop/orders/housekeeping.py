@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from clipshop.kit.ids import region_of
+from clipshop.residency import gateway
 from clipshop.shop.catalog import stock
 from clipshop.shop.orders import lifecycle
 from clipshop.shop.orders.models import (
@@ -32,7 +33,7 @@ INTERRUPTED_AFTER = timedelta(minutes=2)
 def expire_unpaid(platform: Platform, *, region: str) -> int:
     """Cancel orders whose payment never came within the reservation window; their units return to stock."""
     now = platform.clock.now()
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         checkout_ids = list(
             uow.region(region).scalars(
                 select(Order.checkout_id)
@@ -43,7 +44,7 @@ def expire_unpaid(platform: Platform, *, region: str) -> int:
         )
     done = 0
     for checkout_id in checkout_ids:
-        with platform.uow().transaction() as uow:
+        with platform.uow(home=region).transaction() as uow:
             connect_checkout(uow, region=region, checkout_id=checkout_id)
             payment = (
                 uow.region(region).scalars(select(Payment).where(Payment.checkout_id == checkout_id)).one()
@@ -65,13 +66,16 @@ def expire_unpaid(platform: Platform, *, region: str) -> int:
 def release_orphan_holds(platform: Platform, *, region: str) -> int:
     """A shop's side: give back units held for orders that were never written (their checkout crashed)."""
     now = platform.clock.now()
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         uow.connect(uow.databases.regions)
         order_ids = stock.expired_holds(uow.region(region), now=now)
         released: list[str] = []
         for order_id in order_ids:
-            order = uow.region(region_of(order_id)).get(Order, order_id)
-            if order is None or order.status in (OrderStatus.CANCELLED, OrderStatus.PENDING_PAYMENT):
+            door = gateway.access(
+                uow, region_of(order_id), data_class="orders", purpose="checkout", records=[order_id]
+            )
+            status = door.db.scalar(select(Order.status).where(Order.id == order_id))
+            if status is None or status in (OrderStatus.CANCELLED, OrderStatus.PENDING_PAYMENT):
                 released += stock.release(uow, shop_region=region, order_id=order_id, now=now)
         lifecycle.project_stock_later(platform, uow, released)
     return len(order_ids)
@@ -81,7 +85,7 @@ def recover_payments(platform: Platform, *, region: str, older_than: timedelta) 
     """Finish checkouts whose process died between writing the orders and recording the provider's answer:
     adopt the intent the provider made with the payment's key, or cancel the orders if there is none."""
     now = platform.clock.now()
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         stuck = list(
             uow.region(region).scalars(
                 select(Payment.checkout_id).where(
@@ -90,7 +94,7 @@ def recover_payments(platform: Platform, *, region: str, older_than: timedelta) 
             )
         )
     for checkout_id in stuck:
-        with platform.uow().transaction() as uow:
+        with platform.uow(home=region).transaction() as uow:
             connect_checkout(uow, region=region, checkout_id=checkout_id)
             payment = (
                 uow.region(region).scalars(select(Payment).where(Payment.checkout_id == checkout_id)).one()
@@ -109,7 +113,7 @@ def auto_complete(platform: Platform, *, region: str) -> int:
     """Complete delivered orders once their return window has passed with no return pending."""
     now = platform.clock.now()
     window = timedelta(days=platform.settings.return_window_days)
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         db = uow.region(region)
         pending = select(ReturnRequest.order_id).where(ReturnRequest.status == ReturnStatus.REQUESTED)
         due = list(

@@ -87,7 +87,7 @@ def refund_alone(
 ) -> service.OrderView:
     """`refund` in a transaction of its own (committed on return), for a caller that stores its answer
     after it: the order as it stands after the refund, with its timeline."""
-    with platform.uow().transaction() as uow:
+    with platform.uow(actor=actor).transaction() as uow:
         order = refund(
             platform,
             uow,
@@ -128,6 +128,4 @@ def sales(
     uow: UnitOfWork, *, actor: Actor, shop_id: str, days: int, now: datetime
 ) -> list[for_merchants.DailySales]:
     shops.get(uow, actor=actor, shop_id=shop_id)
-    return for_merchants.shop_sales(
-        uow, shop_id=shop_id, since=now - timedelta(days=days), purpose="analytics"
-    )
+    return for_merchants.shop_sales(uow, shop_id=shop_id, since=now - timedelta(days=days))

@@ -157,7 +157,7 @@ def earnings(actor: CurrentActor, uow: UowDep) -> EarningsRead:
     """A creator's affiliate commission per video and per product, with balances and payouts."""
 
     def reads(by: Literal["video", "product"]) -> list[EarningRead]:
-        found = for_merchants.creator_earnings(uow, creator_id=actor.id, by=by, purpose="earnings")
+        found = for_merchants.creator_earnings(uow, creator_id=actor.id, by=by)
         return [EarningRead.model_validate(e) for e in found]
 
     book = statements.money_book(uow, party=f"creator:{actor.id}")

@@ -52,7 +52,7 @@ def receive(platform: Platform, *, payload: bytes, signature: str) -> bool:
         log.warning("webhook %s names no payment of ours", event.id)
         return False
     region = region_of(payment_id)
-    with platform.uow().transaction() as uow:
+    with platform.uow(home=region).transaction() as uow:
         outcomes.connect_checkout(uow, region=region, checkout_id=str(metadata.get("checkout_id", "")))
         db = uow.region(region)
         payment = db.scalars(select(Payment).where(Payment.id == payment_id).with_for_update()).first()

@@ -1,7 +1,7 @@
 """projection timestamps: when each row the directory copies was last written, indexed
 
-Revision ID: reg0005
-Revises: reg0004
+Revision ID: reg0007
+Revises: reg0006
 Create Date: 2026-12-05 10:10:22.123427
 
 The heal job (clipshop.healing) compares with the directory only the rows written since its last run, so
@@ -17,8 +17,8 @@ from alembic import op
 
 import clipshop.kit.db
 
-revision: str = "reg0005"
-down_revision: str | None = "reg0004"
+revision: str = "reg0007"
+down_revision: str | None = "reg0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
