@@ -208,3 +208,27 @@ def test_the_heal_runs_every_minute_and_sweeps_everything_daily(platform: Platfo
     assert heals_due(datetime(2026, 6, 1, 0, 0)) == ["heal_all_projections", "heal_projections"]
     assert heals_due(datetime(2026, 6, 1, 0, 1)) == ["heal_projections"]
     assert heals_due(datetime(2026, 6, 1, 12, 7)) == ["heal_projections"]
+
+
+def test_a_lost_profile_comes_back_with_its_counters(
+    client: TestClient, platform: Platform, clock: FrozenClock, alice: Member, bob: Member
+) -> None:
+    video_id = a_ready_video(platform, alice, caption="hello")
+    client.post(f"/api/v1/videos/{video_id}/publish", headers=alice.auth)
+    client.post(f"/api/v1/videos/{video_id}/like", headers=bob.auth)
+    client.post("/api/v1/users/alice/follow", headers=bob.auth)
+    client.post("/api/v1/users/bob/follow", headers=alice.auth)
+    platform.jobs.drain()
+    shown = client.get("/api/v1/users/alice").json()
+    assert [shown[f"{n}_count"] for n in ("follower", "following", "video", "like")] == [1, 1, 1, 1]
+    with platform.uow().transaction() as uow:  # lost, as a crashed sign-up loses it
+        uow.directory.delete(uow.directory.get_one(PublicProfile, alice.id))
+    clock.advance(minutes=2)
+
+    healed = {h.region: h.fixed for h in heal_projections(platform, full=True)}
+
+    assert healed == {
+        **NOTHING,
+        "us": {"public profiles": 1, "public profiles' counters": 1},
+    }
+    assert client.get("/api/v1/users/alice").json() == shown

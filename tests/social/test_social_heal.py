@@ -43,7 +43,7 @@ def test_counters_whose_jobs_were_lost_are_copied(
     assert heal(platform, "us", since_minutes=1) == {}
     assert heal(platform, "eu", since_minutes=1) == {
         "follower counters": 1,
-        "public profiles' following counts": 1,
+        "public profiles' counters": 1,
         "video counters": 1,
     }
 
@@ -57,7 +57,7 @@ def test_counters_whose_jobs_were_lost_are_copied(
     platform.jobs.flush()
     assert heal(platform, "eu", since_minutes=1) == {
         "follower counters": 1,
-        "public profiles' following counts": 1,
+        "public profiles' counters": 1,
     }
     assert client.get("/api/v1/users/alice").json()["follower_count"] == 0
     assert client.get("/api/v1/users/bob").json()["following_count"] == 0

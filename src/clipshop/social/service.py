@@ -453,13 +453,14 @@ COUNTED = ("likes", "comments", "shares", "views", "completes")
 
 def heal_projections(uow: UnitOfWork, *, region: str, window: Window) -> dict[str, int]:
     """Rebuild what the directory lacks, or has stale, of `region`'s engagement written in `window`: its
-    counter totals (when the job that copies them was lost), the accounts its users follow, and public
-    copies of its comments (a full sweep also removes copies of comments deleted since). Run after the
-    accounts' and videos' heal, whose rows these counters land on. Returns how many rows of each it fixed."""
+    counter totals (when the job that copies them was lost), the counters on its accounts' profiles, and
+    public copies of its comments (a full sweep also removes copies of comments deleted since). Run after
+    the accounts' and videos' heal, whose rows these counters land on. Returns how many rows of each it
+    fixed."""
     fixed: Counter[str] = Counter()
     fixed.update(_heal_video_counts(uow, region=region, window=window))
     fixed.update(_heal_follower_counts(uow, region=region, window=window))
-    fixed.update(_heal_following_counts(uow, region=region, window=window))
+    fixed.update(_heal_profile_counts(uow, region=region, window=window))
     fixed.update(_heal_comments(uow, region=region, window=window))
     return dict(fixed)
 
@@ -509,25 +510,54 @@ def _heal_follower_counts(uow: UnitOfWork, *, region: str, window: Window) -> Co
     return fixed
 
 
-def _heal_following_counts(uow: UnitOfWork, *, region: str, window: Window) -> Counter[str]:
+def _heal_profile_counts(uow: UnitOfWork, *, region: str, window: Window) -> Counter[str]:
+    """The counters on the public profiles of `region`'s accounts written in `window`: whom each follows
+    (counted in the region), and its followers, videos and likes (summed from the directory's copies, healed
+    by then). A profile the accounts' heal just made starts at zero; this gives it its real numbers."""
     fixed: Counter[str] = Counter()
-    db = uow.region(region)
+    db, directory = uow.region(region), uow.directory
     for users in in_batches(db, select(User.id).where(window.holds(User.updated_at)), key=User.id):
-        counted = db.execute(
-            select(Follow.follower_id, func.count())
-            .where(Follow.follower_id.in_(users))
-            .group_by(Follow.follower_id)
-        )
-        following = {follower_id: int(count) for follower_id, count in counted}
-        shown = uow.directory.execute(
-            select(PublicProfile.user_id, PublicProfile.following_count).where(
-                PublicProfile.user_id.in_(users)
+        following = {
+            user_id: int(count)
+            for user_id, count in db.execute(
+                select(Follow.follower_id, func.count())
+                .where(Follow.follower_id.in_(users))
+                .group_by(Follow.follower_id)
             )
+        }
+        followers = {
+            user_id: int(total or 0)
+            for user_id, total in directory.execute(
+                select(FollowerCountsByRegion.user_id, func.sum(FollowerCountsByRegion.followers))
+                .where(FollowerCountsByRegion.user_id.in_(users))
+                .group_by(FollowerCountsByRegion.user_id)
+            )
+        }
+        published = {
+            creator_id: (int(videos), int(likes or 0))
+            for creator_id, videos, likes in directory.execute(
+                select(PublicVideo.creator_id, func.count(), func.sum(PublicVideo.like_count))
+                .where(PublicVideo.creator_id.in_(users))
+                .group_by(PublicVideo.creator_id)
+            )
+        }
+        shown = directory.execute(
+            select(
+                PublicProfile.user_id,
+                PublicProfile.follower_count,
+                PublicProfile.following_count,
+                PublicProfile.video_count,
+                PublicProfile.like_count,
+            ).where(PublicProfile.user_id.in_(users))
         )
-        for user_id, count in shown:
-            if count != following.get(user_id, 0):
-                uow.directory.get_one(PublicProfile, user_id).following_count = following.get(user_id, 0)
-                fixed["public profiles' following counts"] += 1
+        for user_id, *counts in shown:
+            real = (followers.get(user_id, 0), following.get(user_id, 0), *published.get(user_id, (0, 0)))
+            if tuple(counts) != real:
+                profile = directory.get_one(PublicProfile, user_id)
+                profile.follower_count, profile.following_count, profile.video_count, profile.like_count = (
+                    real
+                )
+                fixed["public profiles' counters"] += 1
     return fixed
 
 
