@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from clipshop import healing
 from clipshop.config import Settings
 from clipshop.feed import tasks as feed_tasks
 from clipshop.feed import upkeep as feed_upkeep
@@ -42,6 +43,10 @@ def register_jobs(platform: Platform) -> None:
 
     jobs.register(video_tasks.TRANSCODE, partial(transcoding.transcode_video, platform))
     jobs.register(video_tasks.RECONCILE, partial(transcoding.reconcile, platform), every_minutes=1)
+    jobs.register(healing.HEAL_PROJECTIONS, partial(healing.run_heal, platform), every_minutes=1)
+    jobs.register(
+        healing.HEAL_ALL_PROJECTIONS, partial(healing.run_full_heal, platform), every_minutes=24 * 60
+    )
 
     def project_video_counts(region: str, video_id: str) -> None:
         with platform.uow(home=region).transaction() as uow:

@@ -236,7 +236,12 @@ def update_video(
     video_id: str, body: VideoUpdate, actor: CurrentActor, uow: UowDep, platform: PlatformDep
 ) -> VideoRead:
     video = service.update_caption(
-        uow, actor=actor, video_id=video_id, caption=body.caption, stores=platform.media
+        uow,
+        actor=actor,
+        video_id=video_id,
+        caption=body.caption,
+        stores=platform.media,
+        now=platform.clock.now(),
     )
     return video_read(uow, platform, video)
 

@@ -76,7 +76,7 @@ def release_orphan_holds(platform: Platform, *, region: str) -> int:
             )
             status = door.db.scalar(select(Order.status).where(Order.id == order_id))
             if status is None or status in (OrderStatus.CANCELLED, OrderStatus.PENDING_PAYMENT):
-                released += stock.release(uow, shop_region=region, order_id=order_id)
+                released += stock.release(uow, shop_region=region, order_id=order_id, now=now)
         lifecycle.project_stock_later(platform, uow, released)
     return len(order_ids)
 
