@@ -99,10 +99,12 @@ def worker(workers: Annotated[int, typer.Option(help="worker threads")] = 2) -> 
 def reconcile() -> None:
     """Re-enqueue work whose job was lost (also runs every minute inside workers)."""
     from clipshop.assembly import build_platform
+    from clipshop.rights.erasure import reconcile as reconcile_erasures
     from clipshop.videos.transcoding import reconcile as run_reconcile
 
     platform = build_platform(Settings())
     console.print(f"Re-enqueued {run_reconcile(platform)} videos")
+    console.print(f"Re-enqueued {reconcile_erasures(platform)} account erasures")
 
 
 @app.command()

@@ -24,6 +24,7 @@ def load_models() -> None:
     import clipshop.feed.models
     import clipshop.kit.idempotency
     import clipshop.residency.models
+    import clipshop.rights.models
     import clipshop.shop.cart.models
     import clipshop.shop.catalog.models
     import clipshop.shop.ledger.models
