@@ -336,3 +336,14 @@ def test_an_account_that_runs_a_shop_is_not_deleted(client: TestClient, world: W
     r = client.post("/api/v1/me/delete", headers=world.merchant.auth, json={"password": PASSWORD})
     assert r.status_code == 409 and r.json()["code"] == "owns_shop"
     assert client.get("/api/v1/me", headers=world.merchant.auth).status_code == 200
+
+
+def test_the_settings_page_offers_the_download_and_the_deletion(client: TestClient, alice: Member) -> None:
+    away = client.get("/settings", follow_redirects=False)
+    assert away.status_code in (302, 303) and away.headers["location"].startswith("/login")
+    client.cookies.set("clipshop_session", alice.token)
+    page = client.get("/settings")
+    assert page.status_code == 200
+    assert 'href="/api/v1/me/export"' in page.text and 'id="delete-form"' in page.text
+    assert 'href="/settings"' in page.text  # in the menu
+    client.cookies.clear()
