@@ -14,6 +14,8 @@ from clipshop.kit.clock import Clock
 from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform import Platform
 from clipshop.residency import gateway, policy
+from clipshop.rights import erasure
+from clipshop.rights import tasks as rights_tasks
 from clipshop.shop import upkeep as shop_upkeep
 from clipshop.shop.catalog import projection as catalog_projection
 from clipshop.shop.catalog import tasks as catalog_tasks
@@ -47,6 +49,8 @@ def register_jobs(platform: Platform) -> None:
     jobs.register(
         healing.HEAL_ALL_PROJECTIONS, partial(healing.run_full_heal, platform), every_minutes=24 * 60
     )
+    jobs.register(rights_tasks.ERASE, partial(erasure.erase, platform))
+    jobs.register(rights_tasks.RECONCILE, partial(erasure.reconcile, platform), every_minutes=1)
 
     def project_video_counts(region: str, video_id: str) -> None:
         with platform.uow(home=region).transaction() as uow:

@@ -105,11 +105,13 @@ def reconcile(
     also run every minute inside workers); the exit status is 1 if a region could not be healed."""
     from clipshop.assembly import build_platform
     from clipshop.healing import heal_projections
+    from clipshop.rights.erasure import reconcile as reconcile_erasures
     from clipshop.videos.transcoding import reconcile as run_reconcile
 
     platform = build_platform(Settings())
     try:
         console.print(f"Re-enqueued {run_reconcile(platform)} videos")
+        console.print(f"Re-enqueued {reconcile_erasures(platform)} account erasures")
         healed = heal_projections(platform, full=full)
     finally:
         platform.close()

@@ -10,7 +10,8 @@ from sqlalchemy import bindparam, delete, func, select
 from clipshop.events.models import Event, EventKind
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
-from clipshop.kit.ids import new_id
+from clipshop.kit.holdings import Held, rows
+from clipshop.kit.ids import new_id, region_of
 
 
 def record(
@@ -101,3 +102,13 @@ def audience(uow: UnitOfWork, *, region: str, video_ids: list[str], min_group: i
     if viewers < min_group:
         return RegionAudience(region, None, None, suppressed=True)
     return RegionAudience(region, int(viewers), int(plays), suppressed=False)
+
+
+def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
+    """Every event recorded of `user_id`, in their home region."""
+    return {"region/events": rows(uow.region(region_of(user_id)), Event, Event.user_id == user_id)}
+
+
+def erase_user(uow: UnitOfWork, *, user_id: str) -> None:
+    """Forget every event of `user_id` (idempotent)."""
+    uow.region(region_of(user_id)).execute(delete(Event).where(Event.user_id == user_id))

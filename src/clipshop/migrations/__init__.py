@@ -25,6 +25,7 @@ def load_models() -> None:
     import clipshop.kit.idempotency
     import clipshop.kit.watermarks
     import clipshop.residency.models
+    import clipshop.rights.models
     import clipshop.shop.cart.models
     import clipshop.shop.catalog.models
     import clipshop.shop.ledger.models

@@ -18,7 +18,8 @@ from clipshop.events.models import PLAYER_KINDS, EventKind
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork, dialect_insert, insert_ignore, upsert_add
-from clipshop.kit.ids import new_id
+from clipshop.kit.holdings import Held, rows
+from clipshop.kit.ids import new_id, region_of
 from clipshop.kit.watermarks import Window, in_batches, rows_in_batches
 from clipshop.social.models import (
     Comment,
@@ -602,3 +603,76 @@ def _heal_comments(uow: UnitOfWork, *, region: str, window: Window) -> Counter[s
         if parent is not None and parent.reply_count != replies:
             parent.reply_count = int(replies or 0)
     return fixed
+
+
+# -- Data rights -------------------------------------------------------------------------------------------
+
+
+def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
+    """What social holds about `user_id`: their follows, likes, comments, shares and watch history at home,
+    and their public comments and follower counts in the directory."""
+    db = uow.region(region_of(user_id))
+    directory = uow.directory
+    return {
+        "region/follows": rows(db, Follow, Follow.follower_id == user_id),
+        "region/likes": rows(db, Like, Like.user_id == user_id),
+        "region/comments": rows(db, Comment, Comment.author_id == user_id),
+        "region/shares": rows(db, Share, Share.user_id == user_id),
+        "region/watch_history": rows(db, WatchHistory, WatchHistory.user_id == user_id),
+        "directory/public_comments": rows(directory, PublicComment, PublicComment.author_id == user_id),
+        "directory/follower_counts_by_region": rows(
+            directory, FollowerCountsByRegion, FollowerCountsByRegion.user_id == user_id
+        ),
+    }
+
+
+def erase_user(
+    uow: UnitOfWork, *, user_id: str, video_ids: Sequence[str], jobs: JobQueue, now: datetime
+) -> None:
+    """Delete what `user_id` did (follows, likes, comments, shares, watch history) and take it out of the
+    counters it moved, as unfollowing, unliking and deleting a comment would; drop the counters of their
+    own (gone) videos and of their followers. Idempotent: what is deleted is not counted down again.
+
+    Replies others wrote under their comments stay: they are the other people's words."""
+    region = region_of(user_id)
+    db = uow.region(region)
+    directory = uow.directory
+    deltas: dict[str, dict[str, int]] = {}
+
+    def count_down(video_id: str, kind: str) -> None:
+        deltas.setdefault(video_id, {})[kind] = deltas.get(video_id, {}).get(kind, 0) - 1
+
+    for video_id in db.scalars(select(Like.video_id).where(Like.user_id == user_id)):
+        count_down(video_id, "likes")
+    for video_id in db.scalars(select(Share.video_id).where(Share.user_id == user_id)):
+        count_down(video_id, "shares")
+    comments = list(db.scalars(select(Comment).where(Comment.author_id == user_id)))
+    for comment in comments:
+        count_down(comment.video_id, "comments")
+        if comment.parent_id is not None:
+            directory.execute(
+                update(PublicComment)
+                .where(PublicComment.id == comment.parent_id, PublicComment.reply_count > 0)
+                .values(reply_count=PublicComment.reply_count - 1)
+            )
+    followees = list(db.scalars(select(Follow.followee_id).where(Follow.follower_id == user_id)))
+    db.execute(delete(Like).where(Like.user_id == user_id))
+    db.execute(delete(Share).where(Share.user_id == user_id))
+    db.execute(delete(Comment).where(Comment.author_id == user_id))
+    db.execute(delete(Follow).where(Follow.follower_id == user_id))
+    db.execute(delete(WatchHistory).where(WatchHistory.user_id == user_id))
+    db.execute(delete(RegionFollowerCounts).where(RegionFollowerCounts.user_id == user_id))
+    directory.execute(delete(PublicComment).where(PublicComment.author_id == user_id))
+    directory.execute(delete(FollowerCountsByRegion).where(FollowerCountsByRegion.user_id == user_id))
+    gone = set(video_ids)
+    if gone:
+        db.execute(delete(RegionVideoCounts).where(RegionVideoCounts.video_id.in_(gone)))
+        directory.execute(delete(VideoCountsByRegion).where(VideoCountsByRegion.video_id.in_(gone)))
+    for video_id, moved in sorted(deltas.items()):
+        if video_id not in gone:
+            _bump(uow, jobs, region, video_id, now, **moved)
+    for followee_id in followees:
+        upsert_add(
+            db, RegionFollowerCounts, {"user_id": followee_id}, {"followers": -1}, also={"updated_at": now}
+        )
+        enqueue_follow_counts(jobs, uow, region=region, followee_id=followee_id, follower_id=user_id)

@@ -16,8 +16,9 @@ from clipshop.events import service as events
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor, Role
 from clipshop.kit.db import UnitOfWork
+from clipshop.kit.holdings import Held, rows
 from clipshop.kit.ids import new_id, region_of
-from clipshop.kit.ports import MediaStore, ProbeResult
+from clipshop.kit.ports import MediaStore, ProbeResult, UploadVolume
 from clipshop.kit.watermarks import Window, in_batches
 from clipshop.media.transcode import Rung, plan_ladder
 from clipshop.residency import gateway
@@ -316,3 +317,61 @@ def heal_projections(uow: UnitOfWork, *, region: str, window: Window, store: Med
             profile.video_count = int(count or 0)
             fixed["public profiles' video counts"] += 1
     return dict(fixed)
+
+
+# -- Data rights -------------------------------------------------------------------------------------------
+
+
+def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
+    """What videos holds about `user_id`: their uploads, videos and renditions at home, and the public copies
+    of their published videos in the directory."""
+    db = uow.region(region_of(user_id))
+    video_ids = own_video_ids(uow, user_id=user_id)
+    return {
+        "region/uploads": rows(db, Upload, Upload.owner_id == user_id),
+        "region/videos": rows(db, Video, Video.owner_id == user_id),
+        "region/renditions": rows(db, Rendition, Rendition.video_id.in_(video_ids)),
+        "directory/public_videos": rows(uow.directory, PublicVideo, PublicVideo.creator_id == user_id),
+        "directory/public_video_tags": rows(
+            uow.directory, PublicVideoTag, PublicVideoTag.video_id.in_(video_ids)
+        ),
+    }
+
+
+def own_video_ids(uow: UnitOfWork, *, user_id: str) -> list[str]:
+    """Ids of every video `user_id` made, published or not."""
+    query = select(Video.id).where(Video.owner_id == user_id).order_by(Video.id)
+    return list(uow.region(region_of(user_id)).scalars(query))
+
+
+def own_upload_ids(uow: UnitOfWork, *, user_id: str) -> list[str]:
+    """Ids of every upload `user_id` started."""
+    query = select(Upload.id).where(Upload.owner_id == user_id).order_by(Upload.id)
+    return list(uow.region(region_of(user_id)).scalars(query))
+
+
+def media_prefix(video_id: str) -> str:
+    """Where a video's renditions, poster and thumbnail are kept in its region's media store."""
+    return f"videos/{video_id}/"
+
+
+def erase_user(uow: UnitOfWork, *, user_id: str, store: MediaStore, volume: UploadVolume) -> list[str]:
+    """Delete every video and upload of `user_id`: their files first, then their rows and public copies, so
+    a run cut short anywhere is finished by the next (idempotent). Returns the ids of the videos."""
+    db = uow.region(region_of(user_id))
+    video_ids = own_video_ids(uow, user_id=user_id)
+    upload_ids = own_upload_ids(uow, user_id=user_id)
+    for video_id in video_ids:
+        store.delete_prefix(media_prefix(video_id))
+    held = set(volume.upload_ids())
+    for upload_id in upload_ids:
+        if upload_id in held:
+            volume.delete(upload_id)
+    if video_ids:
+        uow.directory.execute(delete(PublicVideoTag).where(PublicVideoTag.video_id.in_(video_ids)))
+        uow.directory.execute(delete(PublicVideo).where(PublicVideo.id.in_(video_ids)))
+        db.execute(delete(Rendition).where(Rendition.video_id.in_(video_ids)))
+        db.execute(delete(Video).where(Video.id.in_(video_ids)))
+    if upload_ids:
+        db.execute(delete(Upload).where(Upload.id.in_(upload_ids)))
+    return video_ids
