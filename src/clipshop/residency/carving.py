@@ -64,11 +64,7 @@ def mark_detached(directory: Session, region: str, *, at: datetime) -> None:
 
 def region_columns(table: Table) -> list[Column[str]]:
     """The columns of `table` that name a region: `region`, and ids (`id`, `…_id`), which carry theirs."""
-    return [
-        c
-        for c in table.columns
-        if c.name == "region" or c.name == "id" or c.name.endswith("_id")
-    ]
+    return [c for c in table.columns if c.name == "region" or c.name == "id" or c.name.endswith("_id")]
 
 
 def _names(column: Column[str], region: str) -> ColumnElement[bool]:
@@ -95,9 +91,7 @@ def touching(table: Table, region: str) -> ColumnElement[bool]:
 
 def count_rows(engine: Engine, tables: Iterable[Table], where: Callable[[Table], ColumnElement[bool]]) -> int:
     with engine.connect() as conn:
-        return sum(
-            int(conn.scalar(select(func.count()).select_from(t).where(where(t))) or 0) for t in tables
-        )
+        return sum(int(conn.scalar(select(func.count()).select_from(t).where(where(t))) or 0) for t in tables)
 
 
 def copy_tables(
