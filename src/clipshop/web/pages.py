@@ -18,6 +18,7 @@ from clipshop.accounts import service as accounts
 from clipshop.errors import NotFound
 from clipshop.platform.http import get_platform, get_uow
 from clipshop.videos import service as videos
+from clipshop.web.operator_pages import OPERATOR_PAGES
 from clipshop.web.rendering import (
     SIGNUP_COUNTRIES,
     STATIC_DIR,
@@ -210,6 +211,7 @@ def mount_web(app: FastAPI) -> None:
         ("/signup", signup_page),
         ("/login", login_page),
         *SHOP_PAGES,
+        *OPERATOR_PAGES,
     ]
     for path, endpoint in pages:
         app.add_api_route(

@@ -70,8 +70,12 @@ def test_products_are_public_only_while_active_and_carry_live_stock(
 
 def test_staff_can_run_the_shop_but_only_the_owner_sees_its_money(client: TestClient, sign_up: Any) -> None:
     owner: Member = sign_up("owner", "US")
-    helper: Member = sign_up("helper", "DE")
+    helper: Member = sign_up("helper", "US")
+    abroad: Member = sign_up("abroad", "DE")
     shop_id = open_shop(client, owner, "team-shop")
+    # The staff list names its people, so it stays where they live: a shop is run from its own region.
+    r = client.post(f"/api/v1/shops/{shop_id}/staff", headers=owner.auth, json={"user_id": abroad.id})
+    assert (r.status_code, r.json()["code"]) == (422, "staff_region")
     assert (
         client.post(
             f"/api/v1/shops/{shop_id}/staff", headers=owner.auth, json={"user_id": helper.id}

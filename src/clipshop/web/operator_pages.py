@@ -1,0 +1,43 @@
+"""Pages for platform operators: the access audit log of each region and the transparency report. Their
+scripts read the operator API; anyone who is not an operator gets the not-found page, as for a shop they
+do not run."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from clipshop.kit.actors import Role
+from clipshop.platform.http import get_platform
+from clipshop.residency.gateway import policy_of
+from clipshop.web.rendering import login_redirect, not_found, render, viewer_of
+
+
+def _operator_page(request: Request, template: str) -> Response:
+    viewer = viewer_of(request)
+    if viewer is None:
+        return login_redirect(request)
+    if viewer.role is not Role.OPERATOR:
+        return not_found(
+            request, viewer, title="Page not found", message="This page is for platform operators."
+        )
+    databases = get_platform(request).databases
+    return render(
+        request,
+        template,
+        viewer=viewer,
+        nav="operator",
+        regions=databases.regions,
+        purposes=policy_of(databases).purposes,
+    )
+
+
+def audit_page(request: Request) -> Response:
+    return _operator_page(request, "operator_audit.html")
+
+
+def transparency_page(request: Request) -> Response:
+    return _operator_page(request, "transparency.html")
+
+
+OPERATOR_PAGES = [("/operator/audit", audit_page), ("/operator/transparency", transparency_page)]
