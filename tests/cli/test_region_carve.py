@@ -212,6 +212,8 @@ def test_a_region_carved_out_runs_alone_and_leaves_the_rest(
         client.get(f"/api/v1/orders/{s.orders['dave']}", headers=s.dave.auth).json()["status"] == "cancelled"
     )
     assert client.get(f"/api/v1/orders/{s.orders['alice']}", headers=alice).json()["status"] == "paid"
+    cancel = client.post(f"/api/v1/orders/{s.orders['alice']}/cancel", headers=alice, json={"reason": "gone"})
+    assert (cancel.status_code, cancel.json()["code"]) == (409, "region_detached")
     code, output = invoke(rest, monkeypatch, "residency", "check")
     assert code == 0, output
 

@@ -38,11 +38,12 @@ BATCH = 2000
 class RegionDetached(Conflict):
     """What a buyer is told when what they want lives in a region that has left this deployment."""
 
-    def __init__(self, region: str, what: str = "This product") -> None:
+    def __init__(self, region: str, *, detail: str | None = None) -> None:
         super().__init__(
             "region_detached",
-            f"{what} belongs to region {region}, which has left this deployment: it can no longer be bought"
-            " here. Remove it from your cart and try again.",
+            detail
+            or f"This product belongs to region {region}, which has left this deployment: it can no longer"
+            " be bought here. Remove it from your cart and try again.",
             region=region,
         )
 
