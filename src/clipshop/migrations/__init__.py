@@ -54,6 +54,16 @@ def upgrade(engine: Engine, tree: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(tree, engine), revision)
 
 
+def is_current(engine: Engine, tree: str) -> bool:
+    """Whether `engine`'s database is at the latest revision of `tree`."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(tree)).get_heads())
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+
+
 def migrate_all(
     directory: Engine, regions: dict[str, Engine], *, on_step: Callable[[str], None] | None = None
 ) -> None:

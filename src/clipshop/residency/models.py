@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from clipshop.kit.db import RegionBase, UTCDateTime
+from clipshop.kit.db import DirectoryBase, RegionBase, UTCDateTime
 
 # Column widths; `audit.Decision` refuses longer values, so SQLite (which ignores widths) and PostgreSQL
 # (which enforces them) take and refuse the same entries.
@@ -62,3 +62,13 @@ POSTGRES_TRIGGERS = [
     """CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
 ]
+
+
+class DetachedRegion(DirectoryBase):
+    """A region carved out of this deployment (`clipshop region detach`): nothing of it is projected into the
+    directory again, and a checkout of its products is refused with `region_detached`."""
+
+    __tablename__ = "detached_regions"
+
+    region: Mapped[str] = mapped_column(String(16), primary_key=True)
+    detached_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -21,6 +21,7 @@ from clipshop.kit.db import UnitOfWork, dialect_insert, insert_ignore, upsert_ad
 from clipshop.kit.holdings import Held, rows
 from clipshop.kit.ids import new_id, region_of
 from clipshop.kit.watermarks import Window, in_batches, rows_in_batches
+from clipshop.residency.carving import is_detached
 from clipshop.social.models import (
     Comment,
     Follow,
@@ -372,7 +373,10 @@ def following_ids(uow: UnitOfWork, *, actor: Actor, limit: int = 5000) -> list[s
 
 def project_video_counts(uow: UnitOfWork, *, region: str, video_id: str) -> None:
     """Copy one region's totals for a video into the directory and re-sum the public counters (idempotent:
-    it copies absolute values, so running it twice or out of order converges)."""
+    it copies absolute values, so running it twice or out of order converges). A region carved out of this
+    deployment copies nothing, nor are its videos' counters re-summed."""
+    if is_detached(uow.directory, region) or is_detached(uow.directory, region_of(video_id)):
+        return
     counts = uow.region(region).get(RegionVideoCounts, video_id)
     if counts is None:
         return
@@ -383,6 +387,11 @@ def project_video_counts(uow: UnitOfWork, *, region: str, video_id: str) -> None
     row.likes, row.comments, row.shares = counts.likes, counts.comments, counts.shares
     row.views, row.completes = counts.views, counts.completes
     uow.directory.flush()
+    resum_video_counts(uow, video_id=video_id)
+
+
+def resum_video_counts(uow: UnitOfWork, *, video_id: str) -> None:
+    """Set a public video's counters to the sums of its regions' totals (its creator's likes follow)."""
     video = uow.directory.get(PublicVideo, video_id)
     if video is None:
         return
@@ -413,7 +422,10 @@ def project_video_counts(uow: UnitOfWork, *, region: str, video_id: str) -> None
 
 
 def project_follow_counts(uow: UnitOfWork, *, region: str, followee_id: str, follower_id: str) -> None:
-    """Re-sum an account's followers over regions, and re-count what the follower follows (idempotent)."""
+    """Re-sum an account's followers over regions, and re-count what the follower follows (idempotent); a
+    region carved out of this deployment copies nothing."""
+    if is_detached(uow.directory, region) or is_detached(uow.directory, region_of(followee_id)):
+        return
     project_followers(uow, region=region, followee_id=followee_id)
     project_following(uow, region=region, follower_id=follower_id)
 
@@ -676,3 +688,15 @@ def erase_user(
             db, RegionFollowerCounts, {"user_id": followee_id}, {"followers": -1}, also={"updated_at": now}
         )
         enqueue_follow_counts(jobs, uow, region=region, followee_id=followee_id, follower_id=user_id)
+
+
+def resum_follower_counts(uow: UnitOfWork, *, user_id: str) -> None:
+    """Set a public profile's follower count to the sum of its regions' counts."""
+    followee = uow.directory.get(PublicProfile, user_id)
+    if followee is not None:
+        total = uow.directory.scalar(
+            select(func.sum(FollowerCountsByRegion.followers)).where(
+                FollowerCountsByRegion.user_id == user_id
+            )
+        )
+        followee.follower_count = int(total or 0)

@@ -22,6 +22,7 @@ from clipshop.kit.ports import MediaStore, ProbeResult, UploadVolume
 from clipshop.kit.watermarks import Window, in_batches
 from clipshop.media.transcode import Rung, plan_ladder
 from clipshop.residency import gateway
+from clipshop.residency.carving import is_detached
 from clipshop.videos.models import (
     PublicVideo,
     PublicVideoTag,
@@ -166,8 +167,9 @@ def list_own_videos(uow: UnitOfWork, *, actor: Actor, limit: int = 50) -> list[V
 
 def publish_video(
     uow: UnitOfWork, *, video: Video, stores: dict[str, MediaStore], now: datetime
-) -> PublicVideo:
-    """Make a ready video public: its projection goes into the directory that feeds read."""
+) -> PublicVideo | None:
+    """Make a ready video public: its projection goes into the directory that feeds read (None when its
+    region has left this deployment, see `project_video`)."""
     if video.status is not VideoStatus.READY:
         raise Conflict("video_not_ready", "The video is still processing; it is published once it is ready.")
     if video.published_at is None:
@@ -176,9 +178,12 @@ def publish_video(
     return project_video(uow, video=video, store=stores[region_of(video.id)])
 
 
-def project_video(uow: UnitOfWork, *, video: Video, store: MediaStore) -> PublicVideo:
-    """Write (or rewrite) the public copy of a published video; idempotent."""
+def project_video(uow: UnitOfWork, *, video: Video, store: MediaStore) -> PublicVideo | None:
+    """Write (or rewrite) the public copy of a published video; idempotent. Nothing of a region carved out
+    of this deployment is projected again (None)."""
     assert video.published_at is not None and video.master_key is not None
+    if is_detached(uow.directory, region_of(video.id)):
+        return None
     public = uow.directory.get(PublicVideo, video.id)
     if public is None:
         profile = uow.directory.get(PublicProfile, video.owner_id)

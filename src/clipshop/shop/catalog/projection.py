@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select, update
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
 from clipshop.kit.watermarks import Window, in_batches
+from clipshop.residency.carving import detached_regions, is_detached
 from clipshop.shop.catalog.models import (
     Product,
     ProductStatus,
@@ -77,6 +78,8 @@ def _public_variants(product: Product, variants: list[Variant]) -> list[dict[str
 def project_product(uow: UnitOfWork, *, product_id: str, now: datetime) -> None:
     """Bring the public copy of a product in line with its shop's truth (idempotent; absent unless active)."""
     region = region_of(product_id)
+    if is_detached(uow.directory, region):
+        return
     db = uow.region(region)
     product = db.get(Product, product_id)
     directory = uow.directory
@@ -138,7 +141,8 @@ def project_shop(uow: UnitOfWork, *, shop: Shop) -> bool:
 
 def project_stock(uow: UnitOfWork, *, variant_ids: Iterable[str]) -> None:
     """Copy the live stock of variants into their public copies (absolute values: safe to run twice)."""
-    ids = sorted(set(variant_ids))
+    gone = detached_regions(uow.directory)
+    ids = sorted(v for v in set(variant_ids) if region_of(v) not in gone)
     by_region: dict[str, list[str]] = {}
     for variant_id in ids:
         by_region.setdefault(region_of(variant_id), []).append(variant_id)

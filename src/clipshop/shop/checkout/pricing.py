@@ -4,6 +4,7 @@ the platform's fee, and the commission of the creators whose videos or showcases
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,6 +15,7 @@ from clipshop.errors import Invalid, NotFound
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, region_of
+from clipshop.residency.carving import RegionDetached, detached_regions
 from clipshop.shop.cart import attribution
 from clipshop.shop.cart.models import CartItem
 from clipshop.shop.catalog.models import DiscountCode, Product, ProductStatus, ShippingOption, Shop, Variant
@@ -143,7 +145,18 @@ def requested_lines(uow: UnitOfWork, *, actor: Actor, items: list[LineRequest] |
                 f"Quantities are 1 to {MAX_QUANTITY}.", code="invalid_quantity", field=f"items.{n}.quantity"
             )
         merged[item.variant_id] = merged.get(item.variant_id, 0) + item.quantity
+    refuse_detached(uow, variant_ids=merged)
     return [LineRequest(v, q) for v, q in merged.items()]
+
+
+def refuse_detached(uow: UnitOfWork, *, variant_ids: Iterable[str]) -> None:
+    """Refuse, before anything is priced or held, a line whose shop's region has left this deployment."""
+    regions = {region_of(v) for v in variant_ids if is_valid_id(v)}
+    if not regions:
+        return
+    gone = sorted(regions & detached_regions(uow.directory))
+    if gone:
+        raise RegionDetached(gone[0])
 
 
 def quote(

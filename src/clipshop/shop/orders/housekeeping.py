@@ -42,25 +42,51 @@ def expire_unpaid(platform: Platform, *, region: str) -> int:
                 .limit(200)
             )
         )
+    return sum(
+        _give_up(platform, region=region, checkout_id=checkout_id, failure_code="expired")
+        for checkout_id in checkout_ids
+    )
+
+
+def settle_across_cut(platform: Platform, *, detached: str) -> int:
+    """Cancel unpaid orders across the cut when region `detached` leaves the deployment (its buyers' orders
+    from shops elsewhere, and other buyers' orders from its shops), giving their held units back; paid
+    orders stay as they are, visible to their buyers. Returns the checkouts given up."""
     done = 0
-    for checkout_id in checkout_ids:
+    for region in platform.databases.regions:
+        across = Order.shop_region != detached if region == detached else Order.shop_region == detached
         with platform.uow(home=region).transaction() as uow:
-            connect_checkout(uow, region=region, checkout_id=checkout_id)
-            payment = (
-                uow.region(region).scalars(select(Payment).where(Payment.checkout_id == checkout_id)).one()
+            checkout_ids = list(
+                uow.region(region).scalars(
+                    select(Order.checkout_id)
+                    .where(Order.status == OrderStatus.PENDING_PAYMENT, across)
+                    .distinct()
+                    .order_by(Order.checkout_id)
+                )
             )
-            if payment.provider_ref and payment.status in (
-                PaymentStatus.REQUIRES_ACTION,
-                PaymentStatus.PROCESSING,
-            ):
-                intent = platform.payments.cancel_intent(ref=payment.provider_ref)
-                if intent.status == "succeeded":
-                    apply_intent(platform, uow, region=region, checkout_id=checkout_id, intent=intent)
-                    continue
-            done += apply_status(
-                platform, uow, payment=payment, to=PaymentStatus.CANCELLED, failure_code="expired"
-            )
+        for checkout_id in checkout_ids:
+            done += _give_up(platform, region=region, checkout_id=checkout_id, failure_code="region_detached")
     return done
+
+
+def _give_up(platform: Platform, *, region: str, checkout_id: str, failure_code: str) -> int:
+    """Cancel a checkout's payment and so its unpaid orders, unless the provider says it was paid meanwhile
+    (then it is recorded as paid); 1 if it was cancelled here."""
+    with platform.uow(home=region).transaction() as uow:
+        connect_checkout(uow, region=region, checkout_id=checkout_id)
+        payment = uow.region(region).scalars(select(Payment).where(Payment.checkout_id == checkout_id)).one()
+        if payment.provider_ref and payment.status in (
+            PaymentStatus.REQUIRES_ACTION,
+            PaymentStatus.PROCESSING,
+        ):
+            intent = platform.payments.cancel_intent(ref=payment.provider_ref)
+            if intent.status == "succeeded":
+                apply_intent(platform, uow, region=region, checkout_id=checkout_id, intent=intent)
+                return 0
+        changed = apply_status(
+            platform, uow, payment=payment, to=PaymentStatus.CANCELLED, failure_code=failure_code
+        )
+        return int(changed)
 
 
 def release_orphan_holds(platform: Platform, *, region: str) -> int:
@@ -71,6 +97,10 @@ def release_orphan_holds(platform: Platform, *, region: str) -> int:
         order_ids = stock.expired_holds(uow.region(region), now=now)
         released: list[str] = []
         for order_id in order_ids:
+            if region_of(order_id) not in uow.databases.region_engines:
+                # The buyer's region has left this deployment: that order can no longer be paid here.
+                released += stock.release(uow, shop_region=region, order_id=order_id, now=now)
+                continue
             door = gateway.access(
                 uow, region_of(order_id), data_class="orders", purpose="checkout", records=[order_id]
             )

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from clipshop.errors import Conflict, Invalid
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id, region_of
+from clipshop.residency.carving import RegionDetached, is_detached
 from clipshop.shop.catalog import stock
 from clipshop.shop.catalog.tasks import enqueue_stock_projection
 from clipshop.shop.money import display
@@ -151,6 +152,14 @@ def cancel_paid(platform: Platform, uow: UnitOfWork, *, order: Order, reason: st
 
 
 def cancel(platform: Platform, uow: UnitOfWork, *, order: Order, reason: str, now: datetime) -> Order:
+    gone = [r for r in (order.shop_region, region_of(order.id)) if is_detached(uow.directory, r)]
+    if gone:
+        # The shop's side (its units, its fulfilment) lives in a deployment this one no longer reaches.
+        raise RegionDetached(
+            gone[0],
+            detail=f"This order is across the cut from region {gone[0]}, which has left this deployment: it"
+            " can no longer be cancelled here. Ask the shop.",
+        )
     if order.status is OrderStatus.PENDING_PAYMENT:
         raise Conflict(
             "payment_in_progress",
