@@ -1,7 +1,7 @@
 """residency: regions carved out of the deployment
 
-Revision ID: dir0003
-Revises: dir0002
+Revision ID: dir0004
+Revises: dir0003
 Create Date: 2026-12-08 10:00:00.000000
 
 `clipshop region detach` records the region here, so no projection brings its public content back.
@@ -14,8 +14,8 @@ from alembic import op
 
 import clipshop.kit.db
 
-revision: str = "dir0003"
-down_revision: str | None = "dir0002"
+revision: str = "dir0004"
+down_revision: str | None = "dir0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
