@@ -435,6 +435,8 @@ PUBLIC_ROUTES: dict[str, str] = {
     "POST /sandbox/payments/{ref}/authenticate": "the sandbox issuer's 3-D Secure form (see its API route)",
     "GET /media/{region}/{key:path}": "media files, served as a CDN in front of the region's bucket would",
     "HEAD /media/{region}/{key:path}": "media files, served as a CDN in front of the region's bucket would",
+    "GET /api/v1/operator/audit/{region}": "a region is no one's object: the gateway admits operators only "
+    "(tests/residency/test_oversight.py)",
     "GET /@{handle}": "a profile's page is public",
     "GET /tag/{tag}": "a hashtag's page is public",
     "GET /shop/{handle}": "a shop's page is public",

@@ -1,11 +1,14 @@
 """Residency under random use: members in several regions sign up, post clips, like, follow, comment, buy
-from shops in other regions, and the shops fulfil and refund. After every step the residency check finds
+from shops in other regions, the shops fulfil and refund, and members download their data or delete their
+accounts. After every step the residency check finds
 nothing, every region's audit log verifies, and every step that reached another region's data left an
 entry in that region's log under the actor's id."""
 
 from __future__ import annotations
 
+import io
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +59,7 @@ def run_machine(backend: Backend, clip: Path) -> None:
             self.shops: dict[str, tuple[str, str]] = {}  # member id -> (shop id, variant id)
             self.orders: list[tuple[Member, Member, str]] = []  # buyer, merchant, order id
             self.by_id: dict[str, Member] = {}
+            self.gone: set[str] = set()  # deleted accounts
 
         def teardown(self) -> None:
             self.client.close()
@@ -109,7 +113,10 @@ def run_machine(backend: Backend, clip: Path) -> None:
 
         @rule(member=members, video=videos)
         def like(self, member: Member, video: str) -> None:
-            assert self.client.post(f"/api/v1/videos/{video}/like", headers=member.auth).status_code == 200
+            if member.id in self.gone or not video:
+                return
+            r = self.client.post(f"/api/v1/videos/{video}/like", headers=member.auth)
+            assert r.status_code in (200, 404), r.text  # a deleted creator's clip is gone
 
         @rule(
             member=members,
@@ -119,17 +126,21 @@ def run_machine(backend: Backend, clip: Path) -> None:
             ),
         )
         def comment(self, member: Member, video: str, text: str) -> None:
+            if member.id in self.gone or not video:
+                return
             r = self.client.post(f"/api/v1/videos/{video}/comments", headers=member.auth, json={"body": text})
-            assert r.status_code in (201, 422), r.text
+            assert r.status_code in (201, 404, 422), r.text
 
         @rule(member=members, other=members)
         def follow(self, member: Member, other: Member) -> None:
+            if {member.id, other.id} & self.gone:
+                return
             r = self.client.post(f"/api/v1/users/{other.handle}/follow", headers=member.auth)
             assert r.status_code in (200, 422), r.text  # following oneself is refused
 
         @rule(member=members)
         def open_shop(self, member: Member) -> None:
-            if member.id in self.shops:
+            if member.id in self.shops or member.id in self.gone:
                 return
             r = self.client.post(
                 "/api/v1/shops",
@@ -153,6 +164,8 @@ def run_machine(backend: Backend, clip: Path) -> None:
         @precondition(lambda self: bool(self.shops))
         @rule(buyer=members, pick=st.integers(min_value=0))
         def buy(self, buyer: Member, pick: int) -> None:
+            if buyer.id in self.gone:
+                return
             merchant_id = sorted(self.shops)[pick % len(self.shops)]
             merchant = self.by_id[merchant_id]
             _, variant = self.shops[merchant_id]
@@ -201,6 +214,35 @@ def run_machine(backend: Backend, clip: Path) -> None:
 
             self.count += 1
             self.reaches(merchant, buyer.region, act)
+
+        @rule(member=members)
+        def download_my_data(self, member: Member) -> None:
+            if member.id in self.gone:
+                return
+            r = self.client.get("/api/v1/me/export", headers=member.auth)
+            assert r.status_code == 200, r.text
+            with zipfile.ZipFile(io.BytesIO(r.content)) as archive:
+                names = archive.namelist()
+                assert "manifest.json" in names
+                everything = b"".join(archive.read(n) for n in names if n.endswith(".json"))
+            assert member.email.encode() in everything
+            others = [m for m in self.by_id.values() if m.id != member.id]
+            assert not [m.email for m in others if m.email.encode() in everything]
+
+        @rule(member=members)
+        def delete_my_account(self, member: Member) -> None:
+            if member.id in self.gone:
+                return
+            r = self.client.post("/api/v1/me/delete", headers=member.auth, json={"password": PASSWORD})
+            if member.id in self.shops:
+                assert (r.status_code, r.json()["code"]) == (409, "owns_shop")
+                return
+            assert r.status_code == 202, r.text
+            self.client.cookies.clear()
+            self.platform.jobs.drain()
+            self.gone.add(member.id)
+            self.orders = [o for o in self.orders if o[0].id != member.id]
+            assert self.client.get("/api/v1/me", headers=member.auth).status_code == 401
 
         # -- what must always hold -------------------------------------------------------------------------
 
