@@ -123,7 +123,7 @@ def serve() -> Iterator[Any]:
             except httpx.HTTPError:
                 return False
 
-        wait_until(up, timeout_s=90, what="the exported deployment to serve", every_s=0.25)
+        wait_until(up, timeout_s=240, what="the exported deployment to serve", every_s=0.25)
         return base
 
     yield start
