@@ -55,7 +55,7 @@ class Backend:
 def _worker() -> str:
     """This test process, unique across checkouts on one machine: each names its own PostgreSQL databases."""
     checkout = hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:6]
-    return f"{checkout}_{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}"
+    return f"{checkout}_{os.environ.get('PYTEST_XDIST_WORKER', 'solo')}"
 
 
 def _postgres_backend() -> Backend:

@@ -177,6 +177,51 @@ def a_region_video(platform: Platform, creator: Member) -> str:
     return a_public_video(platform, creator, video_id=video_id, hours_ago=1)
 
 
+def a_ready_video(platform: Platform, creator: Member, caption: str = "") -> str:
+    """A transcoded video, ready and not yet published (its ladder's keys written, no files), as a creator
+    who uploaded with `publish: false` has it."""
+    from clipshop.videos.models import Upload, UploadStatus, Video, VideoStatus
+    from clipshop.videos.service import parse_hashtags
+
+    now = platform.clock.now()
+    upload_id, video_id = new_id(creator.region), new_id(creator.region)
+    hls = f"videos/{video_id}/hls"
+    with platform.uow(home=creator.region).transaction() as uow:
+        db = uow.region(creator.region)
+        db.add(
+            Upload(
+                id=upload_id,
+                owner_id=creator.id,
+                length=1,
+                offset=1,
+                status=UploadStatus.COMPLETE,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        db.flush()
+        db.add(
+            Video(
+                id=video_id,
+                owner_id=creator.id,
+                upload_id=upload_id,
+                status=VideoStatus.READY,
+                caption=caption,
+                hashtags=" ".join(parse_hashtags(caption)),
+                duration_s=8.0,
+                width=720,
+                height=1280,
+                publish_when_ready=False,
+                master_key=f"{hls}/master.m3u8",
+                poster_key=f"{hls}/poster.jpg",
+                thumb_key=f"{hls}/thumb.jpg",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    return video_id
+
+
 CARD_OK = "4242 4242 4242 4242"
 ADDRESS = {
     "name": "Ada Buyer",
@@ -185,6 +230,19 @@ ADDRESS = {
     "postal_code": "12345",
     "country": "US",
 }
+
+
+def shipped_and_delivered(client: TestClient, merchant: Member, shop_id: str, order_id: str) -> None:
+    r = client.post(
+        f"/api/v1/shops/{shop_id}/orders/{order_id}/fulfil",
+        headers=merchant.auth,
+        json={"carrier": "DHL", "tracking_number": "JD0001"},
+    )
+    assert r.status_code == 200, r.text
+    assert (
+        client.post(f"/api/v1/shops/{shop_id}/orders/{order_id}/deliver", headers=merchant.auth).status_code
+        == 200
+    )
 
 
 def open_shop(client: TestClient, member: Member, handle: str, currency: str = "USD") -> str:
@@ -455,6 +513,7 @@ def settings_environ(settings: Settings) -> dict[str, str]:
         "CLIPSHOP_REDIS_URL": settings.redis_url,
         "CLIPSHOP_JOBS_QUEUE_NAME": settings.jobs_queue_name,
         "CLIPSHOP_DATA_DIR": str(settings.data_dir),
+        "CLIPSHOP_SECRET_KEY": settings.secret_key,
         **({"CLIPSHOP_AUDIT_KEY_FILE": str(settings.audit_key_file)} if settings.audit_key_file else {}),
     }
 

@@ -22,6 +22,7 @@ from clipshop.feed.runtime import feed_runtime
 from clipshop.platform import Platform
 from clipshop.platform.http import CommittingRoute, RefuseNulCharacters, install_error_handlers
 from clipshop.residency.api import router as operator
+from clipshop.rights.api import router as rights
 from clipshop.shop.api import ROUTERS as shop_routers
 from clipshop.social.api import router as social
 from clipshop.videos.api import media_router
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.add_middleware(RefuseNulCharacters)
 
     api = APIRouter(prefix=API_PREFIX, route_class=CommittingRoute)
-    for router in (accounts, videos, social, feed, *shop_routers, operator):
+    for router in (accounts, rights, videos, social, feed, *shop_routers, operator):
         api.include_router(router)
 
     @api.get("/health", tags=["ops"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from clipshop import healing
 from clipshop.config import Settings
 from clipshop.feed import tasks as feed_tasks
 from clipshop.feed import upkeep as feed_upkeep
@@ -13,6 +14,8 @@ from clipshop.kit.clock import Clock
 from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform import Platform
 from clipshop.residency import gateway, policy
+from clipshop.rights import erasure
+from clipshop.rights import tasks as rights_tasks
 from clipshop.shop import upkeep as shop_upkeep
 from clipshop.shop.catalog import projection as catalog_projection
 from clipshop.shop.catalog import tasks as catalog_tasks
@@ -42,6 +45,12 @@ def register_jobs(platform: Platform) -> None:
 
     jobs.register(video_tasks.TRANSCODE, partial(transcoding.transcode_video, platform))
     jobs.register(video_tasks.RECONCILE, partial(transcoding.reconcile, platform), every_minutes=1)
+    jobs.register(healing.HEAL_PROJECTIONS, partial(healing.run_heal, platform), every_minutes=1)
+    jobs.register(
+        healing.HEAL_ALL_PROJECTIONS, partial(healing.run_full_heal, platform), every_minutes=24 * 60
+    )
+    jobs.register(rights_tasks.ERASE, partial(erasure.erase, platform))
+    jobs.register(rights_tasks.RECONCILE, partial(erasure.reconcile, platform), every_minutes=1)
 
     def project_video_counts(region: str, video_id: str) -> None:
         with platform.uow(home=region).transaction() as uow:

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
         default_factory=lambda: {name: RegionConfig(countries=c) for name, c in DEFAULT_COUNTRIES.items()}
     )
     default_region: str = "us"
+    # Numbers about a region's users that leave the region are totals over at least this many people;
+    # smaller groups are suppressed (a merchant's sales by buyer region, a creator's audience).
+    min_group_size: int = Field(default=10, ge=2)
     # The residency policy (TOML): data classes, purposes, grants. None: the one shipped with Clipshop.
     policy_file: Path | None = None
 

@@ -117,3 +117,15 @@ def test_the_check_finds_media_kept_under_another_regions_id(platform: Platform)
         f"media us: avatars row {avatar} belongs to region eu",
         "media us: products row not-an-id belongs to region unknown",
     ]
+
+
+def test_the_check_finds_a_personal_value_in_a_queued_job(platform: Platform) -> None:
+    """The queue is shared by every region: a job carries ids, and an email address in one is a finding."""
+    from clipshop.social import tasks
+
+    platform.jobs.enqueue(tasks.PROJECT_VIDEO_COUNTS, "us", new_id("us"))  # ids only: fine
+    assert check_residency(platform) == []
+    platform.jobs.enqueue(tasks.PROJECT_VIDEO_COUNTS, "us", "someone@example.com")
+    (finding,) = check_residency(platform)
+    assert (finding.store, finding.table) == ("job queue", "project_video_counts")
+    platform.jobs.flush()

@@ -60,6 +60,10 @@ def _set_cookie(response: Response, platform: Platform, login: service.Login) ->
 
 @router.post("/auth/signup", response_model=SessionRead, status_code=201)
 def sign_up(body: SignUp, response: Response, uow: UowDep, platform: PlatformDep) -> SessionRead:
+    # A sign-up may finish an earlier one that died half-way when given its password (see the service):
+    # the same limit as log-ins keeps that from being a way round theirs.
+    email_key = service.email_digest(body.email, secret=platform.settings.secret_key)
+    platform.check_rate(platform.settings.login_rate, f"signup:email:{email_key}")
     login = service.sign_up(
         uow,
         regions=platform.regions,
@@ -134,11 +138,14 @@ async def set_avatar(request: Request, actor: CurrentActor, uow: UowDep, platfor
         image=bytes(body),
         transcoder=platform.transcoder,
         store=platform.media_store(actor.region),
+        now=platform.clock.now(),
     )
     return me_read(platform, user)
 
 
 @router.patch("/me", response_model=MeRead)
 def update_me(body: ProfileUpdate, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> MeRead:
-    user = service.update_profile(uow, actor=actor, display_name=body.display_name, bio=body.bio)
+    user = service.update_profile(
+        uow, actor=actor, now=platform.clock.now(), display_name=body.display_name, bio=body.bio
+    )
     return me_read(platform, user)

@@ -27,6 +27,9 @@ class User(RegionBase):
     # law they work under (their home region unless placed elsewhere).
     staff_role: Mapped[str | None] = mapped_column(String(16), default=None)
     jurisdiction: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The last change to what the directory shows of the account (its index entry, its public profile, the
+    # accounts it follows): the heal job compares the rows changed since its last run.
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
 
 
 class AuthSession(RegionBase):

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 
 from clipshop.accounts.models import AccountIndex, AuthSession, PublicProfile, User
 from clipshop.accounts.passwords import check_password_rules, hash_password, verify_password
 from clipshop.errors import Conflict, Invalid, NotFound, Unauthenticated
 from clipshop.kit.actors import STAFF_ROLES, Actor, Role
 from clipshop.kit.db import UnitOfWork
+from clipshop.kit.holdings import Held, rows
 from clipshop.kit.ids import is_valid_id, new_id, region_of
+from clipshop.kit.ports import MediaStore
 from clipshop.kit.regions import Regions
+from clipshop.kit.watermarks import Window, rows_in_batches
+
+log = logging.getLogger(__name__)
 
 HANDLE = re.compile(r"^[a-z0-9_.]{3,30}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -58,7 +65,12 @@ def sign_up(
     now: datetime,
     session_days: int = 30,
 ) -> Login:
-    """Create an account in the home region of `country` and log it in."""
+    """Create an account in the home region of `country` and log it in.
+
+    A sign-up whose process died after its region commit left the account in the region but not in the
+    directory (the heal job restores it within minutes). Until then the home region still knows the email:
+    the same email with the same password finishes that sign-up here (what a client's retry means), with
+    another password it is taken, as always; either way no second account is made."""
     email = email.strip().lower()
     if not EMAIL.match(email) or len(email) > 320:
         raise Invalid("Give a valid email address.", code="invalid_email", field="email")
@@ -67,11 +79,21 @@ def sign_up(
     region = regions.home_region(country)
     digest = email_digest(email, secret=secret)
     if uow.directory.get(AccountIndex, digest) is not None:
-        raise Conflict("email_taken", "An account with that email exists; log in instead.", field="email")
+        raise _email_taken()
     taken = uow.directory.scalar(select(func.count()).where(PublicProfile.handle == handle))
     if taken:
-        raise Conflict("handle_taken", f"The handle @{handle} is taken; choose another.", field="handle")
+        raise _handle_taken(handle)
     uow.bind_home(region)
+    known = uow.region(region).scalars(select(User).where(or_(User.email == email, User.handle == handle)))
+    in_region = {user.email: user for user in known}
+    if in_region and email not in in_region:
+        raise _handle_taken(handle)
+    if earlier := in_region.get(email):
+        if not verify_password(earlier.password_hash, password):
+            raise _email_taken()
+        # A half sign-up never handed out its session, so it cannot have set an avatar since.
+        project_account(uow, user=earlier, secret=secret, avatar_url=None)
+        return open_session(uow, user=earlier, now=now, days=session_days)
     user = User(
         id=new_id(region),
         email=email,
@@ -81,6 +103,7 @@ def sign_up(
         bio="",
         country=country.upper(),
         created_at=now,
+        updated_at=now,
     )
     uow.region(region).add(user)
     uow.region(region).flush()  # the session row below refers to it
@@ -100,6 +123,14 @@ def sign_up(
         )
     )
     return open_session(uow, user=user, now=now, days=session_days)
+
+
+def _email_taken() -> Conflict:
+    return Conflict("email_taken", "An account with that email exists; log in instead.", field="email")
+
+
+def _handle_taken(handle: str) -> Conflict:
+    return Conflict("handle_taken", f"The handle @{handle} is taken; choose another.", field="handle")
 
 
 def log_in(
@@ -186,9 +217,15 @@ def _hash_secret(secret: str) -> str:
 
 
 def update_profile(
-    uow: UnitOfWork, *, actor: Actor, display_name: str | None = None, bio: str | None = None
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    now: datetime,
+    display_name: str | None = None,
+    bio: str | None = None,
 ) -> User:
     user = uow.region(actor.region).get_one(User, actor.id)
+    user.updated_at = now
     profile = uow.directory.get_one(PublicProfile, actor.id)
     if display_name is not None:
         name = display_name.strip()
@@ -207,9 +244,9 @@ def get_user(uow: UnitOfWork, *, actor: Actor) -> User:
     return uow.region(actor.region).get_one(User, actor.id)
 
 
-def set_avatar(uow: UnitOfWork, *, actor: Actor, key: str, url: str) -> User:
+def set_avatar(uow: UnitOfWork, *, actor: Actor, key: str, url: str, now: datetime) -> User:
     user = uow.region(actor.region).get_one(User, actor.id)
-    user.avatar_key = key
+    user.avatar_key, user.updated_at = key, now
     uow.directory.get_one(PublicProfile, actor.id).avatar_url = url
     return user
 
@@ -250,3 +287,176 @@ def get_profile(uow: UnitOfWork, *, handle: str) -> PublicProfile:
     if profile is None:
         raise NotFound("user", f"@{handle}")
     return profile
+
+
+# -- the directory's copies, healed from the region ----------------------------------------------------------
+
+
+def project_account(uow: UnitOfWork, *, user: User, secret: str, avatar_url: str | None) -> list[str]:
+    """Bring the directory's copies of an account (its index entry, by which log-ins find it, and its
+    public profile) in line with its row in the home region; returns what it fixed. Idempotent. An
+    account whose email or handle another account holds in the directory is left out (the other one signed
+    up after this one's sign-up died half-way) and reported as skipped."""
+    fixed: list[str] = []
+    region = region_of(user.id)
+    digest = email_digest(user.email, secret=secret)
+    entry = uow.directory.get(AccountIndex, digest)
+    if entry is not None and entry.user_id != user.id:
+        log.warning("account %s is not in the directory: another account holds its email", user.id)
+        return ["skipped: email held by another account"]
+    if entry is None:
+        if uow.directory.scalar(select(AccountIndex.email_digest).where(AccountIndex.user_id == user.id)):
+            # Made with another secret than this process has: a misconfiguration to report, not to act on
+            # (rewriting every entry with the wrong key would stop every log-in).
+            log.warning("account %s is indexed under another digest: is the secret key right?", user.id)
+            return ["skipped: indexed under another secret key"]
+        uow.directory.add(AccountIndex(email_digest=digest, user_id=user.id, region=region))
+        fixed.append("account index")
+    elif entry.region != region:
+        entry.region = region
+        fixed.append("account index")
+    shown = {
+        "region": region,
+        "handle": user.handle,
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "avatar_url": avatar_url,
+    }
+    profile = uow.directory.get(PublicProfile, user.id)
+    if profile is None:
+        holder = uow.directory.scalar(
+            select(PublicProfile.user_id).where(PublicProfile.handle == user.handle)
+        )
+        if holder is not None:
+            log.warning("account %s has no public profile: another account holds @%s", user.id, user.handle)
+            return [*fixed, "skipped: handle held by another account"]
+        uow.directory.add(
+            PublicProfile(
+                user_id=user.id,
+                follower_count=0,
+                following_count=0,
+                video_count=0,
+                like_count=0,
+                created_at=user.created_at,
+                **shown,
+            )
+        )
+        fixed.append("public profiles")
+    elif any(getattr(profile, name) != value for name, value in shown.items()):
+        for name, value in shown.items():
+            setattr(profile, name, value)
+        fixed.append("public profiles")
+    uow.directory.flush()
+    return fixed
+
+
+def heal_projections(
+    uow: UnitOfWork, *, region: str, window: Window, secret: str, store: MediaStore
+) -> dict[str, int]:
+    """Rebuild what the directory lacks, or has stale, of the accounts of `region` written in `window`:
+    index entries and public profiles (`project_account`). Returns how many rows of each it fixed."""
+    fixed: Counter[str] = Counter()
+    db = uow.region(region)
+    shown = (User.id, User.email, User.handle, User.display_name, User.bio, User.avatar_key)
+    for users in rows_in_batches(db, select(*shown).where(window.holds(User.updated_at)), key=User.id):
+        # Plain rows on both sides: a sweep compares every account and rebuilds a few.
+        ids = [user.id for user in users]
+        indexed = {
+            user_id: (digest, where)
+            for digest, user_id, where in uow.directory.execute(
+                select(AccountIndex.email_digest, AccountIndex.user_id, AccountIndex.region).where(
+                    AccountIndex.user_id.in_(ids)
+                )
+            )
+        }
+        profiles = {
+            row[0]: tuple(row[1:])
+            for row in uow.directory.execute(
+                select(
+                    PublicProfile.user_id,
+                    PublicProfile.region,
+                    PublicProfile.handle,
+                    PublicProfile.display_name,
+                    PublicProfile.bio,
+                    PublicProfile.avatar_url,
+                ).where(PublicProfile.user_id.in_(ids))
+            )
+        }
+        for user_id, email, handle, display_name, bio, avatar_key in users:
+            avatar_url = store.url(avatar_key) if avatar_key else None
+            if indexed.get(user_id) == (email_digest(email, secret=secret), region) and profiles.get(
+                user_id
+            ) == (region, handle, display_name, bio, avatar_url):
+                continue
+            user = db.get_one(User, user_id)
+            fixed.update(project_account(uow, user=user, secret=secret, avatar_url=avatar_url))
+    return dict(fixed)
+
+
+# -- Data rights -------------------------------------------------------------------------------------------
+# An erased account keeps its row, blanked, because records the law requires (orders, payments, ledger
+# lines) point at it; nothing in it says who the person was any more.
+ERASED_NAME = "Deleted account"
+# A password hash no password matches (argon2 rejects it as malformed), so the row can never log in.
+UNUSABLE_PASSWORD = "!erased"
+
+
+def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
+    """What accounts holds about `user_id`: the account and its log-ins at home, the log-in route and the
+    public profile in the directory (hashes withheld)."""
+    db = uow.region(region_of(user_id))
+    return {
+        "region/users": rows(db, User, User.id == user_id, withhold=frozenset({"password_hash"})),
+        "region/auth_sessions": rows(
+            db, AuthSession, AuthSession.user_id == user_id, withhold=frozenset({"secret_hash"})
+        ),
+        "directory/account_index": rows(uow.directory, AccountIndex, AccountIndex.user_id == user_id),
+        "directory/public_profiles": rows(uow.directory, PublicProfile, PublicProfile.user_id == user_id),
+    }
+
+
+def confirm_password(uow: UnitOfWork, *, actor: Actor, password: str) -> User:
+    """The actor's account if `password` is its password; a wrong one is refused on the field."""
+    user = get_user(uow, actor=actor)
+    if not verify_password(user.password_hash, password):
+        raise Invalid("That is not your password.", code="wrong_password", field="password")
+    return user
+
+
+def lock_account(uow: UnitOfWork, *, user_id: str, now: datetime) -> None:
+    """Log the account out everywhere and make its password unusable (the first moment of an erasure)."""
+    db = uow.region(region_of(user_id))
+    db.get_one(User, user_id).password_hash = UNUSABLE_PASSWORD
+    db.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def erased_email(user_id: str) -> str:
+    """A unique address that is no one's (`.invalid` is reserved, RFC 2606), so the real one is free again."""
+    return f"erased+{user_id}@invalid"
+
+
+def erased_handle(user_id: str) -> str:
+    """A unique handle sign-up can never choose ('-' is not allowed in handles)."""
+    return f"erased-{hashlib.sha256(user_id.encode()).hexdigest()[:20]}"
+
+
+def erase_account(uow: UnitOfWork, *, user_id: str) -> str | None:
+    """Blank the account row, drop its log-ins, its log-in route and its public profile (idempotent);
+    returns the media prefix of its avatars, for the caller to delete."""
+    db = uow.region(region_of(user_id))
+    user = db.get(User, user_id)
+    if user is None:
+        return None
+    user.email, user.handle = erased_email(user_id), erased_handle(user_id)
+    user.password_hash, user.display_name, user.bio = UNUSABLE_PASSWORD, ERASED_NAME, ""
+    # The country chose the home region, which the id already carries; kept orders hold their own address.
+    user.country, user.avatar_key = "", None
+    user.staff_role = user.jurisdiction = None
+    db.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
+    uow.directory.execute(delete(AccountIndex).where(AccountIndex.user_id == user_id))
+    uow.directory.execute(delete(PublicProfile).where(PublicProfile.user_id == user_id))
+    return f"avatars/{user_id}/"

@@ -97,13 +97,38 @@ def worker(workers: Annotated[int, typer.Option(help="worker threads")] = 2) -> 
 
 
 @app.command()
-def reconcile() -> None:
-    """Re-enqueue work whose job was lost (also runs every minute inside workers)."""
+def reconcile(
+    full: Annotated[
+        bool, typer.Option("--full", help="Compare every row, not only those written since the last run.")
+    ] = False,
+) -> None:
+    """Re-enqueue work whose job was lost, and heal the directory's copies of every region's rows (both
+    also run every minute inside workers); the exit status is 1 if a region could not be healed."""
     from clipshop.assembly import build_platform
+    from clipshop.healing import heal_projections
+    from clipshop.rights.erasure import reconcile as reconcile_erasures
     from clipshop.videos.transcoding import reconcile as run_reconcile
 
     platform = build_platform(Settings())
-    console.print(f"Re-enqueued {run_reconcile(platform)} videos")
+    try:
+        console.print(f"Re-enqueued {run_reconcile(platform)} videos")
+        console.print(f"Re-enqueued {reconcile_erasures(platform)} account erasures")
+        healed = heal_projections(platform, full=full)
+    finally:
+        platform.close()
+    table = Table(title="The directory, healed from each region")
+    for header in ("region", "compared rows written", "fixed", "seconds"):
+        table.add_column(header)
+    for region in healed:
+        if region.window is None:
+            table.add_row(region.region, "-", f"[red]failed: {region.error}[/]", "-")
+            continue
+        since = "ever" if region.window.since is None else f"{region.window.since:%Y-%m-%d %H:%M:%S}"
+        written = f"{since} to {region.window.before:%Y-%m-%d %H:%M:%S} UTC"
+        fixed = ", ".join(f"{kind}: {count}" for kind, count in region.fixed.items()) or "nothing"
+        table.add_row(region.region, written, fixed, f"{region.seconds:.3f}")
+    console.print(table)
+    raise typer.Exit(1 if any(region.error for region in healed) else 0)
 
 
 @app.command()

@@ -56,8 +56,9 @@ def _region_log(settings: Settings, region: str) -> Iterator[Engine]:
 
 @audit_app.command("verify")
 def verify_log(region: Region) -> None:
-    """Recompute the whole hash chain of REGION's audit log; the exit status is 1 when it is broken, and the
-    first broken entry is named."""
+    """Recompute the hash chain of REGION's audit log.
+
+    The exit status is 1 when it is broken, and the first broken entry is named."""
     from clipshop.residency.audit import verify
 
     with _region_log(Settings(), region) as engine:
@@ -77,9 +78,10 @@ def sign_head(
         Path | None, typer.Option(help="Write the signed head to this file instead of printing it.")
     ] = None,
 ) -> None:
-    """Sign the last entry of REGION's audit log with this deployment's audit key and print the signed head
-    as JSON (or write it to --out). Give it to someone outside the database: `audit check-head` later
-    proves the log still holds it. A log that does not verify is not signed (exit status 1)."""
+    """Sign the last entry of REGION's audit log; print the signed head as JSON or write it to --out.
+
+    Give it to someone outside the database: `clipshop audit check-head` later proves the log still holds
+    that entry. A log that does not verify is not signed (exit status 1)."""
     from clipshop.residency.audit import BrokenAuditLog, head, signing_key
 
     settings = Settings()
@@ -116,8 +118,10 @@ def check_signed_head(
         ),
     ] = None,
 ) -> None:
-    """Check that FILE was signed with the audit key and that REGION's audit log still holds the entry it
-    signed, unchanged, with a chain that verifies; the exit status is 1 when it does not."""
+    """Check that REGION's audit log still holds the head signed in FILE.
+
+    The signature must be the audit key's, the signed entry must be there unchanged and the whole chain
+    must verify; the exit status is 1 when any of that fails."""
     from clipshop.residency.audit import SignedHead, check_head, load_public_key, signing_key
 
     settings = Settings()
@@ -157,8 +161,9 @@ def check_signed_head(
 
 @audit_app.command("key")
 def print_public_key() -> None:
-    """Print the public key of this deployment's audit key (made on first use), in PEM: give it to whoever
-    keeps the signed heads, so they can check them without trusting this server."""
+    """Print the public key that checks signed heads (PEM; the key pair is made on first use).
+
+    Give it to whoever keeps the signed heads, so they can check them without trusting this server."""
     from clipshop.residency.audit import public_key_pem, signing_key
 
     typer.echo(public_key_pem(signing_key(Settings())), nl=False)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 
 from clipshop.events.models import Event, EventKind
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
-from clipshop.kit.ids import new_id
+from clipshop.kit.holdings import Held, rows
+from clipshop.kit.ids import new_id, region_of
 
 
 def record(
@@ -75,3 +76,39 @@ def prune(uow: UnitOfWork, *, region: str, before: datetime, batch: int) -> int:
     if ids:
         db.execute(delete(Event).where(Event.id.in_(ids)))
     return len(ids)
+
+
+class RegionAudience(NamedTuple):
+    region: str
+    viewers: int | None  # distinct people who played; None when suppressed
+    plays: int | None
+    suppressed: bool
+
+
+def audience(uow: UnitOfWork, *, region: str, video_ids: list[str], min_group: int) -> RegionAudience:
+    """Who in `region` played these videos, as totals over at least `min_group` people (the caller has
+    opened the region through the gateway)."""
+    if not video_ids:
+        return RegionAudience(region, 0, 0, suppressed=False)
+    viewers, plays = (
+        uow.region(region)
+        .execute(
+            select(func.count(func.distinct(Event.user_id)), func.count()).where(
+                Event.kind == EventKind.PLAY.value, Event.video_id.in_(video_ids)
+            )
+        )
+        .one()
+    )
+    if viewers < min_group:
+        return RegionAudience(region, None, None, suppressed=True)
+    return RegionAudience(region, int(viewers), int(plays), suppressed=False)
+
+
+def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
+    """Every event recorded of `user_id`, in their home region."""
+    return {"region/events": rows(uow.region(region_of(user_id)), Event, Event.user_id == user_id)}
+
+
+def erase_user(uow: UnitOfWork, *, user_id: str) -> None:
+    """Forget every event of `user_id` (idempotent)."""
+    uow.region(region_of(user_id)).execute(delete(Event).where(Event.user_id == user_id))

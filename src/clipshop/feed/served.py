@@ -11,7 +11,8 @@ from sqlalchemy import bindparam, delete, insert, select
 from clipshop.feed.models import Served
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
-from clipshop.kit.ids import new_id
+from clipshop.kit.holdings import Held, rows
+from clipshop.kit.ids import new_id, region_of
 
 _SERVED = select(Served.video_id).where(
     Served.user_id == bindparam("user"),
@@ -67,3 +68,13 @@ def prune(uow: UnitOfWork, *, region: str, before: datetime, batch: int) -> int:
     if ids:
         db.execute(delete(Served).where(Served.id.in_(ids)))
     return len(ids)
+
+
+def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
+    """Every For You item served to `user_id`, with the features it was ranked on."""
+    return {"region/served_items": rows(uow.region(region_of(user_id)), Served, Served.user_id == user_id)}
+
+
+def erase_user(uow: UnitOfWork, *, user_id: str) -> None:
+    """Forget what was served to `user_id` (idempotent)."""
+    uow.region(region_of(user_id)).execute(delete(Served).where(Served.user_id == user_id))

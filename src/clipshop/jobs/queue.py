@@ -107,6 +107,10 @@ class JobQueue:
     def pending(self) -> int:
         return int(self.huey.pending_count())
 
+    def waiting(self, *, limit: int = 100_000) -> list[tuple[str, str, tuple[Any, ...], dict[str, Any]]]:
+        """The queued jobs as (id, name, args, kwargs), oldest first, without taking them off the queue."""
+        return [(t.id, t.name, tuple(t.args), dict(t.kwargs)) for t in self.huey.pending(limit=limit)]
+
     def drain(self, *, limit: int = 10_000) -> int:
         """Run queued tasks in this thread until the queue is empty; returns how many ran (tests, CLI)."""
         ran = 0

@@ -31,6 +31,7 @@ from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import TypeDecorator
 
 from clipshop.kit.actors import Actor
+from clipshop.kit.faults import Faults
 from clipshop.kit.ids import is_valid_id
 
 log = logging.getLogger(__name__)
@@ -245,7 +246,9 @@ class Databases:
         region_urls: dict[str, str],
         limits: PoolLimits | None = None,
         checkpoint_every_s: float = 1.0,
+        faults: Faults | None = None,
     ) -> None:
+        self.faults = faults or Faults()
         self.directory_engine = make_engine(directory_url, limits=limits, own_checkpoints=True)
         self.region_engines = {
             name: make_engine(url, limits=limits, own_checkpoints=True) for name, url in region_urls.items()
@@ -292,6 +295,10 @@ class Databases:
 
 class UnknownRegion(LookupError):
     pass
+
+
+# The fault point (kit/faults.py) between a unit of work's region commits and its directory commit.
+BEFORE_DIRECTORY_COMMIT = "before_directory_commit"
 
 
 class UnitOfWork:
@@ -418,8 +425,14 @@ class UnitOfWork:
     def commit(self) -> None:
         for session in self._sessions():
             session.flush()
-        for session in self._sessions():
+        for session in self._regions.values():
             session.commit()
+        if self._directory is not None:
+            if self._regions:
+                # The regions hold the truth now; dying here leaves the directory behind, and the heal job
+                # (clipshop.healing) rebuilds what it lacks.
+                self.databases.faults.hit(BEFORE_DIRECTORY_COMMIT)
+            self._directory.commit()
         self._written.clear()
         self._run_after_end()
         actions, self._after_commit = self._after_commit, []
@@ -469,12 +482,22 @@ def insert_ignore(session: Session, table: Any, row: dict[str, Any]) -> bool:
     return session.execute(statement).first() is not None
 
 
-def upsert_add(session: Session, table: Any, key: dict[str, Any], deltas: dict[str, int | float]) -> None:
-    """Add `deltas` to counters of the row at `key`, creating it if needed, in one atomic statement."""
-    statement = dialect_insert(session, table).values(**key, **deltas)
+def upsert_add(
+    session: Session,
+    table: Any,
+    key: dict[str, Any],
+    deltas: dict[str, int | float],
+    *,
+    also: dict[str, Any] | None = None,
+) -> None:
+    """Add `deltas` to counters of the row at `key`, creating it if needed, in one atomic statement; the
+    columns in `also` are set to their values."""
+    also = also or {}
+    statement = dialect_insert(session, table).values(**key, **deltas, **also)
     columns = table.c if hasattr(table, "c") else table.__table__.c
     statement = statement.on_conflict_do_update(
-        index_elements=list(key), set_={name: columns[name] + delta for name, delta in deltas.items()}
+        index_elements=list(key),
+        set_={**{name: columns[name] + delta for name, delta in deltas.items()}, **also},
     )
     session.execute(statement)
 

@@ -23,7 +23,9 @@ def load_models() -> None:
     import clipshop.events.models
     import clipshop.feed.models
     import clipshop.kit.idempotency
+    import clipshop.kit.watermarks
     import clipshop.residency.models
+    import clipshop.rights.models
     import clipshop.shop.cart.models
     import clipshop.shop.catalog.models
     import clipshop.shop.ledger.models

@@ -32,6 +32,7 @@ class Platform:
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        self.faults = Faults(frozenset(settings.fault_points))
         self.regions = Regions.from_mapping(
             {name: region.countries for name, region in settings.regions.items()},
             default=settings.default_region,
@@ -44,6 +45,7 @@ class Platform:
                 overflow=settings.database_max_overflow,
                 timeout_s=settings.database_pool_timeout_s,
             ),
+            faults=self.faults,
         )
         self.media: dict[str, MediaStore] = {
             name: LocalMediaStore(region=name, root=settings.region_media_root(name))
@@ -60,7 +62,6 @@ class Platform:
             redis_url=settings.redis_url,
             name=settings.jobs_queue_name,
         )
-        self.faults = Faults(frozenset(settings.fault_points))
         self.payments = self._payment_provider()
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.limits_storage_uri))
 

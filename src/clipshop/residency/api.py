@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from clipshop.platform.http import CommittingRoute, CurrentActor, PlatformDep, UowDep
+from clipshop.platform.http import CommittingRoute, CurrentActor, UowDep
 from clipshop.residency import oversight
 
 router = APIRouter(route_class=CommittingRoute, tags=["operator"], prefix="/operator")
@@ -67,11 +67,10 @@ def audit_log(
 def transparency(
     _actor: CurrentActor,
     uow: UowDep,
-    platform: PlatformDep,
     months: Annotated[int, Query(ge=1, le=36)] = 12,
 ) -> TransparencyRead:
     """Access decisions by purpose and outcome, per region and month, over the last `months` months."""
-    now = platform.clock.now().astimezone(UTC)
+    now = datetime.now(UTC)  # the log keeps wall-clock time
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     since = (month_start - timedelta(days=31 * (months - 1))).replace(day=1)
     rows = oversight.transparency(uow, since=since)

@@ -3,6 +3,7 @@ home region. A table is personal when it has a foreign key to `users.id` (that c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Column, MetaData, Table, select
@@ -72,7 +73,31 @@ def check_residency(platform: Platform) -> list[Violation]:
         for column in table.columns:
             if column.name in PERSONAL_COLUMN_NAMES:
                 violations.append(Violation("directory", table.name, f"column {column.name}", "-"))
+    violations += _personal_values_in_the_queue(platform)
     return violations
+
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
+
+
+def _personal_values_in_the_queue(platform: Platform) -> list[Violation]:
+    """The job queue is shared by every region, so a job carries ids (which route to a region), never
+    personal values: an email address, or a mapping with a personal field, in a queued job is reported."""
+    found: list[Violation] = []
+
+    def personal(value: object) -> bool:
+        if isinstance(value, str):
+            return bool(EMAIL.fullmatch(value.strip()))
+        if isinstance(value, dict):
+            return bool(PERSONAL_COLUMN_NAMES & {str(k) for k in value}) or any(map(personal, value.values()))
+        if isinstance(value, list | tuple | set):
+            return any(map(personal, value))
+        return False
+
+    for task_id, name, args, kwargs in platform.jobs.waiting():
+        if personal(args) or personal(kwargs):
+            found.append(Violation("job queue", name, task_id, "-"))
+    return found
 
 
 def _media_out_of_place(platform: Platform, region: str) -> list[Violation]:

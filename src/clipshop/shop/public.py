@@ -1,11 +1,34 @@
 """The shop's public surface for other domains (the `protected` import contract in pyproject.toml keeps
 every other module of `clipshop.shop` to the shop itself, the composition root and the pages): the
 directory's public copies of shops, products and variants, product tags on videos, and the products tagged
-in each video (feeds show them as chips). All of it is public, never personal, data."""
+in each video (feeds show them as chips). All of it is public, never personal, data. And the one way to
+heal those copies from a region's truth (`heal_projections`, for the composition root's heal job)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime
+
+from clipshop.kit.db import UnitOfWork
+from clipshop.kit.watermarks import Window
 from clipshop.shop.catalog.browse import video_products
 from clipshop.shop.catalog.models import PublicProduct, PublicShop, PublicVariant, PublicVideoProduct
+from clipshop.shop.catalog.projection import heal_catalog
+from clipshop.shop.orders.reviews import heal_reviews
 
-__all__ = ["PublicProduct", "PublicShop", "PublicVariant", "PublicVideoProduct", "video_products"]
+__all__ = [
+    "PublicProduct",
+    "PublicShop",
+    "PublicVariant",
+    "PublicVideoProduct",
+    "heal_projections",
+    "video_products",
+]
+
+
+def heal_projections(uow: UnitOfWork, *, region: str, window: Window, now: datetime) -> dict[str, int]:
+    """Rebuild what the directory lacks, or has stale, of `region`'s shops, products, variants and its
+    buyers' reviews written in `window`; returns how many rows of each it fixed."""
+    fixed = Counter(heal_catalog(uow, region=region, window=window, now=now))
+    fixed.update(heal_reviews(uow, region=region, window=window))
+    return dict(fixed)

@@ -55,7 +55,7 @@ def like(video_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep)
 
 @router.delete("/videos/{video_id}/like", response_model=LikeRead)
 def unlike(video_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> LikeRead:
-    service.unlike(uow, actor=actor, video_id=video_id, jobs=platform.jobs)
+    service.unlike(uow, actor=actor, video_id=video_id, now=platform.clock.now(), jobs=platform.jobs)
     return LikeRead(liked=False)
 
 
@@ -108,7 +108,9 @@ def add_comment(
 
 @router.delete("/comments/{comment_id}", status_code=204)
 def delete_comment(comment_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> None:
-    service.delete_comment(uow, actor=actor, comment_id=comment_id, jobs=platform.jobs)
+    service.delete_comment(
+        uow, actor=actor, comment_id=comment_id, now=platform.clock.now(), jobs=platform.jobs
+    )
 
 
 @router.post("/videos/{video_id}/share", response_model=ShareRead)
@@ -151,7 +153,8 @@ def follow(handle: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep)
 @router.delete("/users/{handle}/follow", response_model=FollowRead)
 def unfollow(handle: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> FollowRead:
     profile = get_profile(uow, handle=handle)
-    service.unfollow(uow, actor=actor, followee_id=profile.user_id, jobs=platform.jobs)
+    now = platform.clock.now()
+    service.unfollow(uow, actor=actor, followee_id=profile.user_id, now=now, jobs=platform.jobs)
     return FollowRead(following=False)
 
 

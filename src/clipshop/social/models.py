@@ -37,7 +37,7 @@ class Comment(RegionBase):
     video_id: Mapped[str] = mapped_column(String(40), index=True)
     parent_id: Mapped[str | None] = mapped_column(String(40), default=None)
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Share(RegionBase):
@@ -73,6 +73,8 @@ class RegionVideoCounts(RegionBase):
     shares: Mapped[int] = mapped_column(Integer, default=0)
     views: Mapped[int] = mapped_column(Integer, default=0)
     completes: Mapped[int] = mapped_column(Integer, default=0)
+    # When the counters last moved (unknown for rows older than the column): the heal job reads from it.
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
 
 
 class RegionFollowerCounts(RegionBase):
@@ -82,6 +84,7 @@ class RegionFollowerCounts(RegionBase):
 
     user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     followers: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
 
 
 class PublicComment(DirectoryBase):

@@ -3,21 +3,24 @@ that region's counters in the same transaction; the public totals are projected 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from clipshop.accounts.models import PublicProfile
+from clipshop.accounts.models import PublicProfile, User
 from clipshop.errors import Invalid, NotFound
 from clipshop.events import service as events
 from clipshop.events.models import PLAYER_KINDS, EventKind
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork, dialect_insert, insert_ignore, upsert_add
+from clipshop.kit.holdings import Held, rows
 from clipshop.kit.ids import new_id, region_of
+from clipshop.kit.watermarks import Window, in_batches, rows_in_batches
 from clipshop.residency.carving import is_detached
 from clipshop.social.models import (
     Comment,
@@ -42,15 +45,28 @@ MAX_COMMENT = 500
 ZERO_COUNTS = {"likes": 0, "comments": 0, "shares": 0, "views": 0, "completes": 0}
 
 
-def _bump(uow: UnitOfWork, jobs: JobQueue, region: str, video_id: str, **deltas: int) -> None:
+def _bump(uow: UnitOfWork, jobs: JobQueue, region: str, video_id: str, now: datetime, **deltas: int) -> None:
     """Move this region's counters for a video in one atomic statement (no lost updates under load); the
     public totals follow by a job once this commits."""
-    upsert_add(uow.region(region), RegionVideoCounts, {"video_id": video_id}, {**ZERO_COUNTS, **deltas})
+    upsert_add(
+        uow.region(region),
+        RegionVideoCounts,
+        {"video_id": video_id},
+        {**ZERO_COUNTS, **deltas},
+        also={"updated_at": now},
+    )
     enqueue_video_counts(jobs, uow, region=region, video_id=video_id)
 
 
-def _bump_followers(uow: UnitOfWork, jobs: JobQueue, actor: Actor, followee_id: str, delta: int) -> None:
-    upsert_add(uow.region(actor.region), RegionFollowerCounts, {"user_id": followee_id}, {"followers": delta})
+def _bump_followers(
+    uow: UnitOfWork, jobs: JobQueue, actor: Actor, followee_id: str, delta: int, now: datetime
+) -> None:
+    db = uow.region(actor.region)
+    upsert_add(
+        db, RegionFollowerCounts, {"user_id": followee_id}, {"followers": delta}, also={"updated_at": now}
+    )
+    # Whom the actor follows shows on their profile (following_count): mark the account as changed.
+    db.execute(update(User).where(User.id == actor.id).values(updated_at=now))
     enqueue_follow_counts(jobs, uow, region=actor.region, followee_id=followee_id, follower_id=actor.id)
 
 
@@ -60,14 +76,14 @@ def like(uow: UnitOfWork, *, actor: Actor, video_id: str, now: datetime, jobs: J
     row = {"user_id": actor.id, "video_id": video_id, "created_at": now}
     if not insert_ignore(uow.region(actor.region), Like, row):
         return False
-    _bump(uow, jobs, actor.region, video_id, likes=1)
+    _bump(uow, jobs, actor.region, video_id, now, likes=1)
     events.record(
         uow, actor=actor, kind=EventKind.LIKE, now=now, video_id=video_id, creator_id=video.creator_id
     )
     return True
 
 
-def unlike(uow: UnitOfWork, *, actor: Actor, video_id: str, jobs: JobQueue) -> bool:
+def unlike(uow: UnitOfWork, *, actor: Actor, video_id: str, now: datetime, jobs: JobQueue) -> bool:
     get_public_video(uow, video_id=video_id)
     db = uow.region(actor.region)
     existing = db.get(Like, (actor.id, video_id))
@@ -75,7 +91,7 @@ def unlike(uow: UnitOfWork, *, actor: Actor, video_id: str, jobs: JobQueue) -> b
         return False
     db.delete(existing)
     db.flush()
-    _bump(uow, jobs, actor.region, video_id, likes=-1)
+    _bump(uow, jobs, actor.region, video_id, now, likes=-1)
     return True
 
 
@@ -118,7 +134,7 @@ def add_comment(
         created_at=now,
     )
     uow.region(actor.region).add(comment)
-    _bump(uow, jobs, actor.region, video_id, comments=1)
+    _bump(uow, jobs, actor.region, video_id, now, comments=1)
     events.record(
         uow, actor=actor, kind=EventKind.COMMENT, now=now, video_id=video_id, creator_id=video.creator_id
     )
@@ -152,7 +168,7 @@ def authors_of(uow: UnitOfWork, comments: Sequence[PublicComment]) -> dict[str, 
     return {p.user_id: p for p in uow.directory.scalars(query)}
 
 
-def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str, jobs: JobQueue) -> str:
+def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str, now: datetime, jobs: JobQueue) -> str:
     """Delete one's own comment; returns the video it was on."""
     db = uow.region(actor.region)
     comment = uow.find(Comment, comment_id, region=actor.region)
@@ -166,7 +182,7 @@ def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str, jobs: JobQ
                 parent.reply_count = PublicComment.reply_count - 1
         uow.directory.delete(public)
     db.delete(comment)
-    _bump(uow, jobs, actor.region, comment.video_id, comments=-1)
+    _bump(uow, jobs, actor.region, comment.video_id, now, comments=-1)
     return comment.video_id
 
 
@@ -218,7 +234,7 @@ def share(
     uow.region(actor.region).add(
         Share(id=new_id(actor.region), user_id=actor.id, video_id=video_id, channel=channel, created_at=now)
     )
-    _bump(uow, jobs, actor.region, video_id, shares=1)
+    _bump(uow, jobs, actor.region, video_id, now, shares=1)
     events.record(
         uow, actor=actor, kind=EventKind.SHARE, now=now, video_id=video_id, creator_id=video.creator_id
     )
@@ -284,7 +300,7 @@ def record_watches(
         watched = max(w.watched_s for w in mine)
         upsert_watch(db, user_id=actor.id, video_id=video_id, watched_s=watched, completes=completes, now=now)
         if plays or completes:
-            _bump(uow, jobs, actor.region, video_id, views=plays, completes=completes)
+            _bump(uow, jobs, actor.region, video_id, now, views=plays, completes=completes)
     return [w.video_id for w in watches if w.video_id not in found]
 
 
@@ -323,18 +339,18 @@ def follow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime, jo
     if not insert_ignore(uow.region(actor.region), Follow, row):
         return False
     events.record(uow, actor=actor, kind=EventKind.FOLLOW, now=now, creator_id=followee_id)
-    _bump_followers(uow, jobs, actor, followee_id, 1)
+    _bump_followers(uow, jobs, actor, followee_id, 1, now)
     return True
 
 
-def unfollow(uow: UnitOfWork, *, actor: Actor, followee_id: str, jobs: JobQueue) -> bool:
+def unfollow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime, jobs: JobQueue) -> bool:
     db = uow.region(actor.region)
     existing = db.get(Follow, (actor.id, followee_id))
     if existing is None:
         return False
     db.delete(existing)
     db.flush()
-    _bump_followers(uow, jobs, actor, followee_id, -1)
+    _bump_followers(uow, jobs, actor, followee_id, -1, now)
     return True
 
 
@@ -410,6 +426,12 @@ def project_follow_counts(uow: UnitOfWork, *, region: str, followee_id: str, fol
     region carved out of this deployment copies nothing."""
     if is_detached(uow.directory, region) or is_detached(uow.directory, region_of(followee_id)):
         return
+    project_followers(uow, region=region, followee_id=followee_id)
+    project_following(uow, region=region, follower_id=follower_id)
+
+
+def project_followers(uow: UnitOfWork, *, region: str, followee_id: str) -> None:
+    """Copy how many of `region`'s users follow an account, and re-sum its followers over regions."""
     counts = uow.region(region).get(RegionFollowerCounts, followee_id)
     row = uow.directory.get(FollowerCountsByRegion, (followee_id, region))
     if row is None:
@@ -417,13 +439,255 @@ def project_follow_counts(uow: UnitOfWork, *, region: str, followee_id: str, fol
         uow.directory.add(row)
     row.followers = counts.followers if counts is not None else 0
     uow.directory.flush()
-    resum_follower_counts(uow, user_id=followee_id)
+    followee = uow.directory.get(PublicProfile, followee_id)
+    if followee is not None:
+        total = uow.directory.scalar(
+            select(func.sum(FollowerCountsByRegion.followers)).where(
+                FollowerCountsByRegion.user_id == followee_id
+            )
+        )
+        followee.follower_count = int(total or 0)
+
+
+def project_following(uow: UnitOfWork, *, region: str, follower_id: str) -> None:
+    """Re-count the accounts a user of `region` follows, on their public profile."""
     follower = uow.directory.get(PublicProfile, follower_id)
     if follower is not None:
         following = uow.region(region).scalar(
             select(func.count()).select_from(Follow).where(Follow.follower_id == follower_id)
         )
         follower.following_count = int(following or 0)
+
+
+# -- the directory's copies, healed from the region ----------------------------------------------------------
+
+COUNTED = ("likes", "comments", "shares", "views", "completes")
+
+
+def heal_projections(uow: UnitOfWork, *, region: str, window: Window) -> dict[str, int]:
+    """Rebuild what the directory lacks, or has stale, of `region`'s engagement written in `window`: its
+    counter totals (when the job that copies them was lost), the counters on its accounts' profiles, and
+    public copies of its comments (a full sweep also removes copies of comments deleted since). Run after
+    the accounts' and videos' heal, whose rows these counters land on. Returns how many rows of each it
+    fixed."""
+    fixed: Counter[str] = Counter()
+    fixed.update(_heal_video_counts(uow, region=region, window=window))
+    fixed.update(_heal_follower_counts(uow, region=region, window=window))
+    fixed.update(_heal_profile_counts(uow, region=region, window=window))
+    fixed.update(_heal_comments(uow, region=region, window=window))
+    return dict(fixed)
+
+
+def _heal_video_counts(uow: UnitOfWork, *, region: str, window: Window) -> Counter[str]:
+    fixed: Counter[str] = Counter()
+    counted = [getattr(RegionVideoCounts, name) for name in COUNTED]
+    query = select(RegionVideoCounts.video_id, *counted).where(window.holds(RegionVideoCounts.updated_at))
+    for batch in rows_in_batches(uow.region(region), query, key=RegionVideoCounts.video_id):
+        copied = {
+            row[0]: tuple(row[1:])
+            for row in uow.directory.execute(
+                select(
+                    VideoCountsByRegion.video_id, *[getattr(VideoCountsByRegion, name) for name in COUNTED]
+                ).where(
+                    VideoCountsByRegion.region == region,
+                    VideoCountsByRegion.video_id.in_([counts[0] for counts in batch]),
+                )
+            )
+        }
+        for video_id, *counts in batch:
+            if copied.get(video_id) != tuple(counts):
+                project_video_counts(uow, region=region, video_id=video_id)
+                fixed["video counters"] += 1
+    return fixed
+
+
+def _heal_follower_counts(uow: UnitOfWork, *, region: str, window: Window) -> Counter[str]:
+    fixed: Counter[str] = Counter()
+    query = select(RegionFollowerCounts.user_id, RegionFollowerCounts.followers).where(
+        window.holds(RegionFollowerCounts.updated_at)
+    )
+    for batch in rows_in_batches(uow.region(region), query, key=RegionFollowerCounts.user_id):
+        copied = {
+            user_id: followers
+            for user_id, followers in uow.directory.execute(
+                select(FollowerCountsByRegion.user_id, FollowerCountsByRegion.followers).where(
+                    FollowerCountsByRegion.region == region,
+                    FollowerCountsByRegion.user_id.in_([user_id for user_id, _ in batch]),
+                )
+            )
+        }
+        for user_id, followers in batch:
+            if copied.get(user_id) != followers:
+                project_followers(uow, region=region, followee_id=user_id)
+                fixed["follower counters"] += 1
+    return fixed
+
+
+def _heal_profile_counts(uow: UnitOfWork, *, region: str, window: Window) -> Counter[str]:
+    """The counters on the public profiles of `region`'s accounts written in `window`: whom each follows
+    (counted in the region), and its followers, videos and likes (summed from the directory's copies, healed
+    by then). A profile the accounts' heal just made starts at zero; this gives it its real numbers."""
+    fixed: Counter[str] = Counter()
+    db, directory = uow.region(region), uow.directory
+    for users in in_batches(db, select(User.id).where(window.holds(User.updated_at)), key=User.id):
+        following = {
+            user_id: int(count)
+            for user_id, count in db.execute(
+                select(Follow.follower_id, func.count())
+                .where(Follow.follower_id.in_(users))
+                .group_by(Follow.follower_id)
+            )
+        }
+        followers = {
+            user_id: int(total or 0)
+            for user_id, total in directory.execute(
+                select(FollowerCountsByRegion.user_id, func.sum(FollowerCountsByRegion.followers))
+                .where(FollowerCountsByRegion.user_id.in_(users))
+                .group_by(FollowerCountsByRegion.user_id)
+            )
+        }
+        published = {
+            creator_id: (int(videos), int(likes or 0))
+            for creator_id, videos, likes in directory.execute(
+                select(PublicVideo.creator_id, func.count(), func.sum(PublicVideo.like_count))
+                .where(PublicVideo.creator_id.in_(users))
+                .group_by(PublicVideo.creator_id)
+            )
+        }
+        shown = directory.execute(
+            select(
+                PublicProfile.user_id,
+                PublicProfile.follower_count,
+                PublicProfile.following_count,
+                PublicProfile.video_count,
+                PublicProfile.like_count,
+            ).where(PublicProfile.user_id.in_(users))
+        )
+        for user_id, *counts in shown:
+            real = (followers.get(user_id, 0), following.get(user_id, 0), *published.get(user_id, (0, 0)))
+            if tuple(counts) != real:
+                profile = directory.get_one(PublicProfile, user_id)
+                profile.follower_count, profile.following_count, profile.video_count, profile.like_count = (
+                    real
+                )
+                fixed["public profiles' counters"] += 1
+    return fixed
+
+
+def _heal_comments(uow: UnitOfWork, *, region: str, window: Window) -> Counter[str]:
+    fixed: Counter[str] = Counter()
+    threads: set[str] = set()
+    db = uow.region(region)
+    for ids in in_batches(db, select(Comment.id).where(window.holds(Comment.created_at)), key=Comment.id):
+        public = set(uow.directory.scalars(select(PublicComment.id).where(PublicComment.id.in_(ids))))
+        for comment in db.scalars(select(Comment).where(Comment.id.in_(set(ids) - public))):
+            uow.directory.add(
+                PublicComment(
+                    id=comment.id,
+                    video_id=comment.video_id,
+                    parent_id=comment.parent_id,
+                    author_id=comment.author_id,
+                    body=comment.body,
+                    reply_count=0,
+                    created_at=comment.created_at,
+                )
+            )
+            fixed["public comments"] += 1
+            if comment.parent_id is not None:
+                threads.add(comment.parent_id)
+    if window.full:
+        # A comment's deletion leaves no row behind to find it by: only a full sweep sees its copy.
+        mine = select(PublicComment.id).where(PublicComment.id.startswith(f"{region}_", autoescape=True))
+        for public_ids in in_batches(uow.directory, mine, key=PublicComment.id):
+            kept = set(uow.region(region).scalars(select(Comment.id).where(Comment.id.in_(public_ids))))
+            for gone in sorted(set(public_ids) - kept):
+                copy = uow.directory.get_one(PublicComment, gone)
+                if copy.parent_id is not None:
+                    threads.add(copy.parent_id)
+                uow.directory.execute(delete(PublicComment).where(PublicComment.id == gone))
+                fixed["public comments"] += 1
+    uow.directory.flush()
+    for parent_id in sorted(threads):
+        replies = uow.directory.scalar(
+            select(func.count()).select_from(PublicComment).where(PublicComment.parent_id == parent_id)
+        )
+        parent = uow.directory.get(PublicComment, parent_id)
+        if parent is not None and parent.reply_count != replies:
+            parent.reply_count = int(replies or 0)
+    return fixed
+
+
+# -- Data rights -------------------------------------------------------------------------------------------
+
+
+def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
+    """What social holds about `user_id`: their follows, likes, comments, shares and watch history at home,
+    and their public comments and follower counts in the directory."""
+    db = uow.region(region_of(user_id))
+    directory = uow.directory
+    return {
+        "region/follows": rows(db, Follow, Follow.follower_id == user_id),
+        "region/likes": rows(db, Like, Like.user_id == user_id),
+        "region/comments": rows(db, Comment, Comment.author_id == user_id),
+        "region/shares": rows(db, Share, Share.user_id == user_id),
+        "region/watch_history": rows(db, WatchHistory, WatchHistory.user_id == user_id),
+        "directory/public_comments": rows(directory, PublicComment, PublicComment.author_id == user_id),
+        "directory/follower_counts_by_region": rows(
+            directory, FollowerCountsByRegion, FollowerCountsByRegion.user_id == user_id
+        ),
+    }
+
+
+def erase_user(
+    uow: UnitOfWork, *, user_id: str, video_ids: Sequence[str], jobs: JobQueue, now: datetime
+) -> None:
+    """Delete what `user_id` did (follows, likes, comments, shares, watch history) and take it out of the
+    counters it moved, as unfollowing, unliking and deleting a comment would; drop the counters of their
+    own (gone) videos and of their followers. Idempotent: what is deleted is not counted down again.
+
+    Replies others wrote under their comments stay: they are the other people's words."""
+    region = region_of(user_id)
+    db = uow.region(region)
+    directory = uow.directory
+    deltas: dict[str, dict[str, int]] = {}
+
+    def count_down(video_id: str, kind: str) -> None:
+        deltas.setdefault(video_id, {})[kind] = deltas.get(video_id, {}).get(kind, 0) - 1
+
+    for video_id in db.scalars(select(Like.video_id).where(Like.user_id == user_id)):
+        count_down(video_id, "likes")
+    for video_id in db.scalars(select(Share.video_id).where(Share.user_id == user_id)):
+        count_down(video_id, "shares")
+    comments = list(db.scalars(select(Comment).where(Comment.author_id == user_id)))
+    for comment in comments:
+        count_down(comment.video_id, "comments")
+        if comment.parent_id is not None:
+            directory.execute(
+                update(PublicComment)
+                .where(PublicComment.id == comment.parent_id, PublicComment.reply_count > 0)
+                .values(reply_count=PublicComment.reply_count - 1)
+            )
+    followees = list(db.scalars(select(Follow.followee_id).where(Follow.follower_id == user_id)))
+    db.execute(delete(Like).where(Like.user_id == user_id))
+    db.execute(delete(Share).where(Share.user_id == user_id))
+    db.execute(delete(Comment).where(Comment.author_id == user_id))
+    db.execute(delete(Follow).where(Follow.follower_id == user_id))
+    db.execute(delete(WatchHistory).where(WatchHistory.user_id == user_id))
+    db.execute(delete(RegionFollowerCounts).where(RegionFollowerCounts.user_id == user_id))
+    directory.execute(delete(PublicComment).where(PublicComment.author_id == user_id))
+    directory.execute(delete(FollowerCountsByRegion).where(FollowerCountsByRegion.user_id == user_id))
+    gone = set(video_ids)
+    if gone:
+        db.execute(delete(RegionVideoCounts).where(RegionVideoCounts.video_id.in_(gone)))
+        directory.execute(delete(VideoCountsByRegion).where(VideoCountsByRegion.video_id.in_(gone)))
+    for video_id, moved in sorted(deltas.items()):
+        if video_id not in gone:
+            _bump(uow, jobs, region, video_id, now, **moved)
+    for followee_id in followees:
+        upsert_add(
+            db, RegionFollowerCounts, {"user_id": followee_id}, {"followers": -1}, also={"updated_at": now}
+        )
+        enqueue_follow_counts(jobs, uow, region=region, followee_id=followee_id, follower_id=user_id)
 
 
 def resum_follower_counts(uow: UnitOfWork, *, user_id: str) -> None:

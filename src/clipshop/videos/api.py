@@ -14,6 +14,7 @@ import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import FileResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
@@ -210,6 +211,21 @@ def my_videos(actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> list[V
     return [video_read(uow, platform, v) for v in service.list_own_videos(uow, actor=actor)]
 
 
+class RegionAudienceRead(BaseModel):
+    region: str
+    viewers: int | None
+    plays: int | None
+    suppressed: bool
+
+
+@router.get("/me/audience", response_model=list[RegionAudienceRead])
+def my_audience(actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> list[RegionAudienceRead]:
+    """Who played your published videos, per viewers' region, as totals; a region with fewer viewers than
+    the minimum group size (`CLIPSHOP_MIN_GROUP_SIZE`, 10) shows as suppressed."""
+    found = service.audience(uow, actor=actor, min_group=platform.settings.min_group_size)
+    return [RegionAudienceRead.model_validate(a, from_attributes=True) for a in found]
+
+
 @router.get("/videos/{video_id}/status", response_model=VideoRead)
 def video_status(video_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> VideoRead:
     return video_read(uow, platform, service.get_own_video(uow, actor=actor, video_id=video_id))
@@ -220,7 +236,12 @@ def update_video(
     video_id: str, body: VideoUpdate, actor: CurrentActor, uow: UowDep, platform: PlatformDep
 ) -> VideoRead:
     video = service.update_caption(
-        uow, actor=actor, video_id=video_id, caption=body.caption, stores=platform.media
+        uow,
+        actor=actor,
+        video_id=video_id,
+        caption=body.caption,
+        stores=platform.media,
+        now=platform.clock.now(),
     )
     return video_read(uow, platform, video)
 

@@ -95,7 +95,8 @@ class Video(RegionBase):
     # While a worker holds the job it keeps pushing this forward; past it, the reconciler re-enqueues.
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Moves with every change, publishing and caption edits included (the heal job reads from it).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     @property
     def hashtag_list(self) -> list[str]:

@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from clipshop.accounts.models import PublicProfile
 from clipshop.errors import Conflict, Invalid, NotFound
+from clipshop.events import service as events
 from clipshop.jobs.queue import JobQueue
-from clipshop.kit.actors import Actor
+from clipshop.kit.actors import Actor, Role
 from clipshop.kit.db import UnitOfWork
+from clipshop.kit.holdings import Held, rows
 from clipshop.kit.ids import new_id, region_of
-from clipshop.kit.ports import MediaStore, ProbeResult
+from clipshop.kit.ports import MediaStore, ProbeResult, UploadVolume
+from clipshop.kit.watermarks import Window, in_batches
 from clipshop.media.transcode import Rung, plan_ladder
+from clipshop.residency import gateway
 from clipshop.residency.carving import is_detached
 from clipshop.videos.models import (
     PublicVideo,
@@ -169,7 +174,7 @@ def publish_video(
         raise Conflict("video_not_ready", "The video is still processing; it is published once it is ready.")
     if video.published_at is None:
         video.published_at = now
-    video.publish_when_ready = True
+    video.publish_when_ready, video.updated_at = True, now
     return project_video(uow, video=video, store=stores[region_of(video.id)])
 
 
@@ -217,12 +222,18 @@ def project_video(uow: UnitOfWork, *, video: Video, store: MediaStore) -> Public
 
 
 def update_caption(
-    uow: UnitOfWork, *, actor: Actor, video_id: str, caption: str, stores: dict[str, MediaStore]
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    video_id: str,
+    caption: str,
+    stores: dict[str, MediaStore],
+    now: datetime,
 ) -> Video:
     video = get_own_video(uow, actor=actor, video_id=video_id)
     if len(caption) > MAX_CAPTION:
         raise Invalid(f"A caption is at most {MAX_CAPTION} characters.", field="caption")
-    video.caption = caption.strip()
+    video.caption, video.updated_at = caption.strip(), now
     video.hashtags = " ".join(parse_hashtags(video.caption))
     if video.published_at is not None:
         project_video(uow, video=video, store=stores[actor.region])
@@ -231,3 +242,141 @@ def update_caption(
 
 def lease(video: Video, now: datetime, *, seconds: float = 120) -> None:
     video.lease_until = now + timedelta(seconds=seconds)
+
+
+def audience(uow: UnitOfWork, *, actor: Actor, min_group: int) -> list[events.RegionAudience]:
+    """Who played the actor's published videos, per region of the viewers, as totals over at least
+    `min_group` people: each region counts its own and is opened to the creator through the gateway."""
+    video_ids = list(uow.directory.scalars(select(PublicVideo.id).where(PublicVideo.creator_id == actor.id)))
+    found = []
+    for region in uow.databases.regions:
+        gateway.access(
+            uow,
+            region,
+            data_class="behaviour",
+            purpose="aggregate_analytics",
+            reason=f"audience of creator {actor.id}",
+            role=Role.CREATOR,
+        )
+        found.append(events.audience(uow, region=region, video_ids=video_ids, min_group=min_group))
+    return found
+
+
+def _public_copy_is_current(
+    public: PublicVideo | None, tags: set[str], *, video: Video, store: MediaStore
+) -> bool:
+    """Whether a published video's public copy (and its hashtags) says what `project_video` would write."""
+    if public is None or tags != set(video.hashtag_list):
+        return False
+    assert video.master_key is not None
+    expected = {
+        "region": region_of(video.id),
+        "creator_id": video.owner_id,
+        "caption": video.caption,
+        "hashtags": video.hashtags,
+        "duration_s": video.duration_s,
+        "width": video.width,
+        "height": video.height,
+        "master_url": store.url(video.master_key),
+        "poster_url": store.url(video.poster_key) if video.poster_key else None,
+        "thumb_url": store.url(video.thumb_key) if video.thumb_key else None,
+        "published_at": video.published_at,
+    }
+    return all(getattr(public, name) == value for name, value in expected.items())
+
+
+def heal_projections(uow: UnitOfWork, *, region: str, window: Window, store: MediaStore) -> dict[str, int]:
+    """Rebuild the public copies the directory lacks, or has stale, of the videos of `region` published and
+    written in `window` (a publish whose process died before its directory commit); the creators' video
+    counts are recounted where a copy was added. Returns how many rows of each it fixed."""
+    fixed: Counter[str] = Counter()
+    creators: set[str] = set()
+    query = select(Video).where(
+        Video.published_at.is_not(None),
+        Video.status == VideoStatus.READY,
+        window.holds(Video.updated_at),
+    )
+    for videos in in_batches(uow.region(region), query, key=Video.id):
+        ids = [video.id for video in videos]
+        public = {v.id: v for v in uow.directory.scalars(select(PublicVideo).where(PublicVideo.id.in_(ids)))}
+        tags: dict[str, set[str]] = {}
+        for tag, video_id in uow.directory.execute(
+            select(PublicVideoTag.tag, PublicVideoTag.video_id).where(PublicVideoTag.video_id.in_(ids))
+        ):
+            tags.setdefault(video_id, set()).add(tag)
+        for video in videos:
+            copy = public.get(video.id)
+            if _public_copy_is_current(copy, tags.get(video.id, set()), video=video, store=store):
+                continue
+            project_video(uow, video=video, store=store)
+            fixed["public videos"] += 1
+            if copy is None:
+                creators.add(video.owner_id)
+    uow.directory.flush()
+    for creator_id in sorted(creators):
+        profile = uow.directory.get(PublicProfile, creator_id)
+        count = uow.directory.scalar(
+            select(func.count()).select_from(PublicVideo).where(PublicVideo.creator_id == creator_id)
+        )
+        if profile is not None and profile.video_count != count:
+            profile.video_count = int(count or 0)
+            fixed["public profiles' video counts"] += 1
+    return dict(fixed)
+
+
+# -- Data rights -------------------------------------------------------------------------------------------
+
+
+def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
+    """What videos holds about `user_id`: their uploads, videos and renditions at home, and the public copies
+    of their published videos in the directory."""
+    db = uow.region(region_of(user_id))
+    video_ids = own_video_ids(uow, user_id=user_id)
+    return {
+        "region/uploads": rows(db, Upload, Upload.owner_id == user_id),
+        "region/videos": rows(db, Video, Video.owner_id == user_id),
+        "region/renditions": rows(db, Rendition, Rendition.video_id.in_(video_ids)),
+        "directory/public_videos": rows(uow.directory, PublicVideo, PublicVideo.creator_id == user_id),
+        "directory/public_video_tags": rows(
+            uow.directory, PublicVideoTag, PublicVideoTag.video_id.in_(video_ids)
+        ),
+    }
+
+
+def own_video_ids(uow: UnitOfWork, *, user_id: str) -> list[str]:
+    """Ids of every video `user_id` made, published or not."""
+    query = select(Video.id).where(Video.owner_id == user_id).order_by(Video.id)
+    return list(uow.region(region_of(user_id)).scalars(query))
+
+
+def own_upload_ids(uow: UnitOfWork, *, user_id: str) -> list[str]:
+    """Ids of every upload `user_id` started."""
+    query = select(Upload.id).where(Upload.owner_id == user_id).order_by(Upload.id)
+    return list(uow.region(region_of(user_id)).scalars(query))
+
+
+def media_prefix(video_id: str) -> str:
+    """Where a video's renditions, poster and thumbnail are kept in its region's media store."""
+    return f"videos/{video_id}/"
+
+
+def erase_user(uow: UnitOfWork, *, user_id: str, store: MediaStore, volume: UploadVolume) -> list[str]:
+    """Delete every video and upload of `user_id`: their files first, then their rows and public copies, so
+    a run cut short anywhere is finished by the next (idempotent). Returns the ids of the videos."""
+    db = uow.region(region_of(user_id))
+    video_ids = own_video_ids(uow, user_id=user_id)
+    upload_ids = own_upload_ids(uow, user_id=user_id)
+    for video_id in video_ids:
+        store.delete_prefix(media_prefix(video_id))
+    held = set(volume.upload_ids())
+    for upload_id in upload_ids:
+        if upload_id in held:
+            volume.delete(upload_id)
+    if video_ids:
+        uow.directory.execute(delete(PublicVideoTag).where(PublicVideoTag.video_id.in_(video_ids)))
+        uow.directory.execute(delete(PublicVideo).where(PublicVideo.id.in_(video_ids)))
+        db.execute(delete(Rendition).where(Rendition.video_id.in_(video_ids)))
+        db.execute(delete(Video).where(Video.id.in_(video_ids)))
+    if upload_ids:
+        db.execute(delete(Upload).where(Upload.id.in_(upload_ids)))
+    return video_ids

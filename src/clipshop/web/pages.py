@@ -166,6 +166,14 @@ def upload_page(request: Request) -> Response:
     )
 
 
+def settings_page(request: Request) -> Response:
+    """The account's data rights: download everything held about it, delete it."""
+    viewer = viewer_of(request)
+    if viewer is None:
+        return login_redirect(request)
+    return render(request, "settings.html", viewer=viewer, nav="settings")
+
+
 def signup_page(request: Request, next: str | None = None) -> Response:
     viewer = viewer_of(request)
     if viewer is not None:
@@ -208,6 +216,7 @@ def mount_web(app: FastAPI) -> None:
         ("/@{handle}", profile_page),
         ("/tag/{tag}", tag_page),
         ("/upload", upload_page),
+        ("/settings", settings_page),
         ("/signup", signup_page),
         ("/login", login_page),
         *SHOP_PAGES,

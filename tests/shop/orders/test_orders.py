@@ -10,20 +10,16 @@ from fastapi.testclient import TestClient
 from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.shop.ledger import postings as ledger
-from support import ADDRESS, CARD_OK, Member, a_product, a_region_video, buy, open_shop
-
-
-def shipped_and_delivered(client: TestClient, merchant: Member, shop_id: str, order_id: str) -> None:
-    r = client.post(
-        f"/api/v1/shops/{shop_id}/orders/{order_id}/fulfil",
-        headers=merchant.auth,
-        json={"carrier": "DHL", "tracking_number": "JD0001"},
-    )
-    assert r.status_code == 200, r.text
-    assert (
-        client.post(f"/api/v1/shops/{shop_id}/orders/{order_id}/deliver", headers=merchant.auth).status_code
-        == 200
-    )
+from support import (
+    ADDRESS,
+    CARD_OK,
+    Member,
+    a_product,
+    a_region_video,
+    buy,
+    open_shop,
+    shipped_and_delivered,
+)
 
 
 def test_a_cart_across_two_shops_splits_into_two_orders_priced_exactly(

@@ -64,7 +64,7 @@ class Shop(RegionBase):
     name: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
     currency: Mapped[str] = mapped_column(String(3))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class ShopStaff(RegionBase):
@@ -101,7 +101,7 @@ class Product(RegionBase):
     commission_bp: Mapped[int] = mapped_column(Integer, default=0)
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Variant(RegionBase):
@@ -122,6 +122,8 @@ class Variant(RegionBase):
     # Units that may still be sold: reservations take from it, releases give back.
     stock: Mapped[int] = mapped_column(Integer, default=0)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The last change of price or stock after the product was made (then its own `updated_at` covers it).
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
 
 
 class StockReservation(RegionBase):

@@ -300,6 +300,7 @@ def update_variant(
             raise Conflict(
                 "stock_would_go_negative", "That would take stock below zero.", field="stock_delta"
             )
+    variant.updated_at = now
     db.flush()
     db.refresh(variant)
     project_product(uow, product_id=variant.product_id, now=now)

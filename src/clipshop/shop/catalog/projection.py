@@ -1,20 +1,26 @@
-"""The public copies of a shop's products in the directory, which buyers in every region browse: brought in
-line with the shop's truth after each change, and stock states refreshed by a job after checkouts."""
+"""The public copies of shops and their products in the directory, which buyers in every region browse:
+brought in line with the shop's truth after each change, stock states refreshed by a job after checkouts,
+and what a crash left behind healed from the region (`heal_catalog`)."""
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
 
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
+from clipshop.kit.watermarks import Window, in_batches
 from clipshop.residency.carving import detached_regions, is_detached
 from clipshop.shop.catalog.models import (
     Product,
     ProductStatus,
     PublicProduct,
+    PublicReview,
+    PublicShop,
     PublicVariant,
     Shop,
     Variant,
@@ -25,12 +31,48 @@ if TYPE_CHECKING:
 
     from clipshop.platform import Platform
 
+log = logging.getLogger(__name__)
+
 
 def variants_of(uow: UnitOfWork, product: Product) -> list[Variant]:
     db = uow.region(region_of(product.id))
     return list(
         db.scalars(select(Variant).where(Variant.product_id == product.id).order_by(Variant.position))
     )
+
+
+def _public_product(product: Product, variants: list[Variant], shop: Shop) -> dict[str, Any]:
+    """What the public copy of an active product says (its ratings and time aside)."""
+    prices = [v.price for v in variants] or [0]
+    return {
+        "shop_id": product.shop_id,
+        "region": region_of(product.id),
+        "title": product.title,
+        "description": product.description,
+        "currency": shop.currency,
+        "price_min": min(prices),
+        "price_max": max(prices),
+        "images": list(product.images),
+        "commission_bp": product.commission_bp,
+        "in_stock": any(v.stock > 0 for v in variants),
+        "search_text": " ".join([product.title, product.description, *[v.sku for v in variants]]).lower(),
+    }
+
+
+def _public_variants(product: Product, variants: list[Variant]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": v.id,
+            "product_id": product.id,
+            "sku": v.sku,
+            "options": dict(v.options),
+            "price": v.price,
+            "currency": v.currency,
+            "available": v.stock,
+            "position": v.position,
+        }
+        for v in variants
+    ]
 
 
 def project_product(uow: UnitOfWork, *, product_id: str, now: datetime) -> None:
@@ -49,31 +91,52 @@ def project_product(uow: UnitOfWork, *, product_id: str, now: datetime) -> None:
         return
     variants = variants_of(uow, product)
     shop = db.get_one(Shop, product.shop_id)
-    prices = [v.price for v in variants] or [0]
-    public = existing or PublicProduct(id=product.id, rating_sum=0, rating_count=0)
-    public.shop_id, public.region, public.title = product.shop_id, region, product.title
-    public.description, public.currency = product.description, shop.currency
-    public.price_min, public.price_max = min(prices), max(prices)
-    public.images, public.commission_bp = list(product.images), product.commission_bp
-    public.in_stock = any(v.stock > 0 for v in variants)
-    public.search_text = " ".join([product.title, product.description, *[v.sku for v in variants]]).lower()
+    public = existing or PublicProduct(id=product.id, **_ratings(uow, product_id=product.id))
+    for name, value in _public_product(product, variants, shop).items():
+        setattr(public, name, value)
     public.updated_at = now
     if existing is None:
         directory.add(public)
     directory.flush()
-    for v in variants:
-        directory.add(
-            PublicVariant(
-                id=v.id,
-                product_id=product.id,
-                sku=v.sku,
-                options=dict(v.options),
-                price=v.price,
-                currency=v.currency,
-                available=v.stock,
-                position=v.position,
-            )
+    directory.add_all(PublicVariant(**fields) for fields in _public_variants(product, variants))
+
+
+def _ratings(uow: UnitOfWork, *, product_id: str) -> dict[str, int]:
+    """A product's rating totals from its public reviews (those from buyers in every region)."""
+    total, count = uow.directory.execute(
+        select(func.coalesce(func.sum(PublicReview.rating), 0), func.count()).where(
+            PublicReview.product_id == product_id
         )
+    ).one()
+    return {"rating_sum": int(total), "rating_count": int(count)}
+
+
+def project_shop(uow: UnitOfWork, *, shop: Shop) -> bool:
+    """Bring the public copy of a shop in line with its row; True if it changed anything. A shop whose
+    handle another shop holds in the directory is left out (and logged)."""
+    fields = {
+        "region": region_of(shop.id),
+        "owner_id": shop.owner_id,
+        "handle": shop.handle,
+        "name": shop.name,
+        "description": shop.description,
+        "currency": shop.currency,
+        "created_at": shop.created_at,
+    }
+    public = uow.directory.get(PublicShop, shop.id)
+    if public is None:
+        holder = uow.directory.scalar(select(PublicShop.id).where(PublicShop.handle == shop.handle))
+        if holder is not None:
+            log.warning("shop %s has no public copy: shop %s holds its handle", shop.id, holder)
+            return False
+        uow.directory.add(PublicShop(id=shop.id, **fields))
+    elif all(getattr(public, name) == value for name, value in fields.items()):
+        return False
+    else:
+        for name, value in fields.items():
+            setattr(public, name, value)
+    uow.directory.flush()
+    return True
 
 
 def project_stock(uow: UnitOfWork, *, variant_ids: Iterable[str]) -> None:
@@ -107,3 +170,76 @@ def refresh_stock(platform: Platform, variant_ids: list[str]) -> None:
     """The stock projection job: one transaction of `project_stock`."""
     with platform.uow().transaction() as uow:
         project_stock(uow, variant_ids=variant_ids)
+
+
+def heal_catalog(uow: UnitOfWork, *, region: str, window: Window, now: datetime) -> dict[str, int]:
+    """Rebuild the public copies the directory lacks, or has stale, of `region`'s shops, products and
+    variants written in `window`; returns how many of each it fixed."""
+    fixed: Counter[str] = Counter()
+    db = uow.region(region)
+    for shops in in_batches(db, select(Shop).where(window.holds(Shop.created_at)), key=Shop.id):
+        # One read for the batch's copies; `project_shop` then finds them in the session while referenced.
+        loaded = uow.directory.scalars(
+            select(PublicShop).where(PublicShop.id.in_([s.id for s in shops]))
+        ).all()
+        fixed["public shops"] += sum(project_shop(uow, shop=shop) for shop in shops)
+        del loaded
+    changed = [(select(Product.id).where(window.holds(Product.updated_at)), Product.id)]
+    if not window.full:  # a full sweep reads every product already, and every variant with it
+        by_variant = select(Variant.product_id).where(window.holds(Variant.updated_at)).distinct()
+        changed.append((by_variant, Variant.product_id))
+    for query, key in changed:
+        for product_ids in in_batches(db, query, key=key):
+            for product_id in _stale_products(uow, region=region, product_ids=product_ids):
+                project_product(uow, product_id=product_id, now=now)
+                fixed["public products"] += 1
+    return {name: count for name, count in fixed.items() if count}
+
+
+def _stale_products(uow: UnitOfWork, *, region: str, product_ids: list[str]) -> list[str]:
+    """Those of `product_ids` whose public copy (or its absence) is not what `project_product` would make."""
+    db = uow.region(region)
+    products = {p.id: p for p in db.scalars(select(Product).where(Product.id.in_(product_ids)))}
+    variants: dict[str, list[Variant]] = {}
+    for variant in db.scalars(
+        select(Variant).where(Variant.product_id.in_(product_ids)).order_by(Variant.position)
+    ):
+        variants.setdefault(variant.product_id, []).append(variant)
+    shop_ids = {p.shop_id for p in products.values()}
+    shops = {s.id: s for s in db.scalars(select(Shop).where(Shop.id.in_(shop_ids)))}
+    public = {
+        p.id: p for p in uow.directory.scalars(select(PublicProduct).where(PublicProduct.id.in_(product_ids)))
+    }
+    public_variants: dict[str, list[PublicVariant]] = {}
+    for shown in uow.directory.scalars(
+        select(PublicVariant).where(PublicVariant.product_id.in_(product_ids))
+    ):
+        public_variants.setdefault(shown.product_id, []).append(shown)
+    stale = []
+    for product_id in product_ids:
+        product, copy = products.get(product_id), public.get(product_id)
+        copied = public_variants.get(product_id, [])
+        if product is None or product.status is not ProductStatus.ACTIVE:
+            current = copy is None and not copied
+        else:
+            mine = variants.get(product_id, [])
+            current = (
+                copy is not None
+                and all(
+                    getattr(copy, name) == value
+                    for name, value in _public_product(product, mine, shops[product.shop_id]).items()
+                )
+                and _variant_rows(copied) == sorted(_public_variants(product, mine), key=_variant_order)
+            )
+        if not current:
+            stale.append(product_id)
+    return stale
+
+
+def _variant_rows(copies: list[PublicVariant]) -> list[dict[str, Any]]:
+    names = ("id", "product_id", "sku", "options", "price", "currency", "available", "position")
+    return sorted(({name: getattr(c, name) for name in names} for c in copies), key=_variant_order)
+
+
+def _variant_order(row: dict[str, Any]) -> tuple[int, str]:
+    return row["position"], row["id"]

@@ -38,14 +38,14 @@ def open_shop_side(uow: UnitOfWork, region: str, *, order_id: str) -> None:
         gateway.access(uow, region, data_class=data_class, purpose="checkout", records=[order_id], write=True)
 
 
-def take(uow: UnitOfWork, *, variant_id: str, quantity: int) -> None:
+def take(uow: UnitOfWork, *, variant_id: str, quantity: int, now: datetime) -> None:
     """Take `quantity` units of a variant, or raise OutOfStock (with what is left) taking nothing: the one
     place stock goes down for a sale."""
     db = uow.region(region_of(variant_id))
     taken = db.execute(
         update(Variant)
         .where(Variant.id == variant_id, Variant.stock >= quantity)
-        .values(stock=Variant.stock - quantity)
+        .values(stock=Variant.stock - quantity, updated_at=now)
         .returning(Variant.stock)
     ).first()
     if taken is None:
@@ -61,7 +61,7 @@ def reserve(
     open_shop_side(uow, region, order_id=order_id)
     for variant_id in sorted(quantities):
         wanted = quantities[variant_id]
-        take(uow, variant_id=variant_id, quantity=wanted)
+        take(uow, variant_id=variant_id, quantity=wanted, now=now)
         uow.region(region).add(
             StockReservation(
                 order_id=order_id,
@@ -74,13 +74,15 @@ def reserve(
         )
 
 
-def retake(uow: UnitOfWork, *, shop_region: str, order_id: str, quantities: Mapping[str, int]) -> None:
+def retake(
+    uow: UnitOfWork, *, shop_region: str, order_id: str, quantities: Mapping[str, int], now: datetime
+) -> None:
     """Take an order's units again after its hold ran out (the money came late), each straight to sold; raises
     OutOfStock at the first variant that has run out, the ones before it sold."""
     open_shop_side(uow, shop_region, order_id=order_id)
     db = uow.region(shop_region)
     for variant_id in sorted(quantities):
-        take(uow, variant_id=variant_id, quantity=quantities[variant_id])
+        take(uow, variant_id=variant_id, quantity=quantities[variant_id], now=now)
         db.execute(
             update(StockReservation)
             .where(StockReservation.order_id == order_id, StockReservation.variant_id == variant_id)
@@ -111,7 +113,9 @@ def commit(uow: UnitOfWork, *, shop_region: str, order_id: str) -> bool:
     return bool(moved) or bool(_reservations(db, order_id, ReservationStatus.COMMITTED))
 
 
-def release(uow: UnitOfWork, *, shop_region: str, order_id: str, committed_too: bool = False) -> list[str]:
+def release(
+    uow: UnitOfWork, *, shop_region: str, order_id: str, now: datetime, committed_too: bool = False
+) -> list[str]:
     """Give an order's units back (held ones; sold ones too when the order is cancelled after payment).
     Each reservation is released once, even when two releases race; returns the variants touched."""
     statuses = [ReservationStatus.HELD] + ([ReservationStatus.COMMITTED] if committed_too else [])
@@ -124,7 +128,11 @@ def release(uow: UnitOfWork, *, shop_region: str, order_id: str, committed_too: 
         .returning(StockReservation.variant_id, StockReservation.quantity)
     ).all()
     for variant_id, quantity in sorted(released):
-        db.execute(update(Variant).where(Variant.id == variant_id).values(stock=Variant.stock + quantity))
+        db.execute(
+            update(Variant)
+            .where(Variant.id == variant_id)
+            .values(stock=Variant.stock + quantity, updated_at=now)
+        )
     return [variant_id for variant_id, _ in released]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from clipshop.errors import NotFound
 from clipshop.kit.actors import Role
@@ -133,6 +133,46 @@ def shop_sales(uow: UnitOfWork, *, shop_id: str, since: datetime) -> list[DailyS
             bucket[0] += 1
             bucket[1] += total - refunded
     return [DailySales(day, n, revenue, currency) for (day, currency), (n, revenue) in sorted(totals.items())]
+
+
+@dataclass(frozen=True)
+class RegionSales:
+    """A shop's paid orders from one buyer region, as totals; None where fewer than the minimum group of
+    buyers would be described (`suppressed`)."""
+
+    region: str
+    currency: str
+    buyers: int | None
+    orders: int | None
+    revenue: int | None
+    suppressed: bool
+
+
+def shop_sales_by_region(
+    uow: UnitOfWork, *, shop_id: str, since: datetime, min_group: int
+) -> list[RegionSales]:
+    """Paid orders, distinct buyers and revenue (net of refunds) per buyer region and currency, counted in
+    each region and leaving it only as totals over at least `min_group` buyers."""
+    paid = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+    found: list[RegionSales] = []
+    for region in uow.databases.regions:
+        db = _door(uow, region, shop_id=shop_id, purpose="aggregate_analytics").db
+        rows = db.execute(
+            select(
+                Order.currency,
+                func.count(func.distinct(Order.buyer_id)),
+                func.count(),
+                func.sum(Order.total - Order.refunded),
+            )
+            .where(Order.shop_id == shop_id, Order.status.in_(paid), Order.paid_at >= since)
+            .group_by(Order.currency)
+        )
+        for currency, buyers, orders, revenue in rows:
+            if buyers < min_group:
+                found.append(RegionSales(region, currency, None, None, None, suppressed=True))
+            else:
+                found.append(RegionSales(region, currency, buyers, orders, int(revenue), suppressed=False))
+    return found
 
 
 @dataclass(frozen=True)

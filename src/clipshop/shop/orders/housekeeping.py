@@ -99,14 +99,14 @@ def release_orphan_holds(platform: Platform, *, region: str) -> int:
         for order_id in order_ids:
             if region_of(order_id) not in uow.databases.region_engines:
                 # The buyer's region has left this deployment: that order can no longer be paid here.
-                released += stock.release(uow, shop_region=region, order_id=order_id)
+                released += stock.release(uow, shop_region=region, order_id=order_id, now=now)
                 continue
             door = gateway.access(
                 uow, region_of(order_id), data_class="orders", purpose="checkout", records=[order_id]
             )
             status = door.db.scalar(select(Order.status).where(Order.id == order_id))
             if status is None or status in (OrderStatus.CANCELLED, OrderStatus.PENDING_PAYMENT):
-                released += stock.release(uow, shop_region=region, order_id=order_id)
+                released += stock.release(uow, shop_region=region, order_id=order_id, now=now)
         lifecycle.project_stock_later(platform, uow, released)
     return len(order_ids)
 

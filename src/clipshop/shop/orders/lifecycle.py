@@ -144,7 +144,9 @@ def cancel_paid(platform: Platform, uow: UnitOfWork, *, order: Order, reason: st
     if left > 0:
         _refund(platform, uow, order=order, amount=left, reason=reason or "cancelled", now=now)
     service.note(uow, order, "cancelled", now, reason)
-    released = stock.release(uow, shop_region=order.shop_region, order_id=order.id, committed_too=True)
+    released = stock.release(
+        uow, shop_region=order.shop_region, order_id=order.id, now=now, committed_too=True
+    )
     project_stock_later(platform, uow, released)
     return order
 
@@ -171,7 +173,7 @@ def cancel_unpaid(platform: Platform, uow: UnitOfWork, *, order: Order, now: dat
         return
     order.status, order.cancelled_at = OrderStatus.CANCELLED, now
     service.note(uow, order, "cancelled", now, reason)
-    released = stock.release(uow, shop_region=order.shop_region, order_id=order.id)
+    released = stock.release(uow, shop_region=order.shop_region, order_id=order.id, now=now)
     project_stock_later(platform, uow, released)
 
 

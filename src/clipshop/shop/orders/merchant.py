@@ -129,3 +129,11 @@ def sales(
 ) -> list[for_merchants.DailySales]:
     shops.get(uow, actor=actor, shop_id=shop_id)
     return for_merchants.shop_sales(uow, shop_id=shop_id, since=now - timedelta(days=days))
+
+
+def sales_by_region(
+    uow: UnitOfWork, *, actor: Actor, shop_id: str, days: int, now: datetime, min_group: int
+) -> list[for_merchants.RegionSales]:
+    shops.get(uow, actor=actor, shop_id=shop_id)
+    since = now - timedelta(days=days)
+    return for_merchants.shop_sales_by_region(uow, shop_id=shop_id, since=since, min_group=min_group)

@@ -211,4 +211,4 @@ class Review(RegionBase):
     product_id: Mapped[str] = mapped_column(String(40))
     rating: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -156,7 +156,9 @@ def mark_paid(platform: Platform, uow: UnitOfWork, *, payment: Payment, now: dat
             # The hold ran out before the money came: take the units again if they are still there.
             quantities = {line.variant_id: line.quantity for line in service.lines_of(uow, order)}
             try:
-                stock.retake(uow, shop_region=order.shop_region, order_id=order.id, quantities=quantities)
+                stock.retake(
+                    uow, shop_region=order.shop_region, order_id=order.id, quantities=quantities, now=now
+                )
             except stock.OutOfStock:
                 lifecycle.cancel_paid(
                     platform, uow, order=order, reason="sold out before the payment arrived", now=now

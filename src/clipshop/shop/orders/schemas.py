@@ -177,3 +177,14 @@ class EarningsRead(BaseModel):
     by_video: list[EarningRead]
     by_product: list[EarningRead]
     money: MoneyBookRead
+
+
+class RegionSalesRead(BaseModel):
+    """A shop's sales from one buyer region as totals; all None and `suppressed` under the minimum group."""
+
+    region: str
+    currency: str
+    buyers: int | None
+    orders: int | None
+    revenue: int | None
+    suppressed: bool

@@ -24,6 +24,7 @@ from clipshop.shop.orders.schemas import (
     FulfilIn,
     OrderRead,
     RefundIn,
+    RegionSalesRead,
     ResolveReturnIn,
     ReturnRead,
 )
@@ -150,6 +151,27 @@ def sales(
 ) -> list[DailySalesRead]:
     found = merchant.sales(uow, actor=actor, shop_id=shop_id, days=days, now=platform.clock.now())
     return [DailySalesRead.model_validate(d) for d in found]
+
+
+@router.get("/shops/{shop_id}/sales/regions", response_model=list[RegionSalesRead])
+def sales_by_region(
+    shop_id: str,
+    actor: CurrentActor,
+    uow: UowDep,
+    platform: PlatformDep,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> list[RegionSalesRead]:
+    """Sales by the buyers' home region, as totals; a region with fewer buyers than the minimum group size
+    (`CLIPSHOP_MIN_GROUP_SIZE`, 10) shows as suppressed."""
+    found = merchant.sales_by_region(
+        uow,
+        actor=actor,
+        shop_id=shop_id,
+        days=days,
+        now=platform.clock.now(),
+        min_group=platform.settings.min_group_size,
+    )
+    return [RegionSalesRead.model_validate(r, from_attributes=True) for r in found]
 
 
 @router.get("/me/earnings", response_model=EarningsRead)

@@ -1,10 +1,8 @@
-"""residency: regions carved out of the deployment
+"""heal watermarks: how far the heal job has compared each region with the directory
 
 Revision ID: dir0003
 Revises: dir0002
-Create Date: 2026-12-08 10:00:00.000000
-
-`clipshop region detach` records the region here, so no projection brings its public content back.
+Create Date: 2026-12-05 10:10:26.314186
 """
 
 from collections.abc import Sequence
@@ -22,12 +20,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
-        "detached_regions",
+        "heal_watermarks",
         sa.Column("region", sa.String(length=16), nullable=False),
-        sa.Column("detached_at", clipshop.kit.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("region", name=op.f("pk_detached_regions")),
+        sa.Column("healed_through", clipshop.kit.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("region", name=op.f("pk_heal_watermarks")),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("detached_regions")
+    op.drop_table("heal_watermarks")
