@@ -25,6 +25,7 @@ from clipshop.accounts import service as accounts
 from clipshop.jobs.queue import Job
 from clipshop.kit.watermarks import HealWatermark, Window
 from clipshop.platform import Platform
+from clipshop.residency.carving import detached_regions
 from clipshop.shop import public as shop
 from clipshop.social import service as social
 from clipshop.videos import service as videos
@@ -54,9 +55,14 @@ class RegionHealed:
 def heal_projections(platform: Platform, *, full: bool = False) -> list[RegionHealed]:
     """Compare every region's rows written since its last run (all of them when `full`, or on a region's
     first run) with their directory copies, and rebuild those missing or stale. A region that fails is
-    logged and reported, and the others still run."""
+    logged and reported, and the others still run. A region carved out of the deployment (`clipshop region
+    detach`) is never healed back in."""
     healed = []
+    with platform.uow().transaction() as uow:
+        gone = detached_regions(uow.directory)
     for region in platform.databases.regions:
+        if region in gone:
+            continue
         try:
             healed.append(heal_region(platform, region=region, full=full))
         except Exception as error:  # one region's failure must not keep the others unhealed

@@ -16,14 +16,17 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from typer.testing import CliRunner
 
 from clipshop.cli import app
 from clipshop.cli.region import to_toml
 from clipshop.config import Settings
+from clipshop.healing import heal_projections
+from clipshop.kit.db import DirectoryBase
 from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
+from clipshop.residency.carving import region_columns, touching
 from clipshop.shop.ledger import postings as ledger
 from support import (
     PASSWORD,
@@ -123,7 +126,7 @@ def serve() -> Iterator[Any]:
             except httpx.HTTPError:
                 return False
 
-        wait_until(up, timeout_s=90, what="the exported deployment to serve", every_s=0.25)
+        wait_until(up, timeout_s=240, what="the exported deployment to serve", every_s=0.25)
         return base
 
     yield start
@@ -196,6 +199,15 @@ def test_a_region_carved_out_runs_alone_and_leaves_the_rest(
     code, output = invoke(rest, monkeypatch, "region", "detach", "eu")
     assert code == 0, output
     platform.jobs.drain()
+    healed = heal_projections(platform, full=True)  # the reconciler brings nothing of it back
+    assert [h.region for h in healed] == ["us", "au"]
+    with everywhere(platform.databases).transaction() as uow:
+        left = {
+            t.name: uow.directory.scalar(select(func.count()).select_from(t).where(touching(t, "eu")))
+            for t in DirectoryBase.metadata.sorted_tables
+            if t.name != "detached_regions" and region_columns(t)
+        }
+    assert {name: n for name, n in left.items() if n} == {}
 
     alice = s.alice.auth
     feed = client.get("/api/v1/feed/for-you", headers=alice).json()
