@@ -206,11 +206,11 @@ class ForeignRegion(PermissionError):
 class RegionSession(Session):
     """A region database's session; `guard` (set by the unit of work) sees every statement and flush first."""
 
-    guard: Callable[[Iterable[str], bool], None] | None = None
+    guard: Callable[[Callable[[], Iterable[str]], bool], None] | None = None
 
     def connection(self, *args: Any, **kwargs: Any) -> Any:
         if self.guard is not None:
-            self.guard([RAW_SQL], False)
+            self.guard(lambda: [RAW_SQL], False)
         return super().connection(*args, **kwargs)
 
 
@@ -221,8 +221,11 @@ def _guard_statement(state: ORMExecuteState) -> None:
         return
     statement = state.statement
     assert isinstance(statement, ClauseElement)
-    tables = find_tables(statement, include_crud=True, include_joins=True, include_aliases=True)
-    names = [t.name for t in tables if isinstance(t, TableClause)] or [RAW_SQL]
+
+    def names() -> list[str]:  # only worked out away from home: at home every statement passes at once
+        tables = find_tables(statement, include_crud=True, include_joins=True, include_aliases=True)
+        return [t.name for t in tables if isinstance(t, TableClause)] or [RAW_SQL]
+
     guard(names, state.is_insert or state.is_update or state.is_delete)
 
 
@@ -233,7 +236,7 @@ def _guard_flush(session: Session, _context: Any, _instances: Any) -> None:
         return
     changed = [*session.new, *session.dirty, *session.deleted]
     if changed:
-        guard({row.__table__.name for row in changed}, True)
+        guard(lambda: {row.__table__.name for row in changed}, True)
 
 
 class Databases:
@@ -351,13 +354,13 @@ class UnitOfWork:
         self._admitted[region].append((frozenset(classes), write))
         return self.region(region)
 
-    def _check(self, region: str, tables: Iterable[str], write: bool) -> None:
+    def _check(self, region: str, tables: Callable[[], Iterable[str]], write: bool) -> None:
         if write:
             self._written.add(region)
         if self._everywhere or region == self._home:
             return
         fence = self.databases.fence
-        classes = {fence.class_of(t) if t != RAW_SQL else RAW_SQL for t in tables}
+        classes = {fence.class_of(t) if t != RAW_SQL else RAW_SQL for t in tables()}
         allowed: set[str] = set() if write else set(fence.open_to_read)
         for admitted, may_write in self._admitted.get(region, ()):
             if may_write or not write:
