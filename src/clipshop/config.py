@@ -21,6 +21,8 @@ from pydantic_settings import (
 )
 
 DEV_SECRET = "clipshop-dev-secret-change-me"
+# Under `data_dir`: one folder of feed models per region (`models/<region>/<version>/`).
+MODELS_FOLDER = "models"
 
 # Home region by ISO 3166 country code; anything unlisted goes to `default_region`.
 EU_COUNTRIES = [
@@ -196,6 +198,10 @@ class Settings(BaseSettings):
 
     def region_database_url(self, region: str) -> str:
         return self.regions[region].database_url or f"sqlite:///{self.data_dir / 'regions' / f'{region}.db'}"
+
+    def models_folder(self) -> Path:
+        """Where each region's feed models live, one folder per region (`models/<region>/`)."""
+        return self.data_dir / MODELS_FOLDER
 
     def region_media_root(self, region: str) -> Path:
         return self.regions[region].media_root or self.data_dir / "media" / region

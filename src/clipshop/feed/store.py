@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 import scipy.sparse as sp
 
+from clipshop.config import MODELS_FOLDER
 from clipshop.feed.ranking import Ranker
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,7 @@ class RegionModel:
 
 
 def models_root(data_dir: Path, region: str) -> Path:
-    return data_dir / "models" / region
+    return data_dir / MODELS_FOLDER / region
 
 
 def save(model: RegionModel, root: Path) -> Path:

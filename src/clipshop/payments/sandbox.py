@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -361,6 +361,17 @@ class SandboxProvider:
                     row.deliver_after = self.clock.now() + timedelta(seconds=min(300, 2**row.attempts))
                 session.commit()
         return sent
+
+    def stored(self) -> Iterator[tuple[str, str, object]]:
+        """Everything the processor keeps that its caller sent or it derived: (table, key, value) for each
+        intent's metadata, event payload and movement destination, decoded."""
+        with self._sessions() as session:
+            for ref, metadata in session.execute(select(SandboxIntent.ref, SandboxIntent.metadata_json)):
+                yield "intents", ref, json.loads(metadata)
+            for event_id, payload in session.execute(select(SandboxEvent.id, SandboxEvent.payload)):
+                yield "events", event_id, json.loads(payload)
+            for ref, destination in session.execute(select(SandboxMovement.ref, SandboxMovement.destination)):
+                yield "movements", ref, destination
 
     def charges(self) -> list[SandboxIntent]:
         with self._sessions() as session:
