@@ -20,7 +20,12 @@ from clipshop.config import Settings
 from clipshop.feed.api import router as feed
 from clipshop.feed.runtime import feed_runtime
 from clipshop.platform import Platform
-from clipshop.platform.http import CommittingRoute, RefuseNulCharacters, install_error_handlers
+from clipshop.platform.http import (
+    CommittingRoute,
+    RefuseNulCharacters,
+    SecurityHeaders,
+    install_error_handlers,
+)
 from clipshop.residency.api import router as operator
 from clipshop.rights.api import router as rights
 from clipshop.shop.api import ROUTERS as shop_routers
@@ -97,6 +102,11 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.state.authenticate = actor_for_token
     install_error_handlers(app)
     app.add_middleware(RefuseNulCharacters)
+    app.add_middleware(
+        SecurityHeaders,
+        docs_path=f"{API_PREFIX}/docs",
+        https=platform.settings.base_url.startswith("https://"),
+    )
 
     api = APIRouter(prefix=API_PREFIX, route_class=CommittingRoute)
     for router in (accounts, rights, videos, social, feed, *shop_routers, operator):

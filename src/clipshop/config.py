@@ -68,6 +68,20 @@ DEFAULT_COUNTRIES: dict[str, list[str]] = {
 }
 
 
+class WriteRates(BaseModel):
+    """The writes people abuse, each limited per account ("N/period" in the `limits` syntax). A client's
+    address is shared by a household, an office or a carrier's NAT, so it may do `address_factor` times as
+    much. Sign-ups have no account yet: their rate is per address."""
+
+    comment: str = "30/minute"
+    like: str = "120/minute"
+    follow: str = "60/minute"
+    report: str = "20/hour"
+    upload: str = "30/hour"
+    signup: str = "20/hour"
+    address_factor: int = Field(default=10, ge=1)
+
+
 class RegionConfig(BaseModel):
     """One region cell: its database, its media store and the countries whose users live there."""
 
@@ -106,6 +120,7 @@ class Settings(BaseSettings):
     # Rate limits and live counters: "memory://" in-process, or a redis:// URL.
     limits_storage_uri: str = "memory://"
     login_rate: str = "10/minute"
+    write_rates: WriteRates = Field(default_factory=WriteRates)
 
     # Connections per database per process (PostgreSQL); see kit/db.PoolLimits.
     database_pool_size: int = 10

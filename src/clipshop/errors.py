@@ -93,3 +93,7 @@ class UnsupportedMedia(ClipshopError):
 
 class RateLimited(ClipshopError):
     status, code, title = 429, "rate_limited", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int = 60) -> None:
+        super().__init__(detail, retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s

@@ -17,9 +17,10 @@ import httpx
 import pytest
 import uvicorn
 
+from backends import Backend, make_settings, sqlite_template
 from clipshop.app import create_app
 from clipshop.config import Settings
-from conftest import PASSWORD, Backend, _sqlite_template, make_settings
+from support import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -66,7 +67,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def e2e_backend(tmp_path_factory: pytest.TempPathFactory) -> Backend:
-    return _sqlite_template(tmp_path_factory.mktemp("e2e-template"))
+    return sqlite_template(tmp_path_factory.mktemp("e2e-template"))
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
+from backends import START, Backend, make_settings
 from clipshop.app import create_app
 from clipshop.assembly import build_platform
 from clipshop.jobs.queue import JobQueue
@@ -32,7 +33,6 @@ from clipshop.kit.everywhere import everywhere
 from clipshop.residency import audit
 from clipshop.residency.check import check_residency
 from clipshop.residency.models import AuditEntry
-from conftest import START, Backend, make_settings
 from doubles import FrozenClock
 from support import ADDRESS, CARD_OK, PASSWORD, Member, post_clip
 

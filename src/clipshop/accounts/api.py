@@ -18,6 +18,8 @@ from clipshop.platform.http import (
     CurrentActor,
     PlatformDep,
     UowDep,
+    address_limit,
+    client_address,
     request_token,
 )
 
@@ -58,7 +60,9 @@ def _set_cookie(response: Response, platform: Platform, login: service.Login) ->
     )
 
 
-@router.post("/auth/signup", response_model=SessionRead, status_code=201)
+@router.post(
+    "/auth/signup", response_model=SessionRead, status_code=201, dependencies=[address_limit("signup")]
+)
 def sign_up(body: SignUp, response: Response, uow: UowDep, platform: PlatformDep) -> SessionRead:
     # A sign-up may finish an earlier one that died half-way when given its password (see the service):
     # the same limit as log-ins keeps that from being a way round theirs.
@@ -84,7 +88,7 @@ def sign_up(body: SignUp, response: Response, uow: UowDep, platform: PlatformDep
 def log_in(
     body: LogIn, request: Request, response: Response, uow: UowDep, platform: PlatformDep
 ) -> SessionRead:
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     email_key = service.email_digest(body.email, secret=platform.settings.secret_key)
     platform.check_rate(platform.settings.login_rate, f"login:ip:{client}", f"login:email:{email_key}")
     login = service.log_in(

@@ -4,8 +4,11 @@ domains' jobs and routes around it."""
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import timedelta
 
+from limits import RateLimitItem
 from limits import parse as parse_rate
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -88,7 +91,37 @@ class Platform:
         limit = parse_rate(rate)
         for key in keys:
             if not self._limiter.hit(limit, key):
-                raise RateLimited(f"Too many attempts; wait a minute and try again (limit {rate}).")
+                raise RateLimited(
+                    f"Too many attempts; wait a minute and try again (limit {rate}).",
+                    retry_after_s=self._seconds_until_free(limit, key),
+                )
+
+    def check_write(self, action: str, *, account: str | None, address: str) -> None:
+        """Count one `action` (a field of `WriteRates`) against the account and the client's address."""
+        rates = self.settings.write_rates
+        rate = getattr(rates, action)
+        per_account = parse_rate(rate)
+        if account is None:  # a sign-up: nothing but the address to go by
+            checks = [(per_account, f"{action}:address:{address}")]
+        else:
+            per_address = type(per_account)(per_account.amount * rates.address_factor, per_account.multiples)
+            checks = [
+                (per_account, f"{action}:account:{account}"),
+                (per_address, f"{action}:address:{address}"),
+            ]
+        for limit, key in checks:
+            if not self._limiter.hit(limit, key):
+                who = "this account" if key.startswith(f"{action}:account:") else "this network address"
+                wait = self._seconds_until_free(limit, key)
+                raise RateLimited(
+                    f"Too many {action}s from {who} (limit {limit.amount} per {_period(limit)}); "
+                    f"try again in {wait} s.",
+                    retry_after_s=wait,
+                )
+
+    def _seconds_until_free(self, limit: RateLimitItem, key: str) -> int:
+        reset_at = self._limiter.get_window_stats(limit, key).reset_time
+        return max(1, math.ceil(reset_at - time.time()))
 
     def close(self) -> None:
         self.jobs.stop_consumer()
@@ -96,3 +129,8 @@ class Platform:
         dispose = getattr(self.payments, "dispose", None)
         if dispose is not None:
             dispose()
+
+
+def _period(limit: RateLimitItem) -> str:
+    unit = limit.GRANULARITY.name
+    return unit if limit.multiples == 1 else f"{limit.multiples} {unit}s"

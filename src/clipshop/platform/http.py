@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from clipshop.errors import ClipshopError, Unauthenticated
+from clipshop.errors import ClipshopError, RateLimited, Unauthenticated
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.platform import Platform
@@ -196,7 +196,7 @@ OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
 
 
 def problem_response(request: Request, error: ClipshopError) -> JSONResponse:
-    headers = {"Retry-After": "60"} if error.status == 429 else None
+    headers = {"Retry-After": str(error.retry_after_s)} if isinstance(error, RateLimited) else None
     return JSONResponse(
         error.problem(instance=request.url.path),
         status_code=error.status,
@@ -263,6 +263,69 @@ def install_error_handlers(app: Any) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
+# Every answer's policy: scripts, styles and everything a page fetches come from this origin only (no inline
+# script, so an injected one never runs); images may be any https URL (a product's picture); video plays
+# from blob: URLs (Media Source Extensions); no page may be framed (checkout cannot be clickjacked).
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob: https:",
+        "media-src 'self' blob:",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+# The interactive API reference (Swagger UI) is an inline script and a CDN bundle: only that page runs them.
+API_DOCS_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
+        "style-src 'self' https://cdn.jsdelivr.net",
+        "img-src 'self' data: https:",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+]
+
+
+class SecurityHeaders:
+    """Adds the browser-safety headers to every answer, pages and API alike (`CONTENT_SECURITY_POLICY`,
+    `SECURITY_HEADERS`; `Strict-Transport-Security` too when the site is served over https)."""
+
+    def __init__(self, app: Any, *, docs_path: str, https: bool) -> None:
+        self.app = app
+        self.docs_path = docs_path
+        self.extra = [(b"strict-transport-security", b"max-age=31536000")] if https else []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = API_DOCS_POLICY if scope.get("path") == self.docs_path else CONTENT_SECURITY_POLICY
+        added = [(b"content-security-policy", policy.encode()), *SECURITY_HEADERS, *self.extra]
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *added]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 class RefuseNulCharacters:
     """Answer 422 to a request whose URL or JSON body holds a NUL character: no database stores one in text
     (PostgreSQL refuses it outright), and no legitimate client sends one."""
@@ -316,3 +379,28 @@ class RefuseNulCharacters:
             error.problem(instance=scope.get("path")), status_code=422, media_type=PROBLEM_JSON
         )
         await response(scope, receive, send)
+
+
+def client_address(request: Request) -> str:
+    """The address the request came from; behind a proxy, the client's (uvicorn reads `X-Forwarded-For`
+    from the proxies named in `FORWARDED_ALLOW_IPS`)."""
+    return request.client.host if request.client else "unknown"
+
+
+def write_limit(action: str) -> Any:
+    """A route dependency counting one `action` (a field of `config.WriteRates`) against the signed-in
+    account and the client's address: `@router.post(..., dependencies=[write_limit("comment")])`."""
+
+    def check(request: Request, actor: CurrentActor) -> None:
+        get_platform(request).check_write(action, account=actor.id, address=client_address(request))
+
+    return Depends(check)
+
+
+def address_limit(action: str) -> Any:
+    """As `write_limit`, for a write made before there is an account (a sign-up): per address only."""
+
+    def check(request: Request) -> None:
+        get_platform(request).check_write(action, account=None, address=client_address(request))
+
+    return Depends(check)

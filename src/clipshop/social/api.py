@@ -11,7 +11,14 @@ from clipshop.accounts.schemas import ProfileRead, profile_read
 from clipshop.accounts.service import get_profile
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import clamp_limit, decode_cursor, encode_cursor
-from clipshop.platform.http import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep
+from clipshop.platform.http import (
+    CommittingRoute,
+    CurrentActor,
+    OptionalActor,
+    PlatformDep,
+    UowDep,
+    write_limit,
+)
 from clipshop.social import service
 from clipshop.social.models import PublicComment
 from clipshop.social.schemas import (
@@ -47,7 +54,7 @@ def comment_reads(uow: UnitOfWork, comments: list[PublicComment]) -> list[Commen
     ]
 
 
-@router.post("/videos/{video_id}/like", response_model=LikeRead)
+@router.post("/videos/{video_id}/like", response_model=LikeRead, dependencies=[write_limit("like")])
 def like(video_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> LikeRead:
     service.like(uow, actor=actor, video_id=video_id, now=platform.clock.now(), jobs=platform.jobs)
     return LikeRead(liked=True)
@@ -90,7 +97,12 @@ def list_replies(
     return _comment_page(uow, video_id=parent.video_id, parent_id=comment_id, cursor=cursor, limit=limit)
 
 
-@router.post("/videos/{video_id}/comments", response_model=CommentRead, status_code=201)
+@router.post(
+    "/videos/{video_id}/comments",
+    response_model=CommentRead,
+    status_code=201,
+    dependencies=[write_limit("comment")],
+)
 def add_comment(
     video_id: str, body: CommentCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep
 ) -> CommentRead:
@@ -142,7 +154,7 @@ def watch_events(
     return AcceptedRead(accepted=len(body.events) - len(skipped), skipped=skipped)
 
 
-@router.post("/users/{handle}/follow", response_model=FollowRead)
+@router.post("/users/{handle}/follow", response_model=FollowRead, dependencies=[write_limit("follow")])
 def follow(handle: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> FollowRead:
     profile = get_profile(uow, handle=handle)
     now = platform.clock.now()

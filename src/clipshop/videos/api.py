@@ -23,7 +23,14 @@ from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
 from clipshop.kit.ports import MediaStore, StoredMedia
 from clipshop.platform import Platform
-from clipshop.platform.http import CommittingRoute, CurrentActor, PlatformDep, UowDep, problem_response
+from clipshop.platform.http import (
+    CommittingRoute,
+    CurrentActor,
+    PlatformDep,
+    UowDep,
+    problem_response,
+    write_limit,
+)
 from clipshop.videos import service, uploads
 from clipshop.videos.models import Upload, Video
 from clipshop.videos.schemas import RenditionRead, UploadRead, VideoCreate, VideoRead, VideoUpdate
@@ -69,7 +76,7 @@ def tus_options(platform: PlatformDep) -> Response:
     )
 
 
-@router.post("/uploads", status_code=201, response_model=UploadRead)
+@router.post("/uploads", status_code=201, response_model=UploadRead, dependencies=[write_limit("upload")])
 def create_upload(
     response: Response,
     actor: CurrentActor,
