@@ -1,6 +1,7 @@
-// The settings page: delete the account once the password confirms it, then leave as a logged-out visitor.
+// The settings page: delete the account once the password and a last question confirm it, then leave as a
+// logged-out visitor.
 
-import { api } from "./api.js";
+import { api, viewer } from "./api.js";
 import { busy, clearErrors, showError } from "./forms.js";
 
 const form = document.getElementById("delete-form");
@@ -12,6 +13,8 @@ form.addEventListener("submit", async (event) => {
     showError(form, { field: "password", message: "Type your password to confirm." });
     return;
   }
+  // The password field may have been filled by the browser: one click must not be enough.
+  if (!confirm(`Delete the account @${viewer()} for good? This cannot be undone.`)) return;
   const submit = form.querySelector('[type="submit"]');
   busy(submit, true);
   try {

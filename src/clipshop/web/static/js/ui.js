@@ -111,14 +111,14 @@ export function timeAgo(iso) {
 
 let toastTimer = 0;
 
-export function toast(message, { error = false } = {}) {
+export function toast(message, { error = false, ms = 2600 } = {}) {
   const node = document.getElementById("toast");
   if (!node) return;
   node.textContent = message;
   node.classList.toggle("is-error", error);
   node.classList.add("is-shown");
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => node.classList.remove("is-shown"), 2600);
+  toastTimer = setTimeout(() => node.classList.remove("is-shown"), ms);
 }
 
 export async function copyText(text) {
