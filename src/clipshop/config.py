@@ -81,6 +81,11 @@ class WriteRates(BaseModel):
     signup: str = "20/hour"
     address_factor: int = Field(default=10, ge=1)
 
+    @classmethod
+    def rated(cls) -> list[str]:
+        """The actions that have a rate."""
+        return [name for name in cls.model_fields if name != "address_factor"]
+
 
 class RegionConfig(BaseModel):
     """One region cell: its database, its media store and the countries whose users live there."""

@@ -21,6 +21,7 @@ from .conftest import (
     post_clip_by_api,
     sign_up_by_api,
     wait_for_api,
+    watch_for_errors,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -41,7 +42,7 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Page]:
     )
     page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    watch_for_errors(page, errors)
     yield page
     context.close()
     assert errors == [], f"the page raised: {errors}"

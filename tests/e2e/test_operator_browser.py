@@ -13,7 +13,7 @@ from clipshop.assembly import build_platform
 from clipshop.kit.actors import Role
 from clipshop.kit.everywhere import everywhere
 
-from .conftest import DESKTOP, LiveServer, sign_up_by_api
+from .conftest import DESKTOP, LiveServer, sign_up_by_api, watch_for_errors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -40,7 +40,7 @@ def test_an_operator_reads_the_audit_log_and_the_transparency_chart(
     context.add_cookies([{"name": "clipshop_session", "value": root, "url": live_server.url}])
     page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    watch_for_errors(page, errors)
     try:
         page.goto("/operator/audit")
         page.select_option("#audit-region", "us")

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from support import PASSWORD
 
-from .conftest import DESKTOP, LiveServer, post_clip_by_api, sign_up_by_api, wait_for_api
+from .conftest import DESKTOP, LiveServer, post_clip_by_api, sign_up_by_api, wait_for_api, watch_for_errors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -41,7 +41,7 @@ def test_a_member_downloads_their_data_then_deletes_their_account(
     )
     page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    watch_for_errors(page, errors)
     deletions: list[str] = []
     page.on("request", lambda r: deletions.append(r.method) if r.url.endswith("/api/v1/me/delete") else None)
     try:

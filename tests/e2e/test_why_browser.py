@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import DESKTOP, PHONE, LiveServer, post_clip_by_api, sign_up_by_api, wait_for_api
+from .conftest import (
+    DESKTOP,
+    PHONE,
+    LiveServer,
+    post_clip_by_api,
+    sign_up_by_api,
+    wait_for_api,
+    watch_for_errors,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -35,7 +43,7 @@ def page_for(browser: Any, live_server: LiveServer) -> Iterator[PageFor]:
         context.add_cookies([{"name": "clipshop_session", "value": token, "url": live_server.url}])
         contexts.append(context)
         page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        watch_for_errors(page, errors)
         return page
 
     yield make

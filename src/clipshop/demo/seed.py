@@ -15,7 +15,7 @@ from typing import Any
 from rich.progress import Progress
 
 from clipshop.assembly import build_platform
-from clipshop.config import Settings
+from clipshop.config import Settings, WriteRates
 from clipshop.demo.api import DEMO_PASSWORD, DemoApi, Person
 from clipshop.demo.clips import generate_clip
 from clipshop.demo.shops import seed_shops
@@ -112,7 +112,11 @@ def clip_specs(count: int, *, small: bool) -> list[ClipSpec]:
 
 
 def seed_demo(settings: Settings, *, clips: int, small: bool, progress: Progress) -> str:
-    settings = settings.with_overrides(login_rate="10000/minute", jobs_consumer_in_app=False)
+    # The seed plays every member from one address, in seconds: the limits on people are not for it.
+    unlimited = WriteRates(**{action: "10000/minute" for action in WriteRates.rated()})
+    settings = settings.with_overrides(
+        login_rate="10000/minute", write_rates=unlimited, jobs_consumer_in_app=False
+    )
     platform = build_platform(settings)
     try:
         return _seed(platform, clips=clips, small=small, progress=progress)
