@@ -85,7 +85,7 @@ def test_login_is_rate_limited(client: TestClient, alice: Member) -> None:
     assert codes == [401] * 5 + [429]
     limited = client.post("/api/v1/auth/login", json={"email": alice.email, "password": PASSWORD})
     assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
-    assert limited.headers["retry-after"] == "60"
+    assert 1 <= int(limited.headers["retry-after"]) <= 60  # when the oldest counted attempt leaves the minute
 
 
 def test_tampered_or_foreign_tokens_are_unauthenticated(client: TestClient, alice: Member) -> None:
