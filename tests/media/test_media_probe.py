@@ -41,6 +41,7 @@ def test_vertical_clip(vertical_clip: Path) -> None:
         audio_codec="aac",
         container="mov",
         video_stream=0,
+        frame_count=90,
     )
     assert probe.has_audio is True
     assert probe.short_side == 720
