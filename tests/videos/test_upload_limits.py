@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from clipshop.config import Settings
 from clipshop.media.transcode import ffmpeg_exe
 from clipshop.platform import Platform
-from conftest import Backend, make_settings
 from support import Member, post_clip, upload_file
 
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -31,8 +30,8 @@ TIGHT = {
 
 
 @pytest.fixture
-def settings(backend: Backend, tmp_path: Path) -> Settings:
-    return make_settings(backend, tmp_path, **TIGHT)
+def settings(settings: Settings) -> Settings:
+    return settings.with_overrides(**TIGHT)
 
 
 @pytest.fixture(scope="session")
