@@ -219,7 +219,12 @@ def main() -> None:
         )
         data_dir = root / "data"
         harness.migrate(data_dir)
-        env = harness.platform_env(data_dir, max_upload_bytes=str(max(size, 2 * 1024**3)))
+        # The upload must pass every limit, however large `--size-mib` makes it (it is as long as it is big).
+        env = harness.platform_env(
+            data_dir,
+            max_upload_bytes=str(max(size, 2 * 1024**3)),
+            max_upload_duration_s=str(max(copies * CLIP_SECONDS + 1, 600)),
+        )
         me = psutil.Process()
         client_rss_before = me.memory_info().rss
         with (

@@ -133,6 +133,19 @@ class Settings(BaseSettings):
     database_pool_timeout_s: float = 30.0
 
     max_upload_bytes: int = 2 * 1024**3
+    # What a probed upload may be (media/limits.py checks it when the last byte arrives). Short clips are the
+    # product, so ten minutes is generous, and transcoding time grows with it.
+    max_upload_duration_s: float = Field(default=600.0, gt=0)
+    # 144 px is the smallest quality players offer (144p); below it a clip is a thumbnail, unwatchable on a
+    # phone. 4096 px covers DCI 4K and the 3840 px UHD that phones record; our largest rendition is 1080p, so
+    # more pixels buy nothing, while each decoded 8K frame costs ~50 MB in the probe and the transcoder.
+    min_upload_short_side: int = Field(default=144, ge=2)
+    max_upload_long_side: int = Field(default=4096, ge=2)
+    # Phones film slow motion at 120 fps (some at 240); playback is capped at 60 (media/transcode.MAX_FPS).
+    max_upload_fps: int = Field(default=120, ge=1)
+    # Frames decoded per upload bound the transcode's work even when a file's stated rate is odd (variable
+    # frame rate, odd time stamps). None: the longest clip at the highest rate.
+    max_upload_frames: int | None = Field(default=None, ge=1)
     session_days: int = 30
     # Worker threads ffmpeg may use for one transcode (0 = ffmpeg decides).
     ffmpeg_threads: int = 0
@@ -196,6 +209,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"recs_keep_days ({self.recs_keep_days}) must cover recs_window_days"
                 f" ({self.recs_window_days}): the retrain reads that many days of events"
+            )
+        if self.min_upload_short_side > self.max_upload_long_side:
+            raise ValueError(
+                f"min_upload_short_side ({self.min_upload_short_side}) is larger than max_upload_long_side"
+                f" ({self.max_upload_long_side}): no upload could pass both"
             )
         if self.env == "prod" and self.secret_key == DEV_SECRET:
             raise ValueError("set CLIPSHOP_SECRET_KEY: the development secret is refused when env=prod")

@@ -4,6 +4,7 @@ clip play in the feed, like and comment, and a visitor who is sent to log in whe
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from clipshop.media.transcode import ffmpeg_exe
 from support import PASSWORD
 
 from .conftest import (
@@ -258,6 +260,47 @@ def test_a_visitor_watches_and_is_sent_to_log_in_to_like(
     expect(page).to_have_url(re.compile(r"/login\?next="))
     assert page.url.endswith(f"/login?next=%2Fv%2F{published_clip['id']}")
     expect(page.locator("#login-form")).to_be_visible()
+
+
+def test_the_upload_page_states_the_limits_and_says_which_one_a_clip_is_over(
+    page: Page, live_server: LiveServer, tmp_path: Path, shots_dir: Path
+) -> None:
+    small = tmp_path / "small.mp4"
+    subprocess.run(
+        [
+            *(
+                ffmpeg_exe(),
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=size=142x256:rate=10",
+            ),
+            *("-frames:v", "8", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(small)),
+        ],
+        check=True,
+    )
+    with live_server.api() as client:
+        token = sign_up_by_api(client, "tiny.frames")
+    page.context.add_cookies([{"name": "clipshop_session", "value": token, "url": live_server.url}])
+    page.goto("/upload")
+    expect(page.locator("#upload-limits li")).to_have_text(
+        [
+            "Up to 10 min long",
+            "Frames at least 144 px on the short side and at most 4096 px on the long side",
+            "Up to 120 frames per second, 72,000 frames in all",
+        ]
+    )
+    page.set_input_files("#upload-file", str(small))
+    page.click("#upload-submit")
+    expect(page.locator("[data-stage]")).to_have_text("Upload failed")
+    expect(page.locator("[data-bar-label]")).to_have_text(
+        "This video's frames are 142x256 pixels; the short side must be at least 144 pixels."
+        " Upload a larger version of it."
+    )
+    page.screenshot(path=str(shots_dir / "upload-refused-phone.png"))
 
 
 def test_following_a_creator_from_the_feed_fills_the_following_feed(

@@ -41,6 +41,7 @@ def test_vertical_clip(vertical_clip: Path) -> None:
         audio_codec="aac",
         container="mov",
         video_stream=0,
+        frame_count=90,
     )
     assert probe.has_audio is True
     assert probe.short_side == 720
@@ -155,3 +156,22 @@ def test_refusals_are_415_problems(tmp_path: Path) -> None:
         probe_file(text)
     problem = refused.value.problem()
     assert (problem["status"], problem["code"], problem["field"]) == (415, "not_media", "file")
+
+
+@pytest.mark.parametrize(
+    ("demuxer", "frames"),
+    [("mov", 90), ("matroska", 90), ("mpegts", 90), ("avi", 90), ("flv", 90), ("ogg", 60)],
+)
+def test_frames_are_counted_in_every_container(remuxed: dict[str, Path], demuxer: str, frames: int) -> None:
+    # The AVI stream copy indexes 1813 entries, most of them empty: only frames with data count.
+    assert probe_file(remuxed[demuxer]).frame_count == frames
+
+
+def test_a_single_picture_in_a_video_container_has_no_video_stream(
+    tmp_path: Path, images: dict[str, Path], ffmpeg: Callable[..., None]
+) -> None:
+    still_mp4, still_mkv = tmp_path / "still.mp4", tmp_path / "still.mkv"
+    ffmpeg("-i", str(images["png"]), "-c:v", "libx264", "-pix_fmt", "yuv420p", str(still_mp4))
+    ffmpeg("-i", str(images["png"]), "-c:v", "copy", str(still_mkv))
+    assert refusal_code(still_mp4) == "no_video_stream"
+    assert refusal_code(still_mkv) == "no_video_stream"

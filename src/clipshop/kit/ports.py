@@ -129,6 +129,9 @@ class ProbeResult:
     """Which of the file's video streams is the clip (ffmpeg's `0:v:N`); cover pictures are skipped."""
     audio_stream: int = 0
     """Which of the file's audio streams is the sound (ffmpeg's `0:a:N`), when there is one."""
+    frame_count: int | None = None
+    """Frames of the video stream, counted from its packets; None in facts recorded before frames were
+    counted."""
 
     @property
     def has_audio(self) -> bool:
@@ -139,6 +142,11 @@ class ProbeResult:
     def short_side(self) -> int:
         """The smaller of the display width and height."""
         return min(self.width, self.height)
+
+    @property
+    def long_side(self) -> int:
+        """The larger of the display width and height."""
+        return max(self.width, self.height)
 
 
 @dataclass(frozen=True)

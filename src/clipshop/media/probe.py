@@ -33,11 +33,12 @@ class _Scan:
     last_end_s: float = 0.0
     video_end_s: float = 0.0
     last_keyframe_pts: int | None = None
+    video_frames: int = 0
 
 
 def probe_file(path: Path) -> ProbeResult:
     """Describe the audio/video file at `path`, or raise `UnsupportedMedia` (not_media, truncated_media,
-    no_video_stream)."""
+    no_video_stream: sound alone, or a single picture)."""
     with path.open("rb") as f:
         head = f.read(SNIFF_BYTES)
     container_name = sniff_container(head)
@@ -60,6 +61,8 @@ def probe_file(path: Path) -> ProbeResult:
         video = _main_video_stream(container)
         scan = _scan_packets(container, video)
         _check_complete(container, video, scan)
+        if scan.video_frames < 2:
+            raise _single_picture()
         audio = _audio_stream(container)
         result = _describe(container_name, container, video, audio, scan)
     _decode_tail(url, container_name, scan)
@@ -82,6 +85,14 @@ def _no_video() -> UnsupportedMedia:
     )
 
 
+def _single_picture() -> UnsupportedMedia:
+    return UnsupportedMedia(
+        "This file holds a single picture, not a clip: upload a video with moving pictures.",
+        code="no_video_stream",
+        field="file",
+    )
+
+
 def _main_video_stream(container: InputContainer) -> VideoStream:
     # Cover art in audio files shows up as a one-picture "video" stream; it is not a clip. PyAV leaves
     # codec_context unset when this ffmpeg has no decoder for the codec.
@@ -99,7 +110,8 @@ def _audio_stream(container: InputContainer) -> av.AudioStream | None:
 
 
 def _scan_packets(container: InputContainer, video: VideoStream) -> _Scan:
-    """Demux every packet (cheap, no decoding) to find where the streams end; decode only the first frame."""
+    """Demux every packet (cheap, no decoding) to find where the streams end and count the video's frames
+    (one packet each in the containers we read); decode only the first frame."""
     scan = _Scan()
     try:
         for packet in container.demux():
@@ -110,6 +122,8 @@ def _scan_packets(container: InputContainer, video: VideoStream) -> _Scan:
                     scan.video_end_s = max(scan.video_end_s, end_s)
                     if packet.is_keyframe:
                         scan.last_keyframe_pts = packet.pts
+            if packet.stream.index == video.index and packet.size > 0:
+                scan.video_frames += 1
             if packet.stream.index == video.index and scan.first_frame_rotation is None:
                 for frame in video.decode(packet):
                     scan.first_frame_rotation = float(frame.rotation)
@@ -188,6 +202,7 @@ def _describe(
         container=container_name,
         video_stream=list(container.streams.video).index(video),
         audio_stream=list(container.streams.audio).index(audio) if audio is not None else 0,
+        frame_count=scan.video_frames,
     )
 
 

@@ -22,6 +22,7 @@ from clipshop.errors import ClipshopError, NotFound
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
 from clipshop.kit.ports import MediaStore, StoredMedia
+from clipshop.media.limits import UploadLimits
 from clipshop.platform import Platform
 from clipshop.platform.http import (
     CommittingRoute,
@@ -33,7 +34,14 @@ from clipshop.platform.http import (
 )
 from clipshop.videos import service, uploads
 from clipshop.videos.models import Upload, Video
-from clipshop.videos.schemas import RenditionRead, UploadRead, VideoCreate, VideoRead, VideoUpdate
+from clipshop.videos.schemas import (
+    RenditionRead,
+    UploadLimitsRead,
+    UploadRead,
+    VideoCreate,
+    VideoRead,
+    VideoUpdate,
+)
 
 router = APIRouter(route_class=CommittingRoute, tags=["videos"])
 media_router = APIRouter(route_class=CommittingRoute, tags=["media"])
@@ -100,6 +108,22 @@ def create_upload(
     return upload_read(upload)
 
 
+# Before the routes of one upload, or `limits` would be taken for an upload id.
+@router.get("/uploads/limits", response_model=UploadLimitsRead)
+def upload_limits(platform: PlatformDep) -> UploadLimitsRead:
+    """What an upload may be; a file over a limit is refused when its last byte arrives, with the limit's
+    code."""
+    limits = UploadLimits.from_settings(platform.settings)
+    return UploadLimitsRead(
+        max_bytes=limits.max_bytes,
+        max_duration_s=limits.max_duration_s,
+        min_short_side=limits.min_short_side,
+        max_long_side=limits.max_long_side,
+        max_fps=limits.max_fps,
+        max_frames=limits.max_frames,
+    )
+
+
 @router.head("/uploads/{upload_id}", include_in_schema=False)
 def upload_offset(upload_id: str, actor: CurrentActor, uow: UowDep) -> Response:
     upload = uploads.get_upload(uow, actor=actor, upload_id=upload_id)
@@ -149,6 +173,7 @@ async def append_upload(
             upload=upload,
             volume=platform.upload_volumes[actor.region],
             transcoder=platform.transcoder,
+            limits=UploadLimits.from_settings(platform.settings),
             offset=upload_offset,
             body=request.stream(),
             now=platform.clock.now(),

@@ -18,6 +18,18 @@ class UploadRead(BaseModel):
     error: str | None = None
 
 
+class UploadLimitsRead(BaseModel):
+    """What an upload may be. Over a limit, the last PATCH of the upload is refused with a 422 problem whose
+    code names the limit (`upload_too_large` is refused at creation, with 413)."""
+
+    max_bytes: int = Field(description="largest file, in bytes (`upload_too_large`)")
+    max_duration_s: float = Field(description="longest clip, in seconds (`video_too_long`)")
+    min_short_side: int = Field(description="smallest short side of frames, in pixels (`frame_too_small`)")
+    max_long_side: int = Field(description="largest long side of frames, in pixels (`frame_too_large`)")
+    max_fps: int = Field(description="highest frame rate, in frames per second (`frame_rate_too_high`)")
+    max_frames: int = Field(description="most frames in one clip (`too_many_frames`)")
+
+
 class VideoCreate(BaseModel):
     upload_id: str = Field(max_length=40)
     caption: str = Field(default="", max_length=2200)

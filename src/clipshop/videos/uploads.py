@@ -18,6 +18,7 @@ from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id
 from clipshop.kit.ports import Transcoder, UploadBusy, UploadVolume
+from clipshop.media.limits import UploadLimits, check_upload_limits
 from clipshop.media.sniff import sniff_container
 from clipshop.videos.models import Upload, UploadStatus
 
@@ -88,6 +89,7 @@ async def append_chunk(
     upload: Upload,
     volume: UploadVolume,
     transcoder: Transcoder,
+    limits: UploadLimits,
     offset: int,
     body: AsyncIterator[bytes],
     now: datetime,
@@ -135,15 +137,22 @@ async def append_chunk(
             upload.offset += written
             upload.updated_at = now
     if upload.offset == upload.length:
-        await run_in_threadpool(finish_upload, upload=upload, volume=volume, transcoder=transcoder, now=now)
+        await run_in_threadpool(
+            finish_upload, upload=upload, volume=volume, transcoder=transcoder, limits=limits, now=now
+        )
     return upload
 
 
-def finish_upload(*, upload: Upload, volume: UploadVolume, transcoder: Transcoder, now: datetime) -> None:
-    """Check the whole file: its magic bytes and a full probe. Anything else is refused and removed."""
+def finish_upload(
+    *, upload: Upload, volume: UploadVolume, transcoder: Transcoder, limits: UploadLimits, now: datetime
+) -> None:
+    """Check the whole file: a full probe, then the upload limits. Anything else is refused and removed."""
     try:
         probe = transcoder.probe(volume.local_path(upload.id))
-    except UnsupportedMedia as error:
+        # Here, while the uploader still waits on the last PATCH: the refusal is its answer, and a clip over
+        # a limit never becomes a video (nor costs a transcode). Videos made earlier are never re-checked.
+        check_upload_limits(probe, limits)
+    except (UnsupportedMedia, Invalid) as error:
         fail_upload(upload, volume=volume, code=error.code, now=now)
         raise
     upload.status = UploadStatus.COMPLETE

@@ -16,6 +16,7 @@ from starlette.convertors import PathConvertor, register_url_convertor
 
 from clipshop.accounts import service as accounts
 from clipshop.errors import NotFound
+from clipshop.media.limits import UploadLimits, duration_text
 from clipshop.platform.http import get_platform, get_uow
 from clipshop.videos import service as videos
 from clipshop.web.operator_pages import OPERATOR_PAGES
@@ -160,9 +161,15 @@ def upload_page(request: Request) -> Response:
     viewer = viewer_of(request)
     if viewer is None:
         return login_redirect(request)
-    settings = get_platform(request).settings
+    limits = UploadLimits.from_settings(get_platform(request).settings)
     return render(
-        request, "upload.html", viewer=viewer, nav="upload", max_upload_bytes=settings.max_upload_bytes
+        request,
+        "upload.html",
+        viewer=viewer,
+        nav="upload",
+        max_upload_bytes=limits.max_bytes,
+        limits=limits,
+        duration_text=duration_text,
     )
 
 
