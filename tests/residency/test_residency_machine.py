@@ -1,6 +1,6 @@
 """Residency under random use: members in several regions sign up, post clips, like, follow, comment, buy
-from shops in other regions, the shops fulfil and refund, and members download their data or delete their
-accounts. After every step the residency check finds
+from shops in other regions, the shops fulfil and refund and close, and members download their data or
+delete their accounts. After every step the residency check finds
 nothing, every region's audit log verifies, and every step that reached another region's data left an
 entry in that region's log under the actor's id."""
 
@@ -58,6 +58,8 @@ def run_machine(backend: Backend, clip: Path) -> None:
             self.count = 0
             self.shops: dict[str, tuple[str, str]] = {}  # member id -> (shop id, variant id)
             self.orders: list[tuple[Member, Member, str]] = []  # buyer, merchant, order id
+            self.to_ship: dict[str, set[str]] = {}  # merchant id -> paid orders not shipped yet
+            self.closed: set[str] = set()  # merchants whose shop is closed
             self.by_id: dict[str, Member] = {}
             self.gone: set[str] = set()  # deleted accounts
 
@@ -107,6 +109,8 @@ def run_machine(backend: Backend, clip: Path) -> None:
 
         @rule(target=videos, member=members)
         def post(self, member: Member) -> str:
+            if member.id in self.gone:
+                return ""  # a deleted account posts nothing (the rules that take a video skip "")
             return str(
                 post_clip(self.client, self.platform, member, clip, f"clip by {member.handle} #machine")["id"]
             )
@@ -169,6 +173,18 @@ def run_machine(backend: Backend, clip: Path) -> None:
             merchant_id = sorted(self.shops)[pick % len(self.shops)]
             merchant = self.by_id[merchant_id]
             _, variant = self.shops[merchant_id]
+            if merchant_id in self.closed:
+                r = self.client.post(
+                    "/api/v1/checkout",
+                    headers={**buyer.auth, "Idempotency-Key": f"closed{self.count}-{pick}-{buyer.id}"},
+                    json={
+                        "items": [{"variant_id": variant, "quantity": 1}],
+                        "address": ADDRESS,
+                        "payment_method": CARD_OK,
+                    },
+                )
+                assert (r.status_code, r.json()["code"]) == (409, "shop_closed"), r.text
+                return
 
             def checkout() -> Any:
                 r = self.client.post(
@@ -187,11 +203,14 @@ def run_machine(backend: Backend, clip: Path) -> None:
             self.count += 1
             order = self.reaches(buyer, merchant.region, checkout)
             self.orders.append((buyer, merchant, order))
+            self.to_ship.setdefault(merchant.id, set()).add(order)
 
         @precondition(lambda self: bool(self.orders))
         @rule(pick=st.integers(min_value=0), refund=st.booleans())
         def the_shop_acts(self, pick: int, refund: bool) -> None:
             buyer, merchant, order = self.orders[pick % len(self.orders)]
+            if merchant.id in self.gone:
+                return
             shop, _ = self.shops[merchant.id]
 
             def act() -> None:
@@ -210,10 +229,32 @@ def run_machine(backend: Backend, clip: Path) -> None:
                 assert r.status_code in (200, 201, 409, 422), (
                     r.text
                 )  # a second fulfil or an over-refund: refused
+                if not refund and r.status_code == 200:
+                    self.to_ship[merchant.id].discard(order)
                 self.platform.jobs.drain()
 
             self.count += 1
             self.reaches(merchant, buyer.region, act)
+
+        @rule(member=members)
+        def close_my_shop(self, member: Member) -> None:
+            if member.id not in self.shops or member.id in self.gone:
+                return
+            shop, _ = self.shops[member.id]
+            abroad = [r for r in self.platform.databases.regions if r != member.region]
+            before = {region: self.log_size(region, member.id) for region in abroad}
+            r = self.client.post(f"/api/v1/shops/{shop}/close", headers=member.auth)
+            if member.id in self.closed:  # closing a closed shop answers the same, asking no one
+                assert r.status_code == 200 and r.json()["closed_at"], r.text
+                return
+            # Each region was asked for the shop's unfinished orders, through the door, and logged it.
+            assert all(self.log_size(region, member.id) > before[region] for region in abroad)
+            if self.to_ship.get(member.id):
+                assert (r.status_code, r.json()["code"]) == (409, "shop_has_unfinished_orders"), r.text
+                return
+            assert r.status_code == 200 and r.json()["closed_at"], r.text
+            self.closed.add(member.id)
+            assert self.client.get(f"/api/v1/shops/{shop}").status_code == 404
 
         @rule(member=members)
         def download_my_data(self, member: Member) -> None:
@@ -234,7 +275,7 @@ def run_machine(backend: Backend, clip: Path) -> None:
             if member.id in self.gone:
                 return
             r = self.client.post("/api/v1/me/delete", headers=member.auth, json={"password": PASSWORD})
-            if member.id in self.shops:
+            if member.id in self.shops and member.id not in self.closed:
                 assert (r.status_code, r.json()["code"]) == (409, "owns_shop")
                 return
             assert r.status_code == 202, r.text

@@ -332,10 +332,22 @@ def test_an_erasure_cut_short_is_finished_by_the_reconciler(
     assert ledgers(platform) == books
 
 
-def test_an_account_that_runs_a_shop_is_not_deleted(client: TestClient, world: World) -> None:
-    r = client.post("/api/v1/me/delete", headers=world.merchant.auth, json={"password": PASSWORD})
-    assert r.status_code == 409 and r.json()["code"] == "owns_shop"
-    assert client.get("/api/v1/me", headers=world.merchant.auth).status_code == 200
+def test_an_account_that_runs_an_open_shop_is_not_deleted_until_it_closes_it(
+    client: TestClient, world: World
+) -> None:
+    merchant = world.merchant
+    [shop] = client.get("/api/v1/me/shops", headers=merchant.auth).json()
+    r = client.post("/api/v1/me/delete", headers=merchant.auth, json={"password": PASSWORD})
+    assert (r.status_code, r.json()["code"], r.json()["shop_id"]) == (409, "owns_shop", shop["id"])
+    assert f"POST /api/v1/shops/{shop['id']}/close" in r.json()["detail"]
+    assert client.get("/api/v1/me", headers=merchant.auth).status_code == 200
+    # Zoe's and Bob's orders are paid and not shipped yet: the shop cannot close, nor its owner leave.
+    refused = client.post(f"/api/v1/shops/{shop['id']}/close", headers=merchant.auth)
+    assert (refused.status_code, refused.json()["code"]) == (409, "shop_has_unfinished_orders")
+    assert (
+        client.post("/api/v1/me/delete", headers=merchant.auth, json={"password": PASSWORD}).status_code
+        == 409
+    )
 
 
 def test_the_settings_page_offers_the_download_and_the_deletion(client: TestClient, alice: Member) -> None:

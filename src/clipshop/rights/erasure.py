@@ -4,7 +4,8 @@ transaction per step, recording each step on the row. A step is idempotent and a
 the row pending, so the every-minute reconciler re-enqueues it and the next run finishes the work.
 
 What stays, and why, is in README.md ("Your data"): orders, payments, refunds, returns and ledger lines
-(the law requires them), kept against a blanked account row."""
+(the law requires them), and the shops the account closed, kept against a blanked account row. An account
+that still runs an open shop is refused: its owner closes it first (`clipshop.shop.orders.closing`)."""
 
 from __future__ import annotations
 
@@ -37,12 +38,15 @@ STEPS = ("social", "videos", "shop", "account")
 def request_erasure(platform: Platform, uow: UnitOfWork, *, actor: Actor, password: str) -> Erasure:
     """Check `password`, lock the account at once and queue its erasure (asking twice changes nothing)."""
     accounts.confirm_password(uow, actor=actor, password=password)
-    shops = shop.owned_shops(uow, user_id=actor.id)
+    shops = shop.open_shops(uow, user_id=actor.id)
     if shops:
+        shop_id, handle = shops[0]
         raise Conflict(
             "owns_shop",
-            f"Your account runs the shop @{shops[0]}, whose orders and books its buyers and the law rely "
-            "on. Ask support to hand the shop over or close it, then delete your account.",
+            f"Your account runs the shop @{handle}. Close the shop first: in the seller center (/seller, "
+            f"“Close shop”) or with POST /api/v1/shops/{shop_id}/close, once its paid orders are shipped "
+            "and its returns answered. Then delete your account; the closed shop's orders and books stay.",
+            shop_id=shop_id,
         )
     now = platform.clock.now()
     db = uow.region(actor.region)

@@ -1,6 +1,7 @@
 """The shop's part of a person's data rights: what it holds about them (their addresses, cart, orders,
 payments with the processor's own records, reviews, the shops they run, their money as a creator) and what
-an erasure removes from it. Orders, payments and the ledger stay: the law requires them."""
+an erasure removes from it. Orders, payments and the ledger stay: the law requires them; so do the shops
+they closed, which orders and books point at."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from clipshop.shop.catalog.models import (
     Shop,
     ShopStaff,
 )
+from clipshop.shop.catalog.projection import unlist_shop
 from clipshop.shop.ledger.statements import money_book
 from clipshop.shop.orders.models import (
     Checkout,
@@ -98,10 +100,15 @@ def _intents(payments: PaymentProvider, payment_ids: list[str]) -> list[dict[str
     return found
 
 
-def owned_shops(uow: UnitOfWork, *, user_id: str) -> list[str]:
-    """Handles of the shops `user_id` owns (an account that runs a shop is not erased while it does)."""
-    query = select(Shop.handle).where(Shop.owner_id == user_id).order_by(Shop.handle)
-    return list(uow.region(region_of(user_id)).scalars(query))
+def open_shops(uow: UnitOfWork, *, user_id: str) -> list[tuple[str, str]]:
+    """(id, handle) of the shops `user_id` owns and has not closed: an account is not erased while it runs
+    one (a closed shop stays, pointing at the blanked account)."""
+    query = (
+        select(Shop.id, Shop.handle)
+        .where(Shop.owner_id == user_id, Shop.closed_at.is_(None))
+        .order_by(Shop.handle)
+    )
+    return [(shop_id, handle) for shop_id, handle in uow.region(region_of(user_id)).execute(query)]
 
 
 def erase_user(uow: UnitOfWork, *, user_id: str) -> None:
@@ -109,9 +116,12 @@ def erase_user(uow: UnitOfWork, *, user_id: str) -> None:
     book, cart, attribution, reviews (and their weight in products' ratings), their staff places in shops
     of their region, the products they show and tag. Orders, payments, refunds, returns and the ledger stay;
     an order that was never paid loses its shipping address, a paid one keeps it (the merchant ships it and
-    must keep it with the sale)."""
+    must keep it with the sale). The shops they closed stay too, and stay off the directory (unlisted again
+    here, in case a crash left a copy behind)."""
     db = uow.region(region_of(user_id))
     directory = uow.directory
+    for shop in list(db.scalars(select(Shop).where(Shop.owner_id == user_id, Shop.closed_at.is_not(None)))):
+        unlist_shop(uow, shop=shop)
     db.execute(delete(Address).where(Address.user_id == user_id))
     db.execute(delete(CartItem).where(CartItem.user_id == user_id))
     db.execute(delete(AttributionTouch).where(AttributionTouch.user_id == user_id))

@@ -14,8 +14,9 @@ from clipshop.events.models import EventKind
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.shop.cart.models import AttributionTouch, CartItem
-from clipshop.shop.catalog import browse
+from clipshop.shop.catalog import browse, shops
 from clipshop.shop.catalog.models import PublicProduct, PublicVariant
+from clipshop.shop.catalog.shops import ShopClosed
 
 MAX_QUANTITY = 99
 
@@ -33,6 +34,13 @@ def create(uow: UnitOfWork, *, actor: Actor, variant_id: str, quantity: int, now
         raise Invalid(f"Quantities are 1 to {MAX_QUANTITY}.", code="invalid_quantity", field="quantity")
     variant = uow.directory.get(PublicVariant, variant_id)
     if variant is None:
+        closed = shops.closed_seller(uow, variant_id=variant_id)
+        if closed is not None:
+            raise ShopClosed(
+                closed,
+                detail=f"The shop {closed.name} has closed: its products can no longer be bought.",
+                field="variant_id",
+            )
         raise NotFound("item", variant_id, field="variant_id")
     db = uow.region(actor.region)
     # Credit the clip the product was opened from, so the feed learns which videos sell.

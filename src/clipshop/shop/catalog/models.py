@@ -65,6 +65,8 @@ class Shop(RegionBase):
     description: Mapped[str] = mapped_column(Text, default="")
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # When the owner closed it: off the directory for good, nothing more sold; its orders and books stay.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
 
 
 class ShopStaff(RegionBase):

@@ -125,6 +125,7 @@ def add(
     now: datetime,
 ) -> Product:
     """Add a product to a shop whose staff the caller has already checked (the CSV import, the seed)."""
+    shops.require_open(shop)
     if not title.strip():
         raise Invalid("Give the product a title.", code="invalid_title", field="title")
     _check_commission(commission_bp)

@@ -1,6 +1,8 @@
 """The public copies of shops and their products in the directory, which buyers in every region browse:
 brought in line with the shop's truth after each change, stock states refreshed by a job after checkouts,
-and what a crash left behind healed from the region (`heal_catalog`)."""
+and what a crash left behind healed from the region (`heal_catalog`). A closed shop has no public copy, nor
+have its products, their variants, the tags that show them in videos or the showcases that list them
+(`unlist_shop`); nothing here projects them back."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
@@ -21,7 +24,9 @@ from clipshop.shop.catalog.models import (
     PublicProduct,
     PublicReview,
     PublicShop,
+    PublicShowcaseItem,
     PublicVariant,
+    PublicVideoProduct,
     Shop,
     Variant,
 )
@@ -76,21 +81,25 @@ def _public_variants(product: Product, variants: list[Variant]) -> list[dict[str
 
 
 def project_product(uow: UnitOfWork, *, product_id: str, now: datetime) -> None:
-    """Bring the public copy of a product in line with its shop's truth (idempotent; absent unless active)."""
+    """Bring the public copy of a product in line with its shop's truth (idempotent; absent unless active,
+    and gone with its tags and showcase places once its shop is closed)."""
     region = region_of(product_id)
     if is_detached(uow.directory, region):
         return
     db = uow.region(region)
     product = db.get(Product, product_id)
+    shop = db.get(Shop, product.shop_id) if product is not None else None
     directory = uow.directory
+    if shop is not None and shop.closed_at is not None:
+        withdraw_products(directory, [product_id])
+        return
     directory.execute(delete(PublicVariant).where(PublicVariant.product_id == product_id))
     existing = directory.get(PublicProduct, product_id)
-    if product is None or product.status is not ProductStatus.ACTIVE:
+    if product is None or shop is None or product.status is not ProductStatus.ACTIVE:
         if existing is not None:
             directory.delete(existing)
         return
     variants = variants_of(uow, product)
-    shop = db.get_one(Shop, product.shop_id)
     public = existing or PublicProduct(id=product.id, **_ratings(uow, product_id=product.id))
     for name, value in _public_product(product, variants, shop).items():
         setattr(public, name, value)
@@ -111,9 +120,37 @@ def _ratings(uow: UnitOfWork, *, product_id: str) -> dict[str, int]:
     return {"rating_sum": int(total), "rating_count": int(count)}
 
 
+def withdraw_products(directory: Session, product_ids: list[str]) -> None:
+    """Take products off the directory for good: their public copies and variants, the tags that show them
+    in videos and the showcase places that list them (which only the directory holds)."""
+    for start in range(0, len(product_ids), 500):
+        chunk = product_ids[start : start + 500]
+        directory.execute(delete(PublicVariant).where(PublicVariant.product_id.in_(chunk)))
+        directory.execute(delete(PublicVideoProduct).where(PublicVideoProduct.product_id.in_(chunk)))
+        directory.execute(delete(PublicShowcaseItem).where(PublicShowcaseItem.product_id.in_(chunk)))
+        directory.execute(delete(PublicProduct).where(PublicProduct.id.in_(chunk)))
+
+
+def unlist_shop(uow: UnitOfWork, *, shop: Shop) -> None:
+    """Take a closed shop off the directory: its public copy and everything `withdraw_products` takes of
+    each product it ever had (idempotent)."""
+    own = uow.region(region_of(shop.id)).scalars(select(Product.id).where(Product.shop_id == shop.id))
+    shown = uow.directory.scalars(select(PublicProduct.id).where(PublicProduct.shop_id == shop.id))
+    withdraw_products(uow.directory, sorted({*own, *shown}))
+    uow.directory.execute(delete(PublicShop).where(PublicShop.id == shop.id))
+    uow.directory.flush()
+
+
 def project_shop(uow: UnitOfWork, *, shop: Shop) -> bool:
-    """Bring the public copy of a shop in line with its row; True if it changed anything. A shop whose
-    handle another shop holds in the directory is left out (and logged)."""
+    """Bring the public copy of a shop in line with its row (none for a closed shop); True if it changed
+    anything. A shop whose handle another shop holds in the directory is left out (and logged)."""
+    if shop.closed_at is not None:
+        public = uow.directory.get(PublicShop, shop.id)
+        if public is None:
+            return False
+        uow.directory.delete(public)
+        uow.directory.flush()
+        return True
     fields = {
         "region": region_of(shop.id),
         "owner_id": shop.owner_id,
@@ -177,7 +214,8 @@ def heal_catalog(uow: UnitOfWork, *, region: str, window: Window, now: datetime)
     variants written in `window`; returns how many of each it fixed."""
     fixed: Counter[str] = Counter()
     db = uow.region(region)
-    for shops in in_batches(db, select(Shop).where(window.holds(Shop.created_at)), key=Shop.id):
+    written = or_(window.holds(Shop.created_at), window.holds(Shop.closed_at))
+    for shops in in_batches(db, select(Shop).where(written), key=Shop.id):
         # One read for the batch's copies; `project_shop` then finds them in the session while referenced.
         loaded = uow.directory.scalars(
             select(PublicShop).where(PublicShop.id.in_([s.id for s in shops]))
@@ -215,11 +253,15 @@ def _stale_products(uow: UnitOfWork, *, region: str, product_ids: list[str]) -> 
         select(PublicVariant).where(PublicVariant.product_id.in_(product_ids))
     ):
         public_variants.setdefault(shown.product_id, []).append(shown)
+    closed = {p.id for p in products.values() if shops[p.shop_id].closed_at is not None}
+    promoted = _promoted(uow.directory, sorted(closed))
     stale = []
     for product_id in product_ids:
         product, copy = products.get(product_id), public.get(product_id)
         copied = public_variants.get(product_id, [])
-        if product is None or product.status is not ProductStatus.ACTIVE:
+        if product_id in closed:
+            current = copy is None and not copied and product_id not in promoted
+        elif product is None or product.status is not ProductStatus.ACTIVE:
             current = copy is None and not copied
         else:
             mine = variants.get(product_id, [])
@@ -234,6 +276,15 @@ def _stale_products(uow: UnitOfWork, *, region: str, product_ids: list[str]) -> 
         if not current:
             stale.append(product_id)
     return stale
+
+
+def _promoted(directory: Session, product_ids: list[str]) -> set[str]:
+    """Those of `product_ids` still tagged in a video or listed in a showcase."""
+    if not product_ids:
+        return set()
+    tagged = select(PublicVideoProduct.product_id).where(PublicVideoProduct.product_id.in_(product_ids))
+    shown = select(PublicShowcaseItem.product_id).where(PublicShowcaseItem.product_id.in_(product_ids))
+    return set(directory.scalars(tagged.union(shown)))
 
 
 def _variant_rows(copies: list[PublicVariant]) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from clipshop.kit.ids import region_of
 from clipshop.shop.catalog.browse import Listing, Reviewed, Tagged
 from clipshop.shop.catalog.models import (
     Product,
@@ -15,6 +16,7 @@ from clipshop.shop.catalog.models import (
     PublicProduct,
     PublicShop,
     PublicVariant,
+    Shop,
     Variant,
 )
 from clipshop.shop.catalog.products import SellerProduct
@@ -37,6 +39,22 @@ class ShopRead(BaseModel):
     name: str
     description: str
     currency: str
+    # Set once the owner closed the shop (only its staff see a closed shop: it left the directory).
+    closed_at: datetime | None = None
+
+    @classmethod
+    def of_shop(cls, shop: Shop) -> ShopRead:
+        """A shop as its staff see it, from its own row."""
+        return cls(
+            id=shop.id,
+            region=region_of(shop.id),
+            owner_id=shop.owner_id,
+            handle=shop.handle,
+            name=shop.name,
+            description=shop.description,
+            currency=shop.currency,
+            closed_at=shop.closed_at,
+        )
 
 
 class StaffIn(BaseModel):

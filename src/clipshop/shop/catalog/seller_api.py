@@ -48,7 +48,7 @@ def open_shop(body: ShopCreate, actor: CurrentActor, uow: UowDep, platform: Plat
 
 @router.get("/me/shops", response_model=list[ShopRead])
 def my_shops(actor: CurrentActor, uow: UowDep) -> list[ShopRead]:
-    return [ShopRead.model_validate(s) for s in shops.get_all(uow, actor=actor)]
+    return [ShopRead.of_shop(s) for s in shops.get_all(uow, actor=actor)]
 
 
 @router.get("/shops/{shop_id}/staff", response_model=list[StaffRead])

@@ -1,5 +1,6 @@
 """Shops and who runs them: opening a shop, its staff, and the one answer to "the shop this actor runs, or
-not found" (`get`), so shops cannot be probed."""
+not found" (`get`), so shops cannot be probed. A closed shop (`closing.py`) stays here, with its staff, for
+its orders and books; `ShopClosed` is what a buyer or a seller is told when they reach for it."""
 
 from __future__ import annotations
 
@@ -13,10 +14,46 @@ from clipshop.errors import Conflict, Invalid, NotFound
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, new_id, region_of
-from clipshop.shop.catalog.models import PublicShop, ShippingOption, Shop, ShopStaff, StaffRole
+from clipshop.shop.catalog.models import PublicShop, ShippingOption, Shop, ShopStaff, StaffRole, Variant
 from clipshop.shop.money import check_currency
 
 SHOP_HANDLE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}$")
+
+
+class ShopClosed(Conflict):
+    """What someone is told when they reach for a shop its owner has closed (to buy, or to list more)."""
+
+    def __init__(self, shop: Shop, *, detail: str | None = None, **extra: object) -> None:
+        super().__init__(
+            "shop_closed",
+            detail
+            or f"The shop {shop.name} has closed: its products can no longer be bought. Remove them from "
+            "your cart and try again.",
+            shop_id=shop.id,
+            **extra,
+        )
+
+
+def require_open(shop: Shop) -> None:
+    """Raise ShopClosed, for its staff, if the shop is closed."""
+    if shop.closed_at is not None:
+        raise ShopClosed(shop, detail=f"The shop {shop.name} is closed; a closed shop lists nothing more.")
+
+
+def is_closed(uow: UnitOfWork, *, shop_id: str) -> bool:
+    """Whether the shop `shop_id` (in whichever region holds it) has been closed by its owner."""
+    shop = find(uow, shop_id)
+    return shop is not None and shop.closed_at is not None
+
+
+def closed_seller(uow: UnitOfWork, *, variant_id: str) -> Shop | None:
+    """The closed shop that sold `variant_id`, when that is why the variant is gone from the directory."""
+    if not is_valid_id(variant_id, set(uow.databases.regions)):
+        return None
+    region = region_of(variant_id)
+    shop_id = uow.region(region).scalar(select(Variant.shop_id).where(Variant.id == variant_id))
+    shop = uow.region(region).get(Shop, shop_id) if shop_id is not None else None
+    return shop if shop is not None and shop.closed_at is not None else None
 
 
 def find(uow: UnitOfWork, shop_id: str) -> Shop | None:
@@ -40,9 +77,19 @@ def create(
     if not name.strip():
         raise Invalid("Give the shop a name.", code="invalid_shop_name", field="name")
     db = uow.region(actor.region)
-    if db.scalar(select(Shop.id).where(Shop.owner_id == actor.id)) is not None:
+    mine = db.scalars(select(Shop).where(Shop.owner_id == actor.id)).first()
+    if mine is not None:
+        if mine.closed_at is not None:
+            raise Conflict(
+                "shop_exists", f"You ran the shop @{mine.handle}, now closed; one account runs one shop."
+            )
         raise Conflict("shop_exists", "You already have a shop; one account runs one shop.")
-    if uow.directory.scalar(select(PublicShop.id).where(PublicShop.handle == handle)) is not None:
+    # A closed shop has left the directory but keeps its handle in its region (its orders name it).
+    taken_here = db.scalar(select(Shop.id).where(Shop.handle == handle)) is not None
+    if (
+        taken_here
+        or uow.directory.scalar(select(PublicShop.id).where(PublicShop.handle == handle)) is not None
+    ):
         raise Conflict(
             "shop_handle_taken", f"The shop handle {handle!r} is taken; pick another.", field="handle"
         )
@@ -96,12 +143,12 @@ def get(uow: UnitOfWork, *, actor: Actor, shop_id: str, owner: bool = False) -> 
     return shop
 
 
-def get_all(uow: UnitOfWork, *, actor: Actor) -> list[PublicShop]:
-    """Every shop the actor runs: a shop's staff are homed in its region, so they are all at home."""
-    ids = list(
-        uow.region(actor.region).scalars(select(ShopStaff.shop_id).where(ShopStaff.user_id == actor.id))
-    )
-    return list(uow.directory.scalars(select(PublicShop).where(PublicShop.id.in_(ids)))) if ids else []
+def get_all(uow: UnitOfWork, *, actor: Actor) -> list[Shop]:
+    """Every shop the actor runs, closed ones too (their orders and money are still theirs to see): a shop's
+    staff are homed in its region, so they are all at home."""
+    db = uow.region(actor.region)
+    ids = select(ShopStaff.shop_id).where(ShopStaff.user_id == actor.id)
+    return list(db.scalars(select(Shop).where(Shop.id.in_(ids)).order_by(Shop.created_at, Shop.id)))
 
 
 def get_public(uow: UnitOfWork, *, shop: str) -> PublicShop:

@@ -19,6 +19,7 @@ from clipshop.residency.carving import RegionDetached, detached_regions
 from clipshop.shop.cart import attribution
 from clipshop.shop.cart.models import CartItem
 from clipshop.shop.catalog.models import DiscountCode, Product, ProductStatus, ShippingOption, Shop, Variant
+from clipshop.shop.catalog.shops import ShopClosed
 from clipshop.shop.money import basis_points
 
 MAX_LINES = 50
@@ -172,6 +173,7 @@ def quote(
     """Price a checkout exactly as it will be charged: per shop items, discount, shipping, tax."""
     regions = set(uow.databases.regions)
     lines_by_shop: dict[str, list[PricedLine]] = {}
+    first_line: dict[str, int] = {}  # shop id -> the index of its first line in the request
     for n, item in enumerate(requested_lines(uow, actor=actor, items=items)):
         variant = (
             uow.region(region_of(item.variant_id)).get(Variant, item.variant_id)
@@ -182,6 +184,7 @@ def quote(
         if variant is None or product is None or product.status is not ProductStatus.ACTIVE:
             raise NotFound("item", item.variant_id, field=f"items.{n}.variant_id")
         lines_by_shop.setdefault(variant.shop_id, []).append(PricedLine(variant, product, item.quantity))
+        first_line.setdefault(variant.shop_id, n)
     touches = attribution.recent(
         uow,
         actor=actor,
@@ -194,6 +197,8 @@ def quote(
     for shop_id, lines in lines_by_shop.items():
         db = uow.region(region_of(shop_id))
         shop = db.get_one(Shop, shop_id)
+        if shop.closed_at is not None:
+            raise ShopClosed(shop, field=f"items.{first_line[shop_id]}.variant_id")
         for line in lines:
             touch = touches.get(line.product.id)
             if touch is not None and line.product.commission_bp > 0 and touch.creator_id != shop.owner_id:

@@ -109,6 +109,43 @@ def shop_returns(uow: UnitOfWork, *, shop_id: str, purpose: Purpose) -> list[Ret
 
 
 @dataclass(frozen=True)
+class Unfinished:
+    """What a shop still owes its buyers, counted over every region: paid orders not yet shipped (nor
+    cancelled, nor refunded in full), and return requests not yet answered."""
+
+    orders: int
+    returns: int
+
+
+def shop_unfinished(uow: UnitOfWork, *, shop_id: str) -> Unfinished:
+    """Count the shop's unfinished orders (purpose `fulfilment`) and open returns (purpose `returns`) in every
+    region; only counts leave each region."""
+    orders = returns = 0
+    for region in uow.databases.regions:
+        db = _door(uow, region, shop_id=shop_id, purpose="fulfilment").db
+        orders += (
+            db.scalar(
+                select(func.count())
+                .select_from(Order)
+                .where(
+                    Order.shop_id == shop_id, Order.status == OrderStatus.PAID, Order.refunded < Order.total
+                )
+            )
+            or 0
+        )
+        db = _door(uow, region, shop_id=shop_id, purpose="returns").db
+        returns += (
+            db.scalar(
+                select(func.count())
+                .select_from(ReturnRequest)
+                .where(ReturnRequest.shop_id == shop_id, ReturnRequest.status == ReturnStatus.REQUESTED)
+            )
+            or 0
+        )
+    return Unfinished(orders=orders, returns=returns)
+
+
+@dataclass(frozen=True)
 class DailySales:
     day: date
     orders: int

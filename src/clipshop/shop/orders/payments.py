@@ -18,7 +18,7 @@ from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
 from clipshop.kit.ports import IntentResult
 from clipshop.shop.cart.models import AttributionTouch, CartItem
-from clipshop.shop.catalog import stock
+from clipshop.shop.catalog import shops, stock
 from clipshop.shop.orders import bookkeeping, lifecycle, service
 from clipshop.shop.orders.models import Checkout, Order, OrderLine, OrderStatus, Payment, PaymentStatus
 
@@ -134,7 +134,8 @@ def refund_orphan(platform: Platform, *, payment_id: str, intent_ref: str) -> No
 
 def mark_paid(platform: Platform, uow: UnitOfWork, *, payment: Payment, now: datetime) -> None:
     """The money is in: orders paid, units sold, the capture booked, and a cart checkout's lines leave the
-    cart (a declined or refused card leaves the cart as it was)."""
+    cart (a declined or refused card leaves the cart as it was). An order of a shop closed meanwhile is
+    cancelled and refunded at once."""
     region = region_of(payment.id)
     checkout = uow.region(region).get_one(Checkout, payment.checkout_id)
     if checkout.from_cart:
@@ -152,7 +153,12 @@ def mark_paid(platform: Platform, uow: UnitOfWork, *, payment: Payment, now: dat
         )
         _record_purchases(uow, order=order, buyer_id=checkout.buyer_id, now=now)
         bookkeeping.book_capture(platform, uow, order=order, now=now)
-        if not stock.commit(uow, shop_region=order.shop_region, order_id=order.id):
+        if shops.is_closed(uow, shop_id=order.shop_id):
+            # Its owner closed it while the money was on its way (and gave the held units back).
+            lifecycle.cancel_paid(
+                platform, uow, order=order, reason="the shop closed before the payment arrived", now=now
+            )
+        elif not stock.commit(uow, shop_region=order.shop_region, order_id=order.id):
             # The hold ran out before the money came: take the units again if they are still there.
             quantities = {line.variant_id: line.quantity for line in service.lines_of(uow, order)}
             try:

@@ -1,5 +1,6 @@
 """A shop's orders over the API (read wherever the buyer lives): fulfil, deliver, cancel, refund, returns,
-sales over time; and a creator's earnings from affiliate commission."""
+sales over time; closing the shop once they are done; and a creator's earnings from affiliate
+commission."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from clipshop.kit.actors import Actor
 from clipshop.platform import Platform
 from clipshop.platform.http import CommittingRoute, CurrentActor, PlatformDep, UowDep
 from clipshop.platform.idempotent import Answer, Claim, respond_once
+from clipshop.shop.catalog.schemas import ShopRead
 from clipshop.shop.ledger import statements
 from clipshop.shop.ledger.schemas import MoneyBookRead
-from clipshop.shop.orders import for_merchants, merchant, service
+from clipshop.shop.orders import closing, for_merchants, merchant, service
 from clipshop.shop.orders.models import OrderStatus
 from clipshop.shop.orders.schemas import (
     DailySalesRead,
@@ -172,6 +174,15 @@ def sales_by_region(
         min_group=platform.settings.min_group_size,
     )
     return [RegionSalesRead.model_validate(r, from_attributes=True) for r in found]
+
+
+@router.post("/shops/{shop_id}/close", response_model=ShopRead)
+def close_shop(shop_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> ShopRead:
+    """Close your shop for good (its owner only): it leaves every feed, search and shop page, and nothing
+    more is sold. Refused (409) while a paid order is still to ship (`shop_has_unfinished_orders`) or a
+    return waits for an answer (`shop_has_open_returns`). Closing a closed shop answers the same."""
+    shop = closing.close_shop(uow, actor=actor, shop_id=shop_id, now=platform.clock.now())
+    return ShopRead.of_shop(shop)
 
 
 @router.get("/me/earnings", response_model=EarningsRead)

@@ -1,5 +1,6 @@
-// The seller center: open a shop, then five tabs over the seller API — an overview (sales chart, balance),
-// products and stock (create, CSV import, edit), orders to fulfil, returns, and money.
+// The seller center: open a shop, then five tabs over the seller API — an overview (sales chart, balance,
+// closing the shop), products and stock (create, CSV import, edit), orders to fulfil, returns, and money.
+// A closed shop keeps its orders, returns and money here, and lists nothing more.
 
 import { api, newIdempotencyKey } from "./api.js";
 import { busy, clearErrors, clearOnInput, showError, values } from "./forms.js";
@@ -104,6 +105,59 @@ async function loadOverviewBalance() {
     // Staff who are not the owner do not see the shop's money.
     root.replaceChildren(el("p.muted", {}, error.status === 404 ? "Only the shop's owner sees its money." : error.message));
   }
+}
+
+// -- closing the shop ---------------------------------------------------------------------------------------
+
+const closeStart = $("close-shop-start");
+const closeConfirm = $("close-shop-confirm");
+const closeError = $("close-shop-error");
+
+function askToClose(open) {
+  closeConfirm.hidden = !open;
+  closeStart.hidden = open;
+  closeStart.setAttribute("aria-expanded", String(open));
+}
+
+closeStart.addEventListener("click", () => {
+  closeError.hidden = true;
+  closeConfirm.querySelector("[data-close-name]").textContent = shop.name;
+  askToClose(true);
+  $("close-shop-yes").focus();
+});
+$("close-shop-no").addEventListener("click", () => {
+  askToClose(false);
+  closeStart.focus();
+});
+$("close-shop-yes").addEventListener("click", async (event) => {
+  const button = event.currentTarget;
+  busy(button, true);
+  try {
+    shop = await api(`/api/v1/shops/${shop.id}/close`, { method: "POST" });
+    toast(`${shop.name} is closed`);
+    showShopLine();
+    showClosed();
+  } catch (error) {
+    // Refused (orders still to ship, returns to answer, not the owner): say why, next to the button.
+    closeError.textContent = error.message;
+    closeError.hidden = false;
+    askToClose(false);
+  } finally {
+    busy(button, false);
+  }
+});
+
+/** A closed shop lists nothing more: its product forms and the closing panel give way to a note. */
+function showClosed() {
+  const closed = Boolean(shop.closed_at);
+  const note = $("shop-closed-note");
+  note.hidden = !closed;
+  note.textContent = closed
+    ? `${shop.name} closed ${formatWhen(shop.closed_at)}. It is off Clipshop and sells nothing more; its orders, returns and money stay here.`
+    : "";
+  productForm.hidden = closed;
+  importForm.hidden = closed;
+  $("close-shop").hidden = closed;
 }
 
 // -- products ---------------------------------------------------------------------------------------------------
@@ -492,11 +546,17 @@ async function loadMoney() {
 
 // -- start ------------------------------------------------------------------------------------------------------
 
+function showShopLine() {
+  // A closed shop has no public page to link to.
+  document.querySelector("[data-shop-line]").replaceChildren(
+    shop.closed_at ? el("span", {}, shop.name) : el("a", { href: `/shop/${encodeURIComponent(shop.handle)}` }, shop.name),
+    ` · @${shop.handle} · ${shop.closed_at ? "closed" : `prices in ${shop.currency}`}`);
+}
+
 function showShop(current, shops) {
   shop = current;
-  document.querySelector("[data-shop-line]").replaceChildren(
-    el("a", { href: `/shop/${encodeURIComponent(shop.handle)}` }, shop.name),
-    ` · @${shop.handle} · prices in ${shop.currency}`);
+  showShopLine();
+  showClosed();
   const switcher = $("shop-switch");
   switcher.hidden = shops.length < 2;
   const select = switcher.querySelector("select");
