@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from support import ADDRESS, CARD_OK, wait_until
 
-from .conftest import PHONE, LiveServer, sign_up_by_api
+from .conftest import PHONE, LiveServer, sign_up_by_api, watch_for_errors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -65,7 +65,7 @@ def merchant_page(browser: Any, live_server: LiveServer) -> Iterator[tuple[Page,
     context.add_cookies([{"name": "clipshop_session", "value": token, "url": live_server.url}])
     page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    watch_for_errors(page, errors)
     yield page, token, shop_id, order_id
     context.close()
     assert errors == [], f"a page raised: {errors}"
