@@ -48,9 +48,16 @@ class RegionDetached(Conflict):
         )
 
 
+_DETACHED = "clipshop.detached_regions"
+
+
 def detached_regions(directory: Session) -> frozenset[str]:
-    """The regions carved out of this deployment (`clipshop region detach`)."""
-    return frozenset(directory.scalars(select(DetachedRegion.region)))
+    """The regions carved out of this deployment (`clipshop region detach`), read once per session (a
+    checkout asks twice; a detach in the same session forgets the answer)."""
+    known = directory.info.get(_DETACHED)
+    if known is None:
+        known = directory.info[_DETACHED] = frozenset(directory.scalars(select(DetachedRegion.region)))
+    return known
 
 
 def is_detached(directory: Session, region: str) -> bool:
@@ -59,6 +66,7 @@ def is_detached(directory: Session, region: str) -> bool:
 
 
 def mark_detached(directory: Session, region: str, *, at: datetime) -> None:
+    directory.info.pop(_DETACHED, None)
     if directory.get(DetachedRegion, region) is None:
         directory.add(DetachedRegion(region=region, detached_at=at))
 
