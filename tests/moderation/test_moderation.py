@@ -294,3 +294,16 @@ def test_reports_are_in_the_reporters_export_and_go_with_the_account(
         assert list(uow.region("us").scalars(select(Report))) == []
         (case,) = uow.region("eu").scalars(select(ModerationCase))
         assert case.report_count == 1  # a count names no one and stays
+
+
+def test_the_moderation_page_is_for_moderators_and_operators(
+    client: TestClient, platform: Platform, sign_up: Any, alice: Member
+) -> None:
+    mod = sign_up("modeu", "DE")
+    make_staff(platform, mod, Role.MODERATOR, "eu")
+    page = client.get("/moderation", headers=mod.auth)
+    assert page.status_code == 200 and 'id="moderation-page"' in page.text
+    assert "/static/js/moderation-page.js" in page.text and "style=" not in page.text
+    assert client.get("/moderation", headers=alice.auth).status_code == 404
+    script = client.get("/static/js/moderation-page.js")
+    assert script.status_code == 200 and "/api/v1/moderation/cases" in script.text
