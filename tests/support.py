@@ -437,6 +437,12 @@ PUBLIC_ROUTES: dict[str, str] = {
     "HEAD /media/{region}/{key:path}": "media files, served as a CDN in front of the region's bucket would",
     "GET /api/v1/operator/audit/{region}": "a region is no one's object: the gateway admits operators only "
     "(tests/residency/test_oversight.py)",
+    "POST /api/v1/moderation/cases/{case_id}/decision": "a case is no one's object: the gateway admits "
+    "moderators of its region's jurisdiction and operators only (tests/moderation)",
+    "POST /api/v1/moderation/appeals/{decision_id}/decision": "an appeal is decided by moderators of its "
+    "region's jurisdiction and operators only, through the gateway (tests/moderation)",
+    "POST /api/v1/me/moderation/{decision_id}/appeal": "looks only among decisions about the caller's own "
+    "content, at home: another's answers 404 (tests/moderation)",
     "GET /@{handle}": "a profile's page is public",
     "GET /tag/{tag}": "a hashtag's page is public",
     "GET /shop/{handle}": "a shop's page is public",

@@ -8,6 +8,7 @@ field if any, and what to do about it.
     ├── Unauthenticated    401  no or bad credentials
     ├── NotFound           404  missing, or not yours (the same answer, so ids cannot be probed)
     ├── Conflict           409  the state does not allow it now
+    ├── Gone               410  it was here and is withheld for good (or until an appeal wins)
     ├── TooLarge           413  over a configured size
     ├── UnsupportedMedia   415  not a real audio/video file
     └── RateLimited        429  too many attempts
@@ -81,6 +82,10 @@ class Conflict(ClipshopError):
 
     def __init__(self, code: str, detail: str, **kw: Any) -> None:
         super().__init__(detail, code=code, **kw)
+
+
+class Gone(ClipshopError):
+    status, code, title = 410, "gone", "Gone"
 
 
 class TooLarge(ClipshopError):

@@ -30,6 +30,8 @@ class User(RegionBase):
     # The last change to what the directory shows of the account (its index entry, its public profile, the
     # accounts it follows): the heal job compares the rows changed since its last run.
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    # Set by a moderator's `suspend_account` decision: the account cannot log in and its videos are withheld.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class AuthSession(RegionBase):

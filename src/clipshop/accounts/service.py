@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from clipshop.accounts.models import AccountIndex, AuthSession, PublicProfile, User
 from clipshop.accounts.passwords import check_password_rules, hash_password, verify_password
-from clipshop.errors import Conflict, Invalid, NotFound, Unauthenticated
+from clipshop.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from clipshop.kit.actors import STAFF_ROLES, Actor, Role
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.holdings import Held, rows
@@ -35,6 +35,10 @@ class Login:
     user: User
     token: str
     expires_at: datetime
+
+
+class AccountSuspended(Forbidden):
+    code = "account_suspended"
 
 
 def email_digest(email: str, *, secret: str) -> str:
@@ -152,6 +156,12 @@ def log_in(
         user = uow.region(entry.region).get(User, entry.user_id)
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Unauthenticated("That email and password do not match an account.", code="bad_credentials")
+    if user.suspended_at is not None:
+        raise AccountSuspended(
+            "This account is suspended by a moderation decision; it cannot log in. Its owner was told why "
+            "and may appeal once.",
+            suspended_at=user.suspended_at.isoformat(),
+        )
     if previous_token and _token_region(previous_token, regions) == entry.region:  # type: ignore[union-attr]
         # Another region's account signed in before: its cookie is replaced, and its session is left to
         # expire (this request, homed here, has no business in that region).
@@ -173,7 +183,8 @@ def authenticate(uow: UnitOfWork, *, regions: Regions, token: str, now: datetime
         if session is not None and not homed:
             uow.bind_home(None)
         return None
-    return uow.region(region_of(session.id)).get(User, session.user_id)
+    user = uow.region(region_of(session.id)).get(User, session.user_id)
+    return None if user is None or user.suspended_at is not None else user
 
 
 def _token_region(token: str, regions: Regions) -> str | None:
@@ -432,6 +443,29 @@ def lock_account(uow: UnitOfWork, *, user_id: str, now: datetime) -> None:
         .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+
+
+def suspend_account(uow: UnitOfWork, *, user_id: str, now: datetime) -> User | None:
+    """Suspend an account (a moderation decision): it is logged out everywhere and cannot log in until the
+    suspension is lifted. The caller opens the account's region through the residency gateway."""
+    db = uow.region(region_of(user_id))
+    user = db.get(User, user_id)
+    if user is None:
+        return None
+    user.suspended_at = user.suspended_at or now
+    db.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return user
+
+
+def lift_suspension(uow: UnitOfWork, *, user_id: str) -> None:
+    """Let a suspended account log in again (a won appeal)."""
+    user = uow.region(region_of(user_id)).get(User, user_id)
+    if user is not None:
+        user.suspended_at = None
 
 
 def erased_email(user_id: str) -> str:

@@ -17,6 +17,7 @@ from clipshop.kit.db import UnitOfWork
 from clipshop.kit.holdings import Held, rows
 from clipshop.kit.idempotency import IdempotencyKey
 from clipshop.kit.ids import region_of
+from clipshop.moderation import service as moderation
 from clipshop.platform import Platform
 from clipshop.rights.models import Erasure
 from clipshop.shop import rights as shop
@@ -52,6 +53,7 @@ def held_about(platform: Platform, uow: UnitOfWork, *, user_id: str) -> Held:
     held.update(videos.held_about(uow, user_id=user_id))
     held.update(social.held_about(uow, user_id=user_id))
     held.update(events.held_about(uow, user_id=user_id))
+    held.update(moderation.held_about(uow, user_id=user_id))
     held.update(served.held_about(uow, user_id=user_id))
     held.update(shop.held_about(uow, user_id=user_id, payments=platform.payments))
     held["region/idempotency_keys"] = rows(db, IdempotencyKey, IdempotencyKey.user_id == user_id)

@@ -21,6 +21,7 @@ from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.idempotency import IdempotencyKey
 from clipshop.kit.ids import region_of
+from clipshop.moderation import service as moderation
 from clipshop.platform import Platform
 from clipshop.rights.models import Erasure, ErasureState
 from clipshop.rights.tasks import ERASE, enqueue_erasure
@@ -66,6 +67,7 @@ def _run_step(platform: Platform, uow: UnitOfWork, step: str, user_id: str) -> N
         social.erase_user(uow, user_id=user_id, video_ids=own, jobs=platform.jobs, now=platform.clock.now())
         events.erase_user(uow, user_id=user_id)
         served.erase_user(uow, user_id=user_id)
+        moderation.erase_user(uow, user_id=user_id)
     elif step == "videos":
         store, volume = platform.media_store(region), platform.upload_volumes[region]
         videos.erase_user(uow, user_id=user_id, store=store, volume=volume)

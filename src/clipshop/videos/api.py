@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from clipshop.errors import ClipshopError, NotFound
+from clipshop.errors import ClipshopError, Gone, NotFound
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
 from clipshop.kit.ports import MediaStore, StoredMedia
@@ -287,10 +287,15 @@ def publish_video(video_id: str, actor: CurrentActor, uow: UowDep, platform: Pla
 
 @media_router.get("/media/{region}/{key:path}", include_in_schema=False)
 @media_router.head("/media/{region}/{key:path}", include_in_schema=False)
-def serve_media(region: str, key: str, platform: PlatformDep) -> StoredMediaResponse:
-    """Media of the embedded default; at scale a CDN in front of the region's bucket serves these."""
+def serve_media(region: str, key: str, platform: PlatformDep, uow: UowDep) -> StoredMediaResponse:
+    """Media of the embedded default; at scale a CDN in front of the region's bucket serves these. A video a
+    moderation decision withheld is refused (410 `media_withheld`); `videos.service.purge_log` names the
+    prefix a CDN must purge."""
     if region not in platform.media or not key.startswith(SERVED_PREFIXES):
         raise NotFound("file", key)
+    owner = key.split("/", 2)[1] if key.startswith("videos/") and key.count("/") >= 2 else None
+    if owner is not None and service.is_withheld(uow, video_id=owner):
+        raise Gone("This video was taken down; its files are no longer served.", code="media_withheld")
     store = platform.media_store(region)
     stored = store.describe(key)
     if stored is None:

@@ -1,5 +1,6 @@
 """Video tables. Uploads, videos and renditions live in the creator's region; `PublicVideo` and
-`PublicVideoTag` are the public projections of published videos in the directory."""
+`PublicVideoTag` are the public projections of published videos in the directory, `WithheldVideo` the videos
+moderation took out of it."""
 
 from __future__ import annotations
 
@@ -97,6 +98,9 @@ class Video(RegionBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Moves with every change, publishing and caption edits included (the heal job reads from it).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The moderation decision that withheld it from everyone (a take-down, its creator's suspension): while
+    # set, nothing projects it into the directory and its media are refused.
+    withheld_by: Mapped[str | None] = mapped_column(String(40), default=None)
 
     @property
     def hashtag_list(self) -> list[str]:
@@ -149,6 +153,18 @@ class PublicVideo(DirectoryBase):
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     complete_count: Mapped[int] = mapped_column(Integer, default=0)
     hot_score: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class WithheldVideo(DirectoryBase):
+    """A video a moderation decision withheld: its public copy is gone, no projection may write it back, and
+    its media are refused wherever they are served. Names the decision, not who reported it."""
+
+    __tablename__ = "withheld_videos"
+
+    video_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16))
+    decision_id: Mapped[str] = mapped_column(String(40))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class PublicVideoTag(DirectoryBase):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections import Counter
@@ -32,8 +33,14 @@ from clipshop.videos.models import (
     UploadStatus,
     Video,
     VideoStatus,
+    WithheldVideo,
 )
 from clipshop.videos.tasks import enqueue_transcode
+
+# The hook point for a CDN in front of the media stores: a withheld video's files are refused here at once,
+# but a CDN (and browsers) may keep its segments, served `immutable` for a year. An operator's log shipper
+# (or a handler added to this logger) turns each entry into a purge of the prefix it names.
+purge_log = logging.getLogger("clipshop.media.purge")
 
 HASHTAG = re.compile(r"#(\w{1,50})", re.UNICODE)
 MAX_CAPTION = 2200
@@ -184,6 +191,8 @@ def project_video(uow: UnitOfWork, *, video: Video, store: MediaStore) -> Public
     assert video.published_at is not None and video.master_key is not None
     if is_detached(uow.directory, region_of(video.id)):
         return None
+    if video.withheld_by is not None or uow.directory.get(WithheldVideo, video.id) is not None:
+        return None  # a moderation decision took it out; only giving it back (`release_video`) projects it
     public = uow.directory.get(PublicVideo, video.id)
     if public is None:
         profile = uow.directory.get(PublicProfile, video.owner_id)
@@ -294,6 +303,7 @@ def heal_projections(uow: UnitOfWork, *, region: str, window: Window, store: Med
     query = select(Video).where(
         Video.published_at.is_not(None),
         Video.status == VideoStatus.READY,
+        Video.withheld_by.is_(None),
         window.holds(Video.updated_at),
     )
     for videos in in_batches(uow.region(region), query, key=Video.id):
@@ -322,6 +332,64 @@ def heal_projections(uow: UnitOfWork, *, region: str, window: Window, store: Med
             profile.video_count = int(count or 0)
             fixed["public profiles' video counts"] += 1
     return dict(fixed)
+
+
+# -- Moderation ---------------------------------------------------------------------------------------------
+
+
+def is_withheld(uow: UnitOfWork, *, video_id: str) -> bool:
+    """Whether a moderation decision withheld this video (its media are refused)."""
+    return uow.directory.get(WithheldVideo, video_id) is not None
+
+
+def withhold_video(uow: UnitOfWork, *, video: Video, decision_id: str, now: datetime) -> bool:
+    """Take a video out of every public place at once: its public copy and hashtags leave the directory (so
+    every feed, search, profile, hashtag and shop page skips it), its creator's counts drop by it, and its
+    media are refused from now on. False when another decision already withholds it. `video` must come
+    through the residency gateway when its region is not the unit of work's home."""
+    if video.withheld_by is not None:
+        return False
+    video.withheld_by, video.updated_at = decision_id, now
+    region = region_of(video.id)
+    public = uow.directory.get(PublicVideo, video.id)
+    if public is not None:
+        profile = uow.directory.get(PublicProfile, video.owner_id)
+        if profile is not None:
+            profile.video_count = max(0, profile.video_count - 1)
+            profile.like_count = max(0, profile.like_count - public.like_count)
+        uow.directory.execute(delete(PublicVideoTag).where(PublicVideoTag.video_id == video.id))
+        uow.directory.delete(public)
+    if uow.directory.get(WithheldVideo, video.id) is None:
+        uow.directory.add(WithheldVideo(video_id=video.id, region=region, decision_id=decision_id, since=now))
+    prefix = f"/media/{region}/{media_prefix(video.id)}"
+    uow.after_commit(lambda: purge_log.warning("purge CDN: %s (video %s withheld)", prefix, video.id))
+    return True
+
+
+def release_video(
+    uow: UnitOfWork, *, video: Video, decision_id: str, store: MediaStore, now: datetime
+) -> PublicVideo | None:
+    """Give back a video `decision_id` withheld (a won appeal): its media are served again and, if it was
+    published, its public copy returns (its counters are the caller's to re-sum)."""
+    if video.withheld_by != decision_id:
+        return None
+    video.withheld_by, video.updated_at = None, now
+    uow.directory.execute(delete(WithheldVideo).where(WithheldVideo.video_id == video.id))
+    if video.published_at is None or video.status is not VideoStatus.READY or video.master_key is None:
+        return None
+    uow.directory.flush()
+    return project_video(uow, video=video, store=store)
+
+
+def videos_withheld_by(uow: UnitOfWork, *, region: str, decision_id: str) -> list[Video]:
+    query = select(Video).where(Video.withheld_by == decision_id).order_by(Video.id)
+    return list(uow.region(region).scalars(query))
+
+
+def published_videos_of(uow: UnitOfWork, *, user_id: str) -> list[Video]:
+    """Every published video of `user_id`, withheld or not."""
+    query = select(Video).where(Video.owner_id == user_id, Video.published_at.is_not(None)).order_by(Video.id)
+    return list(uow.region(region_of(user_id)).scalars(query))
 
 
 # -- Data rights -------------------------------------------------------------------------------------------

@@ -40,4 +40,20 @@ def transparency_page(request: Request) -> Response:
     return _operator_page(request, "transparency.html")
 
 
-OPERATOR_PAGES = [("/operator/audit", audit_page), ("/operator/transparency", transparency_page)]
+def moderation_page(request: Request) -> Response:
+    """The review queue with a player and decision buttons, for moderators and operators; its script reads
+    the moderation API, where the gateway decides which regions each may see."""
+    viewer = viewer_of(request)
+    if viewer is None:
+        return login_redirect(request)
+    if viewer.role not in (Role.MODERATOR, Role.OPERATOR):
+        return not_found(request, viewer, title="Page not found", message="This page is for moderators.")
+    regions = get_platform(request).databases.regions
+    return render(request, "moderation.html", viewer=viewer, nav="operator", regions=regions)
+
+
+OPERATOR_PAGES = [
+    ("/operator/audit", audit_page),
+    ("/operator/transparency", transparency_page),
+    ("/moderation", moderation_page),
+]

@@ -1,0 +1,96 @@
+"""Moderation API shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from clipshop.moderation.models import Action, ContentKind, Decision, ReportReason
+
+
+class ReportCreate(BaseModel):
+    content_kind: ContentKind
+    content_id: str = Field(max_length=40)
+    reason: ReportReason
+    text: str = Field(default="", max_length=1000)
+
+
+class ReportRead(BaseModel):
+    id: str
+    content_kind: ContentKind
+    content_id: str
+    reason: ReportReason
+    created_at: datetime
+
+
+class DecisionCreate(BaseModel):
+    decision: Action
+    reason_code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
+    note: str = Field(default="", max_length=2000)
+
+
+class DecisionRead(BaseModel):
+    id: str
+    case_id: str
+    content_kind: ContentKind
+    content_id: str
+    decision: Action
+    reason_code: str
+    note: str
+    decided_at: datetime
+    appeal_state: str
+    appeal_text: str
+    appealed_at: datetime | None
+    appeal_decided_at: datetime | None
+
+
+def decision_read(decision: Decision) -> DecisionRead:
+    return DecisionRead(
+        id=decision.id,
+        case_id=decision.case_id,
+        content_kind=decision.content_kind,
+        content_id=decision.content_id,
+        decision=decision.action,
+        reason_code=decision.reason_code,
+        note=decision.note,
+        decided_at=decision.decided_at,
+        appeal_state=decision.appeal_state.value,
+        appeal_text=decision.appeal_text,
+        appealed_at=decision.appealed_at,
+        appeal_decided_at=decision.appeal_decided_at,
+    )
+
+
+class HistoryRead(BaseModel):
+    decision: Action
+    reason_code: str
+    decided_at: datetime
+    appeal_state: str
+
+
+class CaseRead(BaseModel):
+    id: str
+    content_kind: ContentKind
+    content_id: str
+    owner_id: str | None
+    status: str
+    report_count: int
+    severity: int
+    reach: int
+    reasons: dict[str, int]
+    first_reported_at: datetime
+    last_reported_at: datetime
+    summary: str
+    media_url: str | None
+    poster_url: str | None
+    withheld: bool
+    history: list[HistoryRead]
+
+
+class AppealCreate(BaseModel):
+    text: str = Field(default="", max_length=1000)
+
+
+class AppealDecisionCreate(BaseModel):
+    outcome: str = Field(pattern=r"^(uphold|overturn)$")
