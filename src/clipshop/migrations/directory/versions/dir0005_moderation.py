@@ -1,6 +1,6 @@
 """moderation: videos a decision withheld
 
-Revision ID: dir0005_moderation
+Revision ID: dir0005
 Revises: dir0004
 Create Date: 2026-12-12 09:00:00.000000
 
@@ -15,7 +15,7 @@ from alembic import op
 
 import clipshop.kit.db
 
-revision: str = "dir0005_moderation"
+revision: str = "dir0005"
 down_revision: str | None = "dir0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

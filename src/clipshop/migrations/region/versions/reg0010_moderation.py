@@ -1,8 +1,8 @@
 """moderation: reports, cases, decisions; withheld videos and suspended accounts
 
-Revision ID: reg0010_moderation
+Revision ID: reg0010
 Revises: reg0009
-Create Date: 2026-12-12 09:00:00.000000
+Create Date: 2026-12-05 09:00:00.000000
 
 A report stays in its reporter's region; the case it joins lives in the content's region and names no
 reporter; a decision names the account it acted on. A video a decision withheld, and an account it
@@ -16,7 +16,7 @@ from alembic import op
 
 import clipshop.kit.db
 
-revision: str = "reg0010_moderation"
+revision: str = "reg0010"
 down_revision: str | None = "reg0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
