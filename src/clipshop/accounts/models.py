@@ -30,6 +30,8 @@ class User(RegionBase):
     # The last change to what the directory shows of the account (its index entry, its public profile, the
     # accounts it follows): the heal job compares the rows changed since its last run.
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    # When the owner followed the link of the verification mail; the account works before that.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class AuthSession(RegionBase):
@@ -43,6 +45,19 @@ class AuthSession(RegionBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class PasswordReset(RegionBase):
+    """A password reset link: `<id>.<secret>`, only the secret's hash stored; works once, until it expires."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class AccountIndex(DirectoryBase):
