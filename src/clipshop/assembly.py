@@ -6,11 +6,14 @@ from __future__ import annotations
 from functools import partial
 
 from clipshop import healing
+from clipshop.accounts import service as accounts
 from clipshop.config import Settings
 from clipshop.feed import tasks as feed_tasks
 from clipshop.feed import upkeep as feed_upkeep
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.clock import Clock
+from clipshop.mailing import sending as mail_sending
+from clipshop.mailing import tasks as mail_tasks
 from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform import Platform
 from clipshop.residency import gateway, policy
@@ -49,6 +52,8 @@ def register_jobs(platform: Platform) -> None:
     jobs.register(
         healing.HEAL_ALL_PROJECTIONS, partial(healing.run_full_heal, platform), every_minutes=24 * 60
     )
+    jobs.register(mail_tasks.SEND, partial(mail_sending.send_mail, platform, address_of=accounts.email_of))
+    jobs.register(mail_tasks.RECONCILE, partial(mail_sending.reconcile, platform), every_minutes=1)
     jobs.register(rights_tasks.ERASE, partial(erasure.erase, platform))
     jobs.register(rights_tasks.RECONCILE, partial(erasure.reconcile, platform), every_minutes=1)
 

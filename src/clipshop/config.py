@@ -196,6 +196,26 @@ class Settings(BaseSettings):
     # The Ed25519 key that signs the heads of the regions' access audit logs; created on first use.
     # Default: `data_dir / "keys" / "audit-ed25519.pem"`.
     audit_key_file: Path | None = None
+    # Email. "folder" (the embedded default) writes each message as an .eml file under `email_folder`, shown
+    # at /dev/mail outside production; "smtp" hands it to an SMTP server.
+    email_backend: Literal["folder", "smtp"] = "folder"
+    email_from: str = "Clipshop <no-reply@clipshop.localhost>"
+    # Default: `data_dir / "mail"`.
+    email_folder: Path | None = None
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    # "none" (plain, e.g. a relay on loopback), "starttls" (upgrade on port 587) or "ssl" (TLS from the
+    # first byte, port 465).
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout_s: float = Field(default=30.0, gt=0)
+    # How long one attempt at sending a mail holds it: another attempt waits that long after a crash.
+    email_lease_s: int = Field(default=300, ge=1)
+    # Attempts before a mail is given up (its row keeps the last error).
+    email_max_attempts: int = Field(default=8, ge=1)
+    # How long a password reset link works.
+    password_reset_minutes: int = Field(default=60, ge=1)
     # Crash points for recovery tests (kit/faults.py); never set in production.
     fault_points: list[str] = Field(default_factory=list)
 
@@ -254,6 +274,9 @@ class Settings(BaseSettings):
 
     def audit_key_path(self) -> Path:
         return self.audit_key_file or self.data_dir / "keys" / "audit-ed25519.pem"
+
+    def email_folder_path(self) -> Path:
+        return self.email_folder or self.data_dir / "mail"
 
     def jobs_sqlite_path(self) -> Path:
         return self.data_dir / "jobs.db"

@@ -27,6 +27,7 @@ HOME_ROWS = {
     "follows": 1,
     "watch_history": 1,
     "events": 9,  # impression, play, progress, complete, like, two comments, share, follow
+    "outbox_mails": 1,  # the sign-up's address verification
 }
 
 

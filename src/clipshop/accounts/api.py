@@ -5,9 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from clipshop.accounts import avatars, service
+from clipshop.accounts import avatars, mails, service
 from clipshop.accounts.models import User
-from clipshop.accounts.schemas import LogIn, MeRead, ProfileUpdate, SessionRead, SignUp
+from clipshop.accounts.schemas import (
+    EmailVerification,
+    LogIn,
+    MeRead,
+    PasswordResetAsk,
+    PasswordResetConfirm,
+    ProfileUpdate,
+    SessionRead,
+    SignUp,
+)
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
@@ -45,6 +54,7 @@ def me_read(platform: Platform, user: User) -> MeRead:
         region=region,
         avatar_url=avatar,
         created_at=user.created_at,
+        email_verified=user.email_verified_at is not None,
     )
 
 
@@ -80,8 +90,37 @@ def sign_up(body: SignUp, response: Response, uow: UowDep, platform: PlatformDep
         now=platform.clock.now(),
         session_days=platform.settings.session_days,
     )
+    mails.send_verification(platform, uow, user=login.user)
     _set_cookie(response, platform, login)
     return SessionRead(token=login.token, expires_at=login.expires_at, user=me_read(platform, login.user))
+
+
+@router.post("/auth/password-reset", status_code=202)
+def ask_password_reset(
+    body: PasswordResetAsk, request: Request, uow: UowDep, platform: PlatformDep
+) -> dict[str, str]:
+    """Mail a reset link to the account with this email, if there is one. The answer is the same (202)
+    either way, so it never tells whether an address has an account."""
+    email_key = service.email_digest(body.email, secret=platform.settings.secret_key)
+    platform.check_rate(
+        platform.settings.login_rate, f"reset:ip:{client_address(request)}", f"reset:email:{email_key}"
+    )
+    mails.request_password_reset(platform, uow, email=body.email)
+    return {"status": "If an account has this address, a reset link is on its way."}
+
+
+@router.post("/auth/password-reset/confirm", status_code=204)
+def confirm_password_reset(body: PasswordResetConfirm, uow: UowDep, platform: PlatformDep) -> None:
+    """Choose a new password with a reset link (once, before it expires); every session of the account
+    ends, so log in again."""
+    mails.reset_password(platform, uow, token=body.token, password=body.password)
+
+
+@router.post("/auth/verify-email", response_model=dict[str, bool])
+def verify_email(body: EmailVerification, uow: UowDep, platform: PlatformDep) -> dict[str, bool]:
+    """Confirm the account's address with the link of its verification mail."""
+    mails.verify_email(platform, uow, token=body.token)
+    return {"email_verified": True}
 
 
 @router.post("/auth/login", response_model=SessionRead)

@@ -32,6 +32,8 @@ class User(RegionBase):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
     # Set by a moderator's `suspend_account` decision: the account cannot log in and its videos are withheld.
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When the owner followed the link of the verification mail; the account works before that.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class AuthSession(RegionBase):
@@ -45,6 +47,19 @@ class AuthSession(RegionBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class PasswordReset(RegionBase):
+    """A password reset link: `<id>.<secret>`, only the secret's hash stored; works once, until it expires."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class AccountIndex(DirectoryBase):

@@ -39,6 +39,20 @@ class MeRead(BaseModel):
     region: str
     avatar_url: str | None
     created_at: datetime
+    email_verified: bool = False
+
+
+class PasswordResetAsk(BaseModel):
+    email: str = Field(max_length=320, examples=["maya@example.com"])
+
+
+class PasswordResetConfirm(BaseModel):
+    token: str = Field(max_length=200)
+    password: str = Field(max_length=1024)
+
+
+class EmailVerification(BaseModel):
+    token: str = Field(max_length=200)
 
 
 class SessionRead(BaseModel):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 
-from clipshop.accounts.models import AccountIndex, AuthSession, PublicProfile, User
+from clipshop.accounts.models import AccountIndex, AuthSession, PasswordReset, PublicProfile, User
 from clipshop.accounts.passwords import check_password_rules, hash_password, verify_password
 from clipshop.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from clipshop.kit.actors import STAFF_ROLES, Actor, Role
@@ -421,6 +421,9 @@ def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
         "region/auth_sessions": rows(
             db, AuthSession, AuthSession.user_id == user_id, withhold=frozenset({"secret_hash"})
         ),
+        "region/password_resets": rows(
+            db, PasswordReset, PasswordReset.user_id == user_id, withhold=frozenset({"secret_hash"})
+        ),
         "directory/account_index": rows(uow.directory, AccountIndex, AccountIndex.user_id == user_id),
         "directory/public_profiles": rows(uow.directory, PublicProfile, PublicProfile.user_id == user_id),
     }
@@ -468,6 +471,14 @@ def lift_suspension(uow: UnitOfWork, *, user_id: str) -> None:
         user.suspended_at = None
 
 
+def email_of(uow: UnitOfWork, user_id: str) -> str | None:
+    """Where mail to `user_id` goes, read in their region; None once the account is erased."""
+    user = uow.region(region_of(user_id)).get(User, user_id)
+    if user is None or user.email == erased_email(user_id):
+        return None
+    return user.email
+
+
 def erased_email(user_id: str) -> str:
     """A unique address that is no one's (`.invalid` is reserved, RFC 2606), so the real one is free again."""
     return f"erased+{user_id}@invalid"
@@ -491,6 +502,8 @@ def erase_account(uow: UnitOfWork, *, user_id: str) -> str | None:
     user.country, user.avatar_key = "", None
     user.staff_role = user.jurisdiction = None
     db.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
+    db.execute(delete(PasswordReset).where(PasswordReset.user_id == user_id))
+    user.email_verified_at = None
     uow.directory.execute(delete(AccountIndex).where(AccountIndex.user_id == user_id))
     uow.directory.execute(delete(PublicProfile).where(PublicProfile.user_id == user_id))
     return f"avatars/{user_id}/"

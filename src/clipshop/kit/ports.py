@@ -265,3 +265,30 @@ class ProviderEvent:
 
 class WebhookRejected(Exception):
     """A webhook whose signature or timestamp does not check out."""
+
+
+@dataclass(frozen=True)
+class Email:
+    """One message as the outbox hands it to a transport: plain text, addressed, with its Message-ID (the
+    same on every attempt, so a receiver can tell a repeat)."""
+
+    message_id: str
+    sender: str
+    to: str
+    subject: str
+    text: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class MailFailed(Exception):
+    """The transport could not hand the message over; the outbox tries again later."""
+
+
+class MailTransport(Protocol):
+    """Hands messages over for delivery: an SMTP server, or a folder of files (the embedded default)."""
+
+    name: str
+
+    def send(self, mail: Email) -> None:
+        """Deliver `mail` or raise MailFailed; once it returns, the message is accepted for delivery."""
+        ...

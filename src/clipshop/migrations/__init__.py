@@ -24,6 +24,7 @@ def load_models() -> None:
     import clipshop.feed.models
     import clipshop.kit.idempotency
     import clipshop.kit.watermarks
+    import clipshop.mailing.models
     import clipshop.moderation.models
     import clipshop.residency.models
     import clipshop.rights.models

@@ -20,8 +20,10 @@ from clipshop.kit.actors import Actor
 from clipshop.kit.clock import Clock, SystemClock
 from clipshop.kit.db import Databases, PoolLimits, UnitOfWork
 from clipshop.kit.faults import Faults
-from clipshop.kit.ports import MediaStore, PaymentProvider, Transcoder, UploadVolume
+from clipshop.kit.ports import MailTransport, MediaStore, PaymentProvider, Transcoder, UploadVolume
 from clipshop.kit.regions import Regions
+from clipshop.mail.folder import FolderTransport
+from clipshop.mail.smtp import SmtpTransport
 from clipshop.media.storage import LocalMediaStore, LocalUploadVolume
 from clipshop.media.transcoder import FfmpegTranscoder
 from clipshop.payments.sandbox import SandboxProvider
@@ -66,6 +68,7 @@ class Platform:
             name=settings.jobs_queue_name,
         )
         self.payments = self._payment_provider()
+        self.mail = self._mail_transport()
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.limits_storage_uri))
 
     def _payment_provider(self) -> PaymentProvider:
@@ -78,6 +81,19 @@ class Platform:
             base_url="",
             delay=timedelta(seconds=settings.sandbox_webhook_delay_s),
         )
+
+    def _mail_transport(self) -> MailTransport:
+        settings = self.settings
+        if settings.email_backend == "smtp":
+            return SmtpTransport(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                user=settings.smtp_user,
+                password=settings.smtp_password,
+                tls=settings.smtp_tls,
+                timeout_s=settings.smtp_timeout_s,
+            )
+        return FolderTransport(root=settings.email_folder_path())
 
     def uow(self, *, home: str | None = None, actor: Actor | None = None) -> UnitOfWork:
         """A unit of work for `actor`, or for the jobs of region `home` (see Databases.unit_of_work)."""

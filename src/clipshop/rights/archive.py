@@ -17,6 +17,7 @@ from clipshop.kit.db import UnitOfWork
 from clipshop.kit.holdings import Held, rows
 from clipshop.kit.idempotency import IdempotencyKey
 from clipshop.kit.ids import region_of
+from clipshop.mailing import service as mailing
 from clipshop.moderation import service as moderation
 from clipshop.platform import Platform
 from clipshop.rights.models import Erasure
@@ -28,6 +29,7 @@ FORMAT = "clipshop-data-export/1"
 ABOUT = """Everything Clipshop holds about you, as of the time in manifest.json.
 
 region/<table>.json     rows of your home region's database that are about you (one file per table)
+                       (outbox_mails.json: the mail sent to you, or about to be)
 directory/<table>.json  what the global directory shows of you in public: profile, videos, comments, shops
 payments/…              the payment processor's own record of each of your payments
 ledger/…                your money as a creator, from every region's books
@@ -54,6 +56,7 @@ def held_about(platform: Platform, uow: UnitOfWork, *, user_id: str) -> Held:
     held.update(social.held_about(uow, user_id=user_id))
     held.update(events.held_about(uow, user_id=user_id))
     held.update(moderation.held_about(uow, user_id=user_id))
+    held.update(mailing.held_about(uow, user_id=user_id))
     held.update(served.held_about(uow, user_id=user_id))
     held.update(shop.held_about(uow, user_id=user_id, payments=platform.payments))
     held["region/idempotency_keys"] = rows(db, IdempotencyKey, IdempotencyKey.user_id == user_id)

@@ -21,6 +21,7 @@ from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.idempotency import IdempotencyKey
 from clipshop.kit.ids import region_of
+from clipshop.mailing import service as mailing
 from clipshop.moderation import service as moderation
 from clipshop.platform import Platform
 from clipshop.rights.models import Erasure, ErasureState
@@ -76,6 +77,7 @@ def _run_step(platform: Platform, uow: UnitOfWork, step: str, user_id: str) -> N
         # Stored responses to retried requests (a checkout's carries the address it shipped to).
         uow.region(region).execute(delete(IdempotencyKey).where(IdempotencyKey.user_id == user_id))
     elif step == "account":
+        mailing.erase_user(uow, user_id=user_id)
         avatars = accounts.erase_account(uow, user_id=user_id)
         if avatars is not None:
             platform.media_store(region).delete_prefix(avatars)

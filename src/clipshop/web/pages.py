@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,6 +17,7 @@ from starlette.convertors import PathConvertor, register_url_convertor
 
 from clipshop.accounts import service as accounts
 from clipshop.errors import NotFound
+from clipshop.mail.folder import FolderTransport
 from clipshop.media.limits import UploadLimits, duration_text
 from clipshop.platform.http import get_platform, get_uow
 from clipshop.videos import service as videos
@@ -195,6 +197,64 @@ def login_page(request: Request, next: str | None = None) -> Response:
     return render(request, "login.html", viewer=None, nav="login", next=safe_next(next))
 
 
+def forgot_password_page(request: Request) -> Response:
+    minutes = get_platform(request).settings.password_reset_minutes
+    return render(request, "forgot_password.html", viewer=viewer_of(request), minutes=minutes)
+
+
+def reset_password_page(request: Request, token: str = "") -> Response:
+    return render(request, "reset_password.html", viewer=viewer_of(request), token=token)
+
+
+def verify_email_page(request: Request, token: str = "") -> Response:
+    return render(
+        request,
+        "mail_link.html",
+        viewer=viewer_of(request),
+        title="Confirm your email address",
+        message="One click confirms that this address is yours.",
+        button="Confirm my address",
+        done="Thank you: your address is verified.",
+        action="/api/v1/auth/verify-email",
+        token=token,
+    )
+
+
+def unsubscribe_page(request: Request, token: str = "") -> Response:
+    return render(
+        request,
+        "mail_link.html",
+        viewer=viewer_of(request),
+        title="Unsubscribe",
+        message="Stop this kind of mail. Mail about your account and your orders still comes.",
+        button="Unsubscribe",
+        done="Done: you will get no more of these.",
+        action=f"/api/v1/mail/unsubscribe?{urlencode({'token': token})}",
+        token=token,
+    )
+
+
+def dev_mail_page(request: Request, m: str | None = None) -> Response:
+    """The folder mail backend's messages, newest first, and one of them (development only)."""
+    platform = get_platform(request)
+    if platform.settings.env == "prod":
+        return unknown_page(request, "dev/mail")
+    transport = platform.mail
+    enabled = isinstance(transport, FolderTransport)
+    messages = transport.messages() if isinstance(transport, FolderTransport) else []
+    shown = transport.message(m) if m and isinstance(transport, FolderTransport) else None
+    return render(
+        request,
+        "dev_mail.html",
+        viewer=viewer_of(request),
+        enabled=enabled,
+        backend=transport.name,
+        folder=str(transport.root) if isinstance(transport, FolderTransport) else "",
+        messages=messages,
+        shown=shown,
+    )
+
+
 class PagePathConvertor(PathConvertor):
     """Any path except those of the API, media and static files, which keep their JSON 404s, even for
     routes added after the pages."""
@@ -226,6 +286,11 @@ def mount_web(app: FastAPI) -> None:
         ("/settings", settings_page),
         ("/signup", signup_page),
         ("/login", login_page),
+        ("/forgot-password", forgot_password_page),
+        ("/reset-password", reset_password_page),
+        ("/verify-email", verify_email_page),
+        ("/unsubscribe", unsubscribe_page),
+        ("/dev/mail", dev_mail_page),
         *SHOP_PAGES,
         *OPERATOR_PAGES,
     ]

@@ -16,7 +16,7 @@ from clipshop.residency.carving import RegionDetached, is_detached
 from clipshop.shop.catalog import stock
 from clipshop.shop.catalog.tasks import enqueue_stock_projection
 from clipshop.shop.money import display
-from clipshop.shop.orders import bookkeeping, service
+from clipshop.shop.orders import bookkeeping, mails, service
 from clipshop.shop.orders.models import Order, OrderStatus, Payment, Refund
 
 if TYPE_CHECKING:
@@ -61,6 +61,15 @@ def fulfil(uow: UnitOfWork, *, order: Order, carrier: str, tracking_number: str,
         now,
     )
     service.note(uow, order, "fulfilled", now, f"{order.carrier} {order.tracking_number}")
+    return order
+
+
+def fulfil_and_tell(
+    platform: Platform, uow: UnitOfWork, *, order: Order, carrier: str, tracking_number: str, now: datetime
+) -> Order:
+    """Fulfil the order and mail its buyer the tracking."""
+    fulfil(uow, order=order, carrier=carrier, tracking_number=tracking_number, now=now)
+    mails.order_shipped(platform, uow, order=order)
     return order
 
 
@@ -133,6 +142,7 @@ def _refund(
     service.note(
         uow, order, "refunded", now, display(amount, order.currency) + (f": {reason}" if reason else "")
     )
+    mails.order_refunded(platform, uow, order=order, refund=refund_row)
     return refund_row
 
 

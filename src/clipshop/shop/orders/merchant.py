@@ -42,6 +42,7 @@ def get_all(
 
 
 def fulfil(
+    platform: Platform,
     uow: UnitOfWork,
     *,
     actor: Actor,
@@ -52,7 +53,9 @@ def fulfil(
     now: datetime,
 ) -> Order:
     order = get(uow, actor=actor, shop_id=shop_id, order_id=order_id)
-    return lifecycle.fulfil(uow, order=order, carrier=carrier, tracking_number=tracking_number, now=now)
+    return lifecycle.fulfil_and_tell(
+        platform, uow, order=order, carrier=carrier, tracking_number=tracking_number, now=now
+    )
 
 
 def deliver(uow: UnitOfWork, *, actor: Actor, shop_id: str, order_id: str, now: datetime) -> Order:

@@ -19,7 +19,7 @@ from clipshop.kit.ids import region_of
 from clipshop.kit.ports import IntentResult
 from clipshop.shop.cart.models import AttributionTouch, CartItem
 from clipshop.shop.catalog import shops, stock
-from clipshop.shop.orders import bookkeeping, lifecycle, service
+from clipshop.shop.orders import bookkeeping, lifecycle, mails, service
 from clipshop.shop.orders.models import Checkout, Order, OrderLine, OrderStatus, Payment, PaymentStatus
 
 if TYPE_CHECKING:
@@ -169,6 +169,8 @@ def mark_paid(platform: Platform, uow: UnitOfWork, *, payment: Payment, now: dat
                 lifecycle.cancel_paid(
                     platform, uow, order=order, reason="sold out before the payment arrived", now=now
                 )
+        if order.status is OrderStatus.PAID:
+            mails.order_paid(platform, uow, order=order)
 
 
 def _record_purchases(uow: UnitOfWork, *, order: Order, buyer_id: str, now: datetime) -> None:

@@ -53,6 +53,7 @@ def fulfil(
     shop_id: str, order_id: str, body: FulfilIn, actor: CurrentActor, uow: UowDep, platform: PlatformDep
 ) -> OrderRead:
     order = merchant.fulfil(
+        platform,
         uow,
         actor=actor,
         shop_id=shop_id,

@@ -2,7 +2,7 @@
 
 Revision ID: dir0005
 Revises: dir0004
-Create Date: 2026-12-12 09:00:00.000000
+Create Date: 2026-12-05 09:00:00.000000
 
 A withheld video's public copy is gone; this row keeps every projection from writing it back and every
 media server from serving its files.
