@@ -101,6 +101,7 @@ def test_a_sign_up_killed_before_its_directory_commit_logs_in_after_one_heal(
         "country": "DE",
         "region": "eu",
         "avatar_url": None,
+        "email_verified": False,
         "created_at": None,
     }
     assert client.get("/api/v1/users/half").json()["id"] == user.id

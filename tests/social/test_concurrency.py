@@ -19,6 +19,7 @@ def test_concurrent_likes_from_many_users_and_repeated_likes_from_one(
     platform: Platform, sign_up: Any
 ) -> None:
     members: list[Member] = [sign_up(f"fan{n}", "DE") for n in range(12)]
+    platform.jobs.drain()  # their sign-up mails, sent
     video_id = a_public_video(platform, members[0])
     actors = [Actor(id=m.id, region=m.region, handle=m.handle) for m in members]
 

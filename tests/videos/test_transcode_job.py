@@ -47,6 +47,7 @@ def status(
 def test_the_outputs_replace_the_served_folder_and_the_video_is_published(
     client: TestClient, platform: Platform, alice: Member, transcoder: ScriptedTranscoder, tmp_path: Path
 ) -> None:
+    platform.jobs.drain()  # the members' sign-up mails, sent
     upload_id, video_id = processing_video(client, alice, tmp_path)
     volume = platform.upload_volumes["us"]
     assert transcoder.probed == [volume.local_path(upload_id)]
@@ -78,6 +79,7 @@ def test_the_outputs_replace_the_served_folder_and_the_video_is_published(
 def test_a_second_delivery_of_the_job_leaves_a_leased_video_alone(
     client: TestClient, platform: Platform, alice: Member, transcoder: ScriptedTranscoder, tmp_path: Path
 ) -> None:
+    platform.jobs.drain()  # the members' sign-up mails, sent
     _, video_id = processing_video(client, alice, tmp_path)
     # While the first worker encodes, the queue hands the same job to another worker.
     transcoder.during = lambda: transcode_video(platform, video_id)
@@ -143,6 +145,7 @@ def test_after_three_lost_attempts_the_video_fails(
 def test_a_failed_encode_fails_the_video_and_serves_nothing(
     client: TestClient, platform: Platform, alice: Member, transcoder: ScriptedTranscoder, tmp_path: Path
 ) -> None:
+    platform.jobs.drain()  # the members' sign-up mails, sent
     _, video_id = processing_video(client, alice, tmp_path)
     transcoder.fail = "encoder exited with status 1"
     assert platform.jobs.drain() == 1

@@ -145,6 +145,7 @@ def test_uploads_and_videos_are_private_to_their_owner(
 def test_creating_a_video_twice_from_one_upload_returns_the_same_video(
     client: TestClient, platform: Platform, alice: Member, clips: dict[str, Path]
 ) -> None:
+    platform.jobs.drain()  # the members' sign-up mails, sent
     upload_id = upload_file(client, alice, clips["silent"])
     body = {"upload_id": upload_id, "caption": "once #only"}
     first = client.post("/api/v1/videos", headers=alice.auth, json=body).json()
