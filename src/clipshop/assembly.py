@@ -14,6 +14,7 @@ from clipshop.jobs.queue import JobQueue
 from clipshop.kit.clock import Clock
 from clipshop.mailing import sending as mail_sending
 from clipshop.mailing import tasks as mail_tasks
+from clipshop.moderation.service import ModerationDesk
 from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform import Platform
 from clipshop.residency import gateway, policy
@@ -36,9 +37,11 @@ from clipshop.videos import transcoding
 def build_platform(
     settings: Settings, *, clock: Clock | None = None, jobs: JobQueue | None = None
 ) -> Platform:
-    """A platform whose queue runs every domain's jobs."""
+    """A platform whose queue runs every domain's jobs, and whose automatic checks hold content for
+    moderation's review."""
     platform = Platform(settings, clock=clock, jobs=jobs)
     gateway.install(platform.databases, policy.load(settings.policy_file))
+    platform.review_desk = ModerationDesk()
     register_jobs(platform)
     return platform
 

@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     min_group_size: int = Field(default=10, ge=2)
     # The residency policy (TOML): data classes, purposes, grants. None: the one shipped with Clipshop.
     policy_file: Path | None = None
+    # Words, phrases and hashtags that hold a caption or a comment for review (TOML: `words`, `hashtags`).
+    # None: the short default shipped with Clipshop (`clipshop/kit/blocklist.toml`).
+    blocklist_file: Path | None = None
 
     # Jobs: "sqlite" (embedded, a consumer thread in the app), "redis" (workers anywhere) or "memory" (tests).
     jobs_backend: Literal["sqlite", "redis", "memory"] = "sqlite"

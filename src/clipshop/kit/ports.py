@@ -168,6 +168,9 @@ class Ladder:
     thumb: str
     rungs: tuple[LadderRung, ...]
     elapsed_s: float
+    signature: bytes = b""
+    """The clip's perceptual signature, hashed in the same run (`clipshop.media.signature`); empty when
+    the encoder made none."""
 
 
 class TranscodeFailed(Exception):
@@ -196,8 +199,8 @@ class Transcoder(Protocol):
         on_progress: Callable[[float], None] | None,
         timeout_s: float,
     ) -> Ladder:
-        """Encode the named renditions of `source` as HLS under `out_dir`, with a poster and a thumb; raises
-        TranscodeFailed."""
+        """Encode the named renditions of `source` as HLS under `out_dir`, with a poster, a thumb and the
+        clip's signature, reading `source` once; raises TranscodeFailed."""
         ...
 
     def still(self, data: bytes, *, max_bytes: int, what: str, code: str, side: int, square: bool) -> bytes:

@@ -19,6 +19,7 @@ from pathlib import Path
 import imageio_ffmpeg
 
 from clipshop.kit.ports import ProbeResult, TranscodeFailed
+from clipshop.media import signature
 
 SEGMENT_S = 2
 """Target HLS segment length; keyframes are forced on this grid in every rung so players switch cleanly."""
@@ -26,6 +27,8 @@ MASTER_PLAYLIST = "master.m3u8"
 VARIANT_PLAYLIST = "index.m3u8"
 POSTER = "poster.jpg"
 THUMB = "thumb.jpg"
+SIGNATURE_FRAMES = "signature.gray"
+"""The tiny grey frames the signature is hashed from; read and removed before the outputs are handed on."""
 THUMB_WIDTH = 360
 MAX_FPS = 60.0
 """Slow-motion phone footage (120/240 fps) is played back at this rate at most."""
@@ -80,6 +83,8 @@ class TranscodeResult:
     poster: Path
     thumb: Path
     elapsed_s: float
+    signature: bytes = b""
+    """The clip's perceptual signature (`media.signature`), hashed from frames of this same run."""
 
 
 @cache
@@ -153,6 +158,9 @@ def hls_command(
     for label, name in (("poster", POSTER), ("thumb", THUMB)):
         args += ["-map", f"[{label}]", "-map_metadata", "-1", "-frames:v", "1", "-update", "1", "-q:v", "3"]
         args += [f"{out}/{name}"]
+    # The signature's frames: a 32x32 grey picture a second, raw, from the same decode as the ladder.
+    args += ["-map", "[signature]", "-map_metadata", "-1", "-fps_mode", "passthrough"]
+    args += ["-f", "rawvideo", "-pix_fmt", "gray", f"{out}/{SIGNATURE_FRAMES}"]
     return args
 
 
@@ -162,7 +170,7 @@ def _filter_graph(*, probe: ProbeResult, rungs: Sequence[Rung]) -> str:
     if probe.fps > MAX_FPS:
         head += f"fps={MAX_FPS:g},"
     labels = "".join(f"[s{i}]" for i in range(len(rungs)))
-    parts = [f"{head}split={len(rungs) + 1}{labels}[still]"]
+    parts = [f"{head}split={len(rungs) + 2}{labels}[still][hashed]"]
     for index, rung in enumerate(rungs):
         width, height = rung.frame_size(width=probe.width, height=probe.height)
         parts.append(f"[s{index}]scale={width}:{height}:flags=bicubic,setsar=1,format=yuv420p[v{index}]")
@@ -171,6 +179,7 @@ def _filter_graph(*, probe: ProbeResult, rungs: Sequence[Rung]) -> str:
     parts.append(f"[still]trim=start={poster_at:.3f},setpts=PTS-STARTPTS,split=2[p0][p1]")
     parts.append(f"[p0]scale={probe.width}:{probe.height},setsar=1[poster]")
     parts.append(f"[p1]scale={THUMB_WIDTH}:{thumb_height},setsar=1[thumb]")
+    parts.append(f"[hashed]{signature.filter_branch()}[signature]")
     return ";".join(parts)
 
 
@@ -259,6 +268,10 @@ def _follow_progress(
 
 
 def _collect_outputs(*, out_dir: Path, rungs: Sequence[Rung], elapsed_s: float) -> TranscodeResult:
+    frames = out_dir / SIGNATURE_FRAMES
+    # Read and removed first: whatever is left in the folder is published as the video's media.
+    hashes = signature.frame_hashes(frames.read_bytes()) if frames.is_file() else []
+    frames.unlink(missing_ok=True)
     master = out_dir / MASTER_PLAYLIST
     poster, thumb = out_dir / POSTER, out_dir / THUMB
     missing = [p.name for p in (master, poster, thumb) if not p.is_file()]
@@ -284,7 +297,12 @@ def _collect_outputs(*, out_dir: Path, rungs: Sequence[Rung], elapsed_s: float) 
             )
         )
     return TranscodeResult(
-        master=master, variants=tuple(variants), poster=poster, thumb=thumb, elapsed_s=elapsed_s
+        master=master,
+        variants=tuple(variants),
+        poster=poster,
+        thumb=thumb,
+        elapsed_s=elapsed_s,
+        signature=signature.encode(hashes),
     )
 
 

@@ -48,6 +48,7 @@ class FfmpegTranscoder:
                 for v in result.variants
             ),
             elapsed_s=result.elapsed_s,
+            signature=result.signature,
         )
 
     def still(self, data: bytes, *, max_bytes: int, what: str, code: str, side: int, square: bool) -> bytes:

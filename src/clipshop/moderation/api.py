@@ -78,6 +78,7 @@ def review_queue(
             media_url=v.media_url,
             poster_url=v.poster_url,
             withheld=v.withheld,
+            held_for=v.held_for,
             history=[
                 HistoryRead(
                     decision=d.action,
@@ -97,7 +98,8 @@ def decide(
     case_id: str, body: DecisionCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep
 ) -> DecisionRead:
     """Decide an open case: dismiss, age_restrict, remove_from_recommendations, take_down or
-    suspend_account, with a reason code. Audited in the case's region."""
+    suspend_account, with a reason code. Audited in the case's region. Dismissing the case of content held
+    by an automatic check releases it; a take-down keeps it down."""
     decision = service.decide(
         uow,
         actor=actor,
@@ -106,6 +108,7 @@ def decide(
         reason_code=body.reason_code,
         note=body.note,
         stores=platform.media,
+        jobs=platform.jobs,
         now=platform.clock.now(),
     )
     return decision_read(decision)

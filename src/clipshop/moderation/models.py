@@ -49,6 +49,13 @@ SEVERITY: dict[ReportReason, int] = {
 }
 
 
+# How much a hold by an automatic check weighs in the queue (`kit.review.HoldReason`), as a report would.
+HOLD_SEVERITY: dict[str, int] = {
+    "matches_removed_content": 50,
+    "blocked_words": 10,
+}
+
+
 class Action(enum.StrEnum):
     DISMISS = "dismiss"
     AGE_RESTRICT = "age_restrict"

@@ -85,6 +85,11 @@ class CaseRead(BaseModel):
     media_url: str | None
     poster_url: str | None
     withheld: bool
+    held_for: str | None = Field(
+        default=None,
+        description="why an automatic check holds the content (`matches_removed_content`, `blocked_words`); "
+        "dismissing the case releases it",
+    )
     history: list[HistoryRead]
 
 

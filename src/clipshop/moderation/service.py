@@ -4,7 +4,11 @@ Each item reported has one open case in its own region (the region in its id). A
 reporter's region and bumps the case's counts through the residency gateway (purpose `reporting`), so a
 case never learns who reported. Reading the queue, deciding, withholding a video, suspending an account and
 deciding an appeal all open the case's region through the gateway (purpose `moderation`): moderators of
-that jurisdiction or operators, each step in that region's audit log."""
+that jurisdiction or operators, each step in that region's audit log.
+
+Automatic checks at upload (`kit.review`) hold content and open its case here too (`ModerationDesk`), in the
+content's own region, with the hold's reason in place of a report's; dismissing the case releases the
+content, a take-down keeps it down (and lists a video's signature, so re-uploads of it are held)."""
 
 from __future__ import annotations
 
@@ -17,12 +21,15 @@ from sqlalchemy.orm import Session
 from clipshop.accounts import service as accounts
 from clipshop.accounts.models import PublicProfile
 from clipshop.errors import Conflict, Forbidden, Invalid, NotFound
+from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor, Role
 from clipshop.kit.db import UnitOfWork, insert_ignore, upsert_add
 from clipshop.kit.holdings import Held, rows
 from clipshop.kit.ids import is_valid_id, new_id, region_of
 from clipshop.kit.ports import MediaStore
+from clipshop.kit.review import HeldKind, HoldReason
 from clipshop.moderation.models import (
+    HOLD_SEVERITY,
     SEVERITY,
     Action,
     AppealState,
@@ -37,7 +44,7 @@ from clipshop.moderation.models import (
 from clipshop.residency import gateway
 from clipshop.shop.public import PublicProduct, PublicShop
 from clipshop.social import service as social
-from clipshop.social.models import PublicComment
+from clipshop.social.models import Comment, PublicComment
 from clipshop.videos import service as videos
 from clipshop.videos.models import PublicVideo, Video
 
@@ -177,6 +184,36 @@ def _open_case(db: Session, *, content: Content, now: datetime) -> ModerationCas
     return case
 
 
+# -- Holds by automatic checks ----------------------------------------------------------------------------
+
+
+class ModerationDesk:
+    """The review desk (`kit.review.ReviewDesk`) the composition root installs: a held item's case is opened
+    (or joined) in its own region, which is the unit of work's home (the upload's or the comment's author's),
+    with the hold's reason counted and weighed as a report's would be; no reporter, no report."""
+
+    def hold(
+        self,
+        uow: UnitOfWork,
+        *,
+        kind: HeldKind,
+        content_id: str,
+        owner_id: str,
+        reason: HoldReason,
+        now: datetime,
+    ) -> None:
+        region = region_of(content_id)
+        db = uow.region(region)
+        content = Content(ContentKind(kind.value), content_id, region, owner_id)
+        case = _open_case(db, content=content, now=now)
+        db.execute(
+            update(ModerationCase)
+            .where(ModerationCase.id == case.id)
+            .values(severity=ModerationCase.severity + HOLD_SEVERITY[reason.value], last_reported_at=now)
+        )
+        upsert_add(db, CaseReason, {"case_id": case.id, "reason": reason.value}, {"count": 1})
+
+
 # -- The review queue --------------------------------------------------------------------------------------
 
 
@@ -192,6 +229,7 @@ class CaseView:
     media_url: str | None = None
     poster_url: str | None = None
     withheld: bool = False
+    held_for: str | None = None
     history: list[Decision] = field(default_factory=list)
 
 
@@ -261,21 +299,30 @@ def review_queue(
 def _describe(
     uow: UnitOfWork, *, actor: Actor, region: str, views: list[CaseView], store: MediaStore
 ) -> None:
-    """What each case is about: a video's caption and playable URL (from its own row, so a withheld one is
-    still described), a comment's body, a profile's handle, a product's title, a shop's name."""
+    """What each case is about: a video's caption and playable URL (from its own row, so a withheld or held
+    one is still described), a comment's body (from its own row when it is held), a profile's handle, a
+    product's title, a shop's name."""
     video_ids = [v.case.content_id for v in views if v.case.content_kind is ContentKind.VIDEO]
+    comment_ids = [v.case.content_id for v in views if v.case.content_kind is ContentKind.COMMENT]
     found: dict[str, Video] = {}
-    if video_ids:
+    held_comments: dict[str, Comment] = {}
+    if video_ids or comment_ids:
         door = gateway.access(
             uow,
             region,
             data_class="private_content",
             purpose="moderation",
-            records=video_ids,
-            reason="reported videos",
+            records=video_ids + comment_ids,
+            reason="reported or held content",
             role=actor.role,
         )
         found = {v.id: v for v in door.db.scalars(select(Video).where(Video.id.in_(video_ids)))}
+        held_comments = {
+            c.id: c
+            for c in door.db.scalars(
+                select(Comment).where(Comment.id.in_(comment_ids), Comment.held_for.is_not(None))
+            )
+        }
     directory = uow.directory
     for view in views:
         kind, content_id = view.case.content_kind, view.case.content_id
@@ -286,9 +333,14 @@ def _describe(
                 view.media_url = store.url(video.master_key) if video.master_key else None
                 view.poster_url = store.url(video.poster_key) if video.poster_key else None
                 view.withheld = video.withheld_by is not None
+                view.held_for = video.held_for
         elif kind is ContentKind.COMMENT:
+            held = held_comments.get(content_id)
             comment = directory.get(PublicComment, content_id)
-            view.summary = comment.body if comment is not None else ""
+            if held is not None:
+                view.summary, view.held_for = held.body, held.held_for
+            else:
+                view.summary = comment.body if comment is not None else ""
         elif kind is ContentKind.PROFILE:
             profile = directory.get(PublicProfile, content_id)
             view.summary = f"@{profile.handle}: {profile.bio}" if profile is not None else ""
@@ -318,11 +370,13 @@ def decide(
     reason_code: str,
     note: str,
     stores: dict[str, MediaStore],
+    jobs: JobQueue,
     now: datetime,
 ) -> Decision:
     """Decide an open case: record the decision in the case's region and carry it out (a take-down
-    withholds the video everywhere at once; a suspension logs the account out for good and withholds every
-    video of it). Each step goes through the gateway and is in the region's audit log."""
+    withholds the video everywhere at once and lists its signature, so re-uploads are held; a suspension
+    logs the account out for good and withholds every video of it; dismissing the case of held content
+    releases it). Each step goes through the gateway and is in the region's audit log."""
     region = _region_of_record(uow, case_id, "case")
     door = gateway.access(
         uow,
@@ -339,7 +393,14 @@ def decide(
         raise NotFound("case", case_id)
     if case.status is not CaseStatus.OPEN:
         raise Conflict("case_decided", "This case is decided already; new reports open a new case.")
-    if action in VIDEO_ONLY and case.content_kind is not ContentKind.VIDEO:
+    held_comment = (
+        _held_comment(uow, actor=actor, region=region, comment_id=case.content_id)
+        if case.content_kind is ContentKind.COMMENT
+        else None
+    )
+    # A comment held for review may be kept down: it simply stays held.
+    kept_down = action is Action.TAKE_DOWN and held_comment is not None
+    if action in VIDEO_ONLY and case.content_kind is not ContentKind.VIDEO and not kept_down:
         raise Invalid(
             f"{action} applies to videos; this case is about a {case.content_kind}.",
             code="action_not_applicable",
@@ -378,11 +439,19 @@ def decide(
     records.db.add(decision)
     records.db.flush()
     case.status, case.open_key, case.decided_at = CaseStatus.DECIDED, None, now
-    if action is Action.TAKE_DOWN:
+    if action is Action.TAKE_DOWN and case.content_kind is ContentKind.VIDEO:
         content = _open_videos(uow, actor=actor, region=region, records=[case.content_id], why="take down")
         video = content.get(Video, case.content_id)
         if video is not None:
             videos.withhold_video(uow, video=video, decision_id=decision.id, now=now)
+            videos.block_signature(uow, video=video, decision_id=decision.id, now=now)
+    elif action is Action.DISMISS and case.content_kind is ContentKind.VIDEO:
+        content = _open_videos(uow, actor=actor, region=region, records=[case.content_id], why="review")
+        video = content.get(Video, case.content_id)
+        if video is not None and video.held_for is not None:
+            videos.release_hold(uow, video=video, store=stores[region], now=now)
+    elif action is Action.DISMISS and held_comment is not None:
+        social.release_comment(uow, comment=held_comment, jobs=jobs, now=now)
     elif action is Action.SUSPEND_ACCOUNT:
         assert case.owner_id is not None
         _open_accounts(uow, actor=actor, region=region, user_id=case.owner_id, why="suspend")
@@ -405,6 +474,22 @@ def _open_videos(uow: UnitOfWork, *, actor: Actor, region: str, records: list[st
         write=True,
     )
     return door.db
+
+
+def _held_comment(uow: UnitOfWork, *, actor: Actor, region: str, comment_id: str) -> Comment | None:
+    """The comment of a case if it is held for review (read through the gateway), else None."""
+    door = gateway.access(
+        uow,
+        region,
+        data_class="private_content",
+        purpose="moderation",
+        records=[comment_id],
+        reason=f"review comment {comment_id}",
+        role=actor.role,
+        write=True,
+    )
+    comment = door.db.get(Comment, comment_id)
+    return comment if comment is not None and comment.held_for is not None else None
 
 
 def _open_accounts(uow: UnitOfWork, *, actor: Actor, region: str, user_id: str, why: str) -> None:
@@ -509,6 +594,8 @@ def decide_appeal(
     if decision.action is Action.SUSPEND_ACCOUNT and decision.owner_id is not None:
         _open_accounts(uow, actor=actor, region=region, user_id=decision.owner_id, why="lift suspension of")
         accounts.lift_suspension(uow, user_id=decision.owner_id)
+    if decision.action is Action.TAKE_DOWN:
+        videos.unblock_signature(uow, decision_id=decision.id)
     if decision.action in (Action.TAKE_DOWN, Action.SUSPEND_ACCOUNT):
         _open_videos(uow, actor=actor, region=region, records=[decision.content_id], why="give back")
         for video in videos.videos_withheld_by(uow, region=region, decision_id=decision.id):

@@ -17,11 +17,13 @@ from clipshop.config import Settings
 from clipshop.errors import RateLimited
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor
+from clipshop.kit.blocklist import Blocklist
 from clipshop.kit.clock import Clock, SystemClock
 from clipshop.kit.db import Databases, PoolLimits, UnitOfWork
 from clipshop.kit.faults import Faults
 from clipshop.kit.ports import MailTransport, MediaStore, PaymentProvider, Transcoder, UploadVolume
 from clipshop.kit.regions import Regions
+from clipshop.kit.review import NoReviewDesk, ReviewDesk
 from clipshop.mail.folder import FolderTransport
 from clipshop.mail.smtp import SmtpTransport
 from clipshop.media.storage import LocalMediaStore, LocalUploadVolume
@@ -61,6 +63,9 @@ class Platform:
             for name in settings.regions
         }
         self.transcoder: Transcoder = FfmpegTranscoder(threads=settings.ffmpeg_threads)
+        self.blocklist = Blocklist.load(settings.blocklist_file)
+        # Where automatic checks send what they hold; the composition root installs moderation's desk.
+        self.review_desk: ReviewDesk = NoReviewDesk()
         self.jobs = jobs or JobQueue.from_settings(
             backend=settings.jobs_backend,
             sqlite_path=settings.jobs_sqlite_path(),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from clipshop.accounts.schemas import ProfileRead, profile_read
 from clipshop.accounts.service import get_profile
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import clamp_limit, decode_cursor, encode_cursor
 from clipshop.platform.http import (
@@ -20,7 +21,7 @@ from clipshop.platform.http import (
     write_limit,
 )
 from clipshop.social import service
-from clipshop.social.models import PublicComment
+from clipshop.social.models import Comment, PublicComment
 from clipshop.social.schemas import (
     AcceptedRead,
     CommentCreate,
@@ -38,7 +39,8 @@ from clipshop.videos.service import get_public_video
 router = APIRouter(route_class=CommittingRoute, tags=["social"])
 
 
-def comment_reads(uow: UnitOfWork, comments: list[PublicComment]) -> list[CommentRead]:
+def comment_reads(uow: UnitOfWork, comments: list[PublicComment] | list[Comment]) -> list[CommentRead]:
+    """Comments as shown: public copies, or the author's own rows (a held comment has no public copy)."""
     profiles = service.authors_of(uow, comments)
     return [
         CommentRead(
@@ -47,8 +49,9 @@ def comment_reads(uow: UnitOfWork, comments: list[PublicComment]) -> list[Commen
             parent_id=c.parent_id,
             author=creator_read(profiles.get(c.author_id), c.author_id),
             body=c.body,
-            reply_count=c.reply_count,
+            reply_count=c.reply_count if isinstance(c, PublicComment) else 0,
             created_at=c.created_at,
+            held=isinstance(c, Comment) and c.held_for is not None,
         )
         for c in comments
     ]
@@ -67,7 +70,13 @@ def unlike(video_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDe
 
 
 def _comment_page(
-    uow: UnitOfWork, *, video_id: str, parent_id: str | None, cursor: str | None, limit: int | None
+    uow: UnitOfWork,
+    *,
+    video_id: str,
+    parent_id: str | None,
+    cursor: str | None,
+    limit: int | None,
+    actor: Actor | None,
 ) -> CommentPage:
     size = clamp_limit(limit)
     position = decode_cursor(cursor)
@@ -78,23 +87,40 @@ def _comment_page(
     next_cursor = (
         encode_cursor({"t": comments[-1].created_at.isoformat(), "i": comments[-1].id}) if more else None
     )
-    return CommentPage(items=comment_reads(uow, comments), next_cursor=next_cursor)
+    items = comment_reads(uow, comments)
+    if actor is not None and cursor is None:
+        # The author's own comments held for review head the first page, marked held; no one else sees them.
+        held = service.held_comments(uow, actor=actor, video_id=video_id, parent_id=parent_id)
+        items = comment_reads(uow, held) + items
+    return CommentPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/videos/{video_id}/comments", response_model=CommentPage)
 def list_comments(
-    video_id: str, uow: UowDep, cursor: str | None = None, limit: Annotated[int | None, Query()] = None
+    video_id: str,
+    uow: UowDep,
+    actor: OptionalActor,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query()] = None,
 ) -> CommentPage:
+    """Top-level comments, newest first; a signed-in author's own comments held for review come first on the
+    first page (`held: true`)."""
     get_public_video(uow, video_id=video_id)
-    return _comment_page(uow, video_id=video_id, parent_id=None, cursor=cursor, limit=limit)
+    return _comment_page(uow, video_id=video_id, parent_id=None, cursor=cursor, limit=limit, actor=actor)
 
 
 @router.get("/comments/{comment_id}/replies", response_model=CommentPage)
 def list_replies(
-    comment_id: str, uow: UowDep, cursor: str | None = None, limit: Annotated[int | None, Query()] = None
+    comment_id: str,
+    uow: UowDep,
+    actor: OptionalActor,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query()] = None,
 ) -> CommentPage:
     parent = service.get_comment(uow, comment_id=comment_id)
-    return _comment_page(uow, video_id=parent.video_id, parent_id=comment_id, cursor=cursor, limit=limit)
+    return _comment_page(
+        uow, video_id=parent.video_id, parent_id=comment_id, cursor=cursor, limit=limit, actor=actor
+    )
 
 
 @router.post(
@@ -112,6 +138,8 @@ def add_comment(
         video_id=video_id,
         body=body.body,
         parent_id=body.parent_id,
+        blocklist=platform.blocklist,
+        desk=platform.review_desk,
         now=platform.clock.now(),
         jobs=platform.jobs,
     )

@@ -38,6 +38,9 @@ class Comment(RegionBase):
     parent_id: Mapped[str | None] = mapped_column(String(40), default=None)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Why an automatic check holds it for a moderator (`kit.review.HoldReason`): while set it has no public
+    # copy, counts nowhere and only its author sees it; a moderator's dismissal publishes it.
+    held_for: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class Share(RegionBase):

@@ -22,6 +22,10 @@ class CommentRead(BaseModel):
     body: str
     reply_count: int
     created_at: datetime
+    held: bool = Field(
+        default=False,
+        description="held for a moderator's review (a blocked word): shown to its author only until released",
+    )
 
 
 class CommentPage(BaseModel):

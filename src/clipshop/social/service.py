@@ -17,9 +17,11 @@ from clipshop.events import service as events
 from clipshop.events.models import PLAYER_KINDS, EventKind
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor
+from clipshop.kit.blocklist import Blocklist
 from clipshop.kit.db import UnitOfWork, dialect_insert, insert_ignore, upsert_add
 from clipshop.kit.holdings import Held, rows
 from clipshop.kit.ids import new_id, region_of
+from clipshop.kit.review import HeldKind, HoldReason, ReviewDesk
 from clipshop.kit.watermarks import Window, in_batches, rows_in_batches
 from clipshop.residency.carving import is_detached
 from clipshop.social.models import (
@@ -109,10 +111,13 @@ def add_comment(
     video_id: str,
     body: str,
     parent_id: str | None,
+    blocklist: Blocklist,
+    desk: ReviewDesk,
     now: datetime,
     jobs: JobQueue,
-) -> PublicComment:
-    """Comment on a video, or reply to a top-level comment (replies are one level deep)."""
+) -> Comment:
+    """Comment on a video, or reply to a top-level comment (replies are one level deep). A comment with a
+    blocked word is held for a moderator's review: kept, shown to its author only, counted nowhere."""
     video = get_public_video(uow, video_id=video_id)
     body = body.strip()
     if not 1 <= len(body) <= MAX_COMMENT:
@@ -123,8 +128,6 @@ def add_comment(
             raise NotFound("comment", parent_id, field="parent_id")
         if parent.parent_id is not None:
             parent_id = parent.parent_id  # a reply to a reply joins the same thread
-            parent = uow.directory.get_one(PublicComment, parent_id)
-        parent.reply_count = PublicComment.reply_count + 1
     comment = Comment(
         id=new_id(actor.region),
         author_id=actor.id,
@@ -134,21 +137,69 @@ def add_comment(
         created_at=now,
     )
     uow.region(actor.region).add(comment)
-    _bump(uow, jobs, actor.region, video_id, now, comments=1)
+    if blocklist.found_in(body):
+        comment.held_for = HoldReason.BLOCKED_WORDS.value
+        uow.region(actor.region).flush()
+        desk.hold(
+            uow,
+            kind=HeldKind.COMMENT,
+            content_id=comment.id,
+            owner_id=actor.id,
+            reason=HoldReason.BLOCKED_WORDS,
+            now=now,
+        )
+        return comment
+    _publish_comment(uow, comment=comment, jobs=jobs, now=now)
     events.record(
         uow, actor=actor, kind=EventKind.COMMENT, now=now, video_id=video_id, creator_id=video.creator_id
     )
+    return comment
+
+
+def _publish_comment(uow: UnitOfWork, *, comment: Comment, jobs: JobQueue, now: datetime) -> PublicComment:
+    """Count a comment in its region's counters and write its public copy (bumping its thread's replies)."""
+    if comment.parent_id is not None:
+        parent = uow.directory.get(PublicComment, comment.parent_id)
+        if parent is not None:
+            parent.reply_count = PublicComment.reply_count + 1
+    _bump(uow, jobs, region_of(comment.id), comment.video_id, now, comments=1)
     public = PublicComment(
         id=comment.id,
-        video_id=video_id,
-        parent_id=parent_id,
-        author_id=actor.id,
-        body=body,
+        video_id=comment.video_id,
+        parent_id=comment.parent_id,
+        author_id=comment.author_id,
+        body=comment.body,
         reply_count=0,
-        created_at=now,
+        created_at=comment.created_at,
     )
     uow.directory.add(public)
     return public
+
+
+def release_comment(
+    uow: UnitOfWork, *, comment: Comment, jobs: JobQueue, now: datetime
+) -> PublicComment | None:
+    """A moderator found nothing wrong with a held comment: it is counted and public from now on (None if it
+    was not held, or its video is no longer public). `comment` must come through the residency gateway when
+    its region is not the unit of work's home."""
+    if comment.held_for is None:
+        return None
+    comment.held_for = None
+    if uow.directory.get(PublicVideo, comment.video_id) is None:
+        return None
+    return _publish_comment(uow, comment=comment, jobs=jobs, now=now)
+
+
+def held_comments(uow: UnitOfWork, *, actor: Actor, video_id: str, parent_id: str | None) -> list[Comment]:
+    """The actor's own comments on a video (top-level, or in one thread) that are held for review, newest
+    first: only their author sees them."""
+    query = select(Comment).where(
+        Comment.author_id == actor.id,
+        Comment.video_id == video_id,
+        Comment.held_for.is_not(None),
+        Comment.parent_id.is_(None) if parent_id is None else Comment.parent_id == parent_id,
+    )
+    return list(uow.region(actor.region).scalars(query.order_by(Comment.created_at.desc(), Comment.id)))
 
 
 def get_comment(uow: UnitOfWork, *, comment_id: str) -> PublicComment:
@@ -159,7 +210,7 @@ def get_comment(uow: UnitOfWork, *, comment_id: str) -> PublicComment:
     return comment
 
 
-def authors_of(uow: UnitOfWork, comments: Sequence[PublicComment]) -> dict[str, PublicProfile]:
+def authors_of(uow: UnitOfWork, comments: Sequence[PublicComment | Comment]) -> dict[str, PublicProfile]:
     """The public profiles of the comments' authors, by id (a deleted account has none)."""
     authors = {c.author_id for c in comments}
     if not authors:
@@ -182,7 +233,8 @@ def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str, now: datet
                 parent.reply_count = PublicComment.reply_count - 1
         uow.directory.delete(public)
     db.delete(comment)
-    _bump(uow, jobs, actor.region, comment.video_id, now, comments=-1)
+    if comment.held_for is None:  # a held comment was never counted
+        _bump(uow, jobs, actor.region, comment.video_id, now, comments=-1)
     return comment.video_id
 
 
@@ -580,7 +632,8 @@ def _heal_comments(uow: UnitOfWork, *, region: str, window: Window) -> Counter[s
     db = uow.region(region)
     for ids in in_batches(db, select(Comment.id).where(window.holds(Comment.created_at)), key=Comment.id):
         public = set(uow.directory.scalars(select(PublicComment.id).where(PublicComment.id.in_(ids))))
-        for comment in db.scalars(select(Comment).where(Comment.id.in_(set(ids) - public))):
+        missing = select(Comment).where(Comment.id.in_(set(ids) - public), Comment.held_for.is_(None))
+        for comment in db.scalars(missing):
             uow.directory.add(
                 PublicComment(
                     id=comment.id,
@@ -660,6 +713,8 @@ def erase_user(
         count_down(video_id, "shares")
     comments = list(db.scalars(select(Comment).where(Comment.author_id == user_id)))
     for comment in comments:
+        if comment.held_for is not None:
+            continue  # never counted, never public
         count_down(comment.video_id, "comments")
         if comment.parent_id is not None:
             directory.execute(

@@ -207,6 +207,7 @@ def video_read(uow: UnitOfWork, platform: Platform, video: Video) -> VideoRead:
         poster_url=store.url(video.poster_key) if video.poster_key else None,
         thumb_url=store.url(video.thumb_key) if video.thumb_key else None,
         error=video.error,
+        held_for=video.held_for,
         created_at=video.created_at,
         renditions=[
             RenditionRead(
@@ -273,6 +274,8 @@ def update_video(
         video_id=video_id,
         caption=body.caption,
         stores=platform.media,
+        blocklist=platform.blocklist,
+        desk=platform.review_desk,
         now=platform.clock.now(),
     )
     return video_read(uow, platform, video)

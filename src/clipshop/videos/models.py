@@ -1,6 +1,6 @@
 """Video tables. Uploads, videos and renditions live in the creator's region; `PublicVideo` and
 `PublicVideoTag` are the public projections of published videos in the directory, `WithheldVideo` the videos
-moderation took out of it."""
+moderation took out of it, `BlockedSignature` the signatures of videos taken down (a re-upload is held)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -101,6 +102,11 @@ class Video(RegionBase):
     # The moderation decision that withheld it from everyone (a take-down, its creator's suspension): while
     # set, nothing projects it into the directory and its media are refused.
     withheld_by: Mapped[str | None] = mapped_column(String(40), default=None)
+    # Why an automatic check holds it for a moderator (`kit.review.HoldReason`): while set, nothing projects
+    # it into the directory; a moderator's dismissal releases it.
+    held_for: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Its perceptual signature (`media.signature`), made in the transcode's own run; None before that.
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
     @property
     def hashtag_list(self) -> list[str]:
@@ -164,6 +170,17 @@ class WithheldVideo(DirectoryBase):
     video_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     region: Mapped[str] = mapped_column(String(16))
     decision_id: Mapped[str] = mapped_column(String(40))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BlockedSignature(DirectoryBase):
+    """The signature of a video a moderator took down, for every region's uploads to be matched against: a
+    hash of its pictures only, named by the decision (no video, no account)."""
+
+    __tablename__ = "blocked_signatures"
+
+    decision_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
     since: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

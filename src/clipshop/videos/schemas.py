@@ -66,6 +66,11 @@ class VideoRead(BaseModel):
     poster_url: str | None
     thumb_url: str | None
     error: str | None
+    held_for: str | None = Field(
+        default=None,
+        description="why an automatic check holds it for a moderator's review (`matches_removed_content`, "
+        "`blocked_words`): until a moderator releases it, it is in no feed, profile or hashtag page",
+    )
     renditions: list[RenditionRead]
     created_at: datetime
 

@@ -16,15 +16,19 @@ from clipshop.errors import Conflict, Invalid, NotFound
 from clipshop.events import service as events
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor, Role
+from clipshop.kit.blocklist import Blocklist
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.holdings import Held, rows
 from clipshop.kit.ids import new_id, region_of
 from clipshop.kit.ports import MediaStore, ProbeResult, UploadVolume
+from clipshop.kit.review import HeldKind, HoldReason, ReviewDesk
 from clipshop.kit.watermarks import Window, in_batches
+from clipshop.media.signature import DEFAULT_MATCHING, Matching
 from clipshop.media.transcode import Rung, plan_ladder
 from clipshop.residency import gateway
 from clipshop.residency.carving import is_detached
 from clipshop.videos.models import (
+    BlockedSignature,
     PublicVideo,
     PublicVideoTag,
     Rendition,
@@ -179,6 +183,12 @@ def publish_video(
     region has left this deployment, see `project_video`)."""
     if video.status is not VideoStatus.READY:
         raise Conflict("video_not_ready", "The video is still processing; it is published once it is ready.")
+    if video.held_for is not None:
+        raise Conflict(
+            "video_held",
+            "The video is held for a moderator's review; it is published if the review releases it.",
+            held_for=video.held_for,
+        )
     if video.published_at is None:
         video.published_at = now
     video.publish_when_ready, video.updated_at = True, now
@@ -193,6 +203,8 @@ def project_video(uow: UnitOfWork, *, video: Video, store: MediaStore) -> Public
         return None
     if video.withheld_by is not None or uow.directory.get(WithheldVideo, video.id) is not None:
         return None  # a moderation decision took it out; only giving it back (`release_video`) projects it
+    if video.held_for is not None:
+        return None  # held for review; only a moderator's release (`release_hold`) projects it
     public = uow.directory.get(PublicVideo, video.id)
     if public is None:
         profile = uow.directory.get(PublicProfile, video.owner_id)
@@ -237,13 +249,19 @@ def update_caption(
     video_id: str,
     caption: str,
     stores: dict[str, MediaStore],
+    blocklist: Blocklist,
+    desk: ReviewDesk,
     now: datetime,
 ) -> Video:
+    """Change a video's caption (and hashtags). A caption with a blocked word holds a ready video for review
+    at once (out of every public place); one still processing is checked when it is ready."""
     video = get_own_video(uow, actor=actor, video_id=video_id)
     if len(caption) > MAX_CAPTION:
         raise Invalid(f"A caption is at most {MAX_CAPTION} characters.", field="caption")
     video.caption, video.updated_at = caption.strip(), now
     video.hashtags = " ".join(parse_hashtags(video.caption))
+    if video.status is VideoStatus.READY and blocklist.found_in(video.caption):
+        hold_video(uow, video=video, reason=HoldReason.BLOCKED_WORDS, desk=desk, now=now)
     if video.published_at is not None:
         project_video(uow, video=video, store=stores[actor.region])
     return video
@@ -304,6 +322,7 @@ def heal_projections(uow: UnitOfWork, *, region: str, window: Window, store: Med
         Video.published_at.is_not(None),
         Video.status == VideoStatus.READY,
         Video.withheld_by.is_(None),
+        Video.held_for.is_(None),
         window.holds(Video.updated_at),
     )
     for videos in in_batches(uow.region(region), query, key=Video.id):
@@ -349,16 +368,10 @@ def withhold_video(uow: UnitOfWork, *, video: Video, decision_id: str, now: date
     through the residency gateway when its region is not the unit of work's home."""
     if video.withheld_by is not None:
         return False
-    video.withheld_by, video.updated_at = decision_id, now
+    # A hold for review ends here: the decision governs the video now (and giving it back publishes it).
+    video.withheld_by, video.held_for, video.updated_at = decision_id, None, now
     region = region_of(video.id)
-    public = uow.directory.get(PublicVideo, video.id)
-    if public is not None:
-        profile = uow.directory.get(PublicProfile, video.owner_id)
-        if profile is not None:
-            profile.video_count = max(0, profile.video_count - 1)
-            profile.like_count = max(0, profile.like_count - public.like_count)
-        uow.directory.execute(delete(PublicVideoTag).where(PublicVideoTag.video_id == video.id))
-        uow.directory.delete(public)
+    _take_public_copy_down(uow, video=video)
     if uow.directory.get(WithheldVideo, video.id) is None:
         uow.directory.add(WithheldVideo(video_id=video.id, region=region, decision_id=decision_id, since=now))
     prefix = f"/media/{region}/{media_prefix(video.id)}"
@@ -366,19 +379,114 @@ def withhold_video(uow: UnitOfWork, *, video: Video, decision_id: str, now: date
     return True
 
 
+def _take_public_copy_down(uow: UnitOfWork, *, video: Video) -> None:
+    """Remove a video's public copy and hashtags from the directory, and its weight from its creator's
+    counts (nothing if it has none)."""
+    public = uow.directory.get(PublicVideo, video.id)
+    if public is None:
+        return
+    profile = uow.directory.get(PublicProfile, video.owner_id)
+    if profile is not None:
+        profile.video_count = max(0, profile.video_count - 1)
+        profile.like_count = max(0, profile.like_count - public.like_count)
+    uow.directory.execute(delete(PublicVideoTag).where(PublicVideoTag.video_id == video.id))
+    uow.directory.delete(public)
+
+
 def release_video(
     uow: UnitOfWork, *, video: Video, decision_id: str, store: MediaStore, now: datetime
 ) -> PublicVideo | None:
     """Give back a video `decision_id` withheld (a won appeal): its media are served again and, if it was
-    published, its public copy returns (its counters are the caller's to re-sum)."""
+    published (or held for review before it could be, its creator asking for it), its public copy returns
+    (its counters are the caller's to re-sum)."""
     if video.withheld_by != decision_id:
         return None
     video.withheld_by, video.updated_at = None, now
     uow.directory.execute(delete(WithheldVideo).where(WithheldVideo.video_id == video.id))
-    if video.published_at is None or video.status is not VideoStatus.READY or video.master_key is None:
+    if video.status is not VideoStatus.READY or video.master_key is None:
         return None
+    if video.published_at is None:
+        if not video.publish_when_ready:
+            return None
+        video.published_at = now  # a held upload's take-down overturned: it is published only now
     uow.directory.flush()
     return project_video(uow, video=video, store=store)
+
+
+# -- Automatic checks: holds for review and the signatures of removed videos ---------------------------------
+
+
+def hold_video(uow: UnitOfWork, *, video: Video, reason: HoldReason, desk: ReviewDesk, now: datetime) -> None:
+    """Hold a video for a moderator's review: out of every public place at once (as a take-down, but its
+    media stay playable for its creator and the moderator) and before a moderator through `desk`. A video
+    held already, or withheld by a decision, is left as it is."""
+    if video.held_for is not None or video.withheld_by is not None:
+        return
+    video.held_for, video.updated_at = reason.value, now
+    _take_public_copy_down(uow, video=video)
+    desk.hold(uow, kind=HeldKind.VIDEO, content_id=video.id, owner_id=video.owner_id, reason=reason, now=now)
+
+
+def release_hold(uow: UnitOfWork, *, video: Video, store: MediaStore, now: datetime) -> PublicVideo | None:
+    """A moderator found nothing wrong with a held video: it is published (now) if its creator asked for
+    that, and projected everywhere. None if it was not held or stays unpublished."""
+    if video.held_for is None:
+        return None
+    video.held_for, video.updated_at = None, now
+    if video.status is not VideoStatus.READY or video.withheld_by is not None or not video.publish_when_ready:
+        return None
+    return publish_video(uow, video=video, stores={region_of(video.id): store}, now=now)
+
+
+def check_ready_video(
+    uow: UnitOfWork,
+    *,
+    video: Video,
+    signature: bytes,
+    blocklist: Blocklist,
+    desk: ReviewDesk,
+    now: datetime,
+    matching: Matching = DEFAULT_MATCHING,
+) -> HoldReason | None:
+    """The checks a video passes once transcoded, before it may be published: its signature is kept, and it
+    is held for review if it is a re-upload of a video taken down (any region's) or its caption holds a
+    blocked word. Returns the reason it was held, if it was."""
+    video.signature = signature or None
+    reason: HoldReason | None = None
+    if signature and matching_removed(uow, signature=signature, matching=matching) is not None:
+        reason = HoldReason.MATCHES_REMOVED_CONTENT
+    elif blocklist.found_in(video.caption):
+        reason = HoldReason.BLOCKED_WORDS
+    if reason is not None:
+        hold_video(uow, video=video, reason=reason, desk=desk, now=now)
+    return reason
+
+
+def matching_removed(
+    uow: UnitOfWork, *, signature: bytes, matching: Matching = DEFAULT_MATCHING
+) -> str | None:
+    """The decision whose taken-down video `signature` matches (the first by id), or None."""
+    query = select(BlockedSignature.decision_id, BlockedSignature.signature).order_by(
+        BlockedSignature.decision_id
+    )
+    for decision_id, blocked in uow.directory.execute(query):
+        if matching.same_clip(signature, blocked):
+            return str(decision_id)
+    return None
+
+
+def block_signature(uow: UnitOfWork, *, video: Video, decision_id: str, now: datetime) -> bool:
+    """List a taken-down video's signature in the directory, so any region's re-upload of it is held. False
+    when it has none (transcoded before signatures were made)."""
+    if not video.signature or uow.directory.get(BlockedSignature, decision_id) is not None:
+        return False
+    uow.directory.add(BlockedSignature(decision_id=decision_id, signature=video.signature, since=now))
+    return True
+
+
+def unblock_signature(uow: UnitOfWork, *, decision_id: str) -> None:
+    """Forget the signature a decision listed (the decision was overturned)."""
+    uow.directory.execute(delete(BlockedSignature).where(BlockedSignature.decision_id == decision_id))
 
 
 def videos_withheld_by(uow: UnitOfWork, *, region: str, decision_id: str) -> list[Video]:

@@ -1,8 +1,9 @@
-"""The videos' background work. Transcoding: one ffmpeg run per video makes every rung, then the video is
-ready (and published if asked). Idempotent: a ready video is left alone, a lease keeps two workers off the
-same video, and outputs are written to a workspace that replaces the served folder only when complete.
-The reconciler re-enqueues transcodes whose wake-up call was lost (a crash between commit and enqueue, a
-killed worker)."""
+"""The videos' background work. Transcoding: one ffmpeg run per video makes every rung and the clip's
+signature, then the video is ready and checked (held for review if it matches a video taken down or its
+caption holds a blocked word), and published if asked and not held. Idempotent: a ready video is left
+alone, a lease keeps two workers off the same video, and outputs are written to a workspace that replaces
+the served folder only when complete. The reconciler re-enqueues transcodes whose wake-up call was lost (a
+crash between commit and enqueue, a killed worker)."""
 
 from __future__ import annotations
 
@@ -129,9 +130,20 @@ def _finish(platform: Platform, video_id: str, prefix: str, result: Ladder) -> N
         video.poster_key = f"{prefix}/{result.poster}"
         video.thumb_key = f"{prefix}/{result.thumb}"
         video.status, video.error, video.lease_until, video.updated_at = VideoStatus.READY, None, None, now
-        if video.publish_when_ready:
+        held = service.check_ready_video(
+            uow,
+            video=video,
+            signature=result.signature,
+            blocklist=platform.blocklist,
+            desk=platform.review_desk,
+            now=now,
+        )
+        if held is None and video.publish_when_ready:
             service.publish_video(uow, video=video, stores=platform.media, now=now)
-    log.info("video %s ready in %.1fs", video_id, result.elapsed_s)
+    if held is not None:
+        log.info("video %s ready in %.1fs, held for review: %s", video_id, result.elapsed_s, held)
+    else:
+        log.info("video %s ready in %.1fs", video_id, result.elapsed_s)
 
 
 def _fail(video: Video, renditions: Iterable[Rendition], reason: str, now: datetime) -> None:
