@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from search_corpus import build_corpus
 
 from clipshop.platform import Platform
-from search_corpus import build_corpus
 
 # (query, type, expected key: a video or product key, a creator handle, or a hashtag)
 QUERIES: list[tuple[str, str, str]] = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from search_corpus import build_corpus
 from sqlalchemy import delete
 
 from clipshop.healing import heal_projections
@@ -14,7 +15,6 @@ from clipshop.platform import Platform
 from clipshop.search import service
 from clipshop.videos.models import PublicVideo, PublicVideoTag
 from doubles import FrozenClock
-from search_corpus import build_corpus
 from support import PASSWORD, Member, a_product, a_ready_video, open_shop
 
 
