@@ -341,6 +341,11 @@ def main() -> None:
         default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
         help="a server where the bench may create its scratch databases ('' to skip PostgreSQL)",
     )
+    parser.add_argument(
+        "--pg-scratch",
+        default="clipshop_bench_search",
+        help="the prefix of the scratch databases on that server (dropped and created again)",
+    )
     add_common_options(parser)
     args = parser.parse_args()
     load_models()
@@ -352,7 +357,7 @@ def main() -> None:
     if args.postgres:
         pg = measure(
             "postgres",
-            lambda name: postgres_scratch(args.postgres, f"clipshop_bench_search_{name}"),
+            lambda name: postgres_scratch(args.postgres, f"{args.pg_scratch}_{name}"),
             args,
             qs,
         )

@@ -22,6 +22,7 @@ def trigrams(word: str) -> frozenset[str]:
     return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
 
 
+@lru_cache(maxsize=262144)
 def word_similarity(query_word: str, doc_word: str) -> float:
     """How well `doc_word` matches `query_word`: mostly how much of the query word it holds (so a word being
     typed matches its completions), partly how alike the two are (so the exact word wins)."""
@@ -38,24 +39,17 @@ def relevance(query: Sequence[str], fields: Iterable[tuple[float, str]]) -> floa
     """Between 0 and 1: the mean, over the query's words, of each word's best match in any weighted field."""
     if not query:
         return 0.0
-    field_words = [(weight, words(text)) for weight, text in fields]
+    weighted: dict[str, float] = {}  # each distinct word of the fields, at its best weight
+    for weight, text in fields:
+        for w in words(text):
+            if weighted.get(w, 0.0) < weight:
+                weighted[w] = weight
     total = 0.0
     for q in query:
-        total += max(
-            (weight * word_similarity(q, d) for weight, ws in field_words for d in ws),
-            default=0.0,
-        )
+        total += max((weight * word_similarity(q, d) for d, weight in weighted.items()), default=0.0)
     return total / len(query)
 
 
-def match_terms(query: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The query's words an FTS5 trigram index can match (three characters or more), and their distinct
-    trigrams (unpadded, as the tokenizer stores them), for a typo-tolerant match on any of them."""
-    long_words = [w for w in query if len(w) >= 3]
-    grams: list[str] = []
-    for w in long_words:
-        for i in range(len(w) - 2):
-            gram = w[i : i + 3]
-            if gram not in grams:
-                grams.append(gram)
-    return long_words, grams
+def inner_trigrams(word: str) -> list[str]:
+    """The word's distinct trigrams, unpadded (as an FTS5 trigram index stores them), in order."""
+    return list(dict.fromkeys(word[i : i + 3] for i in range(len(word) - 2)))

@@ -9,14 +9,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, literal_column, select, table, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clipshop.accounts.models import PublicProfile
 from clipshop.errors import Invalid
-from clipshop.search import matching
+from clipshop.search import candidates, matching
 from clipshop.search.visibility import (
     searchable_creators,
     searchable_hashtag,
@@ -29,8 +29,13 @@ from clipshop.videos.models import PublicVideo
 Kind = Literal["top", "videos", "products", "creators", "hashtags"]
 KINDS: tuple[Kind, ...] = ("top", "videos", "products", "creators", "hashtags")
 CANDIDATES = 50
-# pg_trgm's word similarity a candidate needs (its default, 0.6, misses two typos in a short word)
-PG_THRESHOLD = 0.3
+
+
+def _pool(limit: int) -> int:
+    """How many candidates to rank for `limit` results: a few times as many, within bounds."""
+    return min(CANDIDATES, max(15, 3 * limit))
+
+
 T = TypeVar("T")
 
 
@@ -86,46 +91,22 @@ def _dialect(db: Session) -> str:
     return db.get_bind().dialect.name
 
 
-def _candidates(
-    db: Session,
-    statement: Select[Any],
-    *,
-    source: str,
-    fts: str,
-    pg_expression: str,
-    query: Sequence[str],
-    limit: int = CANDIDATES,
-) -> list[Any]:
-    """The first column of `statement` (over the table `source`, already filtered) for the rows whose
-    indexed text best matches `query`."""
-    if _dialect(db) == "postgresql":
-        phrase = " ".join(query)
-        db.execute(
-            text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"), {"t": str(PG_THRESHOLD)}
-        )
-        expression: ColumnElement[str] = literal_column(pg_expression)
-        similar = statement.where(bindparam("q", phrase).op("<%")(expression)).order_by(
-            func.word_similarity(bindparam("q", phrase), expression).desc()
-        )
-        return list(db.scalars(similar.limit(limit)))
-    long_words, grams = matching.match_terms(query)
-    if not long_words:
-        return []
-    index: ColumnElement[str] = literal_column(fts)
-    joined = statement.join(table(fts), text(f"{fts}.rowid = {source}.rowid"))
-    exact = " AND ".join(_quote(w) for w in long_words)
-    found = list(
-        db.scalars(joined.where(index.op("MATCH")(exact)).order_by(text(f"{fts}.rank")).limit(limit))
-    )
-    if len(found) >= limit // 2 or not grams:
-        return found
-    fuzzy = " OR ".join(_quote(g) for g in grams)
-    more = db.scalars(joined.where(index.op("MATCH")(fuzzy)).order_by(text(f"{fts}.rank")).limit(limit))
-    return list(dict.fromkeys([*found, *more]))
-
-
-def _quote(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
+VIDEOS = candidates.Source(
+    "public_videos",
+    "search_videos_fts",
+    "(public_videos.caption || ' ' || public_videos.hashtags)",
+    "hot_score",
+)
+PRODUCTS = candidates.Source("public_products", "search_products_fts", "public_products.search_text")
+CREATORS = candidates.Source(
+    "public_profiles",
+    "search_profiles_fts",
+    "(public_profiles.handle || ' ' || public_profiles.display_name)",
+)
+SHOPS = candidates.Source(
+    "public_shops", "search_shops_fts", "(public_shops.name || ' ' || public_shops.handle)"
+)
+HASHTAGS = candidates.Source("search_hashtags", "search_hashtags_fts", "search_hashtags.tag")
 
 
 def _prefix(
@@ -157,22 +138,14 @@ def _rank(
 
 
 def find_creators(db: Session, *, query: Sequence[str], limit: int) -> list[Hit[PublicProfile]]:
-    base = select(PublicProfile.user_id).where(searchable_creators())
-    ids = _candidates(
-        db,
-        base,
-        source="public_profiles",
-        fts="search_profiles_fts",
-        pg_expression="(public_profiles.handle || ' ' || public_profiles.display_name)",
-        query=query,
-    )
+    base = select(PublicProfile).where(searchable_creators())
+    profiles = [
+        row[0] for row in candidates.fetch(db, base, source=CREATORS, query=query, limit=_pool(limit))
+    ]
     if len(query) == 1 and len(query[0]) < 3:
-        ids += list(db.scalars(base.where(_prefix(PublicProfile.handle, query)).limit(CANDIDATES)))
-    profiles = (
-        list(db.scalars(select(PublicProfile).where(PublicProfile.user_id.in_(set(ids))))) if ids else []
-    )
+        profiles += db.scalars(base.where(_prefix(PublicProfile.handle, query)).limit(_pool(limit)))
     return _rank(
-        profiles,
+        list({p.user_id: p for p in profiles}.values()),
         lambda p: matching.relevance(query, [(1.0, p.handle), (0.95, p.display_name)]),
         lambda p: p.follower_count,
         limit,
@@ -180,30 +153,14 @@ def find_creators(db: Session, *, query: Sequence[str], limit: int) -> list[Hit[
 
 
 def find_hashtags(db: Session, *, query: Sequence[str], limit: int) -> list[Hit[Hashtag]]:
-    tags = table("search_hashtags")
-    tag_column: ColumnElement[str] = literal_column("search_hashtags.tag")
-    base = select(tag_column).select_from(tags)
-    found = _candidates(
-        db,
-        base,
-        source="search_hashtags",
-        fts="search_hashtags_fts",
-        pg_expression="search_hashtags.tag",
-        query=query,
-    )
+    tag: ColumnElement[str] = literal_column("search_hashtags.tag")
+    videos: ColumnElement[int] = literal_column("search_hashtags.videos")
+    base = select(tag, videos).select_from(table("search_hashtags"))
+    rows = candidates.fetch(db, base, source=HASHTAGS, query=query, limit=_pool(limit))
     if len(query) == 1 and len(query[0]) < 3:
-        found += list(
-            db.scalars(base.where(tag_column.startswith(query[0], autoescape=True)).limit(CANDIDATES))
-        )
-    if not found:
-        return []
-    rows = db.execute(
-        text("SELECT tag, videos FROM search_hashtags WHERE tag IN :tags").bindparams(
-            bindparam("tags", expanding=True)
-        ),
-        {"tags": list(set(found))},
-    )
-    hashtags = [Hashtag(tag, videos) for tag, videos in rows if searchable_hashtag(tag)]
+        rows += db.execute(base.where(tag.startswith(query[0], autoescape=True)).limit(_pool(limit))).all()
+    counts: dict[str, int] = dict((t, n) for t, n in rows)
+    hashtags = [Hashtag(t, n) for t, n in counts.items() if searchable_hashtag(t)]
     return _rank(hashtags, lambda h: matching.relevance(query, [(1.0, h.tag)]), lambda h: h.videos, limit)
 
 
@@ -211,34 +168,27 @@ def find_videos(
     db: Session, *, query: Sequence[str], limit: int, creators: list[Hit[PublicProfile]] | None = None
 ) -> tuple[list[Hit[PublicVideo]], dict[str, PublicProfile]]:
     """Videos whose caption or hashtags match, and the most engaging videos of the best-matching creators."""
-    base = select(PublicVideo.id).where(searchable_videos())
-    ids = _candidates(
-        db,
-        base,
-        source="public_videos",
-        fts="search_videos_fts",
-        pg_expression="(public_videos.caption || ' ' || public_videos.hashtags)",
-        query=query,
-    )
+    base = select(PublicVideo).where(searchable_videos())
+    videos = [row[0] for row in candidates.fetch(db, base, source=VIDEOS, query=query, limit=_pool(limit))]
     if creators is None:
         creators = find_creators(db, query=query, limit=3)
-    for creator in creators[:3]:
-        ids += list(
-            db.scalars(
-                base.where(PublicVideo.creator_id == creator.item.user_id)
-                .order_by(PublicVideo.hot_score.desc())
-                .limit(10)
-            )
+    best = [c.item.user_id for c in creators[:3]]
+    if best:
+        videos += db.scalars(
+            base.where(PublicVideo.creator_id.in_(best))
+            .order_by(PublicVideo.hot_score.desc())
+            .limit(10 * len(best))
         )
-    if not ids:
+    if not videos:
         return [], {}
-    videos = list(db.scalars(select(PublicVideo).where(PublicVideo.id.in_(set(ids)))))
-    profiles = {
-        p.user_id: p
-        for p in db.scalars(
-            select(PublicProfile).where(PublicProfile.user_id.in_({v.creator_id for v in videos}))
+    videos = list({v.id: v for v in videos}.values())
+    profiles = {c.item.user_id: c.item for c in creators}
+    missing = {v.creator_id for v in videos} - profiles.keys()
+    if missing:
+        profiles.update(
+            (p.user_id, p)
+            for p in db.scalars(select(PublicProfile).where(PublicProfile.user_id.in_(missing)))
         )
-    }
 
     def relevance(video: PublicVideo) -> float:
         profile = profiles.get(video.creator_id)
@@ -258,7 +208,7 @@ def find_products(
 ) -> tuple[list[Hit[PublicProduct]], dict[str, PublicShop]]:
     """Products whose title or description match, and those of the best-matching shops, filtered."""
     filters.check()
-    base = select(PublicProduct.id).where(searchable_products())
+    base = select(PublicProduct).where(searchable_products())
     if filters.in_stock is not None:
         base = base.where(PublicProduct.in_stock.is_(filters.in_stock))
     if filters.currency:
@@ -267,38 +217,25 @@ def find_products(
         base = base.where(PublicProduct.price_max >= filters.price_min)
     if filters.price_max is not None:
         base = base.where(PublicProduct.price_min <= filters.price_max)
-    ids = _candidates(
-        db,
-        base,
-        source="public_products",
-        fts="search_products_fts",
-        pg_expression="public_products.search_text",
-        query=query,
-    )
-    shop_ids = _candidates(
-        db,
-        select(PublicShop.id),
-        source="public_shops",
-        fts="search_shops_fts",
-        pg_expression="(public_shops.name || ' ' || public_shops.handle)",
-        query=query,
-        limit=5,
-    )
-    if shop_ids:
-        ids += list(
-            db.scalars(
-                base.where(PublicProduct.shop_id.in_(shop_ids))
-                .order_by(PublicProduct.rating_count.desc())
-                .limit(20)
-            )
+    products = [
+        row[0] for row in candidates.fetch(db, base, source=PRODUCTS, query=query, limit=_pool(limit))
+    ]
+    matching_shops = [
+        row[0] for row in candidates.fetch(db, select(PublicShop), source=SHOPS, query=query, limit=5)
+    ]
+    if matching_shops:
+        products += db.scalars(
+            base.where(PublicProduct.shop_id.in_([s.id for s in matching_shops]))
+            .order_by(PublicProduct.rating_count.desc())
+            .limit(_pool(limit) // 2)
         )
-    if not ids:
+    if not products:
         return [], {}
-    products = list(db.scalars(select(PublicProduct).where(PublicProduct.id.in_(set(ids)))))
-    shops = {
-        s.id: s
-        for s in db.scalars(select(PublicShop).where(PublicShop.id.in_({p.shop_id for p in products})))
-    }
+    products = list({p.id: p for p in products}.values())
+    shops = {s.id: s for s in matching_shops}
+    missing = {p.shop_id for p in products} - shops.keys()
+    if missing:
+        shops.update((s.id, s) for s in db.scalars(select(PublicShop).where(PublicShop.id.in_(missing))))
 
     def relevance(product: PublicProduct) -> float:
         shop = shops.get(product.shop_id)

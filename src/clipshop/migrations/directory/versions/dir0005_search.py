@@ -7,7 +7,9 @@ Create Date: 2026-12-20 10:00:00.000000
 The index is kept by the database itself, on every write of a public copy (a publish, a heal, a carve, an
 erasure, a raw delete), so no write path can forget it. SQLite: FTS5 tables with the `trigram` tokenizer over
 the public tables (external content, synced by triggers). PostgreSQL: `pg_trgm` GIN indexes on the same
-columns. Both: `search_hashtags`, one row per hashtag in use with its number of videos, kept by triggers on
+columns, and `search_words`, the distinct words of that text (kept by triggers; a word no longer used stays,
+harmless) under a GiST trigram index, where a misspelt word finds the words it may have meant. Both:
+`search_hashtags`, one row per hashtag in use with its number of videos, kept by triggers on
 `public_video_tags`. None of it is in the models: `clipshop.migrations.is_search_index` names it, so the
 models-versus-migrations comparison leaves it out.
 """
@@ -37,6 +39,29 @@ POSTGRES_TRGM = {
     "ix_search_trgm_shops": ("public_shops", "(name || ' ' || handle)"),
     "ix_search_trgm_hashtags": ("search_hashtags", "tag"),
 }
+# table -> the columns whose words `search_words` learns
+POSTGRES_WORDS = {
+    "public_videos": ("caption", "hashtags"),
+    "public_products": ("search_text",),
+    "public_profiles": ("handle", "display_name"),
+    "public_shops": ("name", "handle"),
+}
+
+
+def _words_of(text: str) -> str:
+    """The words of a text, split as search.matching splits them."""
+    return f"regexp_split_to_table(lower({text}), '[^[:alnum:]]+')"
+
+
+# every word of the indexed text (three characters or more: shorter words are not corrected)
+POSTGRES_LEARN_ALL = (
+    "INSERT INTO search_words(word) SELECT DISTINCT w FROM ("
+    + " UNION ALL ".join(
+        f"SELECT {_words_of('concat_ws(chr(32), ' + ', '.join(columns) + ')')} AS w FROM {table}"
+        for table, columns in POSTGRES_WORDS.items()
+    )
+    + ") words WHERE length(w) BETWEEN 3 AND 100 ON CONFLICT DO NOTHING"
+)
 
 
 def _sqlite_fts(name: str, source: str, columns: tuple[str, ...]) -> None:
@@ -61,6 +86,30 @@ def _sqlite_fts(name: str, source: str, columns: tuple[str, ...]) -> None:
         f" INSERT INTO {name}(rowid, {cols}) VALUES (new.rowid, {new}); END"
     )
     op.execute(f"INSERT INTO {name}({name}) VALUES ('rebuild')")
+
+
+def _postgres_words() -> None:
+    op.execute("CREATE TABLE search_words (word VARCHAR(100) PRIMARY KEY)")
+    op.execute("CREATE INDEX ix_search_trgm_words ON search_words USING gist (word gist_trgm_ops)")
+    # the trigger's arguments name the row's columns to learn from
+    split = _words_of("concat_ws(chr(32), VARIADIC ARRAY(SELECT to_jsonb(NEW) ->> c FROM unnest(TG_ARGV) c))")
+    op.execute(
+        f"""CREATE FUNCTION search_words_learn() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO search_words(word)
+          SELECT DISTINCT w FROM {split} AS w WHERE length(w) BETWEEN 3 AND 100
+          ON CONFLICT DO NOTHING;
+          RETURN NEW;
+        END $$"""
+    )
+    for table, columns in POSTGRES_WORDS.items():
+        cols = ", ".join(columns)
+        args = ", ".join(f"'{c}'" for c in columns)
+        op.execute(
+            f"CREATE TRIGGER search_words_learn AFTER INSERT OR UPDATE OF {cols} ON {table}"
+            f" FOR EACH ROW EXECUTE FUNCTION search_words_learn({args})"
+        )
+    op.execute(POSTGRES_LEARN_ALL)
 
 
 def upgrade() -> None:
@@ -115,6 +164,7 @@ def upgrade() -> None:
         )
         for name, (table, expression) in POSTGRES_TRGM.items():
             op.execute(f"CREATE INDEX {name} ON {table} USING gin ({expression} gin_trgm_ops)")
+        _postgres_words()
 
 
 def downgrade() -> None:
@@ -130,6 +180,10 @@ def downgrade() -> None:
     elif dialect == "postgresql":
         for name in POSTGRES_TRGM:
             op.execute(f"DROP INDEX IF EXISTS {name}")
+        for table in POSTGRES_WORDS:
+            op.execute(f"DROP TRIGGER IF EXISTS search_words_learn ON {table}")
+        op.execute("DROP FUNCTION IF EXISTS search_words_learn()")
+        op.execute("DROP TABLE IF EXISTS search_words")
         op.execute("DROP TRIGGER IF EXISTS search_hashtags_count ON public_video_tags")
         op.execute("DROP FUNCTION IF EXISTS search_hashtags_count()")
         op.execute("DROP TABLE IF EXISTS search_hashtags")
