@@ -4,7 +4,8 @@
 Builds a synthetic directory (creators, shops, `--videos` videos with hashtags, `--products` products) in a
 scratch SQLite file and a scratch PostgreSQL database, then times `--queries` searches (type `top`: every
 kind at once; a third of them with a typo) in one thread, and publishes per second (a public copy and its
-hashtags, one transaction each) with the index and without it (the directory one migration earlier).
+hashtags, one transaction each) with the index and without it (the directory one migration earlier). The
+PostgreSQL scratch databases are `<--pg-scratch>_search` and `<--pg-scratch>_bare`, dropped and made anew.
 
     .venv/bin/python bench/search.py --videos 1000000 --products 100000 --json
 """

@@ -1,6 +1,5 @@
-"""Search and suggestions over the directory. Each kind is found in two steps: the engine's index fetches
-candidates (SQLite: FTS5 trigram tables, every query word as a substring first, then any of its trigrams
-when that finds too few, for typos; PostgreSQL: `pg_trgm` word similarity on GIN indexes), then
+"""Search and suggestions over the directory. Each kind is found in two steps: the engine's index fetches a
+bounded number of candidates (`candidates`: whole words first, typos only when that finds too few), then
 `matching.relevance` scores them alike on both engines and engagement (likes and views, followers, ratings,
 videos per hashtag) breaks near-ties: score = relevance x (0.85 + 0.15 x engagement share)."""
 
