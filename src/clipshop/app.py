@@ -30,6 +30,7 @@ from clipshop.platform.http import (
 )
 from clipshop.residency.api import router as operator
 from clipshop.rights.api import router as rights
+from clipshop.search.api import router as search
 from clipshop.shop.api import ROUTERS as shop_routers
 from clipshop.social.api import router as social
 from clipshop.videos.api import media_router
@@ -111,7 +112,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     )
 
     api = APIRouter(prefix=API_PREFIX, route_class=CommittingRoute)
-    for router in (accounts, mail, rights, videos, social, feed, *shop_routers, moderation, operator):
+    for router in (accounts, mail, rights, videos, social, feed, search, *shop_routers, moderation, operator):
         api.include_router(router)
 
     @api.get("/health", tags=["ops"])

@@ -4,7 +4,8 @@ account's index entry and profile, a published video's public copy, a shop's, a 
 review's, or counters whose job never got queued. Each domain rebuilds its own copies of one region
 (`heal_projections` in accounts.service, videos.service, social.service and shop.public); this module
 calls them in turn, one unit of work per region, every minute (`HEAL_PROJECTIONS`), and sweeps everything
-once a day (`HEAL_ALL_PROJECTIONS`) for what leaves no trace to find it by, such as a comment's deletion.
+once a day (`HEAL_ALL_PROJECTIONS`) for what leaves no trace to find it by, such as a comment's deletion;
+that run also rebuilds the search index's SQLite FTS tables.
 
 A run compares only the rows written since the last one (less `OVERLAP`, for transactions still open
 then), and leaves alone rows written in the last `SETTLE`, whose own request may still be between its two
@@ -26,6 +27,7 @@ from clipshop.jobs.queue import Job
 from clipshop.kit.watermarks import HealWatermark, Window
 from clipshop.platform import Platform
 from clipshop.residency.carving import detached_regions
+from clipshop.search import service as search
 from clipshop.shop import public as shop
 from clipshop.social import service as social
 from clipshop.videos import service as videos
@@ -68,6 +70,11 @@ def heal_projections(platform: Platform, *, full: bool = False) -> list[RegionHe
         except Exception as error:  # one region's failure must not keep the others unhealed
             log.exception("healing the directory from region %s failed", region)
             healed.append(RegionHealed(region, error=f"{error.__class__.__name__}: {error}"))
+    if full:
+        # The search index follows every write of a public copy by itself (database triggers and indexes);
+        # the daily run also rebuilds SQLite's FTS tables, in case anything moved the rowids they key on.
+        with platform.uow().transaction() as uow:
+            search.rebuild_index(uow.directory)
     return healed
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine
 
 from clipshop.config import Settings
 from clipshop.kit.db import DirectoryBase, RegionBase
-from clipshop.migrations import load_models
+from clipshop.migrations import include_in_comparison, load_models
 
 
 @pytest.mark.parametrize("tree", ["directory", "region"])
@@ -19,6 +19,11 @@ def test_migrated_schema_matches_the_models(settings: Settings, tree: str) -> No
     metadata = DirectoryBase.metadata if tree == "directory" else RegionBase.metadata
     engine = create_engine(url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": include_in_comparison}
+            ),
+            metadata,
+        )
     engine.dispose()
     assert diff == []

@@ -36,6 +36,18 @@ def load_models() -> None:
     import clipshop.videos.models  # noqa: F401
 
 
+def is_search_index(name: str | None) -> bool:
+    """Whether a table or index is the search index that `dir0006` builds in the database
+    itself (FTS5 tables and their shadows on SQLite, `pg_trgm` indexes on PostgreSQL, the hashtag counts),
+    which the models do not describe."""
+    return name is not None and (name.startswith("search_") or name.startswith("ix_search_trgm_"))
+
+
+def include_in_comparison(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's `include_name` hook: compare the models with everything but the search index."""
+    return type_ not in ("table", "index") or not is_search_index(name)
+
+
 def target_metadata(tree: str) -> MetaData:
     from clipshop.kit.db import DirectoryBase, RegionBase
 

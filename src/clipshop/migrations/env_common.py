@@ -7,7 +7,7 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-from clipshop.migrations import target_metadata
+from clipshop.migrations import include_in_comparison, target_metadata
 
 
 def run() -> None:
@@ -24,5 +24,6 @@ def run() -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_in_comparison,
         )
         context.run_migrations()

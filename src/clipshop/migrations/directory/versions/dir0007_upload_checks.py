@@ -1,8 +1,8 @@
 """upload checks: the signatures of videos taken down
 
 Revision ID: dir0007
-Revises: dir0005
-Create Date: 2026-12-12 09:00:00.000000
+Revises: dir0006
+Create Date: 2026-12-05 09:00:00.000000
 
 A take-down lists the video's perceptual signature here, named by the decision only (no video, no account),
 so an upload in any region that matches it is held for review.
@@ -16,7 +16,7 @@ from alembic import op
 import clipshop.kit.db
 
 revision: str = "dir0007"
-down_revision: str | None = "dir0005"
+down_revision: str | None = "dir0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

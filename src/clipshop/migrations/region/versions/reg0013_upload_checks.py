@@ -2,7 +2,7 @@
 
 Revision ID: reg0013
 Revises: reg0011
-Create Date: 2026-12-12 09:00:00.000000
+Create Date: 2026-12-05 09:00:00.000000
 
 `videos.signature` is the clip's perceptual signature, made in its transcode; `videos.held_for` and
 `comments.held_for` say why an automatic check (a re-upload of a video taken down, a blocked word) holds the
