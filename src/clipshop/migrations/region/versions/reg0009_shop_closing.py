@@ -2,7 +2,7 @@
 
 Revision ID: reg0009
 Revises: reg0008
-Create Date: 2026-12-10 09:00:00.000000
+Create Date: 2026-12-05 09:00:00.000000
 
 A closed shop stays in its region (its orders and books point at it) but leaves the directory for good;
 the heal job finds shops closed since its last run by this time, as it finds new ones by `created_at`.
