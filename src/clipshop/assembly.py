@@ -15,6 +15,8 @@ from clipshop.kit.clock import Clock
 from clipshop.kit.ids import region_of
 from clipshop.mailing import sending as mail_sending
 from clipshop.mailing import tasks as mail_tasks
+from clipshop.moderation import notices as moderation_notices
+from clipshop.moderation import tasks as moderation_tasks
 from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform import Platform
 from clipshop.residency import gateway, policy
@@ -74,6 +76,12 @@ def register_jobs(platform: Platform) -> None:
     jobs.register(social_tasks.PROJECT_VIDEO_COUNTS, project_video_counts)
     jobs.register(social_tasks.PROJECT_FOLLOW_COUNTS, project_follow_counts)
     jobs.register(social_tasks.NOTIFY, notify_engagement)
+
+    def tell_uploader(decision_id: str) -> None:
+        with platform.uow(home=region_of(decision_id)).transaction() as uow:
+            moderation_notices.tell_uploader(uow, decision_id=decision_id)
+
+    jobs.register(moderation_tasks.TELL_UPLOADER, tell_uploader)
 
     jobs.register(
         payments_tasks.DELIVER_SANDBOX_EVENTS, partial(payments_sandbox.deliver_sandbox_events, platform)

@@ -107,6 +107,7 @@ def decide(
         note=body.note,
         stores=platform.media,
         now=platform.clock.now(),
+        jobs=platform.jobs,
     )
     return decision_read(decision)
 
@@ -135,6 +136,7 @@ def decide_appeal(
         overturn=body.outcome == "overturn",
         stores=platform.media,
         now=platform.clock.now(),
+        jobs=platform.jobs,
     )
     return decision_read(decision)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from clipshop.accounts import service as accounts
 from clipshop.accounts.models import PublicProfile
 from clipshop.errors import Conflict, Forbidden, Invalid, NotFound
+from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor, Role
 from clipshop.kit.db import UnitOfWork, insert_ignore, upsert_add
 from clipshop.kit.holdings import Held, rows
@@ -34,6 +35,7 @@ from clipshop.moderation.models import (
     Report,
     ReportReason,
 )
+from clipshop.moderation.tasks import enqueue_tell_uploader
 from clipshop.residency import gateway
 from clipshop.shop.public import PublicProduct, PublicShop
 from clipshop.social import service as social
@@ -319,6 +321,7 @@ def decide(
     note: str,
     stores: dict[str, MediaStore],
     now: datetime,
+    jobs: JobQueue,
 ) -> Decision:
     """Decide an open case: record the decision in the case's region and carry it out (a take-down
     withholds the video everywhere at once; a suspension logs the account out for good and withholds every
@@ -377,6 +380,7 @@ def decide(
     )
     records.db.add(decision)
     records.db.flush()
+    enqueue_tell_uploader(jobs, uow, decision_id=decision.id)
     case.status, case.open_key, case.decided_at = CaseStatus.DECIDED, None, now
     if action is Action.TAKE_DOWN:
         content = _open_videos(uow, actor=actor, region=region, records=[case.content_id], why="take down")
@@ -479,6 +483,7 @@ def decide_appeal(
     overturn: bool,
     stores: dict[str, MediaStore],
     now: datetime,
+    jobs: JobQueue,
 ) -> Decision:
     """Uphold or overturn an appeal; a moderator other than the one who decided must. Overturning gives back
     everything the decision withheld (the video everywhere, with its counters; the account's log-in)."""
@@ -504,6 +509,7 @@ def decide_appeal(
         )
     decision.appeal_state = AppealState.OVERTURNED if overturn else AppealState.UPHELD
     decision.appeal_moderator_id, decision.appeal_decided_at = actor.id, now
+    enqueue_tell_uploader(jobs, uow, decision_id=decision.id)
     if not overturn:
         return decision
     if decision.action is Action.SUSPEND_ACCOUNT and decision.owner_id is not None:
