@@ -27,6 +27,9 @@ from clipshop.kit.ids import new_id, region_of
 from clipshop.kit.pagination import decode_cursor, encode_cursor
 from clipshop.residency import gateway
 
+# In the export, instead of the id of someone behind a line.
+SOMEONE_ELSE = "(someone else: your inbox shows their public profile while they have one)"
+
 # Names shown in a grouped line; the rest are counted ("maya, theo and 11 others").
 NAMES_SHOWN = 2
 
@@ -60,8 +63,9 @@ def notify(
             region,
             data_class="inbox",
             purpose="notification",
-            records=[target_id],
-            reason=f"{kind} for {recipient_id}",
+            # Whose inbox, and what for; the target stays out of the log, which outlives what it names.
+            records=[recipient_id],
+            reason=str(kind),
             write=True,
             role=role,
         )
@@ -362,11 +366,15 @@ def link_of(notification: Notification, people: Sequence[Person]) -> str | None:
 
 
 def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
-    """The notifications to `user_id`, and the ids of who is behind each (as stored: ids, no names)."""
+    """The notifications to `user_id`, and when each person behind a line acted; who they are is theirs,
+    not the recipient's, so their ids are left out (the inbox shows their public profiles)."""
     db = uow.region(region_of(user_id))
+    behind = rows(db, NotificationActor, NotificationActor.recipient_id == user_id)
+    for row in behind:
+        row["actor_id"] = SOMEONE_ELSE
     return {
         "region/notifications": rows(db, Notification, Notification.recipient_id == user_id),
-        "region/notification_actors": rows(db, NotificationActor, NotificationActor.recipient_id == user_id),
+        "region/notification_actors": behind,
     }
 
 
