@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from support import PASSWORD
 
-from .conftest import DESKTOP, LiveServer, sign_up_by_api, wait_for_api, watch_for_errors
+from .conftest import DESKTOP, PHONE, LiveServer, sign_up_by_api, wait_for_api, watch_for_errors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -63,6 +63,11 @@ def test_a_member_sees_the_badge_opens_the_inbox_and_the_grouped_line_is_marked_
         expect(page.locator(".inbox-list li")).to_have_attribute("data-read", "true")
         unread = page.evaluate("() => fetch('/api/v1/me/inbox/unread').then((r) => r.json())")
         assert unread == {"unread": 0}
+        expect(page.locator("#inbox-mark-all")).to_be_hidden()  # nothing left to mark
+        # On a phone the inbox sits in the bottom bar.
+        page.set_viewport_size(PHONE)
+        expect(page.locator("a.nav-inbox")).to_be_visible()
+        page.screenshot(path=str(shots_dir / "inbox-phone.png"))
         assert errors == []
     finally:
         context.close()

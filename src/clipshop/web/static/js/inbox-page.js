@@ -56,6 +56,8 @@ async function markRead(upTo) {
   try {
     const result = await api("/api/v1/me/inbox/read", { method: "POST", body: upTo ? { up_to: upTo } : {} });
     setInboxCount(result.unread);
+    // Only lines that arrived after this page loaded can still be unread.
+    markAll.hidden = result.unread === 0;
   } catch (error) {
     toast(error.message, { error: true });
   }
@@ -74,7 +76,6 @@ async function load() {
         return;
       }
       root.replaceChildren(list);
-      markAll.hidden = page.unread === 0;
       // Everything from the newest line shown down is seen now; what arrives meanwhile stays unread.
       if (page.unread > 0) await markRead(page.items[0].id);
       else setInboxCount(0);
@@ -95,7 +96,6 @@ markAll.addEventListener("click", async () => {
   await markRead(null);
   for (const node of list.querySelectorAll(".inbox-dot")) node.remove();
   for (const node of list.querySelectorAll("li")) node.dataset.read = "true";
-  markAll.hidden = true;
   markAll.disabled = false;
 });
 
