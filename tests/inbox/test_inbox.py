@@ -191,6 +191,9 @@ def test_the_unread_count_and_marking_read_all_or_up_to_a_line(
     assert client.post(f"{INBOX}/read", headers=alice.auth, json={}).json() == {"marked": 2, "unread": 0}
     assert unread(client, alice) == 0
 
+    bad = client.get(INBOX, headers=alice.auth, params={"cursor": "eyJ4IjoxfQ"})  # {"x":1}
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_cursor"
+
     # Someone else's line, or none at all: not found, and nothing marked.
     theirs = client.post(f"{INBOX}/read", headers=fan.auth, json={"up_to": second})
     assert theirs.status_code == 404 and theirs.json()["code"] == "not_found"

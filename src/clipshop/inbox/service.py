@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from clipshop.accounts.models import PublicProfile
-from clipshop.errors import NotFound
+from clipshop.errors import Invalid, NotFound
 from clipshop.inbox.models import GROUP_WINDOW, GROUPED, NoticeKind, Notification, NotificationActor
 from clipshop.kit.actors import Actor, Role
 from clipshop.kit.db import UnitOfWork, insert_ignore
@@ -197,7 +197,11 @@ def page(uow: UnitOfWork, *, actor: Actor, cursor: str | None, limit: int) -> In
         try:
             at, last_id = datetime.fromisoformat(str(position["at"])), str(position["id"])
         except (KeyError, ValueError):
-            position = None
+            raise Invalid(
+                "That cursor is not one this API gave out; start again without it.",
+                code="invalid_cursor",
+                field="cursor",
+            ) from None
         else:
             query = query.where(
                 or_(
