@@ -19,6 +19,7 @@ from clipshop.assembly import build_platform
 from clipshop.config import Settings
 from clipshop.feed.api import router as feed
 from clipshop.feed.runtime import feed_runtime
+from clipshop.inbox.api import router as inbox
 from clipshop.mailing.api import router as mail
 from clipshop.moderation.api import router as moderation
 from clipshop.platform import Platform
@@ -112,7 +113,19 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     )
 
     api = APIRouter(prefix=API_PREFIX, route_class=CommittingRoute)
-    for router in (accounts, mail, rights, videos, social, feed, search, *shop_routers, moderation, operator):
+    for router in (
+        accounts,
+        mail,
+        inbox,
+        rights,
+        videos,
+        social,
+        feed,
+        search,
+        *shop_routers,
+        moderation,
+        operator,
+    ):
         api.include_router(router)
 
     @api.get("/health", tags=["ops"])

@@ -12,8 +12,11 @@ from clipshop.feed import tasks as feed_tasks
 from clipshop.feed import upkeep as feed_upkeep
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.clock import Clock
+from clipshop.kit.ids import region_of
 from clipshop.mailing import sending as mail_sending
 from clipshop.mailing import tasks as mail_tasks
+from clipshop.moderation import notices as moderation_notices
+from clipshop.moderation import tasks as moderation_tasks
 from clipshop.moderation.service import ModerationDesk
 from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform import Platform
@@ -28,6 +31,7 @@ from clipshop.shop.ledger import tasks as ledger_tasks
 from clipshop.shop.orders import tasks as orders_tasks
 from clipshop.shop.payments import sandbox as payments_sandbox
 from clipshop.shop.payments import tasks as payments_tasks
+from clipshop.social import notices as social_notices
 from clipshop.social import service as social
 from clipshop.social import tasks as social_tasks
 from clipshop.videos import tasks as video_tasks
@@ -68,8 +72,19 @@ def register_jobs(platform: Platform) -> None:
         with platform.uow(home=region).transaction() as uow:
             social.project_follow_counts(uow, region=region, followee_id=followee_id, follower_id=follower_id)
 
+    def notify_engagement(kind: str, actor_id: str, subject_id: str) -> None:
+        with platform.uow(home=region_of(actor_id)).transaction() as uow:
+            social_notices.tell(uow, kind=kind, actor_id=actor_id, subject_id=subject_id)
+
     jobs.register(social_tasks.PROJECT_VIDEO_COUNTS, project_video_counts)
     jobs.register(social_tasks.PROJECT_FOLLOW_COUNTS, project_follow_counts)
+    jobs.register(social_tasks.NOTIFY, notify_engagement)
+
+    def tell_uploader(decision_id: str) -> None:
+        with platform.uow(home=region_of(decision_id)).transaction() as uow:
+            moderation_notices.tell_uploader(uow, decision_id=decision_id)
+
+    jobs.register(moderation_tasks.TELL_UPLOADER, tell_uploader)
 
     jobs.register(
         payments_tasks.DELIVER_SANDBOX_EVENTS, partial(payments_sandbox.deliver_sandbox_events, platform)

@@ -35,7 +35,18 @@ def test_signup_offers_countries_of_every_region(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/upload", "/following", "/cart", "/checkout", "/orders", "/orders/us_x", "/seller", "/earnings"]
+    "path",
+    [
+        "/upload",
+        "/following",
+        "/cart",
+        "/checkout",
+        "/orders",
+        "/orders/us_x",
+        "/seller",
+        "/earnings",
+        "/inbox",
+    ],
 )
 def test_pages_for_members_send_visitors_to_log_in(client: TestClient, path: str) -> None:
     response = client.get(path, follow_redirects=False)
@@ -56,6 +67,17 @@ def test_members_get_the_upload_and_following_pages(client: TestClient, alice: M
     assert 'id="upload-form"' in upload.text and 'data-viewer="alice"' in upload.text
     following = client.get("/following")
     assert following.status_code == 200 and 'data-source="following"' in following.text
+
+
+def test_members_get_the_inbox_page_and_an_inbox_badge_on_every_page(
+    client: TestClient, alice: Member
+) -> None:
+    client.cookies.set("clipshop_session", alice.token)
+    inbox = client.get("/inbox")
+    assert inbox.status_code == 200
+    assert 'id="inbox-list"' in inbox.text and "/static/js/inbox-page.js" in inbox.text
+    assert 'href="/inbox" aria-label="Inbox"' in client.get("/").text
+    assert "data-inbox-count" in client.get("/orders").text
 
 
 def test_the_upload_page_states_the_limits_from_the_settings(

@@ -240,15 +240,19 @@ def assert_erased(platform: Platform, client: TestClient, world: World) -> None:
         ("eu", "events"),
         ("eu", "region_video_counts"),
     }
-    # Her id stays only on the records the law keeps, the blanked account row and its erasure record, and
-    # in Bob's region as the creator of a video he liked (his event, naming an account that is no more).
+    # Her id stays only on the records the law keeps, the blanked account row and its erasure record, in
+    # Bob's region as the creator of a video he liked (his event, naming an account that is no more), in
+    # the creator's inbox among those who liked, followed and commented (theirs, shown now as "someone"),
+    # and in her region's append-only access log, where the door opened her inbox for Bob's reply.
     assert {(s, t) for s, t, _ in scan(platform, [zoe.id])} == {
         ("us", "users"),
         ("us", "erasures"),
         ("us", "checkouts"),
         ("us", "orders"),
         ("us", "payments"),
+        ("us", "audit_log"),
         ("eu", "events"),
+        ("eu", "notification_actors"),
     }
     with everywhere(platform.databases).transaction() as uow:
         db = uow.region("us")

@@ -11,6 +11,7 @@ from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.social import service
 from clipshop.social.models import Like, RegionVideoCounts
+from clipshop.social.tasks import NOTIFY, PROJECT_VIDEO_COUNTS
 from clipshop.videos.models import PublicVideo
 from support import Member, a_public_video
 
@@ -35,6 +36,9 @@ def test_concurrent_likes_from_many_users_and_repeated_likes_from_one(
     with everywhere(platform.databases).transaction() as uow:
         assert uow.region("eu").get_one(RegionVideoCounts, video_id).likes == 12
         assert len(list(uow.region("eu").scalars(Like.__table__.select()))) == 12
-    assert platform.jobs.drain() == 12  # each like that counted asked for the public copy once committed
+    # Each like that counted asked, once committed, for the public copy and for the creator to be told.
+    waiting = [name for _, name, _, _ in platform.jobs.waiting()]
+    assert (waiting.count(PROJECT_VIDEO_COUNTS.name), waiting.count(NOTIFY.name)) == (12, 12)
+    assert platform.jobs.drain() == len(waiting)
     with everywhere(platform.databases).transaction() as uow:
         assert uow.directory.get_one(PublicVideo, video_id).like_count == 12

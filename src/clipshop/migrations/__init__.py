@@ -22,6 +22,7 @@ def load_models() -> None:
     import clipshop.accounts.models
     import clipshop.events.models
     import clipshop.feed.models
+    import clipshop.inbox.models
     import clipshop.kit.idempotency
     import clipshop.kit.watermarks
     import clipshop.mailing.models

@@ -138,6 +138,7 @@ def decide_appeal(
         overturn=body.outcome == "overturn",
         stores=platform.media,
         now=platform.clock.now(),
+        jobs=platform.jobs,
     )
     return decision_read(decision)
 

@@ -41,6 +41,7 @@ from clipshop.moderation.models import (
     Report,
     ReportReason,
 )
+from clipshop.moderation.tasks import enqueue_tell_uploader
 from clipshop.residency import gateway
 from clipshop.shop.public import PublicProduct, PublicShop
 from clipshop.social import service as social
@@ -438,6 +439,7 @@ def decide(
     )
     records.db.add(decision)
     records.db.flush()
+    enqueue_tell_uploader(jobs, uow, decision_id=decision.id)
     case.status, case.open_key, case.decided_at = CaseStatus.DECIDED, None, now
     if action is Action.TAKE_DOWN and case.content_kind is ContentKind.VIDEO:
         content = _open_videos(uow, actor=actor, region=region, records=[case.content_id], why="take down")
@@ -564,6 +566,7 @@ def decide_appeal(
     overturn: bool,
     stores: dict[str, MediaStore],
     now: datetime,
+    jobs: JobQueue,
 ) -> Decision:
     """Uphold or overturn an appeal; a moderator other than the one who decided must. Overturning gives back
     everything the decision withheld (the video everywhere, with its counters; the account's log-in)."""
@@ -589,6 +592,7 @@ def decide_appeal(
         )
     decision.appeal_state = AppealState.OVERTURNED if overturn else AppealState.UPHELD
     decision.appeal_moderator_id, decision.appeal_decided_at = actor.id, now
+    enqueue_tell_uploader(jobs, uow, decision_id=decision.id)
     if not overturn:
         return decision
     if decision.action is Action.SUSPEND_ACCOUNT and decision.owner_id is not None:

@@ -13,6 +13,7 @@ from typing import IO, Any
 from clipshop.accounts import service as accounts
 from clipshop.events import service as events
 from clipshop.feed import served
+from clipshop.inbox import service as inbox
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.holdings import Held, rows
 from clipshop.kit.idempotency import IdempotencyKey
@@ -29,7 +30,8 @@ FORMAT = "clipshop-data-export/1"
 ABOUT = """Everything Clipshop holds about you, as of the time in manifest.json.
 
 region/<table>.json     rows of your home region's database that are about you (one file per table)
-                       (outbox_mails.json: the mail sent to you, or about to be)
+                       (outbox_mails.json: the mail sent to you, or about to be;
+                       notifications.json: your inbox, with who is behind each line by id)
 directory/<table>.json  what the global directory shows of you in public: profile, videos, comments, shops
 payments/…              the payment processor's own record of each of your payments
 ledger/…                your money as a creator, from every region's books
@@ -57,6 +59,7 @@ def held_about(platform: Platform, uow: UnitOfWork, *, user_id: str) -> Held:
     held.update(events.held_about(uow, user_id=user_id))
     held.update(moderation.held_about(uow, user_id=user_id))
     held.update(mailing.held_about(uow, user_id=user_id))
+    held.update(inbox.held_about(uow, user_id=user_id))
     held.update(served.held_about(uow, user_id=user_id))
     held.update(shop.held_about(uow, user_id=user_id, payments=platform.payments))
     held["region/idempotency_keys"] = rows(db, IdempotencyKey, IdempotencyKey.user_id == user_id)

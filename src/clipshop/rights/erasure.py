@@ -17,6 +17,7 @@ from clipshop.accounts import service as accounts
 from clipshop.errors import Conflict
 from clipshop.events import service as events
 from clipshop.feed import served
+from clipshop.inbox import service as inbox
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.idempotency import IdempotencyKey
@@ -78,6 +79,8 @@ def _run_step(platform: Platform, uow: UnitOfWork, step: str, user_id: str) -> N
         uow.region(region).execute(delete(IdempotencyKey).where(IdempotencyKey.user_id == user_id))
     elif step == "account":
         mailing.erase_user(uow, user_id=user_id)
+        # Last, with the profile: once it is gone no notification is written to the account again.
+        inbox.erase_user(uow, user_id=user_id)
         avatars = accounts.erase_account(uow, user_id=user_id)
         if avatars is not None:
             platform.media_store(region).delete_prefix(avatars)

@@ -36,7 +36,8 @@ from clipshop.social.models import (
     VideoCountsByRegion,
     WatchHistory,
 )
-from clipshop.social.tasks import enqueue_follow_counts, enqueue_video_counts
+from clipshop.social.notices import COMMENT, FOLLOW, LIKE
+from clipshop.social.tasks import enqueue_follow_counts, enqueue_notice, enqueue_video_counts
 from clipshop.videos.models import PublicVideo
 from clipshop.videos.service import get_public_video, hot_score
 
@@ -82,6 +83,7 @@ def like(uow: UnitOfWork, *, actor: Actor, video_id: str, now: datetime, jobs: J
     events.record(
         uow, actor=actor, kind=EventKind.LIKE, now=now, video_id=video_id, creator_id=video.creator_id
     )
+    enqueue_notice(jobs, uow, kind=LIKE, actor_id=actor.id, subject_id=video_id)
     return True
 
 
@@ -173,6 +175,7 @@ def _publish_comment(uow: UnitOfWork, *, comment: Comment, jobs: JobQueue, now: 
         created_at=comment.created_at,
     )
     uow.directory.add(public)
+    enqueue_notice(jobs, uow, kind=COMMENT, actor_id=comment.author_id, subject_id=comment.id)
     return public
 
 
@@ -392,6 +395,7 @@ def follow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime, jo
         return False
     events.record(uow, actor=actor, kind=EventKind.FOLLOW, now=now, creator_id=followee_id)
     _bump_followers(uow, jobs, actor, followee_id, 1, now)
+    enqueue_notice(jobs, uow, kind=FOLLOW, actor_id=actor.id, subject_id=followee_id)
     return True
 
 

@@ -18,3 +18,14 @@ def enqueue_follow_counts(
     jobs: JobQueue, uow: UnitOfWork, *, region: str, followee_id: str, follower_id: str
 ) -> None:
     jobs.enqueue_after_commit(uow, PROJECT_FOLLOW_COUNTS, region, followee_id, follower_id)
+
+
+# Telling the person concerned (the video's creator, the comment's author, the account followed): the
+# action's kind, who acted and on what, ids only. The job works in the actor's region, where the action's
+# row is, and writes into the recipient's region through the residency gateway.
+NOTIFY = Job[[str, str, str]]("notify_engagement", retries=3, retry_delay_s=10)
+
+
+def enqueue_notice(jobs: JobQueue, uow: UnitOfWork, *, kind: str, actor_id: str, subject_id: str) -> None:
+    """Tell whom `kind` (like, comment, follow) by `actor_id` on `subject_id` concerns, after the commit."""
+    jobs.enqueue_after_commit(uow, NOTIFY, kind, actor_id, subject_id)

@@ -183,6 +183,14 @@ def settings_page(request: Request) -> Response:
     return render(request, "settings.html", viewer=viewer, nav="settings")
 
 
+def inbox_page(request: Request) -> Response:
+    """The account's notifications, grouped; opening it marks what it shows read."""
+    viewer = viewer_of(request)
+    if viewer is None:
+        return login_redirect(request)
+    return render(request, "inbox.html", viewer=viewer, nav="inbox")
+
+
 def signup_page(request: Request, next: str | None = None) -> Response:
     viewer = viewer_of(request)
     if viewer is not None:
@@ -284,6 +292,7 @@ def mount_web(app: FastAPI) -> None:
         ("/tag/{tag}", tag_page),
         ("/upload", upload_page),
         ("/settings", settings_page),
+        ("/inbox", inbox_page),
         ("/signup", signup_page),
         ("/login", login_page),
         ("/forgot-password", forgot_password_page),

@@ -19,7 +19,7 @@ from clipshop.kit.ids import region_of
 from clipshop.kit.ports import IntentResult
 from clipshop.shop.cart.models import AttributionTouch, CartItem
 from clipshop.shop.catalog import shops, stock
-from clipshop.shop.orders import bookkeeping, lifecycle, mails, service
+from clipshop.shop.orders import bookkeeping, lifecycle, mails, notices, service
 from clipshop.shop.orders.models import Checkout, Order, OrderLine, OrderStatus, Payment, PaymentStatus
 
 if TYPE_CHECKING:
@@ -171,6 +171,7 @@ def mark_paid(platform: Platform, uow: UnitOfWork, *, payment: Payment, now: dat
                 )
         if order.status is OrderStatus.PAID:
             mails.order_paid(platform, uow, order=order)
+            notices.commission_earned(uow, order=order, lines=service.lines_of(uow, order), now=now)
 
 
 def _record_purchases(uow: UnitOfWork, *, order: Order, buyer_id: str, now: datetime) -> None:

@@ -13,6 +13,7 @@ from clipshop.errors import NotFound
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id, region_of
+from clipshop.shop.orders import notices
 from clipshop.shop.orders.models import Checkout, Order, OrderEvent, OrderLine, Payment
 
 
@@ -35,12 +36,13 @@ class CheckoutView:
 
 
 def note(uow: UnitOfWork, order: Order, kind: str, now: datetime, detail: str = "") -> None:
-    """Add a line to the order's timeline."""
+    """Add a line to the order's timeline, and tell the buyer of the ones they hear about (paid, shipped,
+    delivered, refunded) in their inbox."""
+    event_id = new_id(region_of(order.id))
     uow.region(region_of(order.id)).add(
-        OrderEvent(
-            id=new_id(region_of(order.id)), order_id=order.id, kind=kind, detail=detail, created_at=now
-        )
+        OrderEvent(id=event_id, order_id=order.id, kind=kind, detail=detail, created_at=now)
     )
+    notices.order_update(uow, order=order, event_id=event_id, kind=kind, detail=detail, now=now)
 
 
 def get(uow: UnitOfWork, *, actor: Actor, order_id: str) -> Order:

@@ -1,7 +1,7 @@
-// On every page: the log-out controls, the cart badge and the word that an account was deleted.
+// On every page: the log-out controls, the cart and inbox badges and the word that an account was deleted.
 
 import { api, viewer } from "./api.js";
-import { setCartCount, toast } from "./ui.js";
+import { setCartCount, setInboxCount, toast } from "./ui.js";
 
 for (const button of document.querySelectorAll("[data-logout]")) {
   button.addEventListener("click", async () => {
@@ -18,6 +18,11 @@ for (const button of document.querySelectorAll("[data-logout]")) {
 
 if (viewer() && document.querySelector("[data-cart-count]")) {
   api("/api/v1/cart").then((cart) => setCartCount(cart.count), () => {});
+}
+
+// The inbox page sets its own badge once it has marked what it shows read.
+if (viewer() && document.querySelector("[data-inbox-count]") && !document.getElementById("inbox-page")) {
+  api("/api/v1/me/inbox/unread").then((body) => setInboxCount(body.unread), () => {});
 }
 
 // The settings page comes here once it deleted the account: say so, once (a reload does not repeat it).

@@ -1,5 +1,5 @@
 // Small DOM helpers shared by every page: element builder, icons, avatars, captions, numbers, toasts, the
-// cart badge.
+// cart and inbox badges.
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -144,6 +144,16 @@ export function setCartCount(count) {
     badge.textContent = n > 99 ? "99+" : String(n);
     badge.hidden = n === 0;
     badge.closest("a")?.setAttribute("aria-label", n ? `Cart, ${n} ${n === 1 ? "item" : "items"}` : "Cart");
+  }
+}
+
+/** The number of unread lines on the inbox in the navigation (and in its accessible name). */
+export function setInboxCount(count) {
+  const n = Math.max(0, Number(count) || 0);
+  for (const badge of document.querySelectorAll("[data-inbox-count]")) {
+    badge.textContent = n > 99 ? "99+" : String(n);
+    badge.hidden = n === 0;
+    badge.closest("a")?.setAttribute("aria-label", n ? `Inbox, ${n} unread` : "Inbox");
   }
 }
 
