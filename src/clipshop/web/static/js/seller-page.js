@@ -479,17 +479,21 @@ function orderNode(order) {
   return node;
 }
 
+let ordersAsked = 0;
+
 async function loadOrders() {
   const root = $("shop-orders");
   root.replaceChildren(loading());
   const status = orderFilter.value;
+  const asked = ++ordersAsked;
   try {
     const orders = await api(`/api/v1/shops/${shop.id}/orders${status ? `?status=${status}` : ""}`);
+    if (asked !== ordersAsked) return; // a newer filter was chosen while this one loaded: its list wins
     const label = orderFilter.selectedOptions[0].textContent.toLowerCase();
     root.replaceChildren(...(orders.length ? orders.map(orderNode)
       : [el("p.muted.panel", {}, status === "paid" ? "Nothing to ship right now." : `No ${label === "all" ? "" : `${label} `}orders.`)]));
   } catch (error) {
-    root.replaceChildren(failed(error));
+    if (asked === ordersAsked) root.replaceChildren(failed(error));
   }
 }
 
