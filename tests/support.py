@@ -423,6 +423,8 @@ PUBLIC_ROUTES: dict[str, str] = {
     "GET /api/v1/users/{handle}/showcase": "the products a creator shows are public",
     "POST /api/v1/users/{handle}/follow": "changes only the caller's own follows",
     "DELETE /api/v1/users/{handle}/follow": "changes only the caller's own follows",
+    "POST /api/v1/users/{handle}/block": "changes only the caller's own blocks",
+    "DELETE /api/v1/users/{handle}/block": "changes only the caller's own blocks",
     "GET /api/v1/hashtags/{tag}/videos": "published clips under a hashtag are public",
     "GET /api/v1/comments/{comment_id}/replies": "replies on a published clip are public, as its comments",
     "GET /api/v1/shops/{shop}": "a shop's page is public",

@@ -12,6 +12,7 @@ from clipshop.feed import tasks as feed_tasks
 from clipshop.feed import upkeep as feed_upkeep
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.clock import Clock
+from clipshop.kit.ids import region_of
 from clipshop.mailing import sending as mail_sending
 from clipshop.mailing import tasks as mail_tasks
 from clipshop.payments.sandbox import SandboxProvider
@@ -27,6 +28,7 @@ from clipshop.shop.ledger import tasks as ledger_tasks
 from clipshop.shop.orders import tasks as orders_tasks
 from clipshop.shop.payments import sandbox as payments_sandbox
 from clipshop.shop.payments import tasks as payments_tasks
+from clipshop.social import controls as social_controls
 from clipshop.social import service as social
 from clipshop.social import tasks as social_tasks
 from clipshop.videos import tasks as video_tasks
@@ -65,8 +67,15 @@ def register_jobs(platform: Platform) -> None:
         with platform.uow(home=region).transaction() as uow:
             social.project_follow_counts(uow, region=region, followee_id=followee_id, follower_id=follower_id)
 
+    def drop_follow(follower_id: str, followee_id: str) -> None:
+        with platform.uow(home=region_of(follower_id)).transaction() as uow:
+            social_controls.drop_follow(
+                uow, follower_id=follower_id, followee_id=followee_id, now=platform.clock.now(), jobs=jobs
+            )
+
     jobs.register(social_tasks.PROJECT_VIDEO_COUNTS, project_video_counts)
     jobs.register(social_tasks.PROJECT_FOLLOW_COUNTS, project_follow_counts)
+    jobs.register(social_tasks.DROP_FOLLOW, drop_follow)
 
     jobs.register(
         payments_tasks.DELIVER_SANDBOX_EVENTS, partial(payments_sandbox.deliver_sandbox_events, platform)

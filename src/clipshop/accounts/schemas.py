@@ -75,9 +75,12 @@ class ProfileRead(BaseModel):
     video_count: int
     like_count: int
     followed_by_me: bool = False
+    blocked_by_me: bool = False
 
 
-def profile_read(profile: PublicProfile, *, followed_by_me: bool = False) -> ProfileRead:
+def profile_read(
+    profile: PublicProfile, *, followed_by_me: bool = False, blocked_by_me: bool = False
+) -> ProfileRead:
     return ProfileRead(
         id=profile.user_id,
         handle=profile.handle,
@@ -90,4 +93,5 @@ def profile_read(profile: PublicProfile, *, followed_by_me: bool = False) -> Pro
         video_count=profile.video_count,
         like_count=profile.like_count,
         followed_by_me=followed_by_me,
+        blocked_by_me=blocked_by_me,
     )

@@ -35,6 +35,7 @@ from clipshop.kit.ids import new_id
 from clipshop.kit.pagination import decode_cursor
 from clipshop.social import service as social
 from clipshop.social.models import WatchHistory
+from clipshop.social.shield import shield_of
 from clipshop.videos.models import PublicVideo
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
     if len(pool.items) < limit:
         # Running dry: let back what the viewer played, oldest plays first in line after the rest.
         pool = _gather(uow, cache, actor, taste, interests, followed, served, now)
+    shield = shield_of(uow, actor)
     scored = _score(uow, cache, taste, interests, set(followed), pool, now)
     ranker = model.ranker if model is not None else Ranker.prior()
     prediction = ranker.predict(scored.features, scored.durations, settings.recs_values)
@@ -123,6 +125,7 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         for video, score, is_shoppable in zip(
             scored.videos, prediction.scores.tolist(), shoppable.tolist(), strict=True
         )
+        if video.creator_id not in shield.out_of_feeds
     ]
     while True:
         page = blend(

@@ -18,6 +18,7 @@ from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import decode_cursor
 from clipshop.shop.public import PublicProduct, PublicVideoProduct
 from clipshop.social import service as social
+from clipshop.social.shield import guard_account, shield_of
 from clipshop.videos.models import PublicVideo, PublicVideoTag
 from clipshop.videos.service import get_public_video
 
@@ -59,7 +60,8 @@ def for_you(uow: UnitOfWork, *, cursor: str | None, limit: int) -> FeedPage:
 
 
 def following(uow: UnitOfWork, *, actor: Actor, cursor: str | None, limit: int) -> FeedPage:
-    creators = social.following_ids(uow, actor=actor)
+    shield = shield_of(uow, actor)
+    creators = [c for c in social.following_ids(uow, actor=actor) if c not in shield.out_of_feeds]
     if not creators:
         return FeedPage(videos=[], next_cursor=None, profiles={}, liked=set())
     return _newest(uow, actor, select(PublicVideo).where(PublicVideo.creator_id.in_(creators)), cursor, limit)
@@ -68,7 +70,10 @@ def following(uow: UnitOfWork, *, actor: Actor, cursor: str | None, limit: int) 
 def creator_videos(
     uow: UnitOfWork, *, actor: Actor | None, handle: str, cursor: str | None, limit: int
 ) -> FeedPage:
+    """A creator's videos, newest first: not found for a viewer they blocked, refused (403 `blocked`) to a
+    viewer who blocked them."""
     creator_id = get_profile(uow, handle=handle).user_id
+    guard_account(shield_of(uow, actor), creator_id, what="videos")
     return _newest(uow, actor, select(PublicVideo).where(PublicVideo.creator_id == creator_id), cursor, limit)
 
 
@@ -78,7 +83,7 @@ def hashtag(uow: UnitOfWork, *, actor: Actor | None, tag: str, cursor: str | Non
         .join(PublicVideoTag, PublicVideoTag.video_id == PublicVideo.id)
         .where(PublicVideoTag.tag == tag.lower().lstrip("#"))
     )
-    return _newest(uow, actor, query, cursor, limit)
+    return _newest(uow, actor, _skip_creators(query, shield_of(uow, actor).out_of_feeds), cursor, limit)
 
 
 def shop_videos(
@@ -90,7 +95,12 @@ def shop_videos(
         .join(PublicProduct, PublicProduct.id == PublicVideoProduct.product_id)
         .where(PublicProduct.shop_id == shop_id)
     )
-    return _newest(uow, actor, select(PublicVideo).where(PublicVideo.id.in_(tagged)), cursor, limit)
+    query = select(PublicVideo).where(PublicVideo.id.in_(tagged))
+    return _newest(uow, actor, _skip_creators(query, shield_of(uow, actor).out_of_feeds), cursor, limit)
+
+
+def _skip_creators(query: Select[PublicVideo], creators: frozenset[str]) -> Select[PublicVideo]:
+    return query.where(PublicVideo.creator_id.not_in(sorted(creators))) if creators else query
 
 
 def _newest(
@@ -115,5 +125,8 @@ def _newest(
 
 
 def one_video(uow: UnitOfWork, *, actor: Actor | None, video_id: str) -> FeedPage:
-    """A page of one published video (its link, its watch page)."""
-    return page_of(uow, actor, [get_public_video(uow, video_id=video_id)], None)
+    """A page of one published video (its link, its watch page): not found for a viewer its creator
+    blocked, refused (403 `blocked`) to a viewer who blocked its creator."""
+    video = get_public_video(uow, video_id=video_id)
+    guard_account(shield_of(uow, actor), video.creator_id, what="video")
+    return page_of(uow, actor, [video], None)

@@ -22,6 +22,7 @@ from clipshop.moderation import service as moderation
 from clipshop.platform import Platform
 from clipshop.rights.models import Erasure
 from clipshop.shop import rights as shop
+from clipshop.social import controls as social_controls
 from clipshop.social import service as social
 from clipshop.videos import service as videos
 
@@ -54,6 +55,7 @@ def held_about(platform: Platform, uow: UnitOfWork, *, user_id: str) -> Held:
     held.update(accounts.held_about(uow, user_id=user_id))
     held.update(videos.held_about(uow, user_id=user_id))
     held.update(social.held_about(uow, user_id=user_id))
+    held.update(social_controls.held_about(uow, user_id=user_id))
     held.update(events.held_about(uow, user_id=user_id))
     held.update(moderation.held_about(uow, user_id=user_id))
     held.update(mailing.held_about(uow, user_id=user_id))

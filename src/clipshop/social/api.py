@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query
 
 from clipshop.accounts.schemas import ProfileRead, profile_read
 from clipshop.accounts.service import get_profile
+from clipshop.errors import NotFound
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import clamp_limit, decode_cursor, encode_cursor
 from clipshop.platform.http import (
@@ -19,10 +21,12 @@ from clipshop.platform.http import (
     UowDep,
     write_limit,
 )
-from clipshop.social import service
+from clipshop.social import controls, service
 from clipshop.social.models import PublicComment
 from clipshop.social.schemas import (
     AcceptedRead,
+    BlockedAccountRead,
+    BlockRead,
     CommentCreate,
     CommentPage,
     CommentRead,
@@ -32,6 +36,7 @@ from clipshop.social.schemas import (
     ShareRead,
     WatchEventsIn,
 )
+from clipshop.social.shield import guard_account, shield_of
 from clipshop.videos.schemas import creator_read
 from clipshop.videos.service import get_public_video
 
@@ -67,12 +72,23 @@ def unlike(video_id: str, actor: CurrentActor, uow: UowDep, platform: PlatformDe
 
 
 def _comment_page(
-    uow: UnitOfWork, *, video_id: str, parent_id: str | None, cursor: str | None, limit: int | None
+    uow: UnitOfWork,
+    *,
+    viewer: Actor | None,
+    video_id: str,
+    parent_id: str | None,
+    cursor: str | None,
+    limit: int | None,
 ) -> CommentPage:
     size = clamp_limit(limit)
     position = decode_cursor(cursor)
     after = (datetime.fromisoformat(str(position["t"])), str(position["i"])) if position else None
-    comments = service.list_comments(uow, video_id=video_id, parent_id=parent_id, after=after, limit=size + 1)
+    shield = shield_of(uow, viewer)
+    creator_id = get_public_video(uow, video_id=video_id).creator_id
+    guard_account(shield, creator_id, what="video")
+    comments = service.list_comments(
+        uow, video_id=video_id, parent_id=parent_id, after=after, limit=size + 1, shield=shield
+    )
     more = len(comments) > size
     comments = comments[:size]
     next_cursor = (
@@ -83,18 +99,28 @@ def _comment_page(
 
 @router.get("/videos/{video_id}/comments", response_model=CommentPage)
 def list_comments(
-    video_id: str, uow: UowDep, cursor: str | None = None, limit: Annotated[int | None, Query()] = None
+    video_id: str,
+    uow: UowDep,
+    actor: OptionalActor,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query()] = None,
 ) -> CommentPage:
-    get_public_video(uow, video_id=video_id)
-    return _comment_page(uow, video_id=video_id, parent_id=None, cursor=cursor, limit=limit)
+    """A video's comments, newest first; none by accounts apart from the viewer by a block."""
+    return _comment_page(uow, viewer=actor, video_id=video_id, parent_id=None, cursor=cursor, limit=limit)
 
 
 @router.get("/comments/{comment_id}/replies", response_model=CommentPage)
 def list_replies(
-    comment_id: str, uow: UowDep, cursor: str | None = None, limit: Annotated[int | None, Query()] = None
+    comment_id: str,
+    uow: UowDep,
+    actor: OptionalActor,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query()] = None,
 ) -> CommentPage:
     parent = service.get_comment(uow, comment_id=comment_id)
-    return _comment_page(uow, video_id=parent.video_id, parent_id=comment_id, cursor=cursor, limit=limit)
+    return _comment_page(
+        uow, viewer=actor, video_id=parent.video_id, parent_id=comment_id, cursor=cursor, limit=limit
+    )
 
 
 @router.post(
@@ -172,6 +198,41 @@ def unfollow(handle: str, actor: CurrentActor, uow: UowDep, platform: PlatformDe
 
 @router.get("/users/{handle}", response_model=ProfileRead)
 def public_profile(handle: str, uow: UowDep, actor: OptionalActor) -> ProfileRead:
+    """A public profile; not found for a viewer the account blocked."""
     profile = get_profile(uow, handle=handle)
+    shield = shield_of(uow, actor)
+    if profile.user_id in shield.blocked_by:
+        raise NotFound("user", f"@{handle}")
     following = actor is not None and service.is_following(uow, follower=actor, followee_id=profile.user_id)
-    return profile_read(profile, followed_by_me=following)
+    return profile_read(profile, followed_by_me=following, blocked_by_me=profile.user_id in shield.blocking)
+
+
+@router.post("/users/{handle}/block", response_model=BlockRead)
+def block(handle: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> BlockRead:
+    """Block an account: neither of you sees the other's videos, comments or profile, nor follows or
+    comments on the other; the follows between you end. The account is not told."""
+    profile = get_profile(uow, handle=handle)
+    controls.block(uow, actor=actor, user_id=profile.user_id, now=platform.clock.now(), jobs=platform.jobs)
+    return BlockRead(blocked=True)
+
+
+@router.delete("/users/{handle}/block", response_model=BlockRead)
+def unblock(handle: str, actor: CurrentActor, uow: UowDep) -> BlockRead:
+    profile = get_profile(uow, handle=handle)
+    controls.unblock(uow, actor=actor, user_id=profile.user_id)
+    return BlockRead(blocked=False)
+
+
+@router.get("/me/blocks", response_model=list[BlockedAccountRead])
+def my_blocks(actor: CurrentActor, uow: UowDep) -> list[BlockedAccountRead]:
+    """The accounts you blocked, newest first."""
+    return [
+        BlockedAccountRead(
+            id=row.blocked_id,
+            handle=profile.handle if profile else None,
+            display_name=profile.display_name if profile else None,
+            avatar_url=profile.avatar_url if profile else None,
+            blocked_at=row.created_at,
+        )
+        for row, profile in controls.blocks_of(uow, actor=actor)
+    ]

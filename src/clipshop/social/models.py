@@ -62,6 +62,29 @@ class WatchHistory(RegionBase):
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class Block(RegionBase):
+    """One account blocking another: the blocker's own record, in the blocker's region. It holds both ways
+    (no follows, comments or videos between the two); the blocked account may live in any region."""
+
+    __tablename__ = "blocks"
+    __table_args__ = (Index("ix_blocks_blocked", "blocked_id"),)
+
+    blocker_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    blocked_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BlockHint(RegionBase):
+    """A note in a blocked account's region that someone in `region` may have blocked it (never who): its
+    requests ask that region, through the residency gateway, which of its accounts did."""
+
+    __tablename__ = "block_hints"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class RegionVideoCounts(RegionBase):
     """How this region's users engaged with a video; updated in the same transaction as the engagement."""
 

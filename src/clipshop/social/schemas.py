@@ -45,6 +45,20 @@ class FollowRead(BaseModel):
     following: bool
 
 
+class BlockRead(BaseModel):
+    blocked: bool
+
+
+class BlockedAccountRead(BaseModel):
+    """An account the signed-in user blocked (`handle` None once that account is deleted)."""
+
+    id: str
+    handle: str | None
+    display_name: str | None
+    avatar_url: str | None
+    blocked_at: datetime
+
+
 class WatchEventIn(BaseModel):
     video_id: str = Field(max_length=40)
     kind: str = Field(max_length=16, examples=["play"])

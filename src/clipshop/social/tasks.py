@@ -18,3 +18,11 @@ def enqueue_follow_counts(
     jobs: JobQueue, uow: UnitOfWork, *, region: str, followee_id: str, follower_id: str
 ) -> None:
     jobs.enqueue_after_commit(uow, PROJECT_FOLLOW_COUNTS, region, followee_id, follower_id)
+
+
+# A block drops the blocked account's follow of the blocker: in the follower's region, by that region's job.
+DROP_FOLLOW = Job[[str, str]]("drop_follow_across_block")
+
+
+def enqueue_drop_follow(jobs: JobQueue, uow: UnitOfWork, *, follower_id: str, followee_id: str) -> None:
+    jobs.enqueue_after_commit(uow, DROP_FOLLOW, follower_id, followee_id)

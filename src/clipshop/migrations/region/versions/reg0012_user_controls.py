@@ -1,0 +1,55 @@
+"""user controls: blocks and the notes they leave in the blocked person's region
+
+Revision ID: reg0012
+Revises: reg0011
+Create Date: 2026-12-12 09:00:00.000000
+
+`blocks` is whom each person blocked (in the blocker's region); `block_hints` notes, in a blocked person's
+region, which other region may hold a block of them (never who).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import clipshop.kit.db
+
+revision: str = "reg0012"
+down_revision: str | None = "reg0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+UTC = clipshop.kit.db.UTCDateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "blocks",
+        sa.Column("blocker_id", sa.String(length=40), nullable=False),
+        sa.Column("blocked_id", sa.String(length=40), nullable=False),
+        sa.Column("created_at", UTC, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["blocker_id"], ["users.id"], name=op.f("fk_blocks_blocker_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("blocker_id", "blocked_id", name=op.f("pk_blocks")),
+    )
+    with op.batch_alter_table("blocks", schema=None) as batch_op:
+        batch_op.create_index("ix_blocks_blocked", ["blocked_id"], unique=False)
+    op.create_table(
+        "block_hints",
+        sa.Column("user_id", sa.String(length=40), nullable=False),
+        sa.Column("region", sa.String(length=16), nullable=False),
+        sa.Column("since", UTC, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_block_hints_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", "region", name=op.f("pk_block_hints")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("block_hints")
+    with op.batch_alter_table("blocks", schema=None) as batch_op:
+        batch_op.drop_index("ix_blocks_blocked")
+    op.drop_table("blocks")
