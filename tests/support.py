@@ -425,6 +425,8 @@ PUBLIC_ROUTES: dict[str, str] = {
     "DELETE /api/v1/users/{handle}/follow": "changes only the caller's own follows",
     "POST /api/v1/users/{handle}/block": "changes only the caller's own blocks",
     "DELETE /api/v1/users/{handle}/block": "changes only the caller's own blocks",
+    "POST /api/v1/users/{handle}/mute": "changes only the caller's own mutes",
+    "DELETE /api/v1/users/{handle}/mute": "changes only the caller's own mutes",
     "GET /api/v1/hashtags/{tag}/videos": "published clips under a hashtag are public",
     "GET /api/v1/comments/{comment_id}/replies": "replies on a published clip are public, as its comments",
     "GET /api/v1/shops/{shop}": "a shop's page is public",

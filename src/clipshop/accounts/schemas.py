@@ -76,10 +76,15 @@ class ProfileRead(BaseModel):
     like_count: int
     followed_by_me: bool = False
     blocked_by_me: bool = False
+    muted_by_me: bool = False
 
 
 def profile_read(
-    profile: PublicProfile, *, followed_by_me: bool = False, blocked_by_me: bool = False
+    profile: PublicProfile,
+    *,
+    followed_by_me: bool = False,
+    blocked_by_me: bool = False,
+    muted_by_me: bool = False,
 ) -> ProfileRead:
     return ProfileRead(
         id=profile.user_id,
@@ -94,4 +99,5 @@ def profile_read(
         like_count=profile.like_count,
         followed_by_me=followed_by_me,
         blocked_by_me=blocked_by_me,
+        muted_by_me=muted_by_me,
     )

@@ -32,6 +32,7 @@ from clipshop.social.schemas import (
     CommentRead,
     FollowRead,
     LikeRead,
+    MuteRead,
     ShareCreate,
     ShareRead,
     WatchEventsIn,
@@ -204,7 +205,12 @@ def public_profile(handle: str, uow: UowDep, actor: OptionalActor) -> ProfileRea
     if profile.user_id in shield.blocked_by:
         raise NotFound("user", f"@{handle}")
     following = actor is not None and service.is_following(uow, follower=actor, followee_id=profile.user_id)
-    return profile_read(profile, followed_by_me=following, blocked_by_me=profile.user_id in shield.blocking)
+    return profile_read(
+        profile,
+        followed_by_me=following,
+        blocked_by_me=profile.user_id in shield.blocking,
+        muted_by_me=profile.user_id in shield.muted,
+    )
 
 
 @router.post("/users/{handle}/block", response_model=BlockRead)
@@ -221,6 +227,22 @@ def unblock(handle: str, actor: CurrentActor, uow: UowDep) -> BlockRead:
     profile = get_profile(uow, handle=handle)
     controls.unblock(uow, actor=actor, user_id=profile.user_id)
     return BlockRead(blocked=False)
+
+
+@router.post("/users/{handle}/mute", response_model=MuteRead)
+def mute(handle: str, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> MuteRead:
+    """Mute an account: your feeds skip its videos. It is not told; you still follow it if you did, and
+    its profile, videos and comments stay reachable."""
+    profile = get_profile(uow, handle=handle)
+    controls.mute(uow, actor=actor, user_id=profile.user_id, now=platform.clock.now())
+    return MuteRead(muted=True)
+
+
+@router.delete("/users/{handle}/mute", response_model=MuteRead)
+def unmute(handle: str, actor: CurrentActor, uow: UowDep) -> MuteRead:
+    profile = get_profile(uow, handle=handle)
+    controls.unmute(uow, actor=actor, user_id=profile.user_id)
+    return MuteRead(muted=False)
 
 
 @router.get("/me/blocks", response_model=list[BlockedAccountRead])

@@ -1,5 +1,5 @@
-"""A person's controls over whom they deal with: blocking. Each is the person's own record, in their
-home region; what they do to feeds, comments, profiles and follows is read through `social.shield`.
+"""A person's controls over whom they deal with: blocking and muting. Each is the person's own record, in
+their home region; what they do to feeds, comments, profiles and follows is read through `social.shield`.
 
 Blocking holds both ways, so it also ends the follows between the two: the blocker's at once, the blocked
 account's in its own region (at once in the same region, by that region's job otherwise). When the
@@ -22,7 +22,7 @@ from clipshop.kit.holdings import Held, rows
 from clipshop.kit.ids import region_of
 from clipshop.residency import gateway
 from clipshop.social import service
-from clipshop.social.models import Block, BlockHint
+from clipshop.social.models import Block, BlockHint, Mute
 from clipshop.social.tasks import enqueue_drop_follow
 
 MAX_LISTED = 1000
@@ -91,6 +91,24 @@ def blocks_of(uow: UnitOfWork, *, actor: Actor) -> list[tuple[Block, PublicProfi
     return [(b, profiles.get(b.blocked_id)) for b in found]
 
 
+def mute(uow: UnitOfWork, *, actor: Actor, user_id: str, now: datetime) -> bool:
+    """Mute an account: the actor's feeds skip its videos; it is not told, and nothing else changes."""
+    _account(uow, actor, user_id, verb="mute")
+    row = {"muter_id": actor.id, "muted_id": user_id, "created_at": now}
+    return insert_ignore(uow.region(actor.region), Mute, row)
+
+
+def unmute(uow: UnitOfWork, *, actor: Actor, user_id: str) -> bool:
+    result = uow.region(actor.region).execute(
+        delete(Mute).where(Mute.muter_id == actor.id, Mute.muted_id == user_id)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def is_muted(uow: UnitOfWork, *, actor: Actor, user_id: str) -> bool:
+    return uow.region(actor.region).get(Mute, (actor.id, user_id)) is not None
+
+
 def drop_follow(
     uow: UnitOfWork, *, follower_id: str, followee_id: str, now: datetime, jobs: JobQueue
 ) -> None:
@@ -107,11 +125,13 @@ def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
     return {
         "region/blocks": rows(db, Block, Block.blocker_id == user_id),
         "region/block_hints": rows(db, BlockHint, BlockHint.user_id == user_id),
+        "region/mutes": rows(db, Mute, Mute.muter_id == user_id),
     }
 
 
 def erase_user(uow: UnitOfWork, *, user_id: str) -> None:
-    """Delete the person's blocks and hints (others' blocks of them are the others' records)."""
+    """Delete the person's blocks, hints and mutes (others' blocks of them are the others' records)."""
     db = uow.region(region_of(user_id))
+    db.execute(delete(Mute).where(Mute.muter_id == user_id))
     db.execute(delete(Block).where(Block.blocker_id == user_id))
     db.execute(delete(BlockHint).where(BlockHint.user_id == user_id))

@@ -74,6 +74,17 @@ class Block(RegionBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class Mute(RegionBase):
+    """One account muting another: the muter's feeds skip the muted account's videos. One-way and silent;
+    the muter's own record, in the muter's region."""
+
+    __tablename__ = "mutes"
+
+    muter_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    muted_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class BlockHint(RegionBase):
     """A note in a blocked account's region that someone in `region` may have blocked it (never who): its
     requests ask that region, through the residency gateway, which of its accounts did."""

@@ -49,6 +49,10 @@ class BlockRead(BaseModel):
     blocked: bool
 
 
+class MuteRead(BaseModel):
+    muted: bool
+
+
 class BlockedAccountRead(BaseModel):
     """An account the signed-in user blocked (`handle` None once that account is deleted)."""
 

@@ -19,7 +19,7 @@ from clipshop.errors import Forbidden, NotFound
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.residency import gateway
-from clipshop.social.models import Block, BlockHint
+from clipshop.social.models import Block, BlockHint, Mute
 
 
 class Blocked(Forbidden):
@@ -61,7 +61,8 @@ def shield_of(uow: UnitOfWork, viewer: Actor | None) -> Shield:
         if region not in uow.databases.region_engines:
             continue  # a region carved out of this deployment: nothing of it is shown any more
         blocked_by |= _blockers_in(uow, region, viewer)
-    return Shield(blocking=blocking, blocked_by=frozenset(blocked_by))
+    muted = frozenset(db.scalars(select(Mute.muted_id).where(Mute.muter_id == viewer.id)))
+    return Shield(blocking=blocking, blocked_by=frozenset(blocked_by), muted=muted)
 
 
 def _blockers_in(uow: UnitOfWork, region: str, viewer: Actor) -> set[str]:

@@ -1,11 +1,11 @@
-"""user controls: blocks and the notes they leave in the blocked person's region
+"""user controls: blocks, the notes they leave in the blocked person's region, mutes
 
 Revision ID: reg0012
 Revises: reg0011
 Create Date: 2026-12-12 09:00:00.000000
 
 `blocks` is whom each person blocked (in the blocker's region); `block_hints` notes, in a blocked person's
-region, which other region may hold a block of them (never who).
+region, which other region may hold a block of them (never who); `mutes` is whom each person muted.
 """
 
 from collections.abc import Sequence
@@ -46,9 +46,20 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", "region", name=op.f("pk_block_hints")),
     )
+    op.create_table(
+        "mutes",
+        sa.Column("muter_id", sa.String(length=40), nullable=False),
+        sa.Column("muted_id", sa.String(length=40), nullable=False),
+        sa.Column("created_at", UTC, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["muter_id"], ["users.id"], name=op.f("fk_mutes_muter_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("muter_id", "muted_id", name=op.f("pk_mutes")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("mutes")
     op.drop_table("block_hints")
     with op.batch_alter_table("blocks", schema=None) as batch_op:
         batch_op.drop_index("ix_blocks_blocked")
