@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from clipshop.feed import not_interested as marking
 from clipshop.feed import recommend, timelines
 from clipshop.feed.pages import FeedPage
 from clipshop.feed.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, WhyRead
@@ -130,6 +131,13 @@ def shop_videos(
     """The clips that sell a shop's products, newest first."""
     page = timelines.shop_videos(uow, actor=actor, shop_id=shop_id, cursor=cursor, limit=clamp_limit(limit))
     return page_read(page, base_url=platform.settings.base_url)
+
+
+@router.post("/videos/{video_id}/not-interested", status_code=204)
+def not_interested(video_id: str, uow: UowDep, platform: PlatformDep, actor: CurrentActor) -> None:
+    """Tell For You you are not interested in this video: it leaves your For You, with the other videos of
+    its creator and of its first hashtag for 30 days, and weighs against what it is about."""
+    marking.mark(uow, actor=actor, video_id=video_id, now=platform.clock.now())
 
 
 @router.get("/videos/{video_id}", response_model=FeedItem)

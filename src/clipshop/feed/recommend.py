@@ -24,6 +24,7 @@ from clipshop.feed import sources
 from clipshop.feed.blending import Ranked, blend
 from clipshop.feed.facts import Facts, FeedCache
 from clipshop.feed.interests import Interests, best_key, interests_of, squash
+from clipshop.feed.not_interested import marks_of, topic_of
 from clipshop.feed.pages import FeedPage, Why, page_of
 from clipshop.feed.ranking import FEATURE_INDEX, FEATURES, SOURCES, Ranker, ReasonContext, reasons
 from clipshop.feed.runtime import feed_runtime
@@ -108,6 +109,7 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         # Running dry: let back what the viewer played, oldest plays first in line after the rest.
         pool = _gather(uow, cache, actor, taste, interests, followed, served, now)
     shield = shield_of(uow, actor)
+    marks = marks_of(uow, actor=actor, now=now)
     scored = _score(uow, cache, taste, interests, set(followed), pool, now)
     ranker = model.ranker if model is not None else Ranker.prior()
     prediction = ranker.predict(scored.features, scored.durations, settings.recs_values)
@@ -118,7 +120,7 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
             video_id=video.id,
             score=score - (1e3 if video.id in played else 0.0),
             creator_id=video.creator_id,
-            topic=video.hashtags.partition(" ")[0] or None,
+            topic=topic_of(video.hashtags),
             shoppable=is_shoppable,
             fresh="fresh" in pool.items[video.id].scores,
         )
@@ -126,6 +128,7 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
             scored.videos, prediction.scores.tolist(), shoppable.tolist(), strict=True
         )
         if video.creator_id not in shield.out_of_feeds
+        and not marks.keeps_out(video.id, video.creator_id, topic_of(video.hashtags))
     ]
     while True:
         page = blend(

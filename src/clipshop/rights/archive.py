@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from clipshop.accounts import service as accounts
 from clipshop.events import service as events
-from clipshop.feed import served
+from clipshop.feed import not_interested, served
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.holdings import Held, rows
 from clipshop.kit.idempotency import IdempotencyKey
@@ -60,6 +60,7 @@ def held_about(platform: Platform, uow: UnitOfWork, *, user_id: str) -> Held:
     held.update(moderation.held_about(uow, user_id=user_id))
     held.update(mailing.held_about(uow, user_id=user_id))
     held.update(served.held_about(uow, user_id=user_id))
+    held.update(not_interested.held_about(uow, user_id=user_id))
     held.update(shop.held_about(uow, user_id=user_id, payments=platform.payments))
     held["region/idempotency_keys"] = rows(db, IdempotencyKey, IdempotencyKey.user_id == user_id)
     held["region/erasures"] = rows(db, Erasure, Erasure.user_id == user_id)

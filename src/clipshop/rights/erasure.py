@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from clipshop.accounts import service as accounts
 from clipshop.errors import Conflict
 from clipshop.events import service as events
-from clipshop.feed import served
+from clipshop.feed import not_interested, served
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.idempotency import IdempotencyKey
@@ -70,6 +70,7 @@ def _run_step(platform: Platform, uow: UnitOfWork, step: str, user_id: str) -> N
         social_controls.erase_user(uow, user_id=user_id)
         events.erase_user(uow, user_id=user_id)
         served.erase_user(uow, user_id=user_id)
+        not_interested.erase_user(uow, user_id=user_id)
         moderation.erase_user(uow, user_id=user_id)
     elif step == "videos":
         store, volume = platform.media_store(region), platform.upload_volumes[region]

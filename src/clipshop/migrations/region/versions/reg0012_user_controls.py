@@ -1,11 +1,12 @@
-"""user controls: blocks, the notes they leave in the blocked person's region, mutes
+"""user controls: blocks, the notes they leave in the blocked person's region, mutes, not interested
 
 Revision ID: reg0012
 Revises: reg0011
 Create Date: 2026-12-12 09:00:00.000000
 
 `blocks` is whom each person blocked (in the blocker's region); `block_hints` notes, in a blocked person's
-region, which other region may hold a block of them (never who); `mutes` is whom each person muted.
+region, which other region may hold a block of them (never who); `mutes` is whom each person muted;
+`not_interested` the videos each viewer marked so.
 """
 
 from collections.abc import Sequence
@@ -56,9 +57,22 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("muter_id", "muted_id", name=op.f("pk_mutes")),
     )
+    op.create_table(
+        "not_interested",
+        sa.Column("user_id", sa.String(length=40), nullable=False),
+        sa.Column("video_id", sa.String(length=40), nullable=False),
+        sa.Column("creator_id", sa.String(length=40), nullable=False),
+        sa.Column("topic", sa.String(length=100), nullable=True),
+        sa.Column("created_at", UTC, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_not_interested_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", "video_id", name=op.f("pk_not_interested")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("not_interested")
     op.drop_table("mutes")
     op.drop_table("block_hints")
     with op.batch_alter_table("blocks", schema=None) as batch_op:
