@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.kit.db import DirectoryBase, RegionBase, UTCDateTime
@@ -89,3 +89,5 @@ class PublicProfile(DirectoryBase):
     video_count: Mapped[int] = mapped_column(Integer, default=0)
     like_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Whether the account filters comments on its videos (never the words, which stay in its region).
+    filters_comments: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -23,6 +23,7 @@ from clipshop.platform import Platform
 from clipshop.rights.models import Erasure
 from clipshop.shop import rights as shop
 from clipshop.social import controls as social_controls
+from clipshop.social import filtering
 from clipshop.social import service as social
 from clipshop.videos import service as videos
 
@@ -56,6 +57,7 @@ def held_about(platform: Platform, uow: UnitOfWork, *, user_id: str) -> Held:
     held.update(videos.held_about(uow, user_id=user_id))
     held.update(social.held_about(uow, user_id=user_id))
     held.update(social_controls.held_about(uow, user_id=user_id))
+    held.update(filtering.held_about(uow, user_id=user_id))
     held.update(events.held_about(uow, user_id=user_id))
     held.update(moderation.held_about(uow, user_id=user_id))
     held.update(mailing.held_about(uow, user_id=user_id))

@@ -28,6 +28,7 @@ from clipshop.rights.models import Erasure, ErasureState
 from clipshop.rights.tasks import ERASE, enqueue_erasure
 from clipshop.shop import rights as shop
 from clipshop.social import controls as social_controls
+from clipshop.social import filtering
 from clipshop.social import service as social
 from clipshop.videos import service as videos
 
@@ -68,6 +69,7 @@ def _run_step(platform: Platform, uow: UnitOfWork, step: str, user_id: str) -> N
         own = videos.own_video_ids(uow, user_id=user_id)
         social.erase_user(uow, user_id=user_id, video_ids=own, jobs=platform.jobs, now=platform.clock.now())
         social_controls.erase_user(uow, user_id=user_id)
+        filtering.erase_user(uow, user_id=user_id)
         events.erase_user(uow, user_id=user_id)
         served.erase_user(uow, user_id=user_id)
         not_interested.erase_user(uow, user_id=user_id)

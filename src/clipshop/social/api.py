@@ -21,13 +21,15 @@ from clipshop.platform.http import (
     UowDep,
     write_limit,
 )
-from clipshop.social import controls, service
+from clipshop.social import controls, filtering, service
 from clipshop.social.models import PublicComment
 from clipshop.social.schemas import (
     AcceptedRead,
     BlockedAccountRead,
     BlockRead,
     CommentCreate,
+    CommentFilterRead,
+    CommentFilterWrite,
     CommentPage,
     CommentRead,
     FollowRead,
@@ -55,6 +57,7 @@ def comment_reads(uow: UnitOfWork, comments: list[PublicComment]) -> list[Commen
             body=c.body,
             reply_count=c.reply_count,
             created_at=c.created_at,
+            held_back=c.filtered,
         )
         for c in comments
     ]
@@ -88,7 +91,13 @@ def _comment_page(
     creator_id = get_public_video(uow, video_id=video_id).creator_id
     guard_account(shield, creator_id, what="video")
     comments = service.list_comments(
-        uow, video_id=video_id, parent_id=parent_id, after=after, limit=size + 1, shield=shield
+        uow,
+        video_id=video_id,
+        parent_id=parent_id,
+        after=after,
+        limit=size + 1,
+        shield=shield,
+        viewer_id=viewer.id if viewer else None,
     )
     more = len(comments) > size
     comments = comments[:size]
@@ -243,6 +252,21 @@ def unmute(handle: str, actor: CurrentActor, uow: UowDep) -> MuteRead:
     profile = get_profile(uow, handle=handle)
     controls.unmute(uow, actor=actor, user_id=profile.user_id)
     return MuteRead(muted=False)
+
+
+@router.get("/me/comment-filter", response_model=CommentFilterRead)
+def my_comment_filter(actor: CurrentActor, uow: UowDep) -> CommentFilterRead:
+    return CommentFilterRead(words=filtering.words_of(uow, actor=actor))
+
+
+@router.put("/me/comment-filter", response_model=CommentFilterRead)
+def set_comment_filter(
+    body: CommentFilterWrite, actor: CurrentActor, uow: UowDep, platform: PlatformDep
+) -> CommentFilterRead:
+    """Replace your filter words: comments on your videos that contain one (as a whole word or phrase, in
+    any case) are shown to their author only; this applies to comments already there too."""
+    words = filtering.set_words(uow, actor=actor, words=body.words, now=platform.clock.now())
+    return CommentFilterRead(words=words)
 
 
 @router.get("/me/blocks", response_model=list[BlockedAccountRead])

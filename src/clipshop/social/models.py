@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.kit.db import DirectoryBase, RegionBase, UTCDateTime
@@ -38,6 +38,8 @@ class Comment(RegionBase):
     parent_id: Mapped[str | None] = mapped_column(String(40), default=None)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Held back by the video creator's filter words when it was written: shown to its author only.
+    filtered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Share(RegionBase):
@@ -72,6 +74,16 @@ class Block(RegionBase):
     blocker_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     blocked_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CommentFilter(RegionBase):
+    """A creator's filter words: comments on their videos containing one are shown to their author only."""
+
+    __tablename__ = "comment_filters"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    words: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Mute(RegionBase):
@@ -132,6 +144,8 @@ class PublicComment(DirectoryBase):
     body: Mapped[str] = mapped_column(Text)
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Held back by the video creator's filter words: listed to its author only.
+    filtered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class VideoCountsByRegion(DirectoryBase):

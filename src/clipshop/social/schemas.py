@@ -22,6 +22,9 @@ class CommentRead(BaseModel):
     body: str
     reply_count: int
     created_at: datetime
+    held_back: bool = Field(
+        default=False, description="held back by the creator's filter words: only its author sees it"
+    )
 
 
 class CommentPage(BaseModel):
@@ -76,3 +79,11 @@ class WatchEventsIn(BaseModel):
 class AcceptedRead(BaseModel):
     accepted: int
     skipped: list[str] = Field(default_factory=list, description="video ids no longer available")
+
+
+class CommentFilterWrite(BaseModel):
+    words: list[str] = Field(max_length=100, examples=[["spoiler", "buy followers"]])
+
+
+class CommentFilterRead(BaseModel):
+    words: list[str]

@@ -22,6 +22,7 @@ from clipshop.kit.holdings import Held, rows
 from clipshop.kit.ids import new_id, region_of
 from clipshop.kit.watermarks import Window, in_batches, rows_in_batches
 from clipshop.residency.carving import is_detached
+from clipshop.social import filtering
 from clipshop.social.models import (
     Comment,
     Follow,
@@ -131,6 +132,7 @@ def add_comment(
             parent = uow.directory.get_one(PublicComment, parent_id)
         refuse_across_block(shield, [parent.author_id], doing="reply to it")
         parent.reply_count = PublicComment.reply_count + 1
+    filtered = filtering.held_back(uow, actor=actor, creator_id=video.creator_id, body=body)
     comment = Comment(
         id=new_id(actor.region),
         author_id=actor.id,
@@ -138,6 +140,7 @@ def add_comment(
         parent_id=parent_id,
         body=body,
         created_at=now,
+        filtered=filtered,
     )
     uow.region(actor.region).add(comment)
     _bump(uow, jobs, actor.region, video_id, now, comments=1)
@@ -152,6 +155,7 @@ def add_comment(
         body=body,
         reply_count=0,
         created_at=now,
+        filtered=filtered,
     )
     uow.directory.add(public)
     return public
@@ -200,11 +204,14 @@ def list_comments(
     after: tuple[datetime, str] | None,
     limit: int,
     shield: Shield = NO_SHIELD,
+    viewer_id: str | None = None,
 ) -> list[PublicComment]:
     """Top-level comments newest first, or one thread's replies oldest first; `after` is the keyset
     (created_at, id) of the last comment served. Comments by accounts apart from the viewer by a block
-    (`shield`) are left out."""
+    (`shield`) are left out, and so are those the creator's filter held back, but to their author."""
     query = select(PublicComment).where(PublicComment.video_id == video_id)
+    shown = PublicComment.filtered.is_(False)
+    query = query.where(or_(shown, PublicComment.author_id == viewer_id) if viewer_id else shown)
     if shield.apart:
         query = query.where(PublicComment.author_id.not_in(sorted(shield.apart)))
     at, last_id = after if after is not None else (None, None)
@@ -615,6 +622,7 @@ def _heal_comments(uow: UnitOfWork, *, region: str, window: Window) -> Counter[s
                     body=comment.body,
                     reply_count=0,
                     created_at=comment.created_at,
+                    filtered=comment.filtered,
                 )
             )
             fixed["public comments"] += 1

@@ -1,4 +1,4 @@
-"""user controls: blocks, the notes they leave in the blocked person's region, mutes, not interested
+"""user controls: blocks, block hints, mutes, not interested, comment filter words
 
 Revision ID: reg0012
 Revises: reg0011
@@ -6,7 +6,8 @@ Create Date: 2026-12-12 09:00:00.000000
 
 `blocks` is whom each person blocked (in the blocker's region); `block_hints` notes, in a blocked person's
 region, which other region may hold a block of them (never who); `mutes` is whom each person muted;
-`not_interested` the videos each viewer marked so.
+`not_interested` the videos each viewer marked so; `comment_filters` each creator's filter words, and
+`comments.filtered` whether they held a comment back.
 """
 
 from collections.abc import Sequence
@@ -69,9 +70,24 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", "video_id", name=op.f("pk_not_interested")),
     )
+    op.create_table(
+        "comment_filters",
+        sa.Column("user_id", sa.String(length=40), nullable=False),
+        sa.Column("words", sa.JSON(), nullable=False),
+        sa.Column("updated_at", UTC, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_comment_filters_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_comment_filters")),
+    )
+    with op.batch_alter_table("comments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("filtered", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("comments", schema=None) as batch_op:
+        batch_op.drop_column("filtered")
+    op.drop_table("comment_filters")
     op.drop_table("not_interested")
     op.drop_table("mutes")
     op.drop_table("block_hints")
