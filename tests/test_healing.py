@@ -102,6 +102,8 @@ def test_a_sign_up_killed_before_its_directory_commit_logs_in_after_one_heal(
         "region": "eu",
         "avatar_url": None,
         "created_at": None,
+        "email_verified": False,
+        "birth_date": None,
     }
     assert client.get("/api/v1/users/half").json()["id"] == user.id
     again = client.post("/api/v1/auth/signup", json={**body, "country": "US"})

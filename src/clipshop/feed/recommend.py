@@ -110,6 +110,9 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         pool = _gather(uow, cache, actor, taste, interests, followed, served, now)
     shield = shield_of(uow, actor)
     marks = marks_of(uow, actor=actor, now=now)
+    adult = actor.is_adult_on(now.date())
+    limited = cache.shared("restricted", lambda: sources.restricted(uow))
+    left_out = limited.unrecommended if adult else limited.unrecommended | limited.adults_only
     scored = _score(uow, cache, taste, interests, set(followed), pool, now)
     ranker = model.ranker if model is not None else Ranker.prior()
     prediction = ranker.predict(scored.features, scored.durations, settings.recs_values)
@@ -128,6 +131,7 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
             scored.videos, prediction.scores.tolist(), shoppable.tolist(), strict=True
         )
         if video.creator_id not in shield.out_of_feeds
+        and video.id not in left_out
         and not marks.keeps_out(video.id, video.creator_id, topic_of(video.hashtags))
     ]
     while True:
@@ -142,12 +146,14 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         query = select(PublicVideo).where(PublicVideo.id.in_(chosen))
         loaded = {video.id: video for video in uow.directory.scalars(query)}
         gone = {video for video in chosen if video not in loaded}
-        if not gone:
+        # Restricted by moderation since the shared list was read: out of this page too.
+        limited_now = {v.id for v in loaded.values() if v.unrecommended or (v.age_restricted and not adult)}
+        if not gone and not limited_now:
             break
         # Taken down since its facts were kept: out of this page, blended again without it, and out of the
         # kept facts, so the next request does not rank it either.
         cache.forget(gone)
-        ranked = [item for item in ranked if item.video_id not in gone]
+        ranked = [item for item in ranked if item.video_id not in gone | limited_now]
     row_of = {video.id: i for i, video in enumerate(scored.videos)}
     rows = [row_of[video] for video in chosen]
     more = len(page) == limit and len(pool.items) > len(page)

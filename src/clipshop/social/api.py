@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -41,7 +41,7 @@ from clipshop.social.schemas import (
 )
 from clipshop.social.shield import guard_account, shield_of
 from clipshop.videos.schemas import creator_read
-from clipshop.videos.service import get_public_video
+from clipshop.videos.service import ensure_may_see, get_public_video
 
 router = APIRouter(route_class=CommittingRoute, tags=["social"])
 
@@ -79,6 +79,7 @@ def _comment_page(
     uow: UnitOfWork,
     *,
     viewer: Actor | None,
+    today: date,
     video_id: str,
     parent_id: str | None,
     cursor: str | None,
@@ -88,8 +89,9 @@ def _comment_page(
     position = decode_cursor(cursor)
     after = (datetime.fromisoformat(str(position["t"])), str(position["i"])) if position else None
     shield = shield_of(uow, viewer)
-    creator_id = get_public_video(uow, video_id=video_id).creator_id
-    guard_account(shield, creator_id, what="video")
+    video = get_public_video(uow, video_id=video_id)
+    guard_account(shield, video.creator_id, what="video")
+    ensure_may_see(video, viewer, today=today)
     comments = service.list_comments(
         uow,
         video_id=video_id,
@@ -112,11 +114,15 @@ def list_comments(
     video_id: str,
     uow: UowDep,
     actor: OptionalActor,
+    platform: PlatformDep,
     cursor: str | None = None,
     limit: Annotated[int | None, Query()] = None,
 ) -> CommentPage:
     """A video's comments, newest first; none by accounts apart from the viewer by a block."""
-    return _comment_page(uow, viewer=actor, video_id=video_id, parent_id=None, cursor=cursor, limit=limit)
+    today = platform.clock.now().date()
+    return _comment_page(
+        uow, viewer=actor, today=today, video_id=video_id, parent_id=None, cursor=cursor, limit=limit
+    )
 
 
 @router.get("/comments/{comment_id}/replies", response_model=CommentPage)
@@ -124,12 +130,19 @@ def list_replies(
     comment_id: str,
     uow: UowDep,
     actor: OptionalActor,
+    platform: PlatformDep,
     cursor: str | None = None,
     limit: Annotated[int | None, Query()] = None,
 ) -> CommentPage:
     parent = service.get_comment(uow, comment_id=comment_id)
     return _comment_page(
-        uow, viewer=actor, video_id=parent.video_id, parent_id=comment_id, cursor=cursor, limit=limit
+        uow,
+        viewer=actor,
+        today=platform.clock.now().date(),
+        video_id=parent.video_id,
+        parent_id=comment_id,
+        cursor=cursor,
+        limit=limit,
     )
 
 

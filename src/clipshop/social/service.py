@@ -38,7 +38,7 @@ from clipshop.social.models import (
 from clipshop.social.shield import NO_SHIELD, Shield, refuse_across_block, shield_of
 from clipshop.social.tasks import enqueue_follow_counts, enqueue_video_counts
 from clipshop.videos.models import PublicVideo
-from clipshop.videos.service import get_public_video, hot_score
+from clipshop.videos.service import ensure_may_see, get_public_video, hot_score
 
 WATCH_KINDS = tuple(str(kind) for kind in PLAYER_KINDS)
 MAX_COMMENT = 500
@@ -121,6 +121,7 @@ def add_comment(
     body = body.strip()
     if not 1 <= len(body) <= MAX_COMMENT:
         raise Invalid(f"A comment is 1 to {MAX_COMMENT} characters.", field="body")
+    ensure_may_see(video, actor, today=now.date())
     shield = shield_of(uow, actor)
     refuse_across_block(shield, [video.creator_id], doing="comment on its videos")
     if parent_id is not None:

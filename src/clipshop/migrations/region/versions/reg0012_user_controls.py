@@ -1,4 +1,4 @@
-"""user controls: blocks, block hints, mutes, not interested, comment filter words
+"""user controls: blocks, block hints, mutes, not interested, comment filter words, birth dates, restrictions
 
 Revision ID: reg0012
 Revises: reg0011
@@ -7,7 +7,8 @@ Create Date: 2026-12-12 09:00:00.000000
 `blocks` is whom each person blocked (in the blocker's region); `block_hints` notes, in a blocked person's
 region, which other region may hold a block of them (never who); `mutes` is whom each person muted;
 `not_interested` the videos each viewer marked so; `comment_filters` each creator's filter words, and
-`comments.filtered` whether they held a comment back.
+`comments.filtered` whether they held a comment back; `users.birth_date`; `videos.age_restricted_by` and
+`videos.unrecommended_by`, the moderation decisions that limited a video.
 """
 
 from collections.abc import Sequence
@@ -82,9 +83,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("comments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("filtered", sa.Boolean(), server_default=sa.false(), nullable=False))
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("birth_date", sa.Date(), nullable=True))
+    with op.batch_alter_table("videos", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("age_restricted_by", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("unrecommended_by", sa.String(length=40), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("videos", schema=None) as batch_op:
+        batch_op.drop_column("unrecommended_by")
+        batch_op.drop_column("age_restricted_by")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("birth_date")
     with op.batch_alter_table("comments", schema=None) as batch_op:
         batch_op.drop_column("filtered")
     op.drop_table("comment_filters")
