@@ -103,6 +103,7 @@ def test_a_sign_up_killed_before_its_directory_commit_logs_in_after_one_heal(
         "avatar_url": None,
         "email_verified": False,
         "created_at": None,
+        "birth_date": None,
     }
     assert client.get("/api/v1/users/half").json()["id"] == user.id
     again = client.post("/api/v1/auth/signup", json={**body, "country": "US"})

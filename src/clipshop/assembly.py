@@ -31,6 +31,7 @@ from clipshop.shop.ledger import tasks as ledger_tasks
 from clipshop.shop.orders import tasks as orders_tasks
 from clipshop.shop.payments import sandbox as payments_sandbox
 from clipshop.shop.payments import tasks as payments_tasks
+from clipshop.social import controls as social_controls
 from clipshop.social import notices as social_notices
 from clipshop.social import service as social
 from clipshop.social import tasks as social_tasks
@@ -85,6 +86,14 @@ def register_jobs(platform: Platform) -> None:
             moderation_notices.tell_uploader(uow, decision_id=decision_id)
 
     jobs.register(moderation_tasks.TELL_UPLOADER, tell_uploader)
+
+    def drop_follow(follower_id: str, followee_id: str) -> None:
+        with platform.uow(home=region_of(follower_id)).transaction() as uow:
+            social_controls.drop_follow(
+                uow, follower_id=follower_id, followee_id=followee_id, now=platform.clock.now(), jobs=jobs
+            )
+
+    jobs.register(social_tasks.DROP_FOLLOW, drop_follow)
 
     jobs.register(
         payments_tasks.DELIVER_SANDBOX_EVENTS, partial(payments_sandbox.deliver_sandbox_events, platform)

@@ -115,6 +115,10 @@ def test_a_member_uploads_a_clip_then_watches_likes_and_comments_it(
     page.fill("input[name=password]", "short")
     page.fill("input[name=handle]", "maya.makes")
     page.click("button[type=submit]")
+    # The page asks for a birth date before anything goes out.
+    expect(page.locator(".field-error[data-error-for=birth_date]")).to_contain_text("Give your birth date")
+    page.fill("input[name=birth_date]", "1995-04-02")
+    page.click("button[type=submit]")
     # The API's problem detail shows next to the field it names.
     expect(page.locator(".field-error[data-error-for=password]")).to_contain_text("at least 8 characters")
     expect(page.locator("input[name=password]")).to_have_attribute("aria-invalid", "true")

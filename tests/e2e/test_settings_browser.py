@@ -138,6 +138,7 @@ def test_a_member_downloads_their_data_then_deletes_their_account(
         page.fill("input[name=email]", EMAIL)
         page.fill("input[name=password]", PASSWORD)
         page.fill("input[name=handle]", HANDLE)
+        page.fill("input[name=birth_date]", "1988-03-09")
         page.select_option("select[name=country]", "US")
         page.click("button[type=submit]")
         expect(page).to_have_url(f"{live_server.url}/")

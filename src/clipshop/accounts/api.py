@@ -55,6 +55,7 @@ def me_read(platform: Platform, user: User) -> MeRead:
         avatar_url=avatar,
         created_at=user.created_at,
         email_verified=user.email_verified_at is not None,
+        birth_date=user.birth_date,
     )
 
 
@@ -89,6 +90,7 @@ def sign_up(body: SignUp, response: Response, uow: UowDep, platform: PlatformDep
         display_name=body.display_name,
         now=platform.clock.now(),
         session_days=platform.settings.session_days,
+        birth_date=body.birth_date,
     )
     mails.send_verification(platform, uow, user=login.user)
     _set_cookie(response, platform, login)
@@ -189,6 +191,11 @@ async def set_avatar(request: Request, actor: CurrentActor, uow: UowDep, platfor
 @router.patch("/me", response_model=MeRead)
 def update_me(body: ProfileUpdate, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> MeRead:
     user = service.update_profile(
-        uow, actor=actor, now=platform.clock.now(), display_name=body.display_name, bio=body.bio
+        uow,
+        actor=actor,
+        now=platform.clock.now(),
+        display_name=body.display_name,
+        bio=body.bio,
+        birth_date=body.birth_date,
     )
     return me_read(platform, user)

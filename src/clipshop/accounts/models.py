@@ -3,9 +3,9 @@ an opaque email digest for routing log-ins and the public profile."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.kit.db import DirectoryBase, RegionBase, UTCDateTime
@@ -34,6 +34,8 @@ class User(RegionBase):
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # When the owner followed the link of the verification mail; the account works before that.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Given at sign-up (or once later in settings); the age, worked out from it, gates age-restricted videos.
+    birth_date: Mapped[date | None] = mapped_column(Date, default=None)
 
 
 class AuthSession(RegionBase):
@@ -89,3 +91,5 @@ class PublicProfile(DirectoryBase):
     video_count: Mapped[int] = mapped_column(Integer, default=0)
     like_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Whether the account filters comments on its videos (never the words, which stay in its region).
+    filters_comments: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

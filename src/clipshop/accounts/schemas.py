@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +15,12 @@ class SignUp(BaseModel):
     handle: str = Field(max_length=40, examples=["maya.makes"])
     country: str = Field(min_length=2, max_length=2, examples=["US"])
     display_name: str | None = Field(default=None, max_length=60)
+    birth_date: date | None = Field(
+        default=None,
+        examples=["2001-04-17"],
+        description="kept in your home region; you must be 13 or older. Optional for older clients; "
+        "without it, age-restricted videos stay hidden until one is set in settings",
+    )
 
 
 class LogIn(BaseModel):
@@ -25,6 +31,7 @@ class LogIn(BaseModel):
 class ProfileUpdate(BaseModel):
     display_name: str | None = Field(default=None, max_length=60)
     bio: str | None = Field(default=None, max_length=300)
+    birth_date: date | None = Field(default=None, description="once: a birth date set cannot be changed here")
 
 
 class MeRead(BaseModel):
@@ -40,6 +47,7 @@ class MeRead(BaseModel):
     avatar_url: str | None
     created_at: datetime
     email_verified: bool = False
+    birth_date: date | None = None
 
 
 class PasswordResetAsk(BaseModel):
@@ -75,9 +83,17 @@ class ProfileRead(BaseModel):
     video_count: int
     like_count: int
     followed_by_me: bool = False
+    blocked_by_me: bool = False
+    muted_by_me: bool = False
 
 
-def profile_read(profile: PublicProfile, *, followed_by_me: bool = False) -> ProfileRead:
+def profile_read(
+    profile: PublicProfile,
+    *,
+    followed_by_me: bool = False,
+    blocked_by_me: bool = False,
+    muted_by_me: bool = False,
+) -> ProfileRead:
     return ProfileRead(
         id=profile.user_id,
         handle=profile.handle,
@@ -90,4 +106,6 @@ def profile_read(profile: PublicProfile, *, followed_by_me: bool = False) -> Pro
         video_count=profile.video_count,
         like_count=profile.like_count,
         followed_by_me=followed_by_me,
+        blocked_by_me=blocked_by_me,
+        muted_by_me=muted_by_me,
     )

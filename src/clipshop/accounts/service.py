@@ -9,7 +9,7 @@ import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 
@@ -26,6 +26,8 @@ from clipshop.kit.watermarks import Window, rows_in_batches
 
 log = logging.getLogger(__name__)
 
+# The youngest a person may sign up at (the usual floor for services with user profiles and messaging).
+MIN_SIGNUP_AGE = 13
 HANDLE = re.compile(r"^[a-z0-9_.]{3,30}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
@@ -68,6 +70,7 @@ def sign_up(
     display_name: str | None = None,
     now: datetime,
     session_days: int = 30,
+    birth_date: date | None = None,
 ) -> Login:
     """Create an account in the home region of `country` and log it in.
 
@@ -79,6 +82,8 @@ def sign_up(
     if not EMAIL.match(email) or len(email) > 320:
         raise Invalid("Give a valid email address.", code="invalid_email", field="email")
     handle = normalise_handle(handle)
+    if birth_date is not None:
+        check_birth_date(birth_date, now=now)
     check_password_rules(password, email=email, handle=handle)
     region = regions.home_region(country)
     digest = email_digest(email, secret=secret)
@@ -108,6 +113,7 @@ def sign_up(
         country=country.upper(),
         created_at=now,
         updated_at=now,
+        birth_date=birth_date,
     )
     uow.region(region).add(user)
     uow.region(region).flush()  # the session row below refers to it
@@ -127,6 +133,20 @@ def sign_up(
         )
     )
     return open_session(uow, user=user, now=now, days=session_days)
+
+
+def check_birth_date(birth_date: date, *, now: datetime) -> None:
+    """Refuse a birth date in the future, before 1900, or of someone under `MIN_SIGNUP_AGE`."""
+    today = now.date()
+    if birth_date > today or birth_date.year < 1900:
+        raise Invalid(
+            "Give your real birth date (YYYY-MM-DD).", code="invalid_birth_date", field="birth_date"
+        )
+    probe = Actor(id="", region="", handle="", birth_date=birth_date)
+    if (probe.age_on(today) or 0) < MIN_SIGNUP_AGE:
+        raise Invalid(
+            f"You must be at least {MIN_SIGNUP_AGE} to use Clipshop.", code="too_young", field="birth_date"
+        )
 
 
 def _email_taken() -> Conflict:
@@ -234,8 +254,19 @@ def update_profile(
     now: datetime,
     display_name: str | None = None,
     bio: str | None = None,
+    birth_date: date | None = None,
 ) -> User:
     user = uow.region(actor.region).get_one(User, actor.id)
+    if birth_date is not None and birth_date != user.birth_date:
+        if user.birth_date is not None:
+            # A minor must not make themselves an adult by typing another date.
+            raise Conflict(
+                "birth_date_set",
+                "Your birth date is set already; ask support to correct it.",
+                field="birth_date",
+            )
+        check_birth_date(birth_date, now=now)
+        user.birth_date = birth_date
     user.updated_at = now
     profile = uow.directory.get_one(PublicProfile, actor.id)
     if display_name is not None:
@@ -266,7 +297,12 @@ def actor_of(user: User) -> Actor:
     region = region_of(user.id)
     role = Role(user.staff_role) if user.staff_role else Role.USER
     return Actor(
-        id=user.id, region=region, handle=user.handle, role=role, jurisdiction=user.jurisdiction or region
+        id=user.id,
+        region=region,
+        handle=user.handle,
+        role=role,
+        jurisdiction=user.jurisdiction or region,
+        birth_date=user.birth_date,
     )
 
 
@@ -503,7 +539,7 @@ def erase_account(uow: UnitOfWork, *, user_id: str) -> str | None:
     user.staff_role = user.jurisdiction = None
     db.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
     db.execute(delete(PasswordReset).where(PasswordReset.user_id == user_id))
-    user.email_verified_at = None
+    user.email_verified_at = user.birth_date = None
     uow.directory.execute(delete(AccountIndex).where(AccountIndex.user_id == user_id))
     uow.directory.execute(delete(PublicProfile).where(PublicProfile.user_id == user_id))
     return f"avatars/{user_id}/"

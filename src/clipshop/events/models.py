@@ -23,6 +23,8 @@ class EventKind(enum.StrEnum):
     PRODUCT_OPEN = "product_open"
     ADD_TO_CART = "add_to_cart"
     PURCHASE = "purchase"
+    # The viewer told For You they do not want this video, nor ones near it: a negative signal.
+    NOT_INTERESTED = "not_interested"
 
 
 PLAYER_KINDS = (EventKind.IMPRESSION, EventKind.PLAY, EventKind.PROGRESS, EventKind.COMPLETE)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from clipshop.feed import not_interested as marking
 from clipshop.feed import recommend, timelines
 from clipshop.feed.pages import FeedPage
 from clipshop.feed.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, WhyRead
@@ -88,7 +89,8 @@ def for_you(
 def following(
     uow: UowDep, platform: PlatformDep, actor: CurrentActor, cursor: str | None = None, limit: Limit = None
 ) -> FeedPageRead:
-    page = timelines.following(uow, actor=actor, cursor=cursor, limit=clamp_limit(limit))
+    today = platform.clock.now().date()
+    page = timelines.following(uow, actor=actor, today=today, cursor=cursor, limit=clamp_limit(limit))
     return page_read(page, base_url=platform.settings.base_url)
 
 
@@ -101,7 +103,14 @@ def creator_videos(
     cursor: str | None = None,
     limit: Limit = None,
 ) -> FeedPageRead:
-    page = timelines.creator_videos(uow, actor=actor, handle=handle, cursor=cursor, limit=clamp_limit(limit))
+    page = timelines.creator_videos(
+        uow,
+        actor=actor,
+        today=platform.clock.now().date(),
+        handle=handle,
+        cursor=cursor,
+        limit=clamp_limit(limit),
+    )
     return page_read(page, base_url=platform.settings.base_url)
 
 
@@ -114,7 +123,9 @@ def hashtag_videos(
     cursor: str | None = None,
     limit: Limit = None,
 ) -> FeedPageRead:
-    page = timelines.hashtag(uow, actor=actor, tag=tag, cursor=cursor, limit=clamp_limit(limit))
+    page = timelines.hashtag(
+        uow, actor=actor, today=platform.clock.now().date(), tag=tag, cursor=cursor, limit=clamp_limit(limit)
+    )
     return page_read(page, base_url=platform.settings.base_url)
 
 
@@ -128,11 +139,25 @@ def shop_videos(
     limit: Limit = None,
 ) -> FeedPageRead:
     """The clips that sell a shop's products, newest first."""
-    page = timelines.shop_videos(uow, actor=actor, shop_id=shop_id, cursor=cursor, limit=clamp_limit(limit))
+    page = timelines.shop_videos(
+        uow,
+        actor=actor,
+        today=platform.clock.now().date(),
+        shop_id=shop_id,
+        cursor=cursor,
+        limit=clamp_limit(limit),
+    )
     return page_read(page, base_url=platform.settings.base_url)
+
+
+@router.post("/videos/{video_id}/not-interested", status_code=204)
+def not_interested(video_id: str, uow: UowDep, platform: PlatformDep, actor: CurrentActor) -> None:
+    """Tell For You you are not interested in this video: it leaves your For You, with the other videos of
+    its creator and of its first hashtag for 30 days, and weighs against what it is about."""
+    marking.mark(uow, actor=actor, video_id=video_id, now=platform.clock.now())
 
 
 @router.get("/videos/{video_id}", response_model=FeedItem)
 def get_video(video_id: str, uow: UowDep, platform: PlatformDep, actor: OptionalActor) -> FeedItem:
-    page = timelines.one_video(uow, actor=actor, video_id=video_id)
+    page = timelines.one_video(uow, actor=actor, today=platform.clock.now().date(), video_id=video_id)
     return feed_item(page, page.videos[0], base_url=platform.settings.base_url)

@@ -14,6 +14,8 @@ from clipshop.events.models import EventKind
 from clipshop.events.service import RecentEvent
 from clipshop.feed.facts import Facts
 
+NOT_INTERESTED_WEIGHT = -3.0
+
 # Interest fades with a half-life of three days: yesterday's binge still counts, last month's much less.
 # How much one event says about a viewer's interest in the video it concerns (training and short-term
 # interests). A bare impression says nothing; a purchase says the most.
@@ -29,6 +31,8 @@ INTEREST_WEIGHTS: dict[str, float] = {
     EventKind.PRODUCT_OPEN: 2.0,
     EventKind.ADD_TO_CART: 3.0,
     EventKind.PURCHASE: 5.0,
+    # "Not interested": more against the video, its creator and its hashtags than a like is for them.
+    EventKind.NOT_INTERESTED: NOT_INTERESTED_WEIGHT,
 }
 
 HALF_LIFE_H = 72.0

@@ -1,5 +1,5 @@
-"""The feed's tables in each region: the trending videos (rewritten by a job) and the served log (what each
-For You item was ranked on)."""
+"""The feed's tables in each region: the trending videos (rewritten by a job), the served log (what each
+For You item was ranked on) and the videos each viewer marked "not interested"."""
 
 from __future__ import annotations
 
@@ -36,4 +36,17 @@ class Served(RegionBase):
     position: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(24))
     features: Mapped[list[float]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NotInterested(RegionBase):
+    """A video a viewer marked "not interested", with what makes others near it (its creator, its first
+    hashtag), so For You leaves them out without asking the directory."""
+
+    __tablename__ = "not_interested"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    video_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    creator_id: Mapped[str] = mapped_column(String(40))
+    topic: Mapped[str | None] = mapped_column(String(100), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -24,6 +24,7 @@ from clipshop.feed import sources
 from clipshop.feed.blending import Ranked, blend
 from clipshop.feed.facts import Facts, FeedCache
 from clipshop.feed.interests import Interests, best_key, interests_of, squash
+from clipshop.feed.not_interested import marks_of, topic_of
 from clipshop.feed.pages import FeedPage, Why, page_of
 from clipshop.feed.ranking import FEATURE_INDEX, FEATURES, SOURCES, Ranker, ReasonContext, reasons
 from clipshop.feed.runtime import feed_runtime
@@ -35,6 +36,7 @@ from clipshop.kit.ids import new_id
 from clipshop.kit.pagination import decode_cursor
 from clipshop.social import service as social
 from clipshop.social.models import WatchHistory
+from clipshop.social.shield import shield_of
 from clipshop.videos.models import PublicVideo
 
 if TYPE_CHECKING:
@@ -106,6 +108,11 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
     if len(pool.items) < limit:
         # Running dry: let back what the viewer played, oldest plays first in line after the rest.
         pool = _gather(uow, cache, actor, taste, interests, followed, served, now)
+    shield = shield_of(uow, actor)
+    marks = marks_of(uow, actor=actor, now=now)
+    adult = actor.is_adult_on(now.date())
+    limited = cache.shared("restricted", lambda: sources.restricted(uow))
+    left_out = limited.unrecommended if adult else limited.unrecommended | limited.adults_only
     scored = _score(uow, cache, taste, interests, set(followed), pool, now)
     ranker = model.ranker if model is not None else Ranker.prior()
     prediction = ranker.predict(scored.features, scored.durations, settings.recs_values)
@@ -116,13 +123,16 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
             video_id=video.id,
             score=score - (1e3 if video.id in played else 0.0),
             creator_id=video.creator_id,
-            topic=video.hashtags.partition(" ")[0] or None,
+            topic=topic_of(video.hashtags),
             shoppable=is_shoppable,
             fresh="fresh" in pool.items[video.id].scores,
         )
         for video, score, is_shoppable in zip(
             scored.videos, prediction.scores.tolist(), shoppable.tolist(), strict=True
         )
+        if video.creator_id not in shield.out_of_feeds
+        and video.id not in left_out
+        and not marks.keeps_out(video.id, video.creator_id, topic_of(video.hashtags))
     ]
     while True:
         page = blend(
@@ -136,12 +146,14 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         query = select(PublicVideo).where(PublicVideo.id.in_(chosen))
         loaded = {video.id: video for video in uow.directory.scalars(query)}
         gone = {video for video in chosen if video not in loaded}
-        if not gone:
+        # Restricted by moderation since the shared list was read: out of this page too.
+        limited_now = {v.id for v in loaded.values() if v.unrecommended or (v.age_restricted and not adult)}
+        if not gone and not limited_now:
             break
         # Taken down since its facts were kept: out of this page, blended again without it, and out of the
         # kept facts, so the next request does not rank it either.
         cache.forget(gone)
-        ranked = [item for item in ranked if item.video_id not in gone]
+        ranked = [item for item in ranked if item.video_id not in gone | limited_now]
     row_of = {video.id: i for i, video in enumerate(scored.videos)}
     rows = [row_of[video] for video in chosen]
     more = len(page) == limit and len(pool.items) > len(page)

@@ -127,6 +127,21 @@ def fresh(uow: UnitOfWork, now: datetime) -> list[tuple[str, float]]:
     ][:PER_SOURCE]
 
 
+@dataclass(frozen=True)
+class Restricted:
+    """The published videos moderation limited: adults only, and out of recommendations."""
+
+    adults_only: frozenset[str] = frozenset()
+    unrecommended: frozenset[str] = frozenset()
+
+
+def restricted(uow: UnitOfWork) -> Restricted:
+    """Every restricted video, by the two indexes on them (a small share of the catalogue)."""
+    adults = select(PublicVideo.id).where(PublicVideo.age_restricted.is_(True))
+    out = select(PublicVideo.id).where(PublicVideo.unrecommended.is_(True))
+    return Restricted(frozenset(uow.directory.scalars(adults)), frozenset(uow.directory.scalars(out)))
+
+
 def tag_videos(uow: UnitOfWork, tag: str, count: int) -> list[tuple[str, float]]:
     rows = uow.directory.connection().execute(_TAG_VIDEOS, {"tag": tag, "count": count})
     return [(v, 1.0) for v in rows.scalars()]

@@ -5,7 +5,7 @@ is the recommender in `feed.recommend`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, literal, select, tuple_
@@ -18,8 +18,9 @@ from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import decode_cursor
 from clipshop.shop.public import PublicProduct, PublicVideoProduct
 from clipshop.social import service as social
+from clipshop.social.shield import guard_account, shield_of
 from clipshop.videos.models import PublicVideo, PublicVideoTag
-from clipshop.videos.service import get_public_video
+from clipshop.videos.service import ensure_may_see, get_public_video
 
 
 def _after_hot(position: dict[str, Any] | None) -> Any:
@@ -40,11 +41,14 @@ def _after_hot(position: dict[str, Any] | None) -> Any:
 
 
 def for_you(uow: UnitOfWork, *, cursor: str | None, limit: int) -> FeedPage:
-    """For You signed out: the public hot ranking (time-decayed engagement), paged along its index.
-    Signed-in viewers get the recommender (`feed.recommend`)."""
+    """For You signed out: the public hot ranking (time-decayed engagement), paged along its index, without
+    what moderation age-restricted or took out of recommendations. Signed-in viewers get the recommender
+    (`feed.recommend`)."""
     position = decode_cursor(cursor)
-    query = select(PublicVideo.id, PublicVideo.hot_score).order_by(
-        PublicVideo.hot_score.desc(), PublicVideo.id.desc()
+    query = (
+        select(PublicVideo.id, PublicVideo.hot_score)
+        .where(PublicVideo.age_restricted.is_(False), PublicVideo.unrecommended.is_(False))
+        .order_by(PublicVideo.hot_score.desc(), PublicVideo.id.desc())
     )
     condition = _after_hot(position)
     if condition is not None:
@@ -58,31 +62,63 @@ def for_you(uow: UnitOfWork, *, cursor: str | None, limit: int) -> FeedPage:
     return page_of(uow, None, [rows[v] for v in ids if v in rows], next_position)
 
 
-def following(uow: UnitOfWork, *, actor: Actor, cursor: str | None, limit: int) -> FeedPage:
-    creators = social.following_ids(uow, actor=actor)
+def _visible(
+    query: Select[PublicVideo],
+    actor: Actor | None,
+    *,
+    today: date,
+    skip_creators: frozenset[str] = frozenset(),
+    recommending: bool = False,
+) -> Select[PublicVideo]:
+    """`query` narrowed to what `actor` may see: no age-restricted video unless they are an adult, none of
+    `skip_creators`, and, where the list recommends (hashtags), nothing moderation took out of them."""
+    if actor is None or not actor.is_adult_on(today):
+        query = query.where(PublicVideo.age_restricted.is_(False))
+    if recommending:
+        query = query.where(PublicVideo.unrecommended.is_(False))
+    if skip_creators:
+        query = query.where(PublicVideo.creator_id.not_in(sorted(skip_creators)))
+    return query
+
+
+def following(uow: UnitOfWork, *, actor: Actor, today: date, cursor: str | None, limit: int) -> FeedPage:
+    """The newest videos of the accounts the viewer follows (none blocked or muted)."""
+    shield = shield_of(uow, actor)
+    creators = [c for c in social.following_ids(uow, actor=actor) if c not in shield.out_of_feeds]
     if not creators:
         return FeedPage(videos=[], next_cursor=None, profiles={}, liked=set())
-    return _newest(uow, actor, select(PublicVideo).where(PublicVideo.creator_id.in_(creators)), cursor, limit)
+    query = select(PublicVideo).where(PublicVideo.creator_id.in_(creators))
+    return _newest(uow, actor, _visible(query, actor, today=today), cursor, limit)
 
 
 def creator_videos(
-    uow: UnitOfWork, *, actor: Actor | None, handle: str, cursor: str | None, limit: int
+    uow: UnitOfWork, *, actor: Actor | None, today: date, handle: str, cursor: str | None, limit: int
 ) -> FeedPage:
+    """A creator's videos, newest first (those taken out of recommendations too): not found for a viewer
+    they blocked, refused (403 `blocked`) to a viewer who blocked them."""
     creator_id = get_profile(uow, handle=handle).user_id
-    return _newest(uow, actor, select(PublicVideo).where(PublicVideo.creator_id == creator_id), cursor, limit)
+    guard_account(shield_of(uow, actor), creator_id, what="videos")
+    query = select(PublicVideo).where(PublicVideo.creator_id == creator_id)
+    return _newest(uow, actor, _visible(query, actor, today=today), cursor, limit)
 
 
-def hashtag(uow: UnitOfWork, *, actor: Actor | None, tag: str, cursor: str | None, limit: int) -> FeedPage:
+def hashtag(
+    uow: UnitOfWork, *, actor: Actor | None, today: date, tag: str, cursor: str | None, limit: int
+) -> FeedPage:
+    """A hashtag's videos, newest first: a discovery list, so without what moderation took out of
+    recommendations, nor accounts the viewer blocked, was blocked by or muted."""
     query = (
         select(PublicVideo)
         .join(PublicVideoTag, PublicVideoTag.video_id == PublicVideo.id)
         .where(PublicVideoTag.tag == tag.lower().lstrip("#"))
     )
+    hidden = shield_of(uow, actor).out_of_feeds
+    query = _visible(query, actor, today=today, skip_creators=hidden, recommending=True)
     return _newest(uow, actor, query, cursor, limit)
 
 
 def shop_videos(
-    uow: UnitOfWork, *, actor: Actor | None, shop_id: str, cursor: str | None, limit: int
+    uow: UnitOfWork, *, actor: Actor | None, today: date, shop_id: str, cursor: str | None, limit: int
 ) -> FeedPage:
     """Published videos that tag any of a shop's products: its own clips and its affiliates'."""
     tagged = (
@@ -90,7 +126,9 @@ def shop_videos(
         .join(PublicProduct, PublicProduct.id == PublicVideoProduct.product_id)
         .where(PublicProduct.shop_id == shop_id)
     )
-    return _newest(uow, actor, select(PublicVideo).where(PublicVideo.id.in_(tagged)), cursor, limit)
+    query = select(PublicVideo).where(PublicVideo.id.in_(tagged))
+    hidden = shield_of(uow, actor).out_of_feeds
+    return _newest(uow, actor, _visible(query, actor, today=today, skip_creators=hidden), cursor, limit)
 
 
 def _newest(
@@ -114,6 +152,11 @@ def _newest(
     return page_of(uow, actor, videos, next_position)
 
 
-def one_video(uow: UnitOfWork, *, actor: Actor | None, video_id: str) -> FeedPage:
-    """A page of one published video (its link, its watch page)."""
-    return page_of(uow, actor, [get_public_video(uow, video_id=video_id)], None)
+def one_video(uow: UnitOfWork, *, actor: Actor | None, today: date, video_id: str) -> FeedPage:
+    """A page of one published video (its link, its watch page): not found for a viewer its creator
+    blocked, refused to a viewer who blocked its creator (403 `blocked`) and, when it is age-restricted,
+    to anyone not known to be an adult (403 `age_restricted`)."""
+    video = get_public_video(uow, video_id=video_id)
+    guard_account(shield_of(uow, actor), video.creator_id, what="video")
+    ensure_may_see(video, actor, today=today)
+    return page_of(uow, actor, [video], None)

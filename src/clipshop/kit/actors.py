@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import date
 
 
 class Role(enum.StrEnum):
@@ -24,6 +25,7 @@ class Role(enum.StrEnum):
 
 
 STAFF_ROLES = frozenset({Role.SUPPORT, Role.MODERATOR, Role.OPERATOR})
+ADULT_AGE = 18
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class Actor:
     role: Role = Role.USER
     # Where the actor works from; an account's is its home region unless staff were placed elsewhere.
     jurisdiction: str = ""
+    # The account's birth date, from its home region (None when it never gave one): what its age is worked
+    # out from, e.g. to hide age-restricted videos from minors.
+    birth_date: date | None = None
 
     def __post_init__(self) -> None:
         if not self.jurisdiction:
@@ -44,6 +49,18 @@ class Actor:
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    def age_on(self, day: date) -> int | None:
+        """Whole years of age on `day`, or None when the birth date is unknown."""
+        born = self.birth_date
+        if born is None:
+            return None
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def is_adult_on(self, day: date) -> bool:
+        """18 or older on `day`; an unknown age is not taken for an adult."""
+        age = self.age_on(day)
+        return age is not None and age >= ADULT_AGE
 
     @classmethod
     def service(cls, name: str, region: str) -> Actor:

@@ -55,6 +55,11 @@ HISTORY = 5  # earlier decisions shown per uploader
 # What each action may be taken on: the video actions need a video; a suspension needs an account behind
 # the content in the content's own region.
 VIDEO_ONLY = frozenset({Action.AGE_RESTRICT, Action.REMOVE_FROM_RECOMMENDATIONS, Action.TAKE_DOWN})
+# The decisions that limit a video without withholding it, and how.
+RESTRICTIONS = {
+    Action.AGE_RESTRICT: videos.Restriction.AGE,
+    Action.REMOVE_FROM_RECOMMENDATIONS: videos.Restriction.RECOMMENDATIONS,
+}
 
 
 @dataclass(frozen=True)
@@ -454,6 +459,16 @@ def decide(
             videos.release_hold(uow, video=video, store=stores[region], now=now)
     elif action is Action.DISMISS and held_comment is not None:
         social.release_comment(uow, comment=held_comment, jobs=jobs, now=now)
+    elif action in RESTRICTIONS:
+        content = _open_videos(uow, actor=actor, region=region, records=[case.content_id], why=str(action))
+        video = content.get(Video, case.content_id)
+        if video is not None:
+            videos.restrict_video(
+                uow, video=video, restriction=RESTRICTIONS[action], decision_id=decision.id, now=now
+            )
+            # A held video that a moderator only restricts is let out, with its restriction.
+            if video.held_for is not None:
+                videos.release_hold(uow, video=video, store=stores[region], now=now)
     elif action is Action.SUSPEND_ACCOUNT:
         assert case.owner_id is not None
         _open_accounts(uow, actor=actor, region=region, user_id=case.owner_id, why="suspend")
@@ -600,6 +615,11 @@ def decide_appeal(
         accounts.lift_suspension(uow, user_id=decision.owner_id)
     if decision.action is Action.TAKE_DOWN:
         videos.unblock_signature(uow, decision_id=decision.id)
+    if decision.action in RESTRICTIONS:
+        content = _open_videos(uow, actor=actor, region=region, records=[decision.content_id], why="lift")
+        video = content.get(Video, decision.content_id)
+        if video is not None:
+            videos.lift_restriction(uow, video=video, decision_id=decision.id, now=now)
     if decision.action in (Action.TAKE_DOWN, Action.SUSPEND_ACCOUNT):
         _open_videos(uow, actor=actor, region=region, records=[decision.content_id], why="give back")
         for video in videos.videos_withheld_by(uow, region=region, decision_id=decision.id):

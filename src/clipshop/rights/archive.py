@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from clipshop.accounts import service as accounts
 from clipshop.events import service as events
-from clipshop.feed import served
+from clipshop.feed import not_interested, served
 from clipshop.inbox import service as inbox
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.holdings import Held, rows
@@ -23,6 +23,8 @@ from clipshop.moderation import service as moderation
 from clipshop.platform import Platform
 from clipshop.rights.models import Erasure
 from clipshop.shop import rights as shop
+from clipshop.social import controls as social_controls
+from clipshop.social import filtering
 from clipshop.social import service as social
 from clipshop.videos import service as videos
 
@@ -56,11 +58,14 @@ def held_about(platform: Platform, uow: UnitOfWork, *, user_id: str) -> Held:
     held.update(accounts.held_about(uow, user_id=user_id))
     held.update(videos.held_about(uow, user_id=user_id))
     held.update(social.held_about(uow, user_id=user_id))
+    held.update(social_controls.held_about(uow, user_id=user_id))
+    held.update(filtering.held_about(uow, user_id=user_id))
     held.update(events.held_about(uow, user_id=user_id))
     held.update(moderation.held_about(uow, user_id=user_id))
     held.update(mailing.held_about(uow, user_id=user_id))
     held.update(inbox.held_about(uow, user_id=user_id))
     held.update(served.held_about(uow, user_id=user_id))
+    held.update(not_interested.held_about(uow, user_id=user_id))
     held.update(shop.held_about(uow, user_id=user_id, payments=platform.payments))
     held["region/idempotency_keys"] = rows(db, IdempotencyKey, IdempotencyKey.user_id == user_id)
     held["region/erasures"] = rows(db, Erasure, Erasure.user_id == user_id)

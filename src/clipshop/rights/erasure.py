@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from clipshop.accounts import service as accounts
 from clipshop.errors import Conflict
 from clipshop.events import service as events
-from clipshop.feed import served
+from clipshop.feed import not_interested, served
 from clipshop.inbox import service as inbox
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
@@ -28,6 +28,8 @@ from clipshop.platform import Platform
 from clipshop.rights.models import Erasure, ErasureState
 from clipshop.rights.tasks import ERASE, enqueue_erasure
 from clipshop.shop import rights as shop
+from clipshop.social import controls as social_controls
+from clipshop.social import filtering
 from clipshop.social import service as social
 from clipshop.videos import service as videos
 
@@ -67,8 +69,11 @@ def _run_step(platform: Platform, uow: UnitOfWork, step: str, user_id: str) -> N
     if step == "social":
         own = videos.own_video_ids(uow, user_id=user_id)
         social.erase_user(uow, user_id=user_id, video_ids=own, jobs=platform.jobs, now=platform.clock.now())
+        social_controls.erase_user(uow, user_id=user_id)
+        filtering.erase_user(uow, user_id=user_id)
         events.erase_user(uow, user_id=user_id)
         served.erase_user(uow, user_id=user_id)
+        not_interested.erase_user(uow, user_id=user_id)
         moderation.erase_user(uow, user_id=user_id)
     elif step == "videos":
         store, volume = platform.media_store(region), platform.upload_volumes[region]

@@ -17,6 +17,8 @@ from clipshop.accounts.models import PublicProfile
 from clipshop.errors import Invalid
 from clipshop.search import candidates, matching
 from clipshop.search.visibility import (
+    SIGNED_OUT,
+    Searcher,
     searchable_creators,
     searchable_hashtag,
     searchable_products,
@@ -136,8 +138,10 @@ def _rank(
 # ---------------------------------------------------------------------------------------------------- kinds
 
 
-def find_creators(db: Session, *, query: Sequence[str], limit: int) -> list[Hit[PublicProfile]]:
-    base = select(PublicProfile).where(searchable_creators())
+def find_creators(
+    db: Session, *, query: Sequence[str], limit: int, searcher: Searcher = SIGNED_OUT
+) -> list[Hit[PublicProfile]]:
+    base = select(PublicProfile).where(searchable_creators(searcher=searcher))
     profiles = [
         row[0] for row in candidates.fetch(db, base, source=CREATORS, query=query, limit=_pool(limit))
     ]
@@ -164,13 +168,18 @@ def find_hashtags(db: Session, *, query: Sequence[str], limit: int) -> list[Hit[
 
 
 def find_videos(
-    db: Session, *, query: Sequence[str], limit: int, creators: list[Hit[PublicProfile]] | None = None
+    db: Session,
+    *,
+    query: Sequence[str],
+    limit: int,
+    creators: list[Hit[PublicProfile]] | None = None,
+    searcher: Searcher = SIGNED_OUT,
 ) -> tuple[list[Hit[PublicVideo]], dict[str, PublicProfile]]:
     """Videos whose caption or hashtags match, and the most engaging videos of the best-matching creators."""
-    base = select(PublicVideo).where(searchable_videos())
+    base = select(PublicVideo).where(searchable_videos(searcher=searcher))
     videos = [row[0] for row in candidates.fetch(db, base, source=VIDEOS, query=query, limit=_pool(limit))]
     if creators is None:
-        creators = find_creators(db, query=query, limit=3)
+        creators = find_creators(db, query=query, limit=3, searcher=searcher)
     best = [c.item.user_id for c in creators[:3]]
     if best:
         videos += db.scalars(
@@ -203,11 +212,16 @@ def find_videos(
 
 
 def find_products(
-    db: Session, *, query: Sequence[str], limit: int, filters: ProductFilters
+    db: Session,
+    *,
+    query: Sequence[str],
+    limit: int,
+    filters: ProductFilters,
+    searcher: Searcher = SIGNED_OUT,
 ) -> tuple[list[Hit[PublicProduct]], dict[str, PublicShop]]:
     """Products whose title or description match, and those of the best-matching shops, filtered."""
     filters.check()
-    base = select(PublicProduct).where(searchable_products())
+    base = select(PublicProduct).where(searchable_products(searcher=searcher))
     if filters.in_stock is not None:
         base = base.where(PublicProduct.in_stock.is_(filters.in_stock))
     if filters.currency:
@@ -258,9 +272,16 @@ def normalize(query: str) -> list[str]:
 
 
 def search(
-    db: Session, *, query: str, kind: Kind = "top", limit: int = 20, filters: ProductFilters | None = None
+    db: Session,
+    *,
+    query: str,
+    kind: Kind = "top",
+    limit: int = 20,
+    filters: ProductFilters | None = None,
+    searcher: Searcher = SIGNED_OUT,
 ) -> Results:
-    """What matches `query`, of one kind or (`top`) a few of each, best first."""
+    """What matches `query`, of one kind or (`top`) a few of each, best first, as `searcher` may see it
+    (`visibility`)."""
     filters = filters or ProductFilters()
     filters.check()
     words = normalize(query)
@@ -269,21 +290,21 @@ def search(
         return results
     top = kind == "top"
     if top or kind == "creators":
-        results.creators = find_creators(db, query=words, limit=3 if top else limit)
+        results.creators = find_creators(db, query=words, limit=3 if top else limit, searcher=searcher)
     if top or kind == "hashtags":
         results.hashtags = find_hashtags(db, query=words, limit=5 if top else limit)
     if top or kind == "videos":
         results.videos, results.profiles = find_videos(
-            db, query=words, limit=limit, creators=results.creators if top else None
+            db, query=words, limit=limit, creators=results.creators if top else None, searcher=searcher
         )
     if top or kind == "products":
         results.products, results.shops = find_products(
-            db, query=words, limit=6 if top else limit, filters=filters
+            db, query=words, limit=6 if top else limit, filters=filters, searcher=searcher
         )
     return results
 
 
-def suggest(db: Session, *, query: str, limit: int = 8) -> list[Suggestion]:
+def suggest(db: Session, *, query: str, limit: int = 8, searcher: Searcher = SIGNED_OUT) -> list[Suggestion]:
     """Completions while typing: hashtags, creators and products whose names match, best first."""
     words = normalize(query)
     if not words or sum(len(w) for w in words) < 2:
@@ -291,10 +312,10 @@ def suggest(db: Session, *, query: str, limit: int = 8) -> list[Suggestion]:
     scored: list[tuple[float, Suggestion]] = []
     for h in find_hashtags(db, query=words, limit=limit):
         scored.append((h.score, Suggestion("hashtag", f"#{h.item.tag}", h.item.tag)))
-    for c in find_creators(db, query=words, limit=limit):
+    for c in find_creators(db, query=words, limit=limit, searcher=searcher):
         scored.append((c.score, Suggestion("creator", f"@{c.item.handle}", c.item.handle)))
     if len(" ".join(words)) >= 3:
-        products, _ = find_products(db, query=words, limit=limit, filters=ProductFilters())
+        products, _ = find_products(db, query=words, limit=limit, filters=ProductFilters(), searcher=searcher)
         for p in products:
             scored.append((p.score, Suggestion("product", p.item.title, p.item.id)))
     scored.sort(key=lambda s: -s[0])

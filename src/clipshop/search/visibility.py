@@ -1,28 +1,68 @@
-"""What search may show: the one place to say it. The directory holds only published, public copies, so
-today everything in it may be found; content taken down, held for review, or blocked for the viewer is to be
-excluded here, and every search and suggestion query applies these predicates."""
+"""What search may show: the one place to say it. The directory holds only published, public copies (content
+taken down or held for review has none), so what is left to exclude depends on who searches: an
+age-restricted video is found only by a viewer known to be 18 or older, and nothing of an account apart from
+the viewer by a block (either way) is found. Every search and suggestion query applies these predicates."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, true
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, true
 
 from clipshop.accounts.models import PublicProfile
+from clipshop.kit.actors import Actor
+from clipshop.kit.db import UnitOfWork
 from clipshop.shop.public import PublicProduct
+from clipshop.social.shield import shield_of
 from clipshop.videos.models import PublicVideo
 
 
-def searchable_videos(video: type[PublicVideo] = PublicVideo) -> ColumnElement[bool]:
-    """Videos search may return (taken-down, held and blocked content will be excluded here)."""
-    return true()
+@dataclass(frozen=True)
+class Searcher:
+    """What search needs to know of who searches: whether they are known to be an adult, and the accounts
+    apart from them by a block (never shown, either way)."""
+
+    adult: bool = False
+    apart: frozenset[str] = frozenset()
 
 
-def searchable_products(product: type[PublicProduct] = PublicProduct) -> ColumnElement[bool]:
+SIGNED_OUT = Searcher()
+
+
+def searcher_of(uow: UnitOfWork, viewer: Actor | None, *, today: date) -> Searcher:
+    """The searcher a request stands for (a signed-out visitor is no adult and blocked by no one)."""
+    if viewer is None:
+        return SIGNED_OUT
+    return Searcher(adult=viewer.is_adult_on(today), apart=shield_of(uow, viewer).apart)
+
+
+def searchable_videos(
+    video: type[PublicVideo] = PublicVideo, *, searcher: Searcher = SIGNED_OUT
+) -> ColumnElement[bool]:
+    """Videos search may return: not age-restricted unless the searcher is an adult, and none by an account
+    apart from the searcher by a block. (Removal from recommendations does not hide a video from search.)"""
+    conditions: list[ColumnElement[bool]] = []
+    if not searcher.adult:
+        conditions.append(video.age_restricted.is_(False))
+    if searcher.apart:
+        conditions.append(video.creator_id.not_in(searcher.apart))
+    return and_(true(), *conditions)
+
+
+def searchable_products(
+    product: type[PublicProduct] = PublicProduct, *, searcher: Searcher = SIGNED_OUT
+) -> ColumnElement[bool]:
     """Products search may return."""
     return true()
 
 
-def searchable_creators(profile: type[PublicProfile] = PublicProfile) -> ColumnElement[bool]:
-    """Creators search may return."""
+def searchable_creators(
+    profile: type[PublicProfile] = PublicProfile, *, searcher: Searcher = SIGNED_OUT
+) -> ColumnElement[bool]:
+    """Creators search may return: none apart from the searcher by a block."""
+    if searcher.apart:
+        return profile.user_id.not_in(searcher.apart)
     return true()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clipshop.kit.db import DirectoryBase, RegionBase, UTCDateTime
@@ -41,6 +41,8 @@ class Comment(RegionBase):
     # Why an automatic check holds it for a moderator (`kit.review.HoldReason`): while set it has no public
     # copy, counts nowhere and only its author sees it; a moderator's dismissal publishes it.
     held_for: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Held back by the video creator's filter words when it was written: shown to its author only.
+    filtered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Share(RegionBase):
@@ -63,6 +65,50 @@ class WatchHistory(RegionBase):
     watched_s: Mapped[float] = mapped_column(default=0.0)
     completes: Mapped[int] = mapped_column(Integer, default=0)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Block(RegionBase):
+    """One account blocking another: the blocker's own record, in the blocker's region. It holds both ways
+    (no follows, comments or videos between the two); the blocked account may live in any region."""
+
+    __tablename__ = "blocks"
+    __table_args__ = (Index("ix_blocks_blocked", "blocked_id"),)
+
+    blocker_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    blocked_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CommentFilter(RegionBase):
+    """A creator's filter words: comments on their videos containing one are shown to their author only."""
+
+    __tablename__ = "comment_filters"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    words: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Mute(RegionBase):
+    """One account muting another: the muter's feeds skip the muted account's videos. One-way and silent;
+    the muter's own record, in the muter's region."""
+
+    __tablename__ = "mutes"
+
+    muter_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    muted_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BlockHint(RegionBase):
+    """A note in a blocked account's region that someone in `region` may have blocked it (never who): its
+    requests ask that region, through the residency gateway, which of its accounts did."""
+
+    __tablename__ = "block_hints"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class RegionVideoCounts(RegionBase):
@@ -101,6 +147,8 @@ class PublicComment(DirectoryBase):
     body: Mapped[str] = mapped_column(Text)
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Held back by the video creator's filter words: listed to its author only.
+    filtered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class VideoCountsByRegion(DirectoryBase):

@@ -26,6 +26,9 @@ class CommentRead(BaseModel):
         default=False,
         description="held for a moderator's review (a blocked word): shown to its author only until released",
     )
+    held_back: bool = Field(
+        default=False, description="held back by the creator's filter words: only its author sees it"
+    )
 
 
 class CommentPage(BaseModel):
@@ -49,6 +52,24 @@ class FollowRead(BaseModel):
     following: bool
 
 
+class BlockRead(BaseModel):
+    blocked: bool
+
+
+class MuteRead(BaseModel):
+    muted: bool
+
+
+class BlockedAccountRead(BaseModel):
+    """An account the signed-in user blocked (`handle` None once that account is deleted)."""
+
+    id: str
+    handle: str | None
+    display_name: str | None
+    avatar_url: str | None
+    blocked_at: datetime
+
+
 class WatchEventIn(BaseModel):
     video_id: str = Field(max_length=40)
     kind: str = Field(max_length=16, examples=["play"])
@@ -62,3 +83,11 @@ class WatchEventsIn(BaseModel):
 class AcceptedRead(BaseModel):
     accepted: int
     skipped: list[str] = Field(default_factory=list, description="video ids no longer available")
+
+
+class CommentFilterWrite(BaseModel):
+    words: list[str] = Field(max_length=100, examples=[["spoiler", "buy followers"]])
+
+
+class CommentFilterRead(BaseModel):
+    words: list[str]

@@ -24,6 +24,7 @@ from clipshop.kit.ids import new_id, region_of
 from clipshop.kit.review import HeldKind, HoldReason, ReviewDesk
 from clipshop.kit.watermarks import Window, in_batches, rows_in_batches
 from clipshop.residency.carving import is_detached
+from clipshop.social import filtering
 from clipshop.social.models import (
     Comment,
     Follow,
@@ -37,9 +38,10 @@ from clipshop.social.models import (
     WatchHistory,
 )
 from clipshop.social.notices import COMMENT, FOLLOW, LIKE
+from clipshop.social.shield import NO_SHIELD, Shield, guard_account, refuse_across_block, shield_of
 from clipshop.social.tasks import enqueue_follow_counts, enqueue_notice, enqueue_video_counts
 from clipshop.videos.models import PublicVideo
-from clipshop.videos.service import get_public_video, hot_score
+from clipshop.videos.service import ensure_may_see, get_public_video, hot_score
 
 WATCH_KINDS = tuple(str(kind) for kind in PLAYER_KINDS)
 MAX_COMMENT = 500
@@ -62,20 +64,24 @@ def _bump(uow: UnitOfWork, jobs: JobQueue, region: str, video_id: str, now: date
 
 
 def _bump_followers(
-    uow: UnitOfWork, jobs: JobQueue, actor: Actor, followee_id: str, delta: int, now: datetime
+    uow: UnitOfWork, jobs: JobQueue, follower_id: str, followee_id: str, delta: int, now: datetime
 ) -> None:
-    db = uow.region(actor.region)
+    region = region_of(follower_id)
+    db = uow.region(region)
     upsert_add(
         db, RegionFollowerCounts, {"user_id": followee_id}, {"followers": delta}, also={"updated_at": now}
     )
-    # Whom the actor follows shows on their profile (following_count): mark the account as changed.
-    db.execute(update(User).where(User.id == actor.id).values(updated_at=now))
-    enqueue_follow_counts(jobs, uow, region=actor.region, followee_id=followee_id, follower_id=actor.id)
+    # Whom the follower follows shows on their profile (following_count): mark the account as changed.
+    db.execute(update(User).where(User.id == follower_id).values(updated_at=now))
+    enqueue_follow_counts(jobs, uow, region=region, followee_id=followee_id, follower_id=follower_id)
 
 
 def like(uow: UnitOfWork, *, actor: Actor, video_id: str, now: datetime, jobs: JobQueue) -> bool:
-    """Like a video; True if this changed anything (liking twice is not an error)."""
+    """Like a video; True if this changed anything (liking twice is not an error). A video of an account
+    apart from the actor by a block is not theirs to like (404, or 403 `blocked`), so its creator is never
+    told of a like by an account they blocked."""
     video = get_public_video(uow, video_id=video_id)
+    guard_account(shield_of(uow, actor), video.creator_id, what="video")
     row = {"user_id": actor.id, "video_id": video_id, "created_at": now}
     if not insert_ignore(uow.region(actor.region), Like, row):
         return False
@@ -118,18 +124,27 @@ def add_comment(
     now: datetime,
     jobs: JobQueue,
 ) -> Comment:
-    """Comment on a video, or reply to a top-level comment (replies are one level deep). A comment with a
-    blocked word is held for a moderator's review: kept, shown to its author only, counted nowhere."""
+    """Comment on a video, or reply to a top-level comment (replies are one level deep). Refused (403
+    `blocked`) when the video's creator, or the author replied to, and the actor are apart by a block. A
+    comment with a blocked word is held for a moderator's review: kept, shown to its author only, counted
+    nowhere. One with a word the creator filters is held back (`filtered`): public, listed to its author
+    only."""
     video = get_public_video(uow, video_id=video_id)
     body = body.strip()
     if not 1 <= len(body) <= MAX_COMMENT:
         raise Invalid(f"A comment is 1 to {MAX_COMMENT} characters.", field="body")
+    ensure_may_see(video, actor, today=now.date())
+    shield = shield_of(uow, actor)
+    refuse_across_block(shield, [video.creator_id], doing="comment on its videos")
     if parent_id is not None:
         parent = uow.directory.get(PublicComment, parent_id)
         if parent is None or parent.video_id != video_id:
             raise NotFound("comment", parent_id, field="parent_id")
         if parent.parent_id is not None:
             parent_id = parent.parent_id  # a reply to a reply joins the same thread
+            parent = uow.directory.get_one(PublicComment, parent_id)
+        refuse_across_block(shield, [parent.author_id], doing="reply to it")
+    filtered = filtering.held_back(uow, actor=actor, creator_id=video.creator_id, body=body)
     comment = Comment(
         id=new_id(actor.region),
         author_id=actor.id,
@@ -137,6 +152,7 @@ def add_comment(
         parent_id=parent_id,
         body=body,
         created_at=now,
+        filtered=filtered,
     )
     uow.region(actor.region).add(comment)
     if blocklist.found_in(body):
@@ -173,9 +189,11 @@ def _publish_comment(uow: UnitOfWork, *, comment: Comment, jobs: JobQueue, now: 
         body=comment.body,
         reply_count=0,
         created_at=comment.created_at,
+        filtered=comment.filtered,
     )
     uow.directory.add(public)
-    enqueue_notice(jobs, uow, kind=COMMENT, actor_id=comment.author_id, subject_id=comment.id)
+    if not comment.filtered:  # held back by the creator's words: no one but its author sees it
+        enqueue_notice(jobs, uow, kind=COMMENT, actor_id=comment.author_id, subject_id=comment.id)
     return public
 
 
@@ -242,11 +260,23 @@ def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str, now: datet
 
 
 def list_comments(
-    uow: UnitOfWork, *, video_id: str, parent_id: str | None, after: tuple[datetime, str] | None, limit: int
+    uow: UnitOfWork,
+    *,
+    video_id: str,
+    parent_id: str | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+    shield: Shield = NO_SHIELD,
+    viewer_id: str | None = None,
 ) -> list[PublicComment]:
     """Top-level comments newest first, or one thread's replies oldest first; `after` is the keyset
-    (created_at, id) of the last comment served."""
+    (created_at, id) of the last comment served. Comments by accounts apart from the viewer by a block
+    (`shield`) are left out, and so are those the creator's filter held back, but to their author."""
     query = select(PublicComment).where(PublicComment.video_id == video_id)
+    shown = PublicComment.filtered.is_(False)
+    query = query.where(or_(shown, PublicComment.author_id == viewer_id) if viewer_id else shown)
+    if shield.apart:
+        query = query.where(PublicComment.author_id.not_in(sorted(shield.apart)))
     at, last_id = after if after is not None else (None, None)
     if parent_id is None:
         query = query.where(PublicComment.parent_id.is_(None)).order_by(
@@ -386,27 +416,37 @@ def upsert_watch(
 
 
 def follow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime, jobs: JobQueue) -> bool:
+    """Follow an account; refused (403 `blocked`) across a block, either way."""
     if followee_id == actor.id:
         raise Invalid("You cannot follow yourself.", code="self_follow", field="handle")
     if uow.directory.get(PublicProfile, followee_id) is None:
         raise NotFound("user", followee_id)
+    refuse_across_block(shield_of(uow, actor), [followee_id], doing="follow it")
     row = {"follower_id": actor.id, "followee_id": followee_id, "created_at": now}
     if not insert_ignore(uow.region(actor.region), Follow, row):
         return False
     events.record(uow, actor=actor, kind=EventKind.FOLLOW, now=now, creator_id=followee_id)
-    _bump_followers(uow, jobs, actor, followee_id, 1, now)
+    _bump_followers(uow, jobs, actor.id, followee_id, 1, now)
     enqueue_notice(jobs, uow, kind=FOLLOW, actor_id=actor.id, subject_id=followee_id)
     return True
 
 
 def unfollow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime, jobs: JobQueue) -> bool:
-    db = uow.region(actor.region)
-    existing = db.get(Follow, (actor.id, followee_id))
+    return remove_follow(uow, follower_id=actor.id, followee_id=followee_id, now=now, jobs=jobs)
+
+
+def remove_follow(
+    uow: UnitOfWork, *, follower_id: str, followee_id: str, now: datetime, jobs: JobQueue
+) -> bool:
+    """Take `follower_id`'s follow of `followee_id` away, in the follower's region, with the counters it
+    moved; False if there was none (idempotent)."""
+    db = uow.region(region_of(follower_id))
+    existing = db.get(Follow, (follower_id, followee_id))
     if existing is None:
         return False
     db.delete(existing)
     db.flush()
-    _bump_followers(uow, jobs, actor, followee_id, -1, now)
+    _bump_followers(uow, jobs, follower_id, followee_id, -1, now)
     return True
 
 
@@ -647,6 +687,7 @@ def _heal_comments(uow: UnitOfWork, *, region: str, window: Window) -> Counter[s
                     body=comment.body,
                     reply_count=0,
                     created_at=comment.created_at,
+                    filtered=comment.filtered,
                 )
             )
             fixed["public comments"] += 1

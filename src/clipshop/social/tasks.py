@@ -29,3 +29,11 @@ NOTIFY = Job[[str, str, str]]("notify_engagement", retries=3, retry_delay_s=10)
 def enqueue_notice(jobs: JobQueue, uow: UnitOfWork, *, kind: str, actor_id: str, subject_id: str) -> None:
     """Tell whom `kind` (like, comment, follow) by `actor_id` on `subject_id` concerns, after the commit."""
     jobs.enqueue_after_commit(uow, NOTIFY, kind, actor_id, subject_id)
+
+
+# A block drops the blocked account's follow of the blocker: in the follower's region, by that region's job.
+DROP_FOLLOW = Job[[str, str]]("drop_follow_across_block")
+
+
+def enqueue_drop_follow(jobs: JobQueue, uow: UnitOfWork, *, follower_id: str, followee_id: str) -> None:
+    jobs.enqueue_after_commit(uow, DROP_FOLLOW, follower_id, followee_id)

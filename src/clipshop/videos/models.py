@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -107,6 +108,10 @@ class Video(RegionBase):
     held_for: Mapped[str | None] = mapped_column(String(32), default=None)
     # Its perceptual signature (`media.signature`), made in the transcode's own run; None before that.
     signature: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # The moderation decisions that age-restricted it (hidden from minors and signed-out viewers) and that
+    # took it out of recommendations (For You, trending, hashtags; still on the creator's profile).
+    age_restricted_by: Mapped[str | None] = mapped_column(String(40), default=None)
+    unrecommended_by: Mapped[str | None] = mapped_column(String(40), default=None)
 
     @property
     def hashtag_list(self) -> list[str]:
@@ -159,6 +164,10 @@ class PublicVideo(DirectoryBase):
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     complete_count: Mapped[int] = mapped_column(Integer, default=0)
     hot_score: Mapped[float] = mapped_column(Float, default=0.0)
+    # Moderation's restrictions, copied from the video's row: shown to adults only; kept out of
+    # recommendations (For You, trending, hashtags). Indexed: the few restricted videos are read by them.
+    age_restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
+    unrecommended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
 
 
 class WithheldVideo(DirectoryBase):

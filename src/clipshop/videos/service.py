@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import math
 import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
 from clipshop.accounts.models import PublicProfile
-from clipshop.errors import Conflict, Invalid, NotFound
+from clipshop.errors import Conflict, Forbidden, Invalid, NotFound
 from clipshop.events import service as events
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor, Role
@@ -156,6 +157,25 @@ def get_public_video(uow: UnitOfWork, *, video_id: str) -> PublicVideo:
     return video
 
 
+class AgeRestricted(Forbidden):
+    code = "age_restricted"
+
+
+def may_see(video: PublicVideo, viewer: Actor | None, *, today: date) -> bool:
+    """Whether `viewer` may see `video`: an age-restricted one only by an adult (known birth date, 18+)."""
+    return not video.age_restricted or (viewer is not None and viewer.is_adult_on(today))
+
+
+def ensure_may_see(video: PublicVideo, viewer: Actor | None, *, today: date) -> None:
+    """Refuse (403 `age_restricted`) an age-restricted video to a minor, an account with no birth date, or a
+    signed-out visitor."""
+    if not may_see(video, viewer, today=today):
+        hint = "log in" if viewer is None else "add your birth date in settings"
+        raise AgeRestricted(
+            f"This video is for adults only; if you are 18 or older, {hint} to see it.", video_id=video.id
+        )
+
+
 def get_own_video(uow: UnitOfWork, *, actor: Actor, video_id: str) -> Video:
     video = uow.find(Video, video_id, region=actor.region)
     if video is None or video.owner_id != actor.id:
@@ -227,6 +247,8 @@ def project_video(uow: UnitOfWork, *, video: Video, store: MediaStore) -> Public
     public.poster_url = store.url(video.poster_key) if video.poster_key else None
     public.thumb_url = store.url(video.thumb_key) if video.thumb_key else None
     public.published_at = video.published_at
+    public.age_restricted = video.age_restricted_by is not None
+    public.unrecommended = video.unrecommended_by is not None
     public.hot_score = hot_score(
         published_at=video.published_at,
         likes=public.like_count,
@@ -308,6 +330,8 @@ def _public_copy_is_current(
         "poster_url": store.url(video.poster_key) if video.poster_key else None,
         "thumb_url": store.url(video.thumb_key) if video.thumb_key else None,
         "published_at": video.published_at,
+        "age_restricted": video.age_restricted_by is not None,
+        "unrecommended": video.unrecommended_by is not None,
     }
     return all(getattr(public, name) == value for name, value in expected.items())
 
@@ -487,6 +511,52 @@ def block_signature(uow: UnitOfWork, *, video: Video, decision_id: str, now: dat
 def unblock_signature(uow: UnitOfWork, *, decision_id: str) -> None:
     """Forget the signature a decision listed (the decision was overturned)."""
     uow.directory.execute(delete(BlockedSignature).where(BlockedSignature.decision_id == decision_id))
+
+
+# -- Moderation's restrictions: age and recommendations ------------------------------------------------------
+
+
+class Restriction(enum.StrEnum):
+    """What a moderation decision may limit about a video without withholding it."""
+
+    AGE = (
+        "age"  # adults only: hidden from minors, from accounts with no birth date and from signed-out viewers
+    )
+    RECOMMENDATIONS = "recommendations"  # out of For You, trending and hashtags; still on the profile
+
+
+def restrict_video(
+    uow: UnitOfWork, *, video: Video, restriction: Restriction, decision_id: str, now: datetime
+) -> bool:
+    """Record a moderation restriction on a video and on its public copy at once; False when one of the
+    kind is recorded already. `video` comes through the residency gateway when not at home."""
+    column = "age_restricted_by" if restriction is Restriction.AGE else "unrecommended_by"
+    if getattr(video, column) is not None:
+        return False
+    setattr(video, column, decision_id)
+    video.updated_at = now
+    _copy_restrictions(uow, video)
+    return True
+
+
+def lift_restriction(uow: UnitOfWork, *, video: Video, decision_id: str, now: datetime) -> bool:
+    """Lift whatever restriction `decision_id` put on the video (a won appeal)."""
+    lifted = False
+    for column in ("age_restricted_by", "unrecommended_by"):
+        if getattr(video, column) == decision_id:
+            setattr(video, column, None)
+            lifted = True
+    if lifted:
+        video.updated_at = now
+        _copy_restrictions(uow, video)
+    return lifted
+
+
+def _copy_restrictions(uow: UnitOfWork, video: Video) -> None:
+    public = uow.directory.get(PublicVideo, video.id)
+    if public is not None:
+        public.age_restricted = video.age_restricted_by is not None
+        public.unrecommended = video.unrecommended_by is not None
 
 
 def videos_withheld_by(uow: UnitOfWork, *, region: str, decision_id: str) -> list[Video]:

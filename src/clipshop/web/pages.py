@@ -17,9 +17,11 @@ from starlette.convertors import PathConvertor, register_url_convertor
 
 from clipshop.accounts import service as accounts
 from clipshop.errors import NotFound
+from clipshop.kit.actors import Actor
 from clipshop.mail.folder import FolderTransport
 from clipshop.media.limits import UploadLimits, duration_text
 from clipshop.platform.http import get_platform, get_uow
+from clipshop.social.shield import shield_of
 from clipshop.videos import service as videos
 from clipshop.web.operator_pages import OPERATOR_PAGES
 from clipshop.web.rendering import (
@@ -59,11 +61,24 @@ class VideoView:
     creator_handle: str | None
 
 
-def _profile(request: Request, handle: str) -> ProfileView | None:
+def _blocked_by(request: Request, viewer: Actor | None) -> frozenset[str]:
+    """The accounts that blocked `viewer`, read in a unit of work of the viewer's own (the page's reads
+    are not homed anywhere once the viewer is known)."""
+    if viewer is None:
+        return frozenset()
+    with get_platform(request).uow(actor=viewer).transaction() as uow:
+        return shield_of(uow, viewer).blocked_by
+
+
+def _profile(request: Request, handle: str, viewer: Actor | None) -> ProfileView | None:
+    """The profile to show `viewer`, or None: also when the account blocked them."""
     try:
+        uow = get_uow(request)
         try:
-            profile = accounts.get_profile(get_uow(request), handle=handle)
+            profile = accounts.get_profile(uow, handle=handle)
         except NotFound:
+            return None
+        if profile.user_id in _blocked_by(request, viewer):
             return None
         return ProfileView(
             user_id=profile.user_id,
@@ -79,18 +94,23 @@ def _profile(request: Request, handle: str) -> ProfileView | None:
         release_reads(request)
 
 
-def _video(request: Request, video_id: str) -> VideoView | None:
+def _video(request: Request, video_id: str, viewer: Actor | None) -> VideoView | None:
+    """The video's page facts for `viewer`, or None: also when its creator blocked them. An age-restricted
+    video's link preview shows neither its caption nor its poster."""
     try:
         uow = get_uow(request)
         try:
             video = videos.get_public_video(uow, video_id=video_id)
         except NotFound:
             return None
+        if video.creator_id in _blocked_by(request, viewer):
+            return None
         creator = accounts.get_profile_by_id(uow, user_id=video.creator_id)
+        hidden = video.age_restricted
         return VideoView(
             id=video.id,
-            caption=video.caption,
-            poster_url=video.poster_url,
+            caption="" if hidden else video.caption,
+            poster_url=None if hidden else video.poster_url,
             creator_handle=creator.handle if creator is not None else None,
         )
     finally:
@@ -112,7 +132,7 @@ def following_page(request: Request) -> Response:
 
 def video_page(request: Request, video_id: str) -> Response:
     viewer = viewer_of(request)
-    video = _video(request, video_id)
+    video = _video(request, video_id, viewer)
     if video is None:
         return not_found(
             request,
@@ -134,7 +154,7 @@ def video_page(request: Request, video_id: str) -> Response:
 
 def profile_page(request: Request, handle: str) -> Response:
     viewer = viewer_of(request)
-    profile = _profile(request, handle)
+    profile = _profile(request, handle, viewer)
     if profile is None:
         return not_found(
             request,

@@ -34,7 +34,7 @@ from sqlalchemy import select
 from clipshop.config import Settings
 from clipshop.events.models import Event, EventKind
 from clipshop.feed import sources
-from clipshop.feed.interests import SKIP_SHARE, SKIP_WEIGHT
+from clipshop.feed.interests import NOT_INTERESTED_WEIGHT, SKIP_SHARE, SKIP_WEIGHT
 from clipshop.feed.learning.heads import learn_heads
 from clipshop.feed.runtime import feed_runtime
 from clipshop.feed.store import Extras, RegionModel, models_root, save, save_extras
@@ -196,7 +196,12 @@ def _interactions(
     for pair in set(watch) | set(kinds):
         share = watch.get(pair)
         base = (SKIP_WEIGHT if share < SKIP_SHARE else share) if share is not None else 0.0
-        weights[pair] = base + sum(_KIND_WEIGHTS.get(EventKind(kind), 0.0) for kind in kinds.get(pair, ()))
+        told = kinds.get(pair, set())
+        if EventKind.NOT_INTERESTED in told:
+            # The viewer's word outweighs what they did before saying it: never a positive.
+            weights[pair] = NOT_INTERESTED_WEIGHT
+            continue
+        weights[pair] = base + sum(_KIND_WEIGHTS.get(EventKind(kind), 0.0) for kind in told)
     return weights, durations
 
 

@@ -1,7 +1,7 @@
 """upload checks: videos' signatures, and holds for review on videos and comments
 
 Revision ID: reg0013
-Revises: reg0011
+Revises: reg0012
 Create Date: 2026-12-05 09:00:00.000000
 
 `videos.signature` is the clip's perceptual signature, made in its transcode; `videos.held_for` and
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "reg0013"
-down_revision: str | None = "reg0011"
+down_revision: str | None = "reg0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

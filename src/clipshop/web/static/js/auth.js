@@ -31,6 +31,11 @@ function wire(form, { path, fields }) {
     event.preventDefault();
     clearErrors(form);
     const submit = form.querySelector('[type="submit"]');
+    const born = form.elements.namedItem("birth_date");
+    if (born && !born.value) {
+      showError(form, { field: "birth_date", message: "Give your birth date." });
+      return;
+    }
     const body = {};
     for (const name of fields) {
       const value = form.elements.namedItem(name).value.trim();
@@ -61,7 +66,7 @@ if (signup) {
   const guess = (navigator.languages || [navigator.language]).map((l) => COUNTRY_OF_LANGUAGE.exec(l || "")?.[1]).find(Boolean);
   const select = signup.elements.namedItem("country");
   if (guess && [...select.options].some((o) => o.value === guess)) select.value = guess;
-  wire(signup, { path: "/api/v1/auth/signup", fields: ["email", "password", "handle", "display_name", "country"] });
+  wire(signup, { path: "/api/v1/auth/signup", fields: ["email", "password", "handle", "display_name", "birth_date", "country"] });
   signup.elements.namedItem("email").focus();
 }
 

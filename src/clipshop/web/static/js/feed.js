@@ -7,7 +7,7 @@ import { WatchEvents } from "./events.js";
 import { formatRange } from "./money.js";
 import { attach, detach } from "./player.js";
 import { closeProduct, openProduct, productOpen } from "./product-sheet.js";
-import { avatar, captionNodes, copyText, el, formatCount, icon, timeAgo, toast } from "./ui.js";
+import { avatar, captionNodes, copyText, el, formatCount, icon, menuOpen, openMenu, timeAgo, toast } from "./ui.js";
 import { closeWhy, openWhy, whyOpen } from "./why-sheet.js";
 
 const PRELOAD_AHEAD = 1;
@@ -137,9 +137,14 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
       ? el("button.act.act-why", { type: "button", "aria-label": "Why am I seeing this?", "aria-haspopup": "dialog" },
         el("span.act-icon", {}, icon("why")))
       : null;
+    // The video's menu: "Not interested" for a signed-in viewer on someone else's clip.
+    const moreButton = viewer() && !isSelf
+      ? el("button.act.act-more", { type: "button", "aria-label": "More options", "aria-haspopup": "menu", "aria-expanded": "false" },
+        el("span.act-icon", {}, icon("more")))
+      : null;
     const actions = el("aside.actions", { "aria-label": "Actions" },
       el("div.act-creator", {}, el("a", { href: profile, "aria-label": `@${item.creator.handle}` }, avatar(item.creator, "avatar avatar-md")), followButton),
-      like, comment, share, why);
+      like, comment, share, why, moreButton);
 
     const stage = el("div.stage", {}, media, tap, pauseMark, soundButton, info, scrub);
     const node = el("section.slide", { dataset: { index: String(index), id: item.id }, "aria-roledescription": "video" }, stage, actions);
@@ -189,8 +194,25 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
     });
     share.addEventListener("click", () => shareItem(slide));
     why?.addEventListener("click", () => openWhy(item.why, { opener: why }));
+    moreButton?.addEventListener("click", (event) => {
+      event.stopPropagation();
+      openMenu(moreButton, [{ label: "Not interested", onSelect: () => notInterested(slide) }]);
+    });
     followButton.addEventListener("click", () => follow(slide));
     return slide;
+  }
+
+  async function notInterested(slide) {
+    try {
+      await api(`/api/v1/videos/${encodeURIComponent(slide.item.id)}/not-interested`, { method: "POST" });
+    } catch (error) {
+      toast(error.message, { error: true });
+      return;
+    }
+    slide.node.classList.add("is-dismissed");
+    slide.video.pause();
+    toast("Got it: you'll see fewer videos like this.");
+    if (slides[active] === slide) go(1);
   }
 
   function bump(slide, key, delta) {
@@ -325,7 +347,7 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
   }
 
   function onKey(event) {
-    if (commentsOpen() || productOpen() || whyOpen() || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (commentsOpen() || productOpen() || whyOpen() || menuOpen() || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     if (event.target.closest?.("input, textarea, select, [contenteditable]")) return;
     const step = { ArrowDown: 1, j: 1, PageDown: 1, ArrowUp: -1, k: -1, PageUp: -1 }[event.key];
     if (step) {

@@ -2,7 +2,7 @@
 
 import { api, requireLogin, viewer, withCursor } from "./api.js";
 import { createFeed } from "./feed.js";
-import { el, fillAvatar, formatCount, icon, toast } from "./ui.js";
+import { el, fillAvatar, formatCount, icon, openMenu, toast } from "./ui.js";
 
 const grid = document.getElementById("grid");
 const source = grid.dataset.source;
@@ -48,7 +48,15 @@ function fetchNext() {
 }
 
 function loadMore() {
-  fetchNext().catch((error) => toast(error.message, { error: true }));
+  fetchNext().catch((error) => {
+    if (items.length === 0 && (error.code === "blocked" || error.code === "not_found")) {
+      // A block either way: say so where the videos would be, and stop asking.
+      cursor = null;
+      grid.replaceChildren(el("div.grid-empty", {}, el("p.muted", {}, error.code === "blocked" ? error.message : "This account is not available.")));
+      return;
+    }
+    toast(error.message, { error: true });
+  });
 }
 
 // The feed overlay shares this page's list and cursor, so swiping past the grid keeps going.
@@ -113,6 +121,38 @@ if (profile) {
     data = body;
     render(data);
   }, () => {});
+  // The profile's menu: block or mute (and undo either).
+  const menuButton = profile.querySelector("[data-profile-menu]");
+  async function control(kind, on) {
+    try {
+      await api(`/api/v1/users/${encodeURIComponent(handle)}/${kind}`, { method: on ? "POST" : "DELETE" });
+    } catch (error) {
+      toast(error.message, { error: true });
+      return;
+    }
+    if (kind === "block") {
+      location.reload(); // what the page may show changes both ways: load it afresh
+      return;
+    }
+    data = { ...data, muted_by_me: on };
+    toast(on ? `Muted @${handle}: their videos leave your feeds.` : `Unmuted @${handle}.`);
+  }
+  menuButton?.addEventListener("click", (event) => {
+    event.stopPropagation();
+    if (!data) return;
+    openMenu(menuButton, [
+      data.muted_by_me
+        ? { label: "Unmute", onSelect: () => control("mute", false) }
+        : { label: "Mute", onSelect: () => control("mute", true) },
+      data.blocked_by_me
+        ? { label: "Unblock", onSelect: () => control("block", false) }
+        : {
+          label: "Block",
+          danger: true,
+          onSelect: () => confirm(`Block @${handle}? Neither of you will see the other's videos, comments or profile, and your follows end.`) && control("block", true),
+        },
+    ]);
+  });
   followButton?.addEventListener("click", async () => {
     if (!requireLogin(location.pathname) || !data || viewer() === handle) return;
     const following = !data.followed_by_me;

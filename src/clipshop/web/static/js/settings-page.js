@@ -1,8 +1,80 @@
-// The settings page: delete the account once the password and a last question confirm it, then leave as a
-// logged-out visitor.
+// The settings page: comment filter words, the birth date (once), blocked accounts, and deleting the account
+// once the password and a last question confirm it, then leaving as a logged-out visitor.
 
 import { api, viewer } from "./api.js";
-import { busy, clearErrors, showError } from "./forms.js";
+import { busy, clearErrors, clearOnInput, showError } from "./forms.js";
+import { el, toast } from "./ui.js";
+
+const filterForm = document.getElementById("filter-form");
+const wordsField = filterForm.querySelector("[data-filter-words]");
+api("/api/v1/me/comment-filter").then(({ words }) => {
+  wordsField.value = words.join("\n");
+}, (error) => showError(filterForm, error));
+clearOnInput(filterForm);
+filterForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(filterForm);
+  const submit = filterForm.querySelector('[type="submit"]');
+  busy(submit, true);
+  try {
+    const words = wordsField.value.split("\n").map((w) => w.trim()).filter(Boolean);
+    const saved = await api("/api/v1/me/comment-filter", { method: "PUT", body: { words } });
+    wordsField.value = saved.words.join("\n");
+    toast(saved.words.length ? "Filter words saved." : "Comment filter off.");
+  } catch (error) {
+    showError(filterForm, error);
+  } finally {
+    busy(submit, false);
+  }
+});
+
+const birthForm = document.getElementById("birth-form");
+const birthField = birthForm.elements.namedItem("birth_date");
+if (birthField) {
+  clearOnInput(birthForm);
+  birthForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(birthForm);
+    if (!birthField.value) {
+      showError(birthForm, { field: "birth_date", message: "Give your birth date." });
+      return;
+    }
+    const submit = birthForm.querySelector('[type="submit"]');
+    busy(submit, true);
+    try {
+      await api("/api/v1/me", { method: "PATCH", body: { birth_date: birthField.value } });
+      location.reload();
+    } catch (error) {
+      busy(submit, false);
+      showError(birthForm, error);
+    }
+  });
+}
+
+const blockedList = document.getElementById("blocked-list");
+function renderBlocked(blocked) {
+  if (blocked.length === 0) {
+    blockedList.replaceChildren(el("li.muted", {}, "You have not blocked anyone."));
+    return;
+  }
+  blockedList.replaceChildren(...blocked.map((account) => {
+    const name = account.handle ? `@${account.handle}` : "Deleted account";
+    const undo = el("button.btn.btn-ghost.btn-sm", { type: "button", hidden: !account.handle }, "Unblock");
+    undo.addEventListener("click", async () => {
+      busy(undo, true);
+      try {
+        await api(`/api/v1/users/${encodeURIComponent(account.handle)}/block`, { method: "DELETE" });
+        renderBlocked(blocked.filter((other) => other.id !== account.id));
+        toast(`Unblocked ${name}.`);
+      } catch (error) {
+        busy(undo, false);
+        toast(error.message, { error: true });
+      }
+    });
+    return el("li", {}, account.handle ? el("a", { href: `/@${encodeURIComponent(account.handle)}` }, name) : el("span", {}, name), undo);
+  }));
+}
+api("/api/v1/me/blocks").then(renderBlocked, (error) => toast(error.message, { error: true }));
 
 const form = document.getElementById("delete-form");
 form.addEventListener("submit", async (event) => {

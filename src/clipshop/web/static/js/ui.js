@@ -165,3 +165,53 @@ export function formatWhen(iso) {
 export function formatDay(iso) {
   return new Date(iso).toLocaleDateString(undefined, { dateStyle: "medium" });
 }
+
+let openMenuNode = null;
+
+function closeMenu() {
+  if (!openMenuNode) return;
+  const { node, opener } = openMenuNode;
+  openMenuNode = null;
+  node.remove();
+  opener.setAttribute("aria-expanded", "false");
+  if (opener.isConnected) opener.focus({ preventScroll: true });
+}
+
+/** A small menu under (or above) `opener`: `entries` are {label, danger, onSelect}; closes on a choice,
+ * Escape or a click elsewhere. Positioned through the CSS object model (the policy refuses style attributes). */
+export function openMenu(opener, entries) {
+  closeMenu();
+  const items = entries.map(({ label, danger = false, onSelect }) => {
+    const item = el(`button.menu-item${danger ? ".is-danger" : ""}`, { type: "button", role: "menuitem" }, label);
+    item.addEventListener("click", (event) => {
+      event.stopPropagation();
+      closeMenu();
+      onSelect();
+    });
+    return item;
+  });
+  const node = el("div.popover-menu", { role: "menu" }, items);
+  node.addEventListener("keydown", (event) => {
+    event.stopPropagation(); // the feed's keys must not move the video behind the menu
+    if (event.key === "Escape") closeMenu();
+  });
+  document.body.append(node);
+  const box = opener.getBoundingClientRect();
+  const below = box.bottom + node.offsetHeight + 8 < window.innerHeight;
+  node.style.top = `${Math.max(8, below ? box.bottom + 6 : box.top - node.offsetHeight - 6)}px`;
+  node.style.left = `${Math.max(8, Math.min(window.innerWidth - node.offsetWidth - 8, box.right - node.offsetWidth))}px`;
+  opener.setAttribute("aria-expanded", "true");
+  openMenuNode = { node, opener };
+  items[0]?.focus({ preventScroll: true });
+  setTimeout(() => document.addEventListener("click", function outside(event) {
+    if (!openMenuNode || openMenuNode.node !== node) return document.removeEventListener("click", outside);
+    if (!node.contains(event.target)) {
+      document.removeEventListener("click", outside);
+      closeMenu();
+    }
+  }), 0);
+}
+
+export function menuOpen() {
+  return Boolean(openMenuNode);
+}
