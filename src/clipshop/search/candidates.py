@@ -9,17 +9,22 @@ the directory: nothing scores all the matches of a common word.
    nearest first), unless the lexicon holds it as typed.
 3. When the words hold apart but not together, rows holding any of them.
 
-Which of many equal matches come first: on SQLite the newest (the FTS index streams by rowid, descending);
-on PostgreSQL the row's engagement where an index orders it (videos by hot score), else the heap's order."""
+Which of many equal matches come first: on SQLite the newest (the FTS index streams by rowid, descending).
+On PostgreSQL, for kinds an engagement index orders (videos by hot score), matches among the most engaging
+rows, found by a bounded walk down that index; when they are too few, the trigram index's matches in the
+heap's order. Every PostgreSQL statement is bounded by its plan, never by the planner's guess of how many
+rows match (`_by_trigram_index`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, literal_column, or_, table, text
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, literal_column, or_, select, table, text
+from sqlalchemy.orm import Session, aliased
 
 from clipshop.search import matching
 
@@ -29,6 +34,10 @@ RARITY_CAP = 500
 STAND_INS = 3
 # how alike a word of the lexicon must be to stand in for a typo (pg_trgm similarity)
 PG_NEAREST_SIMILARITY = 0.3
+# how many of the most engaging rows PostgreSQL walks before it asks the trigram index (kinds with an order)
+ENGAGING_WINDOW = 2000
+# the nearest words of the lexicon found for each word in the current search (PostgreSQL)
+_nearest_found: ContextVar[dict[str, list[str]] | None] = ContextVar("search_nearest", default=None)
 Ts = TypeVarTuple("Ts")
 
 
@@ -54,13 +63,14 @@ def fetch(
     engine: _Engine = (
         _Postgres(db, source) if db.get_bind().dialect.name == "postgresql" else _Sqlite(db, source)
     )
-    found = engine.rows(statement, [[w] for w in words], limit, every=True)
+    first = engine.first_terms(words)
+    found = engine.rows(statement, first, limit, every=True)
     if len(found) >= limit // 2:
         return found
     alternatives = [a for a in engine.alternatives(words) if a]
     if not alternatives:
         return found
-    if alternatives != [[w] for w in words]:
+    if alternatives != first:
         found += engine.rows(statement, alternatives, limit, every=True)
     if len(found) < limit // 2 and len(alternatives) > 1:
         found += engine.rows(statement, alternatives, limit, every=False)
@@ -82,6 +92,10 @@ class _Engine:
         """For each word, the terms that find what it meant: the word itself if rows hold it, else (a typo)
         stand-ins, if any."""
         raise NotImplementedError
+
+    def first_terms(self, words: list[str]) -> list[list[str]]:
+        """The terms of the first try: the words as typed."""
+        return [[w] for w in words]
 
 
 class _Sqlite(_Engine):
@@ -128,10 +142,42 @@ class _Postgres(_Engine):
         self, statement: Select[*Ts], terms: list[list[str]], limit: int, *, every: bool
     ) -> list[Row[*Ts]]:
         groups = [or_(*(self._holds(t) for t in group)) for group in terms]
-        matched = statement.where(and_(*groups) if every else or_(*groups))
-        if self.source.pg_order:
-            matched = matched.order_by(text(f"{self.source.pg_order} DESC"))
-        return list(self.db.execute(matched.limit(limit)).all())
+        condition = and_(*groups) if every else or_(*groups)
+        matched = statement.where(condition).limit(limit)
+        if not self.source.pg_order:
+            return list(self.db.execute(matched).all())
+        found = self._most_engaging(statement, condition, limit)
+        if len(found) >= limit // 2:
+            return found
+        # Rare among the most engaging rows, so rare: the trigram index, never a walk down another index (the
+        # planner bets on one, a visibility flag's say, and loses when the words are rarer together)
+        with _setting(self.db, "enable_indexscan", "off"):
+            found += self.db.execute(matched).all()
+        return list(dict.fromkeys(found))[:limit]
+
+    def _most_engaging(
+        self, statement: Select[*Ts], condition: ColumnElement[bool], limit: int
+    ) -> list[Row[*Ts]]:
+        """Matches among the `ENGAGING_WINDOW` most engaging rows, best first: a bounded walk down the
+        engagement index, which finds common words at once (where the trigram index would list thousands)."""
+        order = self.source.pg_order
+        window = (
+            statement.order_by(text(f"{self.source.table}.{order} DESC"))
+            .limit(ENGAGING_WINDOW)
+            .subquery(self.source.table)  # the same name: the text expressions apply to it as they are
+        )
+        entity = statement.column_descriptions[0]["entity"]
+        walked = (
+            select(aliased(entity, window))
+            .where(condition)
+            .order_by(text(f"{self.source.table}.{order} DESC"))
+            .limit(limit)
+        )
+        return list(self.db.execute(walked).all())
+
+    def first_terms(self, words: list[str]) -> list[list[str]]:
+        # The lexicon is asked once per word and search: a typo is looked for with its stand-ins at once.
+        return self.alternatives(words)
 
     def alternatives(self, words: list[str]) -> list[list[str]]:
         # No probe of the table for each word (a word no row holds is the slowest to look for): the word as
@@ -139,14 +185,50 @@ class _Postgres(_Engine):
         return [[word, *(w for w in self._nearest(word) if w != word)] for word in words]
 
     def _nearest(self, word: str) -> list[str]:
+        known = _nearest_found.get()
+        if known is not None and word in known:
+            return known[word]
         nearest = self.db.execute(
             text("SELECT word, similarity(word, :w) FROM search_words ORDER BY word <-> :w LIMIT :n"),
             {"w": word, "n": STAND_INS},
         )
         found = [(w, similarity) for w, similarity in nearest]
         if found and found[0][0] == word:
-            return [word]  # spelt as some text spells it
-        return [w for w, similarity in found if similarity >= PG_NEAREST_SIMILARITY]
+            answer = [word]  # spelt as some text spells it
+        else:
+            answer = [w for w, similarity in found if similarity >= PG_NEAREST_SIMILARITY]
+        if known is not None:
+            known[word] = answer
+        return answer
+
+
+@contextmanager
+def _setting(db: Session, name: str, value: str) -> Iterator[None]:
+    """A planner setting changed for the statements within, in this transaction only."""
+    was = db.execute(
+        text("SELECT current_setting(:name), set_config(:name, :value, true)"), {"name": name, "value": value}
+    ).one()[0]
+    try:
+        yield
+    finally:
+        db.execute(text("SELECT set_config(:name, :was, true)"), {"name": name, "was": was})
+
+
+@contextmanager
+def one_search(db: Session) -> Iterator[None]:
+    """The statements of one search. Within it the lexicon is asked once for a word's nearest words, however
+    many kinds the search looks through; and PostgreSQL plans without scanning whole tables: with a LIMIT,
+    its planner otherwise bets on reading a table until enough rows match, a bet it loses by a whole-table
+    scan when the words are rarer together than apart. The indexes bound the work by the matches."""
+    token = _nearest_found.set({})
+    try:
+        if db.get_bind().dialect.name == "postgresql":
+            with _setting(db, "enable_seqscan", "off"):
+                yield
+        else:
+            yield
+    finally:
+        _nearest_found.reset(token)
 
 
 def _quote(term: str) -> str:

@@ -289,18 +289,19 @@ def search(
     if not words:
         return results
     top = kind == "top"
-    if top or kind == "creators":
-        results.creators = find_creators(db, query=words, limit=3 if top else limit, searcher=searcher)
-    if top or kind == "hashtags":
-        results.hashtags = find_hashtags(db, query=words, limit=5 if top else limit)
-    if top or kind == "videos":
-        results.videos, results.profiles = find_videos(
-            db, query=words, limit=limit, creators=results.creators if top else None, searcher=searcher
-        )
-    if top or kind == "products":
-        results.products, results.shops = find_products(
-            db, query=words, limit=6 if top else limit, filters=filters, searcher=searcher
-        )
+    with candidates.one_search(db):
+        if top or kind == "creators":
+            results.creators = find_creators(db, query=words, limit=3 if top else limit, searcher=searcher)
+        if top or kind == "hashtags":
+            results.hashtags = find_hashtags(db, query=words, limit=5 if top else limit)
+        if top or kind == "videos":
+            results.videos, results.profiles = find_videos(
+                db, query=words, limit=limit, creators=results.creators if top else None, searcher=searcher
+            )
+        if top or kind == "products":
+            results.products, results.shops = find_products(
+                db, query=words, limit=6 if top else limit, filters=filters, searcher=searcher
+            )
     return results
 
 
@@ -310,14 +311,17 @@ def suggest(db: Session, *, query: str, limit: int = 8, searcher: Searcher = SIG
     if not words or sum(len(w) for w in words) < 2:
         return []
     scored: list[tuple[float, Suggestion]] = []
-    for h in find_hashtags(db, query=words, limit=limit):
-        scored.append((h.score, Suggestion("hashtag", f"#{h.item.tag}", h.item.tag)))
-    for c in find_creators(db, query=words, limit=limit, searcher=searcher):
-        scored.append((c.score, Suggestion("creator", f"@{c.item.handle}", c.item.handle)))
-    if len(" ".join(words)) >= 3:
-        products, _ = find_products(db, query=words, limit=limit, filters=ProductFilters(), searcher=searcher)
-        for p in products:
-            scored.append((p.score, Suggestion("product", p.item.title, p.item.id)))
+    with candidates.one_search(db):
+        for h in find_hashtags(db, query=words, limit=limit):
+            scored.append((h.score, Suggestion("hashtag", f"#{h.item.tag}", h.item.tag)))
+        for c in find_creators(db, query=words, limit=limit, searcher=searcher):
+            scored.append((c.score, Suggestion("creator", f"@{c.item.handle}", c.item.handle)))
+        if len(" ".join(words)) >= 3:
+            products, _ = find_products(
+                db, query=words, limit=limit, filters=ProductFilters(), searcher=searcher
+            )
+            for p in products:
+                scored.append((p.score, Suggestion("product", p.item.title, p.item.id)))
     scored.sort(key=lambda s: -s[0])
     return [s for _, s in scored[:limit]]
 

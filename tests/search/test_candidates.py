@@ -1,0 +1,83 @@
+"""How candidates are fetched when matches outnumber them: the most engaging ones come first, the lexicon is
+asked once per word however many kinds a search looks through, and the planner settings a search changes on
+PostgreSQL are back as they were when it ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, text
+
+from clipshop.kit.everywhere import everywhere
+from clipshop.platform import Platform
+from clipshop.search import service
+from clipshop.videos.models import PublicVideo, PublicVideoTag
+
+
+def many_matching_videos(platform: Platform, count: int) -> list[str]:
+    """`count` videos that all match "pasta night", each more engaging than the one published before it."""
+    now = platform.clock.now()
+    ids = [f"us_pasta{n:04d}" for n in range(count)]
+    with everywhere(platform.databases).transaction() as uow:
+        for n, video_id in enumerate(ids):
+            uow.directory.add(
+                PublicVideo(
+                    id=video_id,
+                    region="us",
+                    creator_id=f"us_cook{n % 7}",
+                    caption=f"Pasta night number {n} #pasta",
+                    hashtags="pasta",
+                    duration_s=12.0,
+                    width=720,
+                    height=1280,
+                    master_url=f"/media/{video_id}/master.m3u8",
+                    published_at=now,
+                    like_count=n,
+                    comment_count=0,
+                    share_count=0,
+                    view_count=n * 10,
+                    complete_count=0,
+                    hot_score=float(n),
+                )
+            )
+            uow.directory.add(PublicVideoTag(tag="pasta", video_id=video_id, published_at=now))
+    return ids
+
+
+def test_of_many_matches_the_most_engaging_are_found(platform: Platform) -> None:
+    # 300 matches and a pool of 15 candidates: which 15 are looked at decides what is found
+    ids = many_matching_videos(platform, 300)
+    with platform.databases.directory_session() as db:
+        hits, _ = service.find_videos(db, query=["pasta", "night"], limit=5)
+    assert [h.item.id for h in hits] == ids[::-1][:5]
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_postgres_asks_the_lexicon_once_per_word_and_restores_the_planner(platform: Platform) -> None:
+    engine = platform.databases.directory_engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the lexicon of nearest words and the planner settings are PostgreSQL's")
+    many_matching_videos(platform, 40)
+    with platform.databases.directory_session() as db:
+        with statements(engine) as seen:
+            results = service.search(db, query="pastta nigth", kind="top")
+        assert results.videos  # both typos found their words
+        assert sum("FROM search_words" in s for s in seen) == 2  # creators, hashtags, videos, products, shops
+        assert db.scalar(text("SELECT current_setting('enable_seqscan')")) == "on"
+        assert db.scalar(text("SELECT current_setting('enable_indexscan')")) == "on"
