@@ -77,7 +77,7 @@ window.addEventListener("popstate", () => {
 // -- results ----------------------------------------------------------------------------------------------
 
 function videoCard(video) {
-  const picture = video.poster_url || video.thumb_url;
+  const picture = video.thumb_url || video.poster_url;
   const who = video.creator;
   return el("a.result-video", { href: `/v/${encodeURIComponent(video.id)}`, "aria-label": `${video.caption || "A video"} by @${who.handle}` },
     el("span.result-poster", {},
