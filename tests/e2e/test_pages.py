@@ -3,6 +3,7 @@ handles get a 404 page, and static files (our JS and CSS, the vendored hls.js) h
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ SHELL_MARKERS = {
     "/signup": 'id="signup-form"',
     "/login": 'id="login-form"',
     "/tag/sunrise": 'data-source="/api/v1/hashtags/sunrise/videos"',
+    "/search": 'id="search-page"',
 }
 
 
@@ -26,6 +28,24 @@ def test_public_pages_render_their_template(client: TestClient, path: str) -> No
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert SHELL_MARKERS[path] in response.text
     assert '<link rel="stylesheet" href="/static/css/app.css">' in response.text
+
+
+def test_the_search_page_keeps_the_query_and_tab_of_its_address(client: TestClient) -> None:
+    def selected_tabs(html: str) -> list[str]:
+        return re.findall(r'data-kind="(\w+)"\s+aria-controls="search-results" aria-selected="true"', html)
+
+    page = client.get("/search", params={"q": '"><script>alert(1)</script>', "type": "creators"}).text
+    assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+    assert "<script>alert(1)" not in page
+    assert selected_tabs(page) == ["creators"]
+    # an unknown kind (an old link) shows the top results
+    other = client.get("/search", params={"q": "vase", "type": "shops"})
+    assert other.status_code == 200
+    assert selected_tabs(other.text) == ["top"]
+    # every page links to search from its navigation
+    assert 'href="/search"' in client.get("/").text
+    # and a hashtag's page to a search for it (its products and creators)
+    assert 'href="/search?q=%23sun%20rise&amp;type=top"' in client.get("/tag/sun rise").text
 
 
 def test_signup_offers_countries_of_every_region(client: TestClient) -> None:

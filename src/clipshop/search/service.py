@@ -20,9 +20,9 @@ from clipshop.search.visibility import (
     SIGNED_OUT,
     Searcher,
     searchable_creators,
-    searchable_hashtag,
     searchable_products,
     searchable_videos,
+    visible_hashtag_counts,
 )
 from clipshop.shop.public import PublicProduct, PublicShop
 from clipshop.videos.models import PublicVideo
@@ -155,15 +155,17 @@ def find_creators(
     )
 
 
-def find_hashtags(db: Session, *, query: Sequence[str], limit: int) -> list[Hit[Hashtag]]:
+def find_hashtags(
+    db: Session, *, query: Sequence[str], limit: int, searcher: Searcher = SIGNED_OUT
+) -> list[Hit[Hashtag]]:
     tag: ColumnElement[str] = literal_column("search_hashtags.tag")
     videos: ColumnElement[int] = literal_column("search_hashtags.videos")
     base = select(tag, videos).select_from(table("search_hashtags"))
     rows = candidates.fetch(db, base, source=HASHTAGS, query=query, limit=_pool(limit))
     if len(query) == 1 and len(query[0]) < 3:
         rows += db.execute(base.where(tag.startswith(query[0], autoescape=True)).limit(_pool(limit))).all()
-    counts: dict[str, int] = dict((t, n) for t, n in rows)
-    hashtags = [Hashtag(t, n) for t, n in counts.items() if searchable_hashtag(t)]
+    counts = visible_hashtag_counts(db, dict((t, n) for t, n in rows), searcher=searcher)
+    hashtags = [Hashtag(t, n) for t, n in counts.items()]
     return _rank(hashtags, lambda h: matching.relevance(query, [(1.0, h.tag)]), lambda h: h.videos, limit)
 
 
@@ -293,7 +295,7 @@ def search(
         if top or kind == "creators":
             results.creators = find_creators(db, query=words, limit=3 if top else limit, searcher=searcher)
         if top or kind == "hashtags":
-            results.hashtags = find_hashtags(db, query=words, limit=5 if top else limit)
+            results.hashtags = find_hashtags(db, query=words, limit=5 if top else limit, searcher=searcher)
         if top or kind == "videos":
             results.videos, results.profiles = find_videos(
                 db, query=words, limit=limit, creators=results.creators if top else None, searcher=searcher
@@ -312,7 +314,7 @@ def suggest(db: Session, *, query: str, limit: int = 8, searcher: Searcher = SIG
         return []
     scored: list[tuple[float, Suggestion]] = []
     with candidates.one_search(db):
-        for h in find_hashtags(db, query=words, limit=limit):
+        for h in find_hashtags(db, query=words, limit=limit, searcher=searcher):
             scored.append((h.score, Suggestion("hashtag", f"#{h.item.tag}", h.item.tag)))
         for c in find_creators(db, query=words, limit=limit, searcher=searcher):
             scored.append((c.score, Suggestion("creator", f"@{c.item.handle}", c.item.handle)))

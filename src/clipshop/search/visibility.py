@@ -1,19 +1,23 @@
 """What search may show: the one place to say it. The directory holds only published, public copies (content
 taken down or held for review has none), so what is left to exclude depends on who searches: an
 age-restricted video is found only by a viewer known to be 18 or older, and nothing of an account apart from
-the viewer by a block (either way) is found. Every search and suggestion query applies these predicates."""
+the viewer by a block (either way) is found: not its profile, its videos, or its shop's products. A hashtag
+counts only the videos the viewer could find. Every search and suggestion query applies these predicates."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy.orm import Session
 
 from clipshop.accounts.models import PublicProfile
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
-from clipshop.shop.public import PublicProduct
+from clipshop.shop.public import PublicProduct, PublicShop
 from clipshop.social.shield import shield_of
 from clipshop.videos.models import PublicVideo
 
@@ -53,7 +57,10 @@ def searchable_videos(
 def searchable_products(
     product: type[PublicProduct] = PublicProduct, *, searcher: Searcher = SIGNED_OUT
 ) -> ColumnElement[bool]:
-    """Products search may return."""
+    """Products search may return: none of a shop whose owner is apart from the searcher by a block."""
+    if searcher.apart:
+        shops_apart = select(PublicShop.id).where(PublicShop.owner_id.in_(searcher.apart))
+        return product.shop_id.not_in(shops_apart)
     return true()
 
 
@@ -69,3 +76,29 @@ def searchable_creators(
 def searchable_hashtag(tag: str) -> bool:
     """Hashtags search may return (a blocked tag will be refused here)."""
     return True
+
+
+def visible_hashtag_counts(
+    db: Session, counts: Mapping[str, int], *, searcher: Searcher = SIGNED_OUT
+) -> dict[str, int]:
+    """`counts` (videos per hashtag, as the index keeps them, for every video) less the videos the searcher
+    could not find: age-restricted ones unless they are an adult, those of accounts apart by a block. A tag
+    left with none is dropped. It reads the hidden videos' own hashtags, by the `age_restricted` and creator
+    indexes, so its cost follows how few videos are hidden (as the feeds' `restricted` does), never how many
+    a popular tag has: joining the tags instead, PostgreSQL scans a common tag's rows."""
+    hidden: list[ColumnElement[bool]] = []
+    if not searcher.adult:
+        hidden.append(PublicVideo.age_restricted.is_(True))
+    if searcher.apart:
+        hidden.append(PublicVideo.creator_id.in_(searcher.apart))
+    tags = {tag: n for tag, n in counts.items() if searchable_hashtag(tag)}
+    if not hidden or not tags:
+        return tags
+    less = Counter(
+        tag
+        for hashtags in db.scalars(select(PublicVideo.hashtags).where(or_(*hidden)))
+        for tag in set(hashtags.split())
+        if tag in tags
+    )
+    visible = {tag: n - less[tag] for tag, n in tags.items()}
+    return {tag: n for tag, n in visible.items() if n > 0}

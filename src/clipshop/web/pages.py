@@ -34,6 +34,7 @@ from clipshop.web.rendering import (
     safe_next,
     viewer_of,
 )
+from clipshop.web.search_page import SEARCH_PAGES
 from clipshop.web.shop_pages import SHOP_FORMS, SHOP_PAGES
 
 
@@ -320,6 +321,7 @@ def mount_web(app: FastAPI) -> None:
         ("/verify-email", verify_email_page),
         ("/unsubscribe", unsubscribe_page),
         ("/dev/mail", dev_mail_page),
+        *SEARCH_PAGES,
         *SHOP_PAGES,
         *OPERATOR_PAGES,
     ]
