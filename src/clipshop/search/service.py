@@ -160,11 +160,12 @@ def find_hashtags(
 ) -> list[Hit[Hashtag]]:
     tag: ColumnElement[str] = literal_column("search_hashtags.tag")
     videos: ColumnElement[int] = literal_column("search_hashtags.videos")
-    base = select(tag, videos).select_from(table("search_hashtags"))
+    restricted: ColumnElement[int] = literal_column("search_hashtags.restricted")
+    base = select(tag, videos, restricted).select_from(table("search_hashtags"))
     rows = candidates.fetch(db, base, source=HASHTAGS, query=query, limit=_pool(limit))
     if len(query) == 1 and len(query[0]) < 3:
         rows += db.execute(base.where(tag.startswith(query[0], autoescape=True)).limit(_pool(limit))).all()
-    counts = visible_hashtag_counts(db, dict((t, n) for t, n in rows), searcher=searcher)
+    counts = visible_hashtag_counts(db, {t: (n, r) for t, n, r in rows}, searcher=searcher)
     hashtags = [Hashtag(t, n) for t, n in counts.items()]
     return _rank(hashtags, lambda h: matching.relevance(query, [(1.0, h.tag)]), lambda h: h.videos, limit)
 
@@ -337,8 +338,9 @@ def rebuild_index(db: Session) -> int:
     db.execute(text("DELETE FROM search_hashtags"))
     db.execute(
         text(
-            "INSERT INTO search_hashtags(tag, videos)"
-            " SELECT tag, count(*) FROM public_video_tags GROUP BY tag"
+            "INSERT INTO search_hashtags(tag, videos, restricted)"
+            " SELECT t.tag, count(*), count(*) FILTER (WHERE v.age_restricted) FROM public_video_tags t"
+            " JOIN public_videos v ON v.id = t.video_id GROUP BY t.tag"
         )
     )
     for name in [*names, "search_hashtags_fts"]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, and_, select, true
 from sqlalchemy.orm import Session
 
 from clipshop.accounts.models import PublicProfile
@@ -79,26 +79,23 @@ def searchable_hashtag(tag: str) -> bool:
 
 
 def visible_hashtag_counts(
-    db: Session, counts: Mapping[str, int], *, searcher: Searcher = SIGNED_OUT
+    db: Session, counts: Mapping[str, tuple[int, int]], *, searcher: Searcher = SIGNED_OUT
 ) -> dict[str, int]:
-    """`counts` (videos per hashtag, as the index keeps them, for every video) less the videos the searcher
-    could not find: age-restricted ones unless they are an adult, those of accounts apart by a block. A tag
-    left with none is dropped. It reads the hidden videos' own hashtags, by the `age_restricted` and creator
-    indexes, so its cost follows how few videos are hidden (as the feeds' `restricted` does), never how many
-    a popular tag has: joining the tags instead, PostgreSQL scans a common tag's rows."""
-    hidden: list[ColumnElement[bool]] = []
-    if not searcher.adult:
-        hidden.append(PublicVideo.age_restricted.is_(True))
-    if searcher.apart:
-        hidden.append(PublicVideo.creator_id.in_(searcher.apart))
-    tags = {tag: n for tag, n in counts.items() if searchable_hashtag(tag)}
-    if not hidden or not tags:
-        return tags
-    less = Counter(
-        tag
-        for hashtags in db.scalars(select(PublicVideo.hashtags).where(or_(*hidden)))
-        for tag in set(hashtags.split())
-        if tag in tags
-    )
-    visible = {tag: n - less[tag] for tag, n in tags.items()}
+    """How many videos of each hashtag the searcher could find, from `counts` (per hashtag, its videos and
+    how many of them are age-restricted, as the index keeps them): less the restricted ones unless they are
+    an adult, less those of accounts apart by a block (read by the creator index: the cost follows how few
+    videos the blocked accounts have, never how many a popular tag has). A tag left with none is dropped."""
+    visible = {
+        tag: videos - (0 if searcher.adult else restricted)
+        for tag, (videos, restricted) in counts.items()
+        if searchable_hashtag(tag)
+    }
+    if searcher.apart and visible:
+        theirs = select(PublicVideo.hashtags).where(PublicVideo.creator_id.in_(searcher.apart))
+        if not searcher.adult:  # their restricted videos are not counted already
+            theirs = theirs.where(PublicVideo.age_restricted.is_(False))
+        less = Counter(
+            tag for hashtags in db.scalars(theirs) for tag in set(hashtags.split()) if tag in visible
+        )
+        visible = {tag: n - less[tag] for tag, n in visible.items()}
     return {tag: n for tag, n in visible.items() if n > 0}
