@@ -82,7 +82,9 @@ def test_a_new_link_replaces_the_older_ones_and_verifies_once(
     # Made, kept and mailed in bob's region; the outbox's copy of the link is gone once sent.
     assert second.startswith("eu_") and second != first
     with platform.uow(home="eu").transaction() as uow:
-        rows = list(uow.region("eu").scalars(select(EmailVerification).order_by(EmailVerification.created_at)))
+        rows = list(
+            uow.region("eu").scalars(select(EmailVerification).order_by(EmailVerification.created_at))
+        )
         assert [row.user_id for row in rows] == [bob.id, bob.id]
         assert all(len(row.secret_hash) == 64 and row.secret_hash not in second for row in rows)
         mails = uow.region("eu").scalars(select(OutboxMail).where(OutboxMail.kind == "verify_email"))

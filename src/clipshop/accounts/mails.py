@@ -121,16 +121,20 @@ def verify_email(platform: Platform, uow: UnitOfWork, *, token: str) -> User:
         )
     now = platform.clock.now()
     # Once even when two requests race with the same link: only one moves `used_at` from NULL.
-    taken = uow.region(region_of(user.id)).execute(
-        update(EmailVerification)
-        .where(
-            EmailVerification.id == verification.id,
-            EmailVerification.used_at.is_(None),
-            EmailVerification.replaced_at.is_(None),
+    taken = (
+        uow.region(region_of(user.id))
+        .execute(
+            update(EmailVerification)
+            .where(
+                EmailVerification.id == verification.id,
+                EmailVerification.used_at.is_(None),
+                EmailVerification.replaced_at.is_(None),
+            )
+            .values(used_at=now)
+            .returning(EmailVerification.id)
         )
-        .values(used_at=now)
-        .returning(EmailVerification.id)
-    ).first()
+        .first()
+    )
     if taken is None:
         raise _bad_verification(
             "verification_link_used", "This link was used already: your address is verified."

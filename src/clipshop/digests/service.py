@@ -58,8 +58,10 @@ def _count(n: int, thing: str) -> str:
 
 
 def _body(platform: Platform, user: User, news: inbox.UnreadNews, *, first: bool) -> str:
-    when = "unread" if first else "since your last digest"
-    lines = [f"Hello {user.display_name},", "", f"New in your Clipshop inbox {when}:", ""]
+    heading = (
+        "Unread in your Clipshop inbox:" if first else "New in your Clipshop inbox since your last digest:"
+    )
+    lines = [f"Hello {user.display_name},", "", heading, ""]
     for item in news.items:
         lines.append(f"- {item.text}")
         if item.link:

@@ -159,7 +159,9 @@ def set_subscription(uow: UnitOfWork, *, user_id: str, topic: str, on: bool, now
     db = uow.region(region_of(user_id))
     if not on:
         db.execute(
-            delete(MailSubscription).where(MailSubscription.user_id == user_id, MailSubscription.topic == topic)
+            delete(MailSubscription).where(
+                MailSubscription.user_id == user_id, MailSubscription.topic == topic
+            )
         )
         return
     if db.get(MailSubscription, (user_id, topic)) is None:
