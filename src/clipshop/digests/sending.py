@@ -3,12 +3,17 @@ transaction of its own, in their region; the outbox sends them after each commit
 
 from __future__ import annotations
 
+import logging
 from datetime import date
+
+from sqlalchemy.exc import IntegrityError
 
 from clipshop.digests.service import write_digest
 from clipshop.digests.tasks import SEND
 from clipshop.mailing import service as mailing
 from clipshop.platform import Platform
+
+log = logging.getLogger(__name__)
 
 # Subscribers read per query.
 BATCH = 200
@@ -33,9 +38,15 @@ def send_digests(platform: Platform, region: str, day: str) -> int:
                 uow, region=region, topic=mailing.INBOX_DIGEST, after=after, limit=BATCH
             )
         for user_id in batch:
-            with platform.uow(home=region).transaction() as uow:
-                if write_digest(platform, uow, user_id=user_id, day=period) is not None:
-                    count += 1
+            try:
+                with platform.uow(home=region).transaction() as uow:
+                    written = write_digest(platform, uow, user_id=user_id, day=period) is not None
+            except IntegrityError:
+                # Another run of the same day wrote this person's digest first (the mail's cause is
+                # unique): theirs stands, and this run goes on with the next person.
+                log.info("the %s digest of %s was written by another run", day, user_id)
+                written = True
+            count += written
         if len(batch) < BATCH:
             return count
         after = batch[-1]
