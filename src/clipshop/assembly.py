@@ -8,6 +8,8 @@ from functools import partial
 from clipshop import healing
 from clipshop.accounts import service as accounts
 from clipshop.config import Settings
+from clipshop.digests import sending as digest_sending
+from clipshop.digests import tasks as digest_tasks
 from clipshop.feed import tasks as feed_tasks
 from clipshop.feed import upkeep as feed_upkeep
 from clipshop.jobs.queue import JobQueue
@@ -62,6 +64,8 @@ def register_jobs(platform: Platform) -> None:
     )
     jobs.register(mail_tasks.SEND, partial(mail_sending.send_mail, platform, address_of=accounts.email_of))
     jobs.register(mail_tasks.RECONCILE, partial(mail_sending.reconcile, platform), every_minutes=1)
+    jobs.register(digest_tasks.SCHEDULE, partial(digest_sending.schedule, platform), every_minutes=24 * 60)
+    jobs.register(digest_tasks.SEND, partial(digest_sending.send_digests, platform))
     jobs.register(rights_tasks.ERASE, partial(erasure.erase, platform))
     jobs.register(rights_tasks.RECONCILE, partial(erasure.reconcile, platform), every_minutes=1)
 

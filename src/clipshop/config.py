@@ -79,6 +79,8 @@ class WriteRates(BaseModel):
     report: str = "20/hour"
     upload: str = "30/hour"
     signup: str = "20/hour"
+    # Asking for a new address verification mail (each one is a mail to someone's inbox).
+    verification: str = "5/hour"
     address_factor: int = Field(default=10, ge=1)
 
     @classmethod

@@ -28,6 +28,7 @@ HOME_ROWS = {
     "watch_history": 1,
     "events": 9,  # impression, play, progress, complete, like, two comments, share, follow
     "outbox_mails": 1,  # the sign-up's address verification
+    "email_verifications": 1,  # its link
     "notifications": 4,  # the other's like, comment and follow, and their reply to one's comment
     "notification_actors": 4,
 }

@@ -16,6 +16,7 @@ from clipshop.accounts.schemas import (
     ProfileUpdate,
     SessionRead,
     SignUp,
+    VerificationSent,
 )
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
@@ -30,6 +31,7 @@ from clipshop.platform.http import (
     address_limit,
     client_address,
     request_token,
+    write_limit,
 )
 
 router = APIRouter(route_class=CommittingRoute, tags=["accounts"])
@@ -123,6 +125,19 @@ def verify_email(body: EmailVerification, uow: UowDep, platform: PlatformDep) ->
     """Confirm the account's address with the link of its verification mail."""
     mails.verify_email(platform, uow, token=body.token)
     return {"email_verified": True}
+
+
+@router.post(
+    "/me/verification",
+    response_model=VerificationSent,
+    status_code=202,
+    dependencies=[write_limit("verification")],
+)
+def ask_verification(actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> VerificationSent:
+    """Mail a new link that verifies your address; links in earlier mails stop working. 409
+    `email_already_verified` once the address is verified."""
+    mails.resend_verification(platform, uow, actor=actor)
+    return VerificationSent(sent_to=service.get_user(uow, actor=actor).email)
 
 
 @router.post("/auth/login", response_model=SessionRead)

@@ -1,6 +1,7 @@
-"""Mail about the account itself: the verification link sent at sign-up, and password reset links (single
-use, expiring, stored hashed; using one ends every session of the account). Plain functions over a unit of
-work; the mails go into the outbox of the account's region, in the same transaction."""
+"""Mail about the account itself: address verification links (sent at sign-up and again on request; single
+use, stored hashed, a new one replacing the older ones) and password reset links (single use, expiring,
+stored hashed; using one ends every session of the account). Plain functions over a unit of work; the mails
+go into the outbox of the account's region, in the same transaction."""
 
 from __future__ import annotations
 
@@ -9,61 +10,137 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from clipshop.accounts.models import AccountIndex, AuthSession, PasswordReset, User
+from clipshop.accounts.models import AccountIndex, AuthSession, EmailVerification, PasswordReset, User
 from clipshop.accounts.passwords import check_password_rules, hash_password
 from clipshop.accounts.service import email_digest
-from clipshop.errors import Invalid
+from clipshop.errors import Conflict, Invalid
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, new_id, region_of
 from clipshop.mailing import service as mailing
 from clipshop.platform import Platform
 
 
-def _verification_signature(secret: str, user: User) -> str:
-    message = f"verify-email:{user.id}:{user.email}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+def _verification_hash(secret: str, email: str) -> str:
+    # The address is in the hash: a link sent to an address stops working once the account has another.
+    return hashlib.sha256(f"{secret}:{email}".encode()).hexdigest()
 
 
-def send_verification(platform: Platform, uow: UnitOfWork, *, user: User) -> None:
-    """Write the mail with the link that verifies the account's address (once per account). The link is
-    signed over the id and the address, so it needs no row and dies with the address."""
-    token = f"{user.id}.{_verification_signature(platform.settings.secret_key, user)}"
-    link = mailing.link(platform, f"/verify-email?token={token}")
+def send_verification(platform: Platform, uow: UnitOfWork, *, user: User, again: bool = False) -> None:
+    """Write the mail with a link that verifies the account's address. At sign-up (`again` False) once per
+    account: a retried sign-up sends no second mail. Asked for again, a fresh link replaces every earlier
+    one not yet used (only the newest mail works)."""
+    region = region_of(user.id)
+    db = uow.region(region)
+    earlier = select(EmailVerification.id).where(EmailVerification.user_id == user.id).limit(1)
+    if not again and db.scalar(earlier) is not None:
+        return
+    now = platform.clock.now()
+    db.execute(
+        update(EmailVerification)
+        .where(
+            EmailVerification.user_id == user.id,
+            EmailVerification.used_at.is_(None),
+            EmailVerification.replaced_at.is_(None),
+        )
+        .values(replaced_at=now)
+    )
+    secret = secrets.token_urlsafe(32)
+    verification = EmailVerification(
+        id=new_id(region), user_id=user.id, secret_hash=_verification_hash(secret, user.email), created_at=now
+    )
+    db.add(verification)
+    link = mailing.link(platform, f"/verify-email?token={verification.id}.{secret}")
+    if again:
+        subject = "Your new link to confirm your Clipshop address"
+        intro = "Here is the new link you asked for. Confirm that this address is yours by opening it:"
+        outro = "The link works once; links in earlier mails no longer work.\n"
+    else:
+        subject = "Confirm your email address for Clipshop"
+        intro = "Welcome to Clipshop. Confirm that this address is yours by opening this link:"
+        outro = "Your account works already; confirming shows your address as verified.\n"
     mailing.write_mail(
         platform,
         uow,
         user_id=user.id,
         kind="verify_email",
-        cause=user.id,
-        subject="Confirm your email address for Clipshop",
+        cause=verification.id,
+        subject=subject,
         body=(
-            f"Hello {user.display_name},\n\n"
-            f"Welcome to Clipshop. Confirm that this address is yours by opening this link:\n\n{link}\n\n"
-            "Your account works already; confirming shows your address as verified.\n"
+            f"Hello {user.display_name},\n\n{intro}\n\n{link}\n\n{outro}"
             "If you did not sign up, ignore this mail.\n"
         ),
+        holds_secret=True,
     )
 
 
+def resend_verification(platform: Platform, uow: UnitOfWork, *, actor: Actor) -> None:
+    """Mail the actor a fresh verification link (earlier ones stop working); refused once the address is
+    verified."""
+    user = uow.region(actor.region).get_one(User, actor.id)
+    if user.email_verified_at is not None:
+        raise Conflict(
+            "email_already_verified", "Your email address is verified already; there is nothing to confirm."
+        )
+    send_verification(platform, uow, user=user, again=True)
+
+
+def _bad_verification(code: str, detail: str) -> Invalid:
+    return Invalid(detail, code=code, field="token")
+
+
 def verify_email(platform: Platform, uow: UnitOfWork, *, token: str) -> User:
-    """Mark the address a verification link was sent to as verified (idempotent)."""
-    user_id, _, signature = token.partition(".")
-    user = None
-    if is_valid_id(user_id, set(uow.databases.region_engines)):
-        uow.bind_home(region_of(user_id))
-        user = uow.region(region_of(user_id)).get(User, user_id)
-    if user is None or not hmac.compare_digest(
-        signature, _verification_signature(platform.settings.secret_key, user)
+    """Mark the address a verification link was sent to as verified. A link works once, and only while it
+    is the newest one of the account and the account still has that address."""
+    verification_id, _, secret = token.partition(".")
+    verification = user = None
+    if is_valid_id(verification_id, set(uow.databases.region_engines)):
+        region = region_of(verification_id)
+        uow.bind_home(region)
+        verification = uow.region(region).get(EmailVerification, verification_id)
+        if verification is not None:
+            user = uow.region(region).get(User, verification.user_id)
+    if (
+        verification is None
+        or user is None
+        or not hmac.compare_digest(verification.secret_hash, _verification_hash(secret, user.email))
     ):
-        raise Invalid(
-            "This verification link is not valid; sign in and ask for a new one.",
-            code="invalid_verification_link",
-            field="token",
+        raise _bad_verification(
+            "invalid_verification_link", "This verification link is not valid; sign in and ask for a new one."
+        )
+    if verification.used_at is not None:
+        raise _bad_verification(
+            "verification_link_used", "This link was used already: your address is verified."
+        )
+    if verification.replaced_at is not None:
+        raise _bad_verification(
+            "verification_link_replaced",
+            "A newer link was sent to you since this one; open the link in the newest mail.",
+        )
+    now = platform.clock.now()
+    # Once even when two requests race with the same link: only one moves `used_at` from NULL.
+    taken = (
+        uow.region(region_of(user.id))
+        .execute(
+            update(EmailVerification)
+            .where(
+                EmailVerification.id == verification.id,
+                EmailVerification.used_at.is_(None),
+                EmailVerification.replaced_at.is_(None),
+            )
+            .values(used_at=now)
+            .returning(EmailVerification.id)
+        )
+        .first()
+    )
+    if taken is None:
+        raise _bad_verification(
+            "verification_link_used", "This link was used already: your address is verified."
         )
     if user.email_verified_at is None:
-        user.email_verified_at = platform.clock.now()
+        user.email_verified_at = now
     return user
 
 

@@ -64,6 +64,21 @@ class PasswordReset(RegionBase):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
+class EmailVerification(RegionBase):
+    """A link that verifies the account's address: `<id>.<secret>`, only a hash of the secret and the
+    address it was sent to stored, so it dies with that address. It works once; asking for a new link
+    replaces every earlier one that was not used."""
+
+    __tablename__ = "email_verifications"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
 class AccountIndex(DirectoryBase):
     """Routes a log-in to its region by a keyed digest of the email; the email itself never leaves home."""
 

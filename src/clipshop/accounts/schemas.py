@@ -63,6 +63,10 @@ class EmailVerification(BaseModel):
     token: str = Field(max_length=200)
 
 
+class VerificationSent(BaseModel):
+    sent_to: str = Field(description="the address the new link was mailed to")
+
+
 class SessionRead(BaseModel):
     token: str
     expires_at: datetime

@@ -13,7 +13,14 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 
-from clipshop.accounts.models import AccountIndex, AuthSession, PasswordReset, PublicProfile, User
+from clipshop.accounts.models import (
+    AccountIndex,
+    AuthSession,
+    EmailVerification,
+    PasswordReset,
+    PublicProfile,
+    User,
+)
 from clipshop.accounts.passwords import check_password_rules, hash_password, verify_password
 from clipshop.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from clipshop.kit.actors import STAFF_ROLES, Actor, Role
@@ -460,6 +467,9 @@ def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
         "region/password_resets": rows(
             db, PasswordReset, PasswordReset.user_id == user_id, withhold=frozenset({"secret_hash"})
         ),
+        "region/email_verifications": rows(
+            db, EmailVerification, EmailVerification.user_id == user_id, withhold=frozenset({"secret_hash"})
+        ),
         "directory/account_index": rows(uow.directory, AccountIndex, AccountIndex.user_id == user_id),
         "directory/public_profiles": rows(uow.directory, PublicProfile, PublicProfile.user_id == user_id),
     }
@@ -539,6 +549,7 @@ def erase_account(uow: UnitOfWork, *, user_id: str) -> str | None:
     user.staff_role = user.jurisdiction = None
     db.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
     db.execute(delete(PasswordReset).where(PasswordReset.user_id == user_id))
+    db.execute(delete(EmailVerification).where(EmailVerification.user_id == user_id))
     user.email_verified_at = user.birth_date = None
     uow.directory.execute(delete(AccountIndex).where(AccountIndex.user_id == user_id))
     uow.directory.execute(delete(PublicProfile).where(PublicProfile.user_id == user_id))

@@ -227,6 +227,29 @@ def unread_count(uow: UnitOfWork, *, actor: Actor) -> int:
     return int(uow.region(actor.region).scalar(query) or 0)
 
 
+@dataclass(frozen=True)
+class UnreadNews:
+    """What a digest mail sums up: the unread lines that moved since a moment, newest first."""
+
+    items: list[InboxItem]  # at most the limit asked for
+    new: int  # unread lines that moved since then, in all
+    unread: int  # unread lines, in all
+
+
+def unread_since(uow: UnitOfWork, *, recipient: Actor, since: datetime | None, limit: int) -> UnreadNews:
+    """The recipient's unread lines that moved after `since` (every unread line when None), as the inbox
+    shows them; only reads."""
+    db = uow.region(recipient.region)
+    where = [Notification.recipient_id == recipient.id, Notification.read_at.is_(None)]
+    if since is not None:
+        where.append(Notification.latest_at > since)
+    new = int(db.scalar(select(func.count()).where(*where)) or 0)
+    newest = Notification.latest_at.desc(), Notification.id.desc()
+    found = list(db.scalars(select(Notification).where(*where).order_by(*newest).limit(limit))) if new else []
+    items = _present(uow, recipient, found)
+    return UnreadNews(items=items, new=new, unread=unread_count(uow, actor=recipient))
+
+
 def mark_read(uow: UnitOfWork, *, actor: Actor, up_to: str | None, now: datetime) -> int:
     """Mark the actor's inbox read: all of it, or the line `up_to` and every line below it (older, as the
     inbox lists them). Returns how many lines were unread."""

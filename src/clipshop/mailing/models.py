@@ -52,3 +52,14 @@ class MailOptOut(RegionBase):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     category: Mapped[MailCategory] = mapped_column(str_enum(MailCategory), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MailSubscription(RegionBase):
+    """Mail someone asked for (`topic`, e.g. the inbox digest): off unless they turned it on. Every topic is
+    marketing mail, so its unsubscribe link (the marketing opt-out) ends every subscription."""
+
+    __tablename__ = "mail_subscriptions"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,24 +1,29 @@
-"""Writing mail into the outbox, unsubscribing, and what the outbox holds about a person. Plain functions
-over a unit of work; no commit. A mail is a row in the recipient's region, written in the transaction of
-what causes it and sent by a job after the commit."""
+"""Writing mail into the outbox, subscribing to mail one asks for (the inbox digest) and unsubscribing, and
+what the outbox holds about a person. Plain functions over a unit of work; no commit. A mail is a row in the
+recipient's region, written in the transaction of what causes it and sent by a job after the commit."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import datetime
 from email.utils import parseaddr
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from clipshop.errors import Invalid
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.holdings import Held, rows
 from clipshop.kit.ids import new_id, region_of
-from clipshop.mailing.models import MailCategory, MailOptOut, OutboxMail
+from clipshop.mailing.models import MailCategory, MailOptOut, MailSubscription, OutboxMail
 from clipshop.mailing.tasks import enqueue_send
 from clipshop.platform import Platform
 
 SECRET_REMOVED = "(removed once sent: it held a single-use link)"
+
+# The mail one may ask for (`mail_subscriptions.topic`); each is marketing mail, off until turned on.
+INBOX_DIGEST = "inbox_digest"
+TOPICS = frozenset({INBOX_DIGEST})
 
 
 def write_mail(
@@ -39,8 +44,7 @@ def write_mail(
     unsubscribe link and headers (RFC 8058)."""
     region = region_of(user_id)
     db = uow.region(region)
-    dedupe_key = f"{kind}:{cause}"[:120]
-    earlier = db.scalar(select(OutboxMail).where(OutboxMail.dedupe_key == dedupe_key))
+    earlier = mail_for(uow, user_id=user_id, kind=kind, cause=cause)
     if earlier is not None:
         return earlier
     if category is MailCategory.MARKETING:
@@ -53,7 +57,7 @@ def write_mail(
         id=mail_id,
         user_id=user_id,
         kind=kind,
-        dedupe_key=dedupe_key,
+        dedupe_key=_dedupe_key(kind, cause),
         category=category,
         subject=subject[:200],
         body=body,
@@ -65,6 +69,16 @@ def write_mail(
     db.add(mail)
     enqueue_send(platform.jobs, uow, mail_id=mail_id)
     return mail
+
+
+def _dedupe_key(kind: str, cause: str) -> str:
+    return f"{kind}:{cause}"[:120]
+
+
+def mail_for(uow: UnitOfWork, *, user_id: str, kind: str, cause: str) -> OutboxMail | None:
+    """The mail of `kind` written to `user_id` for `cause`, if there is one."""
+    query = select(OutboxMail).where(OutboxMail.dedupe_key == _dedupe_key(kind, cause))
+    return uow.region(region_of(user_id)).scalar(query)
 
 
 def sender_domain(sender: str) -> str:
@@ -126,7 +140,52 @@ def unsubscribe(platform: Platform, uow: UnitOfWork, *, token: str) -> str:
     db = uow.region(region)
     if db.get(MailOptOut, (user_id, category)) is None:
         db.add(MailOptOut(user_id=user_id, category=category, created_at=platform.clock.now()))
+    if category is MailCategory.MARKETING:  # what they subscribed to is marketing mail: it ends too
+        db.execute(delete(MailSubscription).where(MailSubscription.user_id == user_id))
     return user_id
+
+
+def subscriptions(uow: UnitOfWork, *, user_id: str) -> set[str]:
+    """The topics `user_id` asked for mail about."""
+    query = select(MailSubscription.topic).where(MailSubscription.user_id == user_id)
+    return set(uow.region(region_of(user_id)).scalars(query))
+
+
+def set_subscription(uow: UnitOfWork, *, user_id: str, topic: str, on: bool, now: datetime) -> None:
+    """Turn mail about `topic` on or off for `user_id` (idempotent). Turning it on is asking for that mail
+    again, so it lifts an earlier unsubscribe from marketing mail."""
+    if topic not in TOPICS:
+        raise Invalid(f"There is no mail about {topic!r}.", field="topic")
+    db = uow.region(region_of(user_id))
+    if not on:
+        db.execute(
+            delete(MailSubscription).where(
+                MailSubscription.user_id == user_id, MailSubscription.topic == topic
+            )
+        )
+        return
+    if db.get(MailSubscription, (user_id, topic)) is None:
+        db.add(MailSubscription(user_id=user_id, topic=topic, created_at=now))
+    db.execute(
+        delete(MailOptOut).where(MailOptOut.user_id == user_id, MailOptOut.category == MailCategory.MARKETING)
+    )
+
+
+def subscribers(uow: UnitOfWork, *, region: str, topic: str, after: str | None, limit: int) -> list[str]:
+    """The people of `region` who asked for mail about `topic`, by id after `after`, `limit` at a time."""
+    query = select(MailSubscription.user_id).where(MailSubscription.topic == topic)
+    if after is not None:
+        query = query.where(MailSubscription.user_id > after)
+    return list(uow.region(region).scalars(query.order_by(MailSubscription.user_id).limit(limit)))
+
+
+def last_written_at(uow: UnitOfWork, *, user_id: str, kind: str) -> datetime | None:
+    """When the latest mail of `kind` to `user_id` was written, if one was."""
+    query = select(func.max(OutboxMail.created_at)).where(
+        OutboxMail.user_id == user_id, OutboxMail.kind == kind
+    )
+    latest: datetime | None = uow.region(region_of(user_id)).scalar(query)
+    return latest
 
 
 def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
@@ -139,11 +198,13 @@ def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
     return {
         "region/outbox_mails": mails,
         "region/mail_opt_outs": rows(db, MailOptOut, MailOptOut.user_id == user_id),
+        "region/mail_subscriptions": rows(db, MailSubscription, MailSubscription.user_id == user_id),
     }
 
 
 def erase_user(uow: UnitOfWork, *, user_id: str) -> None:
-    """Every mail to `user_id`, sent or not, and their opt-outs (idempotent)."""
+    """Every mail to `user_id`, sent or not, their opt-outs and subscriptions (idempotent)."""
     db = uow.region(region_of(user_id))
     db.execute(delete(OutboxMail).where(OutboxMail.user_id == user_id))
     db.execute(delete(MailOptOut).where(MailOptOut.user_id == user_id))
+    db.execute(delete(MailSubscription).where(MailSubscription.user_id == user_id))

@@ -1,9 +1,64 @@
-// The settings page: comment filter words, the birth date (once), blocked accounts, and deleting the account
-// once the password and a last question confirm it, then leaving as a logged-out visitor.
+// The settings page: whether the email address is verified (and a new link when it is not), the daily inbox
+// digest, comment filter words, the birth date (once), blocked accounts, and deleting the account once the
+// password and a last question confirm it, then leaving as a logged-out visitor.
 
 import { api, viewer } from "./api.js";
 import { busy, clearErrors, clearOnInput, showError } from "./forms.js";
 import { el, toast } from "./ui.js";
+
+const emailCard = document.getElementById("email-card");
+const emailStatus = emailCard.querySelector("[data-email-status]");
+const resend = emailCard.querySelector("[data-resend]");
+const resendSent = emailCard.querySelector("[data-resend-sent]");
+function showVerified(me) {
+  emailCard.querySelector("[data-email-address]").textContent = me.email;
+  emailStatus.textContent = me.email_verified ? "Verified" : "Not verified";
+  emailStatus.classList.toggle("chip-ready", me.email_verified);
+  emailStatus.classList.toggle("chip-processing", !me.email_verified);
+  emailStatus.hidden = false;
+  emailCard.querySelector("[data-email-unverified]").hidden = me.email_verified;
+  resend.hidden = me.email_verified;
+}
+api("/api/v1/me").then(showVerified, (error) => showError(emailCard, error));
+resend.addEventListener("click", async () => {
+  clearErrors(emailCard);
+  resendSent.hidden = true;
+  busy(resend, true);
+  try {
+    const sent = await api("/api/v1/me/verification", { method: "POST" });
+    resendSent.textContent = `A new link is on its way to ${sent.sent_to}.`;
+    resendSent.hidden = false;
+  } catch (error) {
+    showError(emailCard, error);
+    // Verified meanwhile (in another tab): show it rather than the button.
+    if (error.code === "email_already_verified") api("/api/v1/me").then(showVerified, () => {});
+  } finally {
+    busy(resend, false);
+  }
+});
+
+const digestForm = document.getElementById("digest-form");
+const digestBox = digestForm.elements.namedItem("inbox_digest");
+api("/api/v1/me/mail-settings").then((settings) => {
+  digestBox.checked = settings.inbox_digest;
+  digestBox.disabled = false;
+}, (error) => showError(digestForm, error));
+digestForm.addEventListener("submit", (event) => event.preventDefault());
+digestBox.addEventListener("change", async () => {
+  clearErrors(digestForm);
+  const wanted = digestBox.checked;
+  digestBox.disabled = true;
+  try {
+    const settings = await api("/api/v1/me/mail-settings", { method: "PATCH", body: { inbox_digest: wanted } });
+    digestBox.checked = settings.inbox_digest;
+    toast(settings.inbox_digest ? "Daily inbox digest on." : "Daily inbox digest off.");
+  } catch (error) {
+    digestBox.checked = !wanted;
+    showError(digestForm, error);
+  } finally {
+    digestBox.disabled = false;
+  }
+});
 
 const filterForm = document.getElementById("filter-form");
 const wordsField = filterForm.querySelector("[data-filter-words]");
