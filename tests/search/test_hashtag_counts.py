@@ -25,7 +25,8 @@ def recounted(db: Session) -> dict[str, tuple[int, int]]:
     counts: dict[str, tuple[int, int]] = {}
     for tag, restricted in db.execute(
         text(
-            "SELECT t.tag, v.age_restricted FROM public_video_tags t JOIN public_videos v ON v.id = t.video_id"
+            "SELECT t.tag, v.age_restricted FROM public_video_tags t"
+            " JOIN public_videos v ON v.id = t.video_id"
         )
     ):
         videos, held = counts.get(tag, (0, 0))
