@@ -119,6 +119,7 @@ def upload_limits(platform: PlatformDep) -> UploadLimitsRead:
     return UploadLimitsRead(
         max_bytes=limits.max_bytes,
         max_duration_s=limits.max_duration_s,
+        min_duration_s=limits.min_duration_s,
         min_short_side=limits.min_short_side,
         max_long_side=limits.max_long_side,
         max_fps=limits.max_fps,
