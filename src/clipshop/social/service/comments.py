@@ -19,12 +19,11 @@ from clipshop.kit.blocklist import Blocklist
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import new_id, region_of
 from clipshop.kit.review import HeldKind, HoldReason, ReviewDesk
-from clipshop.social import filtering
+from clipshop.social import filtering, notices
 from clipshop.social.models import Comment, PublicComment
 from clipshop.social.notices import COMMENT
 from clipshop.social.service.counters import bump_video
 from clipshop.social.shield import NO_SHIELD, Shield, refuse_across_block, shield_of
-from clipshop.social.tasks import enqueue_notice
 from clipshop.videos.models import PublicVideo
 from clipshop.videos.service import ensure_may_see, get_public_video
 
@@ -112,7 +111,7 @@ def _publish_comment(uow: UnitOfWork, *, comment: Comment, jobs: JobQueue, now: 
     )
     uow.directory.add(public)
     if not comment.filtered:  # held back by the creator's words: no one but its author sees it
-        enqueue_notice(jobs, uow, kind=COMMENT, actor_id=comment.author_id, subject_id=comment.id)
+        notices.queue(uow, jobs, kind=COMMENT, actor_id=comment.author_id, subject_id=comment.id, now=now)
     return public
 
 

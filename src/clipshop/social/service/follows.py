@@ -15,11 +15,11 @@ from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork, insert_ignore
 from clipshop.kit.ids import region_of
+from clipshop.social import notices
 from clipshop.social.models import Follow
 from clipshop.social.notices import FOLLOW
 from clipshop.social.service.counters import bump_followers
 from clipshop.social.shield import refuse_across_block, shield_of
-from clipshop.social.tasks import enqueue_notice
 
 
 def follow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime, jobs: JobQueue) -> bool:
@@ -34,7 +34,7 @@ def follow(uow: UnitOfWork, *, actor: Actor, followee_id: str, now: datetime, jo
         return False
     events.record(uow, actor=actor, kind=EventKind.FOLLOW, now=now, creator_id=followee_id)
     bump_followers(uow, jobs, actor.id, followee_id, 1, now)
-    enqueue_notice(jobs, uow, kind=FOLLOW, actor_id=actor.id, subject_id=followee_id)
+    notices.queue(uow, jobs, kind=FOLLOW, actor_id=actor.id, subject_id=followee_id, now=now)
     return True
 
 

@@ -12,11 +12,11 @@ from clipshop.events.models import EventKind
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork, insert_ignore
+from clipshop.social import notices
 from clipshop.social.models import Like
 from clipshop.social.notices import LIKE
 from clipshop.social.service.counters import bump_video
 from clipshop.social.shield import guard_account, shield_of
-from clipshop.social.tasks import enqueue_notice
 from clipshop.videos.service import get_public_video
 
 
@@ -33,7 +33,7 @@ def like(uow: UnitOfWork, *, actor: Actor, video_id: str, now: datetime, jobs: J
     events.record(
         uow, actor=actor, kind=EventKind.LIKE, now=now, video_id=video_id, creator_id=video.creator_id
     )
-    enqueue_notice(jobs, uow, kind=LIKE, actor_id=actor.id, subject_id=video_id)
+    notices.queue(uow, jobs, kind=LIKE, actor_id=actor.id, subject_id=video_id, now=now)
     return True
 
 

@@ -20,6 +20,7 @@ from clipshop.social.models import (
     RegionFollowerCounts,
     RegionVideoCounts,
     Share,
+    UnsentNotice,
     VideoCountsByRegion,
     WatchHistory,
 )
@@ -28,8 +29,8 @@ from clipshop.social.tasks import enqueue_follow_counts
 
 
 def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
-    """What social holds about `user_id`: their follows, likes, comments, shares and watch history at home,
-    and their public comments and follower counts in the directory."""
+    """What social holds about `user_id`: their follows, likes, comments, shares, watch history and the
+    notices of them not sent yet at home, and their public comments and follower counts in the directory."""
     db = uow.region(region_of(user_id))
     directory = uow.directory
     return {
@@ -38,6 +39,7 @@ def held_about(uow: UnitOfWork, *, user_id: str) -> Held:
         "region/comments": rows(db, Comment, Comment.author_id == user_id),
         "region/shares": rows(db, Share, Share.user_id == user_id),
         "region/watch_history": rows(db, WatchHistory, WatchHistory.user_id == user_id),
+        "region/unsent_notices": rows(db, UnsentNotice, UnsentNotice.actor_id == user_id),
         "directory/public_comments": rows(directory, PublicComment, PublicComment.author_id == user_id),
         "directory/follower_counts_by_region": rows(
             directory, FollowerCountsByRegion, FollowerCountsByRegion.user_id == user_id
@@ -82,6 +84,7 @@ def erase_user(
     db.execute(delete(Comment).where(Comment.author_id == user_id))
     db.execute(delete(Follow).where(Follow.follower_id == user_id))
     db.execute(delete(WatchHistory).where(WatchHistory.user_id == user_id))
+    db.execute(delete(UnsentNotice).where(UnsentNotice.actor_id == user_id))
     db.execute(delete(RegionFollowerCounts).where(RegionFollowerCounts.user_id == user_id))
     directory.execute(delete(PublicComment).where(PublicComment.author_id == user_id))
     directory.execute(delete(FollowerCountsByRegion).where(FollowerCountsByRegion.user_id == user_id))
