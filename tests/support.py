@@ -8,6 +8,9 @@ import hashlib
 import json
 import os
 import re
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -23,6 +26,7 @@ from sqlalchemy import Connection, Engine, text
 
 from clipshop.accounts.models import User
 from clipshop.config import Settings
+from clipshop.kit.db import BEFORE_DIRECTORY_COMMIT
 from clipshop.kit.everywhere import everywhere
 from clipshop.kit.ids import new_id
 from clipshop.media.facts import ProbeResult
@@ -565,3 +569,46 @@ def without_triggers(log: Engine) -> Iterator[Connection]:
         with log.begin() as conn:
             for statement in POSTGRES_TRIGGERS if postgres else SQLITE_TRIGGERS:
                 conn.execute(text(statement))
+
+
+# -- A request killed at a fault point ------------------------------------------------------------------
+
+CHILD = """
+import json, os, sys
+from datetime import datetime
+from fastapi.testclient import TestClient
+from clipshop.app import create_app
+from clipshop.assembly import build_platform
+from clipshop.config import Settings
+from clipshop.jobs.queue import JobQueue
+
+sys.path.insert(0, os.environ["TESTS_DIR"])
+from doubles import FrozenClock
+
+settings = Settings.model_validate_json(os.environ["HEAL_SETTINGS"])
+jobs = JobQueue.from_settings(backend="memory", sqlite_path=settings.jobs_sqlite_path(),
+                              redis_url=settings.redis_url, name="crash")
+clock = FrozenClock(datetime.fromisoformat(os.environ["HEAL_NOW"]))
+platform = build_platform(settings, clock=clock, jobs=jobs)
+request = json.loads(os.environ["HEAL_REQUEST"])
+response = TestClient(create_app(platform=platform)).request(**request)  # no lifespan: only this request
+print("not killed:", response.status_code, response.text)
+"""
+
+
+def run_killed_request(
+    platform: Platform, method: str, url: str, *, fault: str = BEFORE_DIRECTORY_COMMIT, **request: Any
+) -> None:
+    """Send one request to the app in another process (its jobs queued in memory, so lost with it) that dies
+    (SIGKILL) at the fault point `fault` of its commit (`kit.db`): by default between its region commits and
+    its directory commit."""
+    settings = platform.settings.with_overrides(fault_points=[fault])
+    env = {
+        **os.environ,
+        "HEAL_SETTINGS": settings.model_dump_json(),
+        "HEAL_NOW": platform.clock.now().isoformat(),
+        "HEAL_REQUEST": json.dumps({"method": method, "url": url, **request}),
+        "TESTS_DIR": str(Path(__file__).parent),
+    }
+    done = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stdout + done.stderr

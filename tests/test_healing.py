@@ -4,14 +4,7 @@ the feed. And the job runs every minute, compares only what changed, and fixes n
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,50 +12,12 @@ from sqlalchemy import func, select
 
 from clipshop.accounts.models import AccountIndex, PublicProfile, User
 from clipshop.healing import HEAL_ALL_PROJECTIONS, HEAL_PROJECTIONS, OVERLAP, SETTLE, heal_projections
-from clipshop.kit.db import BEFORE_DIRECTORY_COMMIT
 from clipshop.kit.everywhere import everywhere
 from clipshop.kit.watermarks import HealWatermark
 from clipshop.platform import Platform
 from clipshop.videos.models import PublicVideo, Video
 from doubles import FrozenClock
-from support import PASSWORD, Member, a_ready_video
-
-CHILD = """
-import json, os, sys
-from datetime import datetime
-from fastapi.testclient import TestClient
-from clipshop.app import create_app
-from clipshop.assembly import build_platform
-from clipshop.config import Settings
-from clipshop.jobs.queue import JobQueue
-
-sys.path.insert(0, os.environ["TESTS_DIR"])
-from doubles import FrozenClock
-
-settings = Settings.model_validate_json(os.environ["HEAL_SETTINGS"])
-jobs = JobQueue.from_settings(backend="memory", sqlite_path=settings.jobs_sqlite_path(),
-                              redis_url=settings.redis_url, name="crash")
-clock = FrozenClock(datetime.fromisoformat(os.environ["HEAL_NOW"]))
-platform = build_platform(settings, clock=clock, jobs=jobs)
-request = json.loads(os.environ["HEAL_REQUEST"])
-response = TestClient(create_app(platform=platform)).request(**request)  # no lifespan: only this request
-print("not killed:", response.status_code, response.text)
-"""
-
-
-def run_killed_request(platform: Platform, method: str, url: str, **request: Any) -> None:
-    """Send one request to the app in another process that dies (SIGKILL) at the fault point between its
-    region commits and its directory commit."""
-    settings = platform.settings.with_overrides(fault_points=[BEFORE_DIRECTORY_COMMIT])
-    env = {
-        **os.environ,
-        "HEAL_SETTINGS": settings.model_dump_json(),
-        "HEAL_NOW": platform.clock.now().isoformat(),
-        "HEAL_REQUEST": json.dumps({"method": method, "url": url, **request}),
-        "TESTS_DIR": str(Path(__file__).parent),
-    }
-    done = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == -signal.SIGKILL, done.stdout + done.stderr
+from support import PASSWORD, Member, a_ready_video, run_killed_request
 
 
 def fixed_by_region(platform: Platform) -> dict[str, dict[str, int]]:

@@ -37,6 +37,7 @@ from clipshop.social import controls as social_controls
 from clipshop.social import notices as social_notices
 from clipshop.social import service as social
 from clipshop.social import tasks as social_tasks
+from clipshop.social.shield import ShieldSeparation
 from clipshop.videos import tasks as video_tasks
 from clipshop.videos import transcoding
 
@@ -49,6 +50,7 @@ def build_platform(
     platform = Platform(settings, clock=clock, jobs=jobs)
     gateway.install(platform.databases, policy.load(settings.policy_file))
     platform.review_desk = ModerationDesk()
+    platform.separation = ShieldSeparation()
     register_jobs(platform)
     return platform
 
@@ -78,12 +80,14 @@ def register_jobs(platform: Platform) -> None:
             social.project_follow_counts(uow, region=region, followee_id=followee_id, follower_id=follower_id)
 
     def notify_engagement(kind: str, actor_id: str, subject_id: str) -> None:
-        with platform.uow(home=region_of(actor_id)).transaction() as uow:
-            social_notices.tell(uow, kind=kind, actor_id=actor_id, subject_id=subject_id)
+        social_notices.deliver(platform, kind=kind, actor_id=actor_id, subject_id=subject_id)
 
     jobs.register(social_tasks.PROJECT_VIDEO_COUNTS, project_video_counts)
     jobs.register(social_tasks.PROJECT_FOLLOW_COUNTS, project_follow_counts)
     jobs.register(social_tasks.NOTIFY, notify_engagement)
+    jobs.register(
+        social_tasks.RESEND_NOTICES, partial(social_notices.resend_unsent, platform), every_minutes=1
+    )
 
     def tell_uploader(decision_id: str) -> None:
         with platform.uow(home=region_of(decision_id)).transaction() as uow:

@@ -141,6 +141,9 @@ class Settings(BaseSettings):
     # What a probed upload may be (media/limits.py checks it when the last byte arrives). Short clips are the
     # product, so ten minutes is generous, and transcoding time grows with it.
     max_upload_duration_s: float = Field(default=600.0, gt=0)
+    # Under about half a second the HLS muxer cuts no segment and writes an empty master playlist: the clip
+    # would fail in the transcode after its upload. A second is the shortest clip worth a feed's swipe.
+    min_upload_duration_s: float = Field(default=1.0, gt=0)
     # 144 px is the smallest quality players offer (144p); below it a clip is a thumbnail, unwatchable on a
     # phone. 4096 px covers DCI 4K and the 3840 px UHD that phones record; our largest rendition is 1080p, so
     # more pixels buy nothing, while each decoded 8K frame costs ~50 MB in the probe and the transcoder.
@@ -234,6 +237,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"recs_keep_days ({self.recs_keep_days}) must cover recs_window_days"
                 f" ({self.recs_window_days}): the retrain reads that many days of events"
+            )
+        if self.min_upload_duration_s > self.max_upload_duration_s:
+            raise ValueError(
+                f"min_upload_duration_s ({self.min_upload_duration_s}) is larger than max_upload_duration_s"
+                f" ({self.max_upload_duration_s}): no upload could pass both"
             )
         if self.min_upload_short_side > self.max_upload_long_side:
             raise ValueError(

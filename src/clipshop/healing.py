@@ -5,7 +5,8 @@ review's, or counters whose job never got queued. Each domain rebuilds its own c
 (`heal_projections` in accounts.service, videos.service, social.service and shop.public); this module
 calls them in turn, one unit of work per region, every minute (`HEAL_PROJECTIONS`), and sweeps everything
 once a day (`HEAL_ALL_PROJECTIONS`) for what leaves no trace to find it by, such as a comment's deletion;
-that run also rebuilds the search index's SQLite FTS tables.
+that run also rebuilds the search index's SQLite FTS tables. The same runs write back the hints blocks
+left in other regions that a crash between the two regions' commits lost (`social.controls`).
 
 A run compares only the rows written since the last one (less `OVERLAP`, for transactions still open
 then), and leaves alone rows written in the last `SETTLE`, whose own request may still be between its two
@@ -29,6 +30,7 @@ from clipshop.platform import Platform
 from clipshop.residency.carving import detached_regions
 from clipshop.search import service as search
 from clipshop.shop import public as shop
+from clipshop.social import controls as social_controls
 from clipshop.social import service as social
 from clipshop.videos import service as videos
 
@@ -93,6 +95,7 @@ def heal_region(platform: Platform, *, region: str, full: bool = False) -> Regio
         fixed.update(accounts.heal_projections(uow, region=region, window=window, secret=secret, store=store))
         fixed.update(videos.heal_projections(uow, region=region, window=window, store=store))
         fixed.update(social.heal_projections(uow, region=region, window=window))
+        fixed.update(social_controls.heal_block_hints(uow, region=region, window=window))
         fixed.update(shop.heal_projections(uow, region=region, window=window, now=now))
         if mark is None:
             uow.directory.add(HealWatermark(region=region, healed_through=window.before))

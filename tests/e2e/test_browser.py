@@ -282,7 +282,7 @@ def test_the_upload_page_states_the_limits_and_says_which_one_a_clip_is_over(
                 "-i",
                 "testsrc=size=142x256:rate=10",
             ),
-            *("-frames:v", "8", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(small)),
+            *("-frames:v", "12", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(small)),
         ],
         check=True,
     )
@@ -292,7 +292,7 @@ def test_the_upload_page_states_the_limits_and_says_which_one_a_clip_is_over(
     page.goto("/upload")
     expect(page.locator("#upload-limits li")).to_have_text(
         [
-            "Up to 10 min long",
+            "From 1 s to 10 min long",
             "Frames at least 144 px on the short side and at most 4096 px on the long side",
             "Up to 120 frames per second, 72,000 frames in all",
         ]

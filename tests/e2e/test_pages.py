@@ -106,7 +106,7 @@ def test_the_upload_page_states_the_limits_from_the_settings(
     client.cookies.set("clipshop_session", alice.token)
     page = client.get("/upload").text
     assert f'data-max-bytes="{50 * 1024 * 1024}"' in page
-    assert '<li data-limit="duration">Up to 10 min long</li>' in page
+    assert '<li data-limit="duration">From 1 s to 10 min long</li>' in page
     assert (
         '<li data-limit="frame-size">Frames at least 144 px on the short side and at most 4096 px on the'
         " long side</li>"
@@ -114,10 +114,14 @@ def test_the_upload_page_states_the_limits_from_the_settings(
     assert '<li data-limit="frame-rate">Up to 120 frames per second, 72,000 frames in all</li>' in page
 
     platform.settings = platform.settings.with_overrides(
-        max_upload_duration_s=90, min_upload_short_side=240, max_upload_long_side=1920, max_upload_fps=60
+        max_upload_duration_s=90,
+        min_upload_duration_s=2.5,
+        min_upload_short_side=240,
+        max_upload_long_side=1920,
+        max_upload_fps=60,
     )
     page = client.get("/upload").text
-    assert '<li data-limit="duration">Up to 1 min 30 s long</li>' in page
+    assert '<li data-limit="duration">From 2.5 s to 1 min 30 s long</li>' in page
     assert "Frames at least 240 px on the short side and at most 1920 px on the long side" in page
     assert "Up to 60 frames per second, 5,400 frames in all" in page
 

@@ -45,6 +45,7 @@ def test_the_defaults() -> None:
     assert defaults == UploadLimits(
         max_bytes=2 * 1024**3,
         max_duration_s=600.0,
+        min_duration_s=1.0,
         min_short_side=144,
         max_long_side=4096,
         max_fps=120,
@@ -74,6 +75,12 @@ OVER = {
         "This video lasts 10 min 0.1 s; clips may last at most 10 min. Trim it and upload it again.",
         600.0,
         600.1,
+    ),
+    "video_too_short": (
+        probe(duration_s=0.94, frame_count=28),
+        "This video lasts 0.9 s; clips must last at least 1 s. Upload a longer one.",
+        1.0,
+        0.9,
     ),
     "frame_too_small": (
         probe(width=142, height=256, coded_width=142, coded_height=256),
@@ -124,6 +131,13 @@ def test_a_clip_just_over_a_limit_is_refused_with_its_code(code: str) -> None:
 def test_durations_are_compared_to_a_tenth_of_a_second() -> None:
     check_upload_limits(probe(duration_s=600.04, frame_count=18_001), DEFAULTS)
     assert refusal(probe(duration_s=600.06, frame_count=18_002))["found"] == 600.1
+    check_upload_limits(probe(duration_s=0.96, frame_count=29), DEFAULTS)
+    assert refusal(probe(duration_s=0.94, frame_count=28))["found"] == 0.9
+
+
+def test_a_shortest_clip_over_the_longest_is_refused() -> None:
+    with pytest.raises(ValidationError, match=r"min_upload_duration_s \(20\.0\) is larger than"):
+        Settings(env="test", min_upload_duration_s=20, max_upload_duration_s=10)
 
 
 def test_frame_size_is_judged_after_rotation() -> None:

@@ -1,7 +1,7 @@
 """Upload limits through the API: a clip just over a limit is refused when its last byte arrives, with the
 limit's code, and its upload is failed with that code; a clip just inside it becomes a ready video. The
-limits are lowered here so that clips of a few tiny frames sit on their edges (none shorter than 0.6 s: the
-HLS muxer writes an empty master playlist for shorter ones)."""
+limits are lowered here so that clips of a few tiny frames sit on their edges (none shorter than 0.6 s but the
+one `video_too_short` refuses: the HLS muxer writes an empty master playlist for shorter ones)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from support import Member, post_clip, upload_file
 TUS = {"Tus-Resumable": "1.0.0"}
 TIGHT = {
     "max_upload_duration_s": 2.0,
+    "min_upload_duration_s": 0.8,
     "min_upload_short_side": 64,
     "max_upload_long_side": 128,
     "max_upload_fps": 10,
@@ -66,13 +67,15 @@ def ffmpeg(*args: str) -> None:
 # clip is inside every other limit.
 EDGES = {
     "video_too_long": ((64, 128, 5, 11), (64, 128, 6, 12)),  # 2.2 s; 2.0 s
+    "video_too_short": ((64, 128, 10, 4), (64, 128, 10, 8)),  # 0.4 s (would not transcode); 0.8 s
     "frame_too_small": ((62, 128, 10, 8), (64, 128, 10, 8)),
     "frame_too_large": ((64, 130, 10, 8), (64, 128, 10, 8)),
-    "frame_rate_too_high": ((64, 128, 11, 8), (64, 128, 10, 8)),
+    "frame_rate_too_high": ((64, 128, 11, 9), (64, 128, 10, 8)),
     "too_many_frames": ((64, 128, 10, 13), (64, 128, 10, 12)),  # 1.3 s; 1.2 s
 }
 FOUND = {
     "video_too_long": 2.2,
+    "video_too_short": 0.4,
     "frame_too_small": 62,
     "frame_too_large": 130,
     "frame_rate_too_high": 11,
@@ -169,6 +172,7 @@ def test_the_api_states_the_limits(client: TestClient) -> None:
     assert r.json() == {
         "max_bytes": 50 * 1024 * 1024,
         "max_duration_s": 2.0,
+        "min_duration_s": 0.8,
         "min_short_side": 64,
         "max_long_side": 128,
         "max_fps": 10,

@@ -102,17 +102,20 @@ def reconcile(
         bool, typer.Option("--full", help="Compare every row, not only those written since the last run.")
     ] = False,
 ) -> None:
-    """Re-enqueue work whose job was lost, and heal the directory's copies of every region's rows (both
-    also run every minute inside workers); the exit status is 1 if a region could not be healed."""
+    """Re-enqueue work whose job was lost (transcodes, erasures, notifications), and heal the directory's
+    copies of every region's rows and the hints of blocks across regions (both also run every minute inside
+    workers); the exit status is 1 if a region could not be healed."""
     from clipshop.assembly import build_platform
     from clipshop.healing import heal_projections
     from clipshop.rights.erasure import reconcile as reconcile_erasures
+    from clipshop.social.notices import resend_unsent
     from clipshop.videos.transcoding import reconcile as run_reconcile
 
     platform = build_platform(Settings())
     try:
         console.print(f"Re-enqueued {run_reconcile(platform)} videos")
         console.print(f"Re-enqueued {reconcile_erasures(platform)} account erasures")
+        console.print(f"Re-enqueued {resend_unsent(platform)} unsent notifications")
         healed = heal_projections(platform, full=full)
     finally:
         platform.close()

@@ -34,7 +34,7 @@ def notification_read(item: service.InboxItem) -> NotificationRead:
             for p in item.people
         ],
         others=item.others,
-        count=notification.actor_count,
+        count=item.count,
         detail=notification.detail or {},
         created_at=notification.created_at,
         latest_at=notification.latest_at,
@@ -46,12 +46,15 @@ def notification_read(item: service.InboxItem) -> NotificationRead:
 def inbox(
     actor: CurrentActor,
     uow: UowDep,
+    platform: PlatformDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> InboxPageRead:
     """Your notifications, the line that moved last first; likes, comments, replies and follows of one
-    target within a day are one line ("Maya and 12 others liked your video")."""
-    found = service.page(uow, actor=actor, cursor=cursor, limit=limit)
+    target within a day are one line ("Maya and 12 others liked your video"). Accounts apart from you by a
+    block, either way, are neither named nor counted, whenever the line was written."""
+    apart = platform.separation.apart_from(uow, actor)
+    found = service.page(uow, actor=actor, cursor=cursor, limit=limit, apart=apart)
     return InboxPageRead(
         items=[notification_read(item) for item in found.items],
         next_cursor=found.next_cursor,
@@ -60,13 +63,15 @@ def inbox(
 
 
 @router.get("/me/inbox/unread", response_model=UnreadRead)
-def unread(actor: CurrentActor, uow: UowDep) -> UnreadRead:
+def unread(actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> UnreadRead:
     """How many lines of your inbox are unread (the badge on the menu)."""
-    return UnreadRead(unread=service.unread_count(uow, actor=actor))
+    apart = platform.separation.apart_from(uow, actor)
+    return UnreadRead(unread=service.unread_count(uow, actor=actor, apart=apart))
 
 
 @router.post("/me/inbox/read", response_model=MarkedRead)
 def mark_read(body: MarkReadCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> MarkedRead:
     """Mark your inbox read: everything, or `up_to` a line and every line below it."""
     marked = service.mark_read(uow, actor=actor, up_to=body.up_to, now=platform.clock.now())
-    return MarkedRead(marked=marked, unread=service.unread_count(uow, actor=actor))
+    apart = platform.separation.apart_from(uow, actor)
+    return MarkedRead(marked=marked, unread=service.unread_count(uow, actor=actor, apart=apart))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
 from clipshop.accounts.models import PublicProfile
 from clipshop.errors import Invalid, NotFound
@@ -179,6 +179,7 @@ class InboxItem:
     others: int  # how many more acted (including anyone erased since)
     text: str
     link: str | None
+    count: int  # how many people are behind it, the accounts apart from the recipient by a block left out
 
 
 @dataclass(frozen=True)
@@ -188,10 +189,36 @@ class InboxPage:
     unread: int
 
 
-def page(uow: UnitOfWork, *, actor: Actor, cursor: str | None, limit: int) -> InboxPage:
-    """The actor's inbox, the line that moved last first, `limit` at a time."""
+def _shown(actor: Actor, apart: frozenset[str]) -> list[ColumnElement[bool]]:
+    """The recipient's lines, but a grouped one whose every person is apart from them by a block: a line
+    written before the block is not to show the account blocked, either way."""
+    where = [Notification.recipient_id == actor.id]
+    if apart:
+        someone_else = (
+            select(NotificationActor.actor_id)
+            .where(
+                NotificationActor.notification_id == Notification.id,
+                NotificationActor.actor_id.not_in(sorted(apart)),
+            )
+            .exists()
+        )
+        where.append(or_(Notification.kind.not_in(sorted(GROUPED)), someone_else))
+    return where
+
+
+def page(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    cursor: str | None,
+    limit: int,
+    apart: frozenset[str] = frozenset(),
+) -> InboxPage:
+    """The actor's inbox, the line that moved last first, `limit` at a time. The accounts in `apart` (blocked
+    by the actor or blocking them, `kit.separation`) are neither named nor counted in any line, and a line
+    of theirs alone is left out."""
     db = uow.region(actor.region)
-    query = select(Notification).where(Notification.recipient_id == actor.id)
+    query = select(Notification).where(*_shown(actor, apart))
     position = decode_cursor(cursor)
     if position is not None:
         try:
@@ -214,16 +241,17 @@ def page(uow: UnitOfWork, *, actor: Actor, cursor: str | None, limit: int) -> In
     )
     more = len(found) > limit
     found = found[:limit]
-    items = _present(uow, actor, found)
+    items = _present(uow, actor, found, apart)
     next_cursor = None
     if more and found:
         last = found[-1]
         next_cursor = encode_cursor({"at": last.latest_at.isoformat(), "id": last.id})
-    return InboxPage(items=items, next_cursor=next_cursor, unread=unread_count(uow, actor=actor))
+    return InboxPage(items=items, next_cursor=next_cursor, unread=unread_count(uow, actor=actor, apart=apart))
 
 
-def unread_count(uow: UnitOfWork, *, actor: Actor) -> int:
-    query = select(func.count()).where(Notification.recipient_id == actor.id, Notification.read_at.is_(None))
+def unread_count(uow: UnitOfWork, *, actor: Actor, apart: frozenset[str] = frozenset()) -> int:
+    """The unread lines the inbox shows (`page` with the same `apart`)."""
+    query = select(func.count()).where(*_shown(actor, apart), Notification.read_at.is_(None))
     return int(uow.region(actor.region).scalar(query) or 0)
 
 
@@ -269,7 +297,9 @@ def mark_read(uow: UnitOfWork, *, actor: Actor, up_to: str | None, now: datetime
     return len(marked.all())
 
 
-def _present(uow: UnitOfWork, actor: Actor, found: Sequence[Notification]) -> list[InboxItem]:
+def _present(
+    uow: UnitOfWork, actor: Actor, found: Sequence[Notification], apart: frozenset[str]
+) -> list[InboxItem]:
     db = uow.region(actor.region)
     newest: dict[str, list[str]] = {}
     grouped = [n.id for n in found if n.kind in GROUPED]
@@ -288,12 +318,14 @@ def _present(uow: UnitOfWork, actor: Actor, found: Sequence[Notification]) -> li
         profiles = {p.user_id: p for p in uow.directory.scalars(query_profiles)}
     items = []
     for notification in found:
+        behind = newest.get(notification.id, [])
         people = [
             Person(p.user_id, p.handle, p.display_name, p.avatar_url)
-            for p in (profiles.get(a) for a in newest.get(notification.id, []))
+            for p in (profiles.get(a) for a in behind if a not in apart)
             if p is not None
         ][:NAMES_SHOWN]
-        others = max(notification.actor_count - len(people), 0)
+        count = max(notification.actor_count - sum(a in apart for a in behind), 0)
+        others = max(count - len(people), 0)
         items.append(
             InboxItem(
                 notification=notification,
@@ -301,6 +333,7 @@ def _present(uow: UnitOfWork, actor: Actor, found: Sequence[Notification]) -> li
                 others=others,
                 text=describe(notification, people, others),
                 link=link_of(notification, people),
+                count=count,
             )
         )
     return items

@@ -300,8 +300,12 @@ class UnknownRegion(LookupError):
     pass
 
 
-# The fault point (kit/faults.py) between a unit of work's region commits and its directory commit.
+# The fault points (kit/faults.py) of a unit of work's commit: between its region commits and its directory
+# commit; between two regions' commits (the first region has what the second lacks); and after every
+# commit, before the after-commit actions (the jobs' enqueues) run.
 BEFORE_DIRECTORY_COMMIT = "before_directory_commit"
+BETWEEN_REGION_COMMITS = "between_region_commits"
+AFTER_COMMIT = "after_commit"
 
 
 class UnitOfWork:
@@ -428,7 +432,9 @@ class UnitOfWork:
     def commit(self) -> None:
         for session in self._sessions():
             session.flush()
-        for session in self._regions.values():
+        for index, session in enumerate(self._regions.values()):
+            if index:
+                self.databases.faults.hit(BETWEEN_REGION_COMMITS)
             session.commit()
         if self._directory is not None:
             if self._regions:
@@ -438,6 +444,7 @@ class UnitOfWork:
             self._directory.commit()
         self._written.clear()
         self._run_after_end()
+        self.databases.faults.hit(AFTER_COMMIT)
         actions, self._after_commit = self._after_commit, []
         for action in actions:
             action()

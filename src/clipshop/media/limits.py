@@ -3,6 +3,7 @@ probe once the whole file has arrived. Each refusal is a 422 problem with its ow
 limit and what the file holds:
 
     video_too_long        the clip lasts longer than `max_upload_duration_s`
+    video_too_short       the clip lasts less than `min_upload_duration_s` (shorter clips do not transcode)
     frame_too_small       the short side of its frames is under `min_upload_short_side`
     frame_too_large       the long side of its frames is over `max_upload_long_side`
     frame_rate_too_high   it runs at more frames per second than `max_upload_fps`
@@ -26,6 +27,7 @@ class UploadLimits:
 
     max_bytes: int
     max_duration_s: float
+    min_duration_s: float
     min_short_side: int
     max_long_side: int
     max_fps: int
@@ -39,6 +41,7 @@ class UploadLimits:
         return cls(
             max_bytes=settings.max_upload_bytes,
             max_duration_s=settings.max_upload_duration_s,
+            min_duration_s=settings.min_upload_duration_s,
             min_short_side=settings.min_upload_short_side,
             max_long_side=settings.max_upload_long_side,
             max_fps=settings.max_upload_fps,
@@ -57,6 +60,14 @@ def check_upload_limits(probe: ProbeResult, limits: UploadLimits) -> None:
             f"This video lasts {duration_text(duration)}; clips may last at most"
             f" {duration_text(limits.max_duration_s)}. Trim it and upload it again.",
             limit=limits.max_duration_s,
+            found=duration,
+        )
+    if duration < limits.min_duration_s:
+        raise _refusal(
+            "video_too_short",
+            f"This video lasts {duration_text(duration)}; clips must last at least"
+            f" {duration_text(limits.min_duration_s)}. Upload a longer one.",
+            limit=limits.min_duration_s,
             found=duration,
         )
     size = f"{probe.width}x{probe.height} pixels"

@@ -24,6 +24,7 @@ from clipshop.kit.faults import Faults
 from clipshop.kit.ports import MailTransport, MediaStore, PaymentProvider, Transcoder, UploadVolume
 from clipshop.kit.regions import Regions
 from clipshop.kit.review import NoReviewDesk, ReviewDesk
+from clipshop.kit.separation import NoSeparation, Separation
 from clipshop.mail.folder import FolderTransport
 from clipshop.mail.smtp import SmtpTransport
 from clipshop.media.storage import LocalMediaStore, LocalUploadVolume
@@ -66,6 +67,8 @@ class Platform:
         self.blocklist = Blocklist.load(settings.blocklist_file)
         # Where automatic checks send what they hold; the composition root installs moderation's desk.
         self.review_desk: ReviewDesk = NoReviewDesk()
+        # Who is apart from whom by a block, for the inbox; the composition root installs social's shield.
+        self.separation: Separation = NoSeparation()
         self.jobs = jobs or JobQueue.from_settings(
             backend=settings.jobs_backend,
             sqlite_path=settings.jobs_sqlite_path(),

@@ -5,13 +5,16 @@ Blocking holds both ways, so it also ends the follows between the two: the block
 account's in its own region (at once in the same region, by that region's job otherwise). When the
 blocked account lives in another region, the block leaves a `BlockHint` there through the residency
 gateway (purpose `blocking`): the region of the blocker, never who, so that region's requests know where
-to ask."""
+to ask. The block and its hint are two regions' commits; a crash between them can leave the block without
+its hint, so the heal (`heal_block_hints`, run by `clipshop.healing` every minute) writes back the hints of
+the blocks made since its last run."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from clipshop.accounts.models import PublicProfile
 from clipshop.errors import Invalid, NotFound
@@ -20,7 +23,9 @@ from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork, insert_ignore
 from clipshop.kit.holdings import Held, rows
 from clipshop.kit.ids import region_of
+from clipshop.kit.watermarks import Window, rows_in_batches
 from clipshop.residency import gateway
+from clipshop.residency.carving import detached_regions
 from clipshop.social import service
 from clipshop.social.models import Block, BlockHint, Mute
 from clipshop.social.tasks import enqueue_drop_follow
@@ -59,6 +64,45 @@ def block(uow: UnitOfWork, *, actor: Actor, user_id: str, now: datetime, jobs: J
     insert_ignore(door.db, BlockHint, {"user_id": user_id, "region": actor.region, "since": now})
     enqueue_drop_follow(jobs, uow, follower_id=user_id, followee_id=actor.id)
     return True
+
+
+def heal_block_hints(uow: UnitOfWork, *, region: str, window: Window) -> dict[str, int]:
+    """Write back the hint each block of `region`'s accounts made in `window` left in the blocked account's
+    region, where a crash between the two commits lost it: one gateway access (as the region's service,
+    purpose `blocking`) per region and batch, only when there are such blocks. A hint that is there already
+    stays as it is; an account erased since, or a region carved out, gets none. Returns how many it wrote."""
+    fixed: Counter[str] = Counter()
+    gone = detached_regions(uow.directory) | {region}
+    query = (
+        select(Block.blocked_id, func.min(Block.created_at))
+        .where(window.holds(Block.created_at), ~Block.blocked_id.startswith(f"{region}_", autoescape=True))
+        .group_by(Block.blocked_id)
+    )
+    for batch in rows_in_batches(uow.region(region), query, key=Block.blocked_id):
+        abroad: defaultdict[str, dict[str, datetime]] = defaultdict(dict)
+        for blocked_id, since in batch:
+            there = region_of(blocked_id)
+            if there in uow.databases.region_engines and there not in gone:
+                abroad[there][blocked_id] = since
+        for there, blocked in sorted(abroad.items()):
+            query_profiles = select(PublicProfile.user_id).where(PublicProfile.user_id.in_(blocked))
+            alive = sorted(uow.directory.scalars(query_profiles))
+            if not alive:
+                continue
+            door = gateway.access(
+                uow,
+                there,
+                data_class="block_hints",
+                purpose="blocking",
+                records=alive,
+                reason=f"heal: blocks by accounts of {region} whose hint a crash may have lost",
+                write=True,
+            )
+            for user_id in alive:
+                row = {"user_id": user_id, "region": region, "since": blocked[user_id]}
+                if insert_ignore(door.db, BlockHint, row):
+                    fixed["block hints"] += 1
+    return dict(fixed)
 
 
 def unblock(uow: UnitOfWork, *, actor: Actor, user_id: str) -> bool:

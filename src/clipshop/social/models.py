@@ -72,7 +72,8 @@ class Block(RegionBase):
     (no follows, comments or videos between the two); the blocked account may live in any region."""
 
     __tablename__ = "blocks"
-    __table_args__ = (Index("ix_blocks_blocked", "blocked_id"),)
+    # By time too: the heal looks for blocks of the last minutes whose hint abroad a crash may have lost.
+    __table_args__ = (Index("ix_blocks_blocked", "blocked_id"), Index("ix_blocks_created", "created_at"))
 
     blocker_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     blocked_id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -109,6 +110,23 @@ class BlockHint(RegionBase):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     region: Mapped[str] = mapped_column(String(16), primary_key=True)
     since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UnsentNotice(RegionBase):
+    """A like, comment or follow whose person concerned is yet to be told: written with the action, in the
+    actor's region and the same transaction, deleted once the notification is committed. The job that tells
+    is only a wake-up call; `social.notices.resend_unsent` sends again what a lost job left (`due_at`)."""
+
+    __tablename__ = "unsent_notices"
+    __table_args__ = (Index("ix_unsent_notices_due", "due_at"),)
+
+    actor_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # like, comment or follow
+    subject_id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the video, comment or account
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the sweep sends it, unless its job did first; pushed back after each try the sweep makes.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RegionVideoCounts(RegionBase):

@@ -78,6 +78,13 @@ def _blockers_in(uow: UnitOfWork, region: str, viewer: Actor) -> set[str]:
     return set(door.db.scalars(select(Block.blocker_id).where(Block.blocked_id == viewer.id)))
 
 
+class ShieldSeparation:
+    """The shield as the inbox asks it (`kit.separation`): the accounts apart from a viewer by a block."""
+
+    def apart_from(self, uow: UnitOfWork, viewer: Actor) -> frozenset[str]:
+        return shield_of(uow, viewer).apart
+
+
 def refuse_across_block(shield: Shield, user_ids: Iterable[str], *, doing: str) -> None:
     """Refuse (403 `blocked`) an action between the viewer and any of `user_ids` blocked either way."""
     for user_id in user_ids:

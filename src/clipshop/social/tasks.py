@@ -24,6 +24,8 @@ def enqueue_follow_counts(
 # action's kind, who acted and on what, ids only. The job works in the actor's region, where the action's
 # row is, and writes into the recipient's region through the residency gateway.
 NOTIFY = Job[[str, str, str]]("notify_engagement", retries=3, retry_delay_s=10)
+# Every minute: tell again what a lost or failed NOTIFY left unsent (`social.notices.resend_unsent`).
+RESEND_NOTICES = Job[[]]("resend_unsent_notices")
 
 
 def enqueue_notice(jobs: JobQueue, uow: UnitOfWork, *, kind: str, actor_id: str, subject_id: str) -> None:

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from clipshop.errors import ClipshopError, Gone, NotFound
+from clipshop.errors import ClipshopError, NotFound
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
 from clipshop.kit.ports import MediaStore, StoredMedia
@@ -29,10 +29,11 @@ from clipshop.platform.http import (
     CurrentActor,
     PlatformDep,
     UowDep,
+    optional_actor,
     problem_response,
     write_limit,
 )
-from clipshop.videos import service, uploads
+from clipshop.videos import service, serving, uploads
 from clipshop.videos.models import Upload, Video
 from clipshop.videos.schemas import (
     RenditionRead,
@@ -42,6 +43,7 @@ from clipshop.videos.schemas import (
     VideoRead,
     VideoUpdate,
 )
+from clipshop.videos.serving import Gate
 
 router = APIRouter(route_class=CommittingRoute, tags=["videos"])
 media_router = APIRouter(route_class=CommittingRoute, tags=["media"])
@@ -117,6 +119,7 @@ def upload_limits(platform: PlatformDep) -> UploadLimitsRead:
     return UploadLimitsRead(
         max_bytes=limits.max_bytes,
         max_duration_s=limits.max_duration_s,
+        min_duration_s=limits.min_duration_s,
         min_short_side=limits.min_short_side,
         max_long_side=limits.max_long_side,
         max_fps=limits.max_fps,
@@ -290,15 +293,21 @@ def publish_video(video_id: str, actor: CurrentActor, uow: UowDep, platform: Pla
 
 @media_router.get("/media/{region}/{key:path}", include_in_schema=False)
 @media_router.head("/media/{region}/{key:path}", include_in_schema=False)
-def serve_media(region: str, key: str, platform: PlatformDep, uow: UowDep) -> StoredMediaResponse:
+def serve_media(
+    region: str, key: str, request: Request, platform: PlatformDep, uow: UowDep
+) -> StoredMediaResponse:
     """Media of the embedded default; at scale a CDN in front of the region's bucket serves these. A video a
-    moderation decision withheld is refused (410 `media_withheld`); `videos.service.purge_log` names the
-    prefix a CDN must purge."""
+    moderation decision withheld is refused (410 `media_withheld`), an adults-only one to whoever may not
+    see it (403 `age_restricted`, see `videos.serving`); `videos.service.purge_log` names the prefix a CDN
+    must purge."""
     if region not in platform.media or not key.startswith(SERVED_PREFIXES):
         raise NotFound("file", key)
     owner = key.split("/", 2)[1] if key.startswith("videos/") and key.count("/") >= 2 else None
-    if owner is not None and service.is_withheld(uow, video_id=owner):
-        raise Gone("This video was taken down; its files are no longer served.", code="media_withheld")
+    gate = Gate.OPEN
+    if owner is not None:
+        gate = serving.ensure_may_fetch(
+            uow, video_id=owner, viewer=lambda: optional_actor(request), today=platform.clock.now().date()
+        ).gate
     store = platform.media_store(region)
     stored = store.describe(key)
     if stored is None:
@@ -309,6 +318,9 @@ def serve_media(region: str, key: str, platform: PlatformDep, uow: UowDep) -> St
     cache = (
         "public, max-age=31536000, immutable" if suffix in {".ts", ".m4s", ".jpg"} else "public, max-age=60"
     )
+    if gate is Gate.ADULTS_ONLY:
+        # Decided per viewer: a shared cache must not hand it to the next one.
+        cache = cache.replace("public", "private")
     return StoredMediaResponse(store, key, stored, media_type=media_type, headers={"Cache-Control": cache})
 
 

@@ -24,6 +24,7 @@ class UploadLimitsRead(BaseModel):
 
     max_bytes: int = Field(description="largest file, in bytes (`upload_too_large`)")
     max_duration_s: float = Field(description="longest clip, in seconds (`video_too_long`)")
+    min_duration_s: float = Field(description="shortest clip, in seconds (`video_too_short`)")
     min_short_side: int = Field(description="smallest short side of frames, in pixels (`frame_too_small`)")
     max_long_side: int = Field(description="largest long side of frames, in pixels (`frame_too_large`)")
     max_fps: int = Field(description="highest frame rate, in frames per second (`frame_rate_too_high`)")

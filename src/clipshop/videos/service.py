@@ -536,6 +536,12 @@ def restrict_video(
     setattr(video, column, decision_id)
     video.updated_at = now
     _copy_restrictions(uow, video)
+    if restriction is Restriction.AGE:
+        # Its files were served to anyone until now, `immutable`: a CDN must forget them (`videos.serving`).
+        prefix = f"/media/{region_of(video.id)}/{media_prefix(video.id)}"
+        uow.after_commit(
+            lambda: purge_log.warning("purge CDN: %s (video %s age-restricted)", prefix, video.id)
+        )
     return True
 
 
