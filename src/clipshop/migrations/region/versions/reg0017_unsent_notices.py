@@ -1,7 +1,7 @@
 """unsent notices: likes, comments and follows whose notification is yet to be written; blocks by time
 
 Revision ID: reg0017
-Revises: reg0014
+Revises: reg0016
 Create Date: 2026-12-20 09:00:00.000000
 
 `unsent_notices` is written with a like, comment or follow, in the actor's region and transaction, and
@@ -18,7 +18,7 @@ from alembic import op
 import clipshop.kit.db
 
 revision: str = "reg0017"
-down_revision: str | None = "reg0014"
+down_revision: str | None = "reg0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
