@@ -38,7 +38,9 @@ def write_digest(platform: Platform, uow: UnitOfWork, *, user_id: str, day: date
     if user is None or user.suspended_at is not None or accounts.email_of(uow, user_id) is None:
         return None
     since = mailing.last_written_at(uow, user_id=user_id, kind=KIND)
-    news = inbox.unread_since(uow, recipient=accounts.actor_of(user), since=since, limit=LINES_SHOWN)
+    recipient = accounts.actor_of(user)
+    apart = platform.separation.apart_from(uow, recipient)
+    news = inbox.unread_since(uow, recipient=recipient, since=since, limit=LINES_SHOWN, apart=apart)
     if news.new == 0:
         return None
     return mailing.write_mail(

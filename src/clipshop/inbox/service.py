@@ -264,18 +264,25 @@ class UnreadNews:
     unread: int  # unread lines, in all
 
 
-def unread_since(uow: UnitOfWork, *, recipient: Actor, since: datetime | None, limit: int) -> UnreadNews:
+def unread_since(
+    uow: UnitOfWork,
+    *,
+    recipient: Actor,
+    since: datetime | None,
+    limit: int,
+    apart: frozenset[str] = frozenset(),
+) -> UnreadNews:
     """The recipient's unread lines that moved after `since` (every unread line when None), as the inbox
-    shows them; only reads."""
+    shows them (`page` with the same `apart`); only reads."""
     db = uow.region(recipient.region)
-    where = [Notification.recipient_id == recipient.id, Notification.read_at.is_(None)]
+    where = [*_shown(recipient, apart), Notification.read_at.is_(None)]
     if since is not None:
         where.append(Notification.latest_at > since)
     new = int(db.scalar(select(func.count()).where(*where)) or 0)
     newest = Notification.latest_at.desc(), Notification.id.desc()
     found = list(db.scalars(select(Notification).where(*where).order_by(*newest).limit(limit))) if new else []
-    items = _present(uow, recipient, found)
-    return UnreadNews(items=items, new=new, unread=unread_count(uow, actor=recipient))
+    items = _present(uow, recipient, found, apart)
+    return UnreadNews(items=items, new=new, unread=unread_count(uow, actor=recipient, apart=apart))
 
 
 def mark_read(uow: UnitOfWork, *, actor: Actor, up_to: str | None, now: datetime) -> int:
