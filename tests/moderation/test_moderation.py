@@ -14,43 +14,26 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from clipshop.accounts import service as accounts
 from clipshop.healing import heal_projections
 from clipshop.kit.actors import Role
 from clipshop.kit.everywhere import everywhere
 from clipshop.moderation.models import CaseReason, ModerationCase, Report
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
-from clipshop.residency.models import AuditEntry
-from support import PASSWORD, Member, a_product, a_region_video, open_shop, post_clip
-
-REPORT = "/api/v1/reports"
-CASES = "/api/v1/moderation/cases"
-
-
-def make_staff(platform: Platform, member: Member, role: Role, jurisdiction: str) -> None:
-    with everywhere(platform.databases).transaction() as uow:
-        accounts.make_staff(uow, user_id=member.id, role=role, jurisdiction=jurisdiction)
-
-
-def report(client: TestClient, member: Member, content_id: str, reason: str, kind: str = "video") -> Any:
-    response = client.post(
-        REPORT,
-        headers=member.auth,
-        json={"content_kind": kind, "content_id": content_id, "reason": reason, "text": "look"},
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def audit_of(platform: Platform, region: str) -> list[AuditEntry]:
-    with everywhere(platform.databases).transaction() as uow:
-        return list(uow.region(region).scalars(select(AuditEntry).order_by(AuditEntry.seq)))
-
-
-def cases_in(platform: Platform, region: str) -> list[ModerationCase]:
-    with everywhere(platform.databases).transaction() as uow:
-        return list(uow.region(region).scalars(select(ModerationCase)))
+from support import (
+    CASES,
+    PASSWORD,
+    REPORT,
+    Member,
+    a_product,
+    a_region_video,
+    audit_of,
+    cases_in,
+    make_staff,
+    open_shop,
+    post_clip,
+    report,
+)
 
 
 def test_reports_fold_into_one_case_in_the_contents_region_that_names_no_reporter(
