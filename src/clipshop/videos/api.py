@@ -29,6 +29,7 @@ from clipshop.platform.http import (
     CurrentActor,
     PlatformDep,
     UowDep,
+    optional_actor,
     problem_response,
     write_limit,
 )
@@ -290,15 +291,22 @@ def publish_video(video_id: str, actor: CurrentActor, uow: UowDep, platform: Pla
 
 @media_router.get("/media/{region}/{key:path}", include_in_schema=False)
 @media_router.head("/media/{region}/{key:path}", include_in_schema=False)
-def serve_media(region: str, key: str, platform: PlatformDep, uow: UowDep) -> StoredMediaResponse:
+def serve_media(
+    region: str, key: str, request: Request, platform: PlatformDep, uow: UowDep
+) -> StoredMediaResponse:
     """Media of the embedded default; at scale a CDN in front of the region's bucket serves these. A video a
-    moderation decision withheld is refused (410 `media_withheld`); `videos.service.purge_log` names the
-    prefix a CDN must purge."""
+    moderation decision withheld is refused (410 `media_withheld`), but to moderators of its region and
+    operators reviewing it (each file a gateway decision, never cached); `videos.service.purge_log` names
+    the prefix a CDN must purge."""
     if region not in platform.media or not key.startswith(SERVED_PREFIXES):
         raise NotFound("file", key)
     owner = key.split("/", 2)[1] if key.startswith("videos/") and key.count("/") >= 2 else None
+    reviewing = False
     if owner is not None and service.is_withheld(uow, video_id=owner):
-        raise Gone("This video was taken down; its files are no longer served.", code="media_withheld")
+        # Only now is the caller looked up: public media never cost a session read.
+        reviewing = service.may_review_withheld(uow, actor=optional_actor(request), video_id=owner)
+        if not reviewing:
+            raise Gone("This video was taken down; its files are no longer served.", code="media_withheld")
     store = platform.media_store(region)
     stored = store.describe(key)
     if stored is None:
@@ -309,6 +317,8 @@ def serve_media(region: str, key: str, platform: PlatformDep, uow: UowDep) -> St
     cache = (
         "public, max-age=31536000, immutable" if suffix in {".ts", ".m4s", ".jpg"} else "public, max-age=60"
     )
+    if reviewing:
+        cache = "private, no-store"  # a shared cache must never hand it to anyone else
     return StoredMediaResponse(store, key, stored, media_type=media_type, headers={"Cache-Control": cache})
 
 
