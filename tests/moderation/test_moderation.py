@@ -290,3 +290,12 @@ def test_the_moderation_page_is_for_moderators_and_operators(
     assert client.get("/moderation", headers=alice.auth).status_code == 404
     script = client.get("/static/js/moderation-page.js")
     assert script.status_code == 200 and "/api/v1/moderation/cases" in script.text
+    assert "/api/v1/moderation/appeals" in script.text and 'id="moderation-appeals"' in page.text
+
+
+def test_every_member_has_the_appeals_page(client: TestClient, alice: Member) -> None:
+    page = client.get("/appeals", headers=alice.auth)
+    assert page.status_code == 200 and 'id="appeals-page"' in page.text
+    assert "/static/js/appeals-page.js" in page.text and "style=" not in page.text
+    script = client.get("/static/js/appeals-page.js")
+    assert script.status_code == 200 and "/api/v1/me/moderation" in script.text
