@@ -1,5 +1,5 @@
 """Helpers shared by tests: posting real clips through the public upload API, waiting on other processes,
-and the inventory of routes that take an id for the ownership sweeps."""
+the inventory of routes that take an id for the ownership sweeps, and reporting and deciding as moderators."""
 
 from __future__ import annotations
 
@@ -22,16 +22,19 @@ from typing import Any, TypeVar
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, select, text
 
+from clipshop.accounts import service as accounts
 from clipshop.accounts.models import User
 from clipshop.config import Settings
+from clipshop.kit.actors import Role
 from clipshop.kit.db import BEFORE_DIRECTORY_COMMIT
 from clipshop.kit.everywhere import everywhere
 from clipshop.kit.ids import new_id
 from clipshop.media.facts import ProbeResult
+from clipshop.moderation.models import ModerationCase
 from clipshop.platform import Platform
-from clipshop.residency.models import POSTGRES_TRIGGERS, SQLITE_TRIGGERS
+from clipshop.residency.models import POSTGRES_TRIGGERS, SQLITE_TRIGGERS, AuditEntry
 from clipshop.videos.models import PublicVideo
 
 PASSWORD = "correct horse battery staple"
@@ -612,3 +615,53 @@ def run_killed_request(
     }
     done = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == -signal.SIGKILL, done.stdout + done.stderr
+
+
+# -- Moderation ---------------------------------------------------------------------------------------------
+REPORT = "/api/v1/reports"
+CASES = "/api/v1/moderation/cases"
+
+
+def make_staff(platform: Platform, member: Member, role: Role, jurisdiction: str) -> None:
+    """Make `member` platform staff, as `clipshop staff add` does."""
+    with everywhere(platform.databases).transaction() as uow:
+        accounts.make_staff(uow, user_id=member.id, role=role, jurisdiction=jurisdiction)
+
+
+def report(client: TestClient, member: Member, content_id: str, reason: str, kind: str = "video") -> Any:
+    response = client.post(
+        REPORT,
+        headers=member.auth,
+        json={"content_kind": kind, "content_id": content_id, "reason": reason, "text": "look"},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def case_of(client: TestClient, moderator: Member, content_id: str, region: str | None = None) -> Any:
+    """The open case about `content_id` in the moderator's queue (of `region`, their jurisdiction's unless
+    named)."""
+    params = {"region": region} if region else {}
+    queue = client.get(CASES, headers=moderator.auth, params=params)
+    assert queue.status_code == 200, queue.text
+    return next(c for c in queue.json() if c["content_id"] == content_id)
+
+
+def decide_case(client: TestClient, moderator: Member, case_id: str, decision: str, reason_code: str) -> Any:
+    response = client.post(
+        f"{CASES}/{case_id}/decision",
+        headers=moderator.auth,
+        json={"decision": decision, "reason_code": reason_code},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def audit_of(platform: Platform, region: str) -> list[AuditEntry]:
+    with everywhere(platform.databases).transaction() as uow:
+        return list(uow.region(region).scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+
+
+def cases_in(platform: Platform, region: str) -> list[ModerationCase]:
+    with everywhere(platform.databases).transaction() as uow:
+        return list(uow.region(region).scalars(select(ModerationCase)))

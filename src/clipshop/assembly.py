@@ -19,7 +19,7 @@ from clipshop.mailing import sending as mail_sending
 from clipshop.mailing import tasks as mail_tasks
 from clipshop.moderation import notices as moderation_notices
 from clipshop.moderation import tasks as moderation_tasks
-from clipshop.moderation.service import ModerationDesk
+from clipshop.moderation.reports import ModerationDesk
 from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform import Platform
 from clipshop.residency import gateway, policy

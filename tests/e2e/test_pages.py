@@ -66,6 +66,7 @@ def test_signup_offers_countries_of_every_region(client: TestClient) -> None:
         "/seller",
         "/earnings",
         "/inbox",
+        "/appeals",
     ],
 )
 def test_pages_for_members_send_visitors_to_log_in(client: TestClient, path: str) -> None:

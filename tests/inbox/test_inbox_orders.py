@@ -110,7 +110,9 @@ def test_the_uploader_hears_of_a_take_down_and_of_their_appeals_outcome(
     )
     assert decided.status_code == 201, decided.text
     platform.jobs.drain()
-    assert lines(client, bob) == [("moderation", "Your video was taken down (spam_2); you may appeal", None)]
+    assert lines(client, bob) == [
+        ("moderation", "Your video was taken down (spam_2); you may appeal", "/appeals")
+    ]
 
     decision_id = decided.json()["id"]
     client.post(f"/api/v1/me/moderation/{decision_id}/appeal", headers=bob.auth, json={"text": "mine"})
@@ -121,9 +123,9 @@ def test_the_uploader_hears_of_a_take_down_and_of_their_appeals_outcome(
     )
     assert overturned.status_code == 200, overturned.text
     platform.jobs.drain()
-    assert [text for _, text, _ in lines(client, bob)] == [
-        "Your appeal succeeded: the decision on your video was overturned",
-        "Your video was taken down (spam_2); you may appeal",
+    assert [(text, link) for _, text, link in lines(client, bob)] == [
+        ("Your appeal succeeded: the decision on your video was overturned", "/appeals"),
+        ("Your video was taken down (spam_2); you may appeal", "/appeals"),
     ]
     # Written at home by the decision's region's job: no door opened for it.
     assert inbox_audit(platform, "eu") == []

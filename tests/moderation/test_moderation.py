@@ -14,43 +14,26 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from clipshop.accounts import service as accounts
 from clipshop.healing import heal_projections
 from clipshop.kit.actors import Role
 from clipshop.kit.everywhere import everywhere
 from clipshop.moderation.models import CaseReason, ModerationCase, Report
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
-from clipshop.residency.models import AuditEntry
-from support import PASSWORD, Member, a_product, a_region_video, open_shop, post_clip
-
-REPORT = "/api/v1/reports"
-CASES = "/api/v1/moderation/cases"
-
-
-def make_staff(platform: Platform, member: Member, role: Role, jurisdiction: str) -> None:
-    with everywhere(platform.databases).transaction() as uow:
-        accounts.make_staff(uow, user_id=member.id, role=role, jurisdiction=jurisdiction)
-
-
-def report(client: TestClient, member: Member, content_id: str, reason: str, kind: str = "video") -> Any:
-    response = client.post(
-        REPORT,
-        headers=member.auth,
-        json={"content_kind": kind, "content_id": content_id, "reason": reason, "text": "look"},
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def audit_of(platform: Platform, region: str) -> list[AuditEntry]:
-    with everywhere(platform.databases).transaction() as uow:
-        return list(uow.region(region).scalars(select(AuditEntry).order_by(AuditEntry.seq)))
-
-
-def cases_in(platform: Platform, region: str) -> list[ModerationCase]:
-    with everywhere(platform.databases).transaction() as uow:
-        return list(uow.region(region).scalars(select(ModerationCase)))
+from support import (
+    CASES,
+    PASSWORD,
+    REPORT,
+    Member,
+    a_product,
+    a_region_video,
+    audit_of,
+    cases_in,
+    make_staff,
+    open_shop,
+    post_clip,
+    report,
+)
 
 
 def test_reports_fold_into_one_case_in_the_contents_region_that_names_no_reporter(
@@ -307,3 +290,12 @@ def test_the_moderation_page_is_for_moderators_and_operators(
     assert client.get("/moderation", headers=alice.auth).status_code == 404
     script = client.get("/static/js/moderation-page.js")
     assert script.status_code == 200 and "/api/v1/moderation/cases" in script.text
+    assert "/api/v1/moderation/appeals" in script.text and 'id="moderation-appeals"' in page.text
+
+
+def test_every_member_has_the_appeals_page(client: TestClient, alice: Member) -> None:
+    page = client.get("/appeals", headers=alice.auth)
+    assert page.status_code == 200 and 'id="appeals-page"' in page.text
+    assert "/static/js/appeals-page.js" in page.text and "style=" not in page.text
+    script = client.get("/static/js/appeals-page.js")
+    assert script.status_code == 200 and "/api/v1/me/moderation" in script.text

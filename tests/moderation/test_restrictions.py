@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from test_moderation import make_staff, report
 
 from clipshop.accounts.models import User
 from clipshop.feed import sources
@@ -23,9 +22,7 @@ from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
 from clipshop.videos.models import PublicVideo, PublicVideoTag, Video
 from doubles import FrozenClock
-from support import PASSWORD, Member, a_region_video
-
-CASES = "/api/v1/moderation/cases"
+from support import CASES, PASSWORD, Member, a_region_video, make_staff, report
 
 
 def tagged(platform: Platform, creator: Member, tag: str) -> str:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 
+from clipshop.accounts import appeal_pass
 from clipshop.accounts.models import (
     AccountIndex,
     AuthSession,
@@ -184,10 +185,15 @@ def log_in(
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Unauthenticated("That email and password do not match an account.", code="bad_credentials")
     if user.suspended_at is not None:
+        # No session, but a short-lived pass to read the decision and appeal it (`appeal_pass`).
+        token, expires = appeal_pass.issue(user, secret=secret, now=now)
         raise AccountSuspended(
-            "This account is suspended by a moderation decision; it cannot log in. Its owner was told why "
-            "and may appeal once.",
+            "This account is suspended by a moderation decision; it cannot log in. Use appeal_pass (as a "
+            "bearer token, until appeal_pass_expires_at) to read the decision at /api/v1/me/moderation and "
+            "appeal it once.",
             suspended_at=user.suspended_at.isoformat(),
+            appeal_pass=token,
+            appeal_pass_expires_at=expires.isoformat(),
         )
     if previous_token and _token_region(previous_token, regions) == entry.region:  # type: ignore[union-attr]
         # Another region's account signed in before: its cookie is replaced, and its session is left to

@@ -426,6 +426,8 @@ def link_of(notification: Notification, people: Sequence[Person]) -> str | None:
         return f"/orders/{notification.target_id}"
     if kind is NoticeKind.COMMISSION:
         return "/earnings"
+    if kind in (NoticeKind.MODERATION, NoticeKind.APPEAL):
+        return "/appeals"
     return None
 
 

@@ -1,16 +1,22 @@
-"""Moderation routes: reporting, the review queue and decisions, one's own decisions and appeals."""
+"""Moderation routes: reporting, the review queue and decisions, the appeals queue, one's own decisions and
+appeals (also with a suspended account's appeal pass)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from clipshop.errors import NotFound
-from clipshop.moderation import service
+from clipshop.accounts import appeal_pass
+from clipshop.accounts import service as accounts
+from clipshop.errors import NotFound, Unauthenticated
+from clipshop.kit.actors import Actor
+from clipshop.moderation import appeals, decisions, queue, reports
 from clipshop.moderation.schemas import (
     AppealCreate,
     AppealDecisionCreate,
+    AppealRead,
     CaseRead,
     DecisionCreate,
     DecisionRead,
@@ -19,15 +25,51 @@ from clipshop.moderation.schemas import (
     ReportRead,
     decision_read,
 )
-from clipshop.platform.http import CommittingRoute, CurrentActor, PlatformDep, UowDep, write_limit
+from clipshop.platform.http import (
+    CommittingRoute,
+    CurrentActor,
+    OptionalActor,
+    PlatformDep,
+    UowDep,
+    request_token,
+    write_limit,
+)
 
 router = APIRouter(route_class=CommittingRoute, tags=["moderation"])
+
+
+@dataclass(frozen=True)
+class Appellant:
+    """Who reads their decisions or appeals: a signed-in account, or a suspended one with its appeal pass."""
+
+    actor: Actor
+    suspended: bool
+
+
+def appellant(request: Request, actor: OptionalActor, uow: UowDep, platform: PlatformDep) -> Appellant:
+    """The signed-in actor, or the holder of a valid appeal pass (sent as the bearer token); else 401."""
+    if actor is not None:
+        return Appellant(actor, suspended=False)
+    token = request_token(request)
+    user = (
+        appeal_pass.holder(uow, token=token, secret=platform.settings.secret_key, now=platform.clock.now())
+        if token
+        else None
+    )
+    if user is None:
+        raise Unauthenticated()
+    held = accounts.actor_of(user)
+    uow.act_for(held)
+    return Appellant(held, suspended=True)
+
+
+AppellantDep = Annotated[Appellant, Depends(appellant)]
 
 
 @router.post("/reports", status_code=201, response_model=ReportRead, dependencies=[write_limit("report")])
 def file_report(body: ReportCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> ReportRead:
     """Report a video, comment, profile, product or shop. Reporting the same item again changes nothing."""
-    report = service.file_report(
+    report = reports.file_report(
         uow,
         actor=actor,
         kind=body.content_kind,
@@ -58,7 +100,7 @@ def review_queue(
     region = region or actor.jurisdiction
     if region not in platform.media:
         raise NotFound("region", region)
-    views = service.review_queue(
+    views = queue.review_queue(
         uow, actor=actor, region=region, store=platform.media_store(region), limit=limit
     )
     return [
@@ -74,11 +116,11 @@ def review_queue(
             reasons=v.reasons,
             first_reported_at=v.case.first_reported_at,
             last_reported_at=v.case.last_reported_at,
-            summary=v.summary,
-            media_url=v.media_url,
-            poster_url=v.poster_url,
-            withheld=v.withheld,
-            held_for=v.held_for,
+            summary=v.content.summary,
+            media_url=v.content.media_url,
+            poster_url=v.content.poster_url,
+            withheld=v.content.withheld,
+            held_for=v.content.held_for,
             history=[
                 HistoryRead(
                     decision=d.action,
@@ -97,10 +139,10 @@ def review_queue(
 def decide(
     case_id: str, body: DecisionCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep
 ) -> DecisionRead:
-    """Decide an open case: dismiss, age_restrict, remove_from_recommendations, take_down or
-    suspend_account, with a reason code. Audited in the case's region. Dismissing the case of content held
-    by an automatic check releases it; a take-down keeps it down."""
-    decision = service.decide(
+    """Decide an open case: dismiss, age_restrict, remove_from_recommendations, take_down (a video, comment,
+    product or shop) or suspend_account, with a reason code. Audited in the case's region. Dismissing the
+    case of content held by an automatic check releases it; a take-down keeps it down."""
+    decision = decisions.decide(
         uow,
         actor=actor,
         case_id=case_id,
@@ -114,15 +156,29 @@ def decide(
     return decision_read(decision)
 
 
-@router.get("/moderation/appeals", response_model=list[DecisionRead])
+@router.get("/moderation/appeals", response_model=list[AppealRead])
 def pending_appeals(
     actor: CurrentActor,
     uow: UowDep,
+    platform: PlatformDep,
     region: Annotated[str | None, Query(max_length=16)] = None,
-) -> list[DecisionRead]:
-    """Appeals waiting in a region (the moderator's jurisdiction unless named), oldest first."""
-    found = service.pending_appeals(uow, actor=actor, region=region or actor.jurisdiction)
-    return [decision_read(d) for d in found]
+) -> list[AppealRead]:
+    """Appeals waiting in a region (the moderator's jurisdiction unless named), oldest first, each with what
+    the decision was about (a withheld video's player plays for moderators of its region)."""
+    region = region or actor.jurisdiction
+    if region not in platform.media:
+        raise NotFound("region", region)
+    found = appeals.pending_appeals(uow, actor=actor, region=region, store=platform.media_store(region))
+    return [
+        AppealRead(
+            **decision_read(v.decision).model_dump(),
+            summary=v.content.summary,
+            media_url=v.content.media_url,
+            poster_url=v.content.poster_url,
+            withheld=v.content.withheld,
+        )
+        for v in found
+    ]
 
 
 @router.post("/moderation/appeals/{decision_id}/decision", response_model=DecisionRead)
@@ -131,7 +187,7 @@ def decide_appeal(
 ) -> DecisionRead:
     """Uphold or overturn an appeal (`outcome`); a moderator other than the one who decided must
     (403 `same_moderator`). Overturning gives back what the decision withheld."""
-    decision = service.decide_appeal(
+    decision = appeals.decide_appeal(
         uow,
         actor=actor,
         decision_id=decision_id,
@@ -144,17 +200,24 @@ def decide_appeal(
 
 
 @router.get("/me/moderation", response_model=list[DecisionRead])
-def my_moderation(actor: CurrentActor, uow: UowDep) -> list[DecisionRead]:
-    """What moderation did to your content or account, and why, with the state of any appeal."""
-    return [decision_read(d) for d in service.decisions_about(uow, actor=actor)]
+def my_moderation(who: AppellantDep, uow: UowDep) -> list[DecisionRead]:
+    """What moderation did to your content or account, and why, with the state of any appeal. A suspended
+    account reads it with the appeal pass its log-in answer carries."""
+    return [decision_read(d) for d in appeals.decisions_about(uow, actor=who.actor)]
 
 
 @router.post("/me/moderation/{decision_id}/appeal", response_model=DecisionRead)
 def appeal(
-    decision_id: str, body: AppealCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep
+    decision_id: str, body: AppealCreate, who: AppellantDep, uow: UowDep, platform: PlatformDep
 ) -> DecisionRead:
-    """Appeal a decision about your content, once (a second time is 409 `already_appealed`)."""
-    decision = service.appeal(
-        uow, actor=actor, decision_id=decision_id, text=body.text, now=platform.clock.now()
+    """Appeal a decision about your content, once (a second time is 409 `already_appealed`). With an appeal
+    pass, only the suspension may be appealed (403 `appeal_pass_scope`)."""
+    decision = appeals.appeal(
+        uow,
+        actor=who.actor,
+        decision_id=decision_id,
+        text=body.text,
+        now=platform.clock.now(),
+        suspended_only=who.suspended,
     )
     return decision_read(decision)

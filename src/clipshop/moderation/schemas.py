@@ -93,6 +93,15 @@ class CaseRead(BaseModel):
     history: list[HistoryRead]
 
 
+class AppealRead(DecisionRead):
+    """An appeal waiting for a moderator, with what the decision was about."""
+
+    summary: str
+    media_url: str | None
+    poster_url: str | None
+    withheld: bool
+
+
 class AppealCreate(BaseModel):
     text: str = Field(default="", max_length=1000)
 

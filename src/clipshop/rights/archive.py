@@ -19,7 +19,7 @@ from clipshop.kit.holdings import Held, rows
 from clipshop.kit.idempotency import IdempotencyKey
 from clipshop.kit.ids import region_of
 from clipshop.mailing import service as mailing
-from clipshop.moderation import service as moderation
+from clipshop.moderation import rights as moderation
 from clipshop.platform import Platform
 from clipshop.rights.models import Erasure
 from clipshop.shop import rights as shop

@@ -23,7 +23,7 @@ from clipshop.kit.db import UnitOfWork
 from clipshop.kit.idempotency import IdempotencyKey
 from clipshop.kit.ids import region_of
 from clipshop.mailing import service as mailing
-from clipshop.moderation import service as moderation
+from clipshop.moderation import rights as moderation
 from clipshop.platform import Platform
 from clipshop.rights.models import Erasure, ErasureState
 from clipshop.rights.tasks import ERASE, enqueue_erasure

@@ -2,7 +2,8 @@
 every other module of `clipshop.shop` to the shop itself, the composition root and the pages): the
 directory's public copies of shops, products and variants, product tags on videos, and the products tagged
 in each video (feeds show them as chips). All of it is public, never personal, data. And the one way to
-heal those copies from a region's truth (`heal_projections`, for the composition root's heal job)."""
+heal those copies from a region's truth (`heal_projections`, for the composition root's heal job), and what
+a moderation decision does to a product or a shop (`withhold_*`, `release_*`, `storefront_item`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ from clipshop.kit.watermarks import Window
 from clipshop.shop.catalog.browse import video_products
 from clipshop.shop.catalog.models import PublicProduct, PublicShop, PublicVariant, PublicVideoProduct
 from clipshop.shop.catalog.projection import heal_catalog
+from clipshop.shop.catalog.withholding import (
+    StorefrontItem,
+    release_product,
+    release_shop,
+    storefront_item,
+    withhold_product,
+    withhold_shop,
+)
 from clipshop.shop.orders.reviews import heal_reviews
 
 __all__ = [
@@ -21,8 +30,14 @@ __all__ = [
     "PublicShop",
     "PublicVariant",
     "PublicVideoProduct",
+    "StorefrontItem",
     "heal_projections",
+    "release_product",
+    "release_shop",
+    "storefront_item",
     "video_products",
+    "withhold_product",
+    "withhold_shop",
 ]
 
 

@@ -58,7 +58,7 @@ def comment_reads(uow: UnitOfWork, comments: list[PublicComment] | list[Comment]
             body=c.body,
             reply_count=c.reply_count if isinstance(c, PublicComment) else 0,
             created_at=c.created_at,
-            held=isinstance(c, Comment) and c.held_for is not None,
+            held=isinstance(c, Comment) and not service.is_public(c),
             held_back=c.filtered,
         )
         for c in comments

@@ -43,6 +43,9 @@ class Comment(RegionBase):
     held_for: Mapped[str | None] = mapped_column(String(32), default=None)
     # Held back by the video creator's filter words when it was written: shown to its author only.
     filtered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The moderation decision that took it down: while set it has no public copy, counts nowhere and only
+    # its author sees it (as held); a won appeal publishes it.
+    withheld_by: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
 class Share(RegionBase):

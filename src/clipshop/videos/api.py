@@ -297,9 +297,9 @@ def serve_media(
     region: str, key: str, request: Request, platform: PlatformDep, uow: UowDep
 ) -> StoredMediaResponse:
     """Media of the embedded default; at scale a CDN in front of the region's bucket serves these. A video a
-    moderation decision withheld is refused (410 `media_withheld`), an adults-only one to whoever may not
-    see it (403 `age_restricted`, see `videos.serving`); `videos.service.purge_log` names the prefix a CDN
-    must purge."""
+    moderation decision withheld is refused (410 `media_withheld`) but to those reviewing it, an adults-only
+    one to whoever may not see it (403 `age_restricted`, see `videos.serving`); `videos.service.purge_log`
+    names the prefix a CDN must purge."""
     if region not in platform.media or not key.startswith(SERVED_PREFIXES):
         raise NotFound("file", key)
     owner = key.split("/", 2)[1] if key.startswith("videos/") and key.count("/") >= 2 else None
@@ -321,6 +321,8 @@ def serve_media(
     if gate is Gate.ADULTS_ONLY:
         # Decided per viewer: a shared cache must not hand it to the next one.
         cache = cache.replace("public", "private")
+    elif gate is Gate.REVIEWING:
+        cache = "private, no-store"  # a taken-down video's files, for its reviewer only
     return StoredMediaResponse(store, key, stored, media_type=media_type, headers={"Cache-Control": cache})
 
 

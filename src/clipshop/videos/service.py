@@ -385,6 +385,27 @@ def is_withheld(uow: UnitOfWork, *, video_id: str) -> bool:
     return uow.directory.get(WithheldVideo, video_id) is not None
 
 
+def may_review_withheld(uow: UnitOfWork, *, actor: Actor | None, video_id: str) -> bool:
+    """Whether `actor` may play a withheld video to review it (a case, an appeal): moderators of its region's
+    jurisdiction and operators, as the gateway decides. Each file they fetch is a decision in the region's
+    audit log, and so is a refusal; anyone else is refused without asking."""
+    if actor is None or actor.role not in (Role.MODERATOR, Role.OPERATOR):
+        return False
+    try:
+        gateway.access(
+            uow,
+            region_of(video_id),
+            data_class="private_content",
+            purpose="moderation",
+            records=[video_id],
+            reason=f"play withheld video {video_id} for review",
+            role=actor.role,
+        )
+    except gateway.AccessDenied:
+        return False
+    return True
+
+
 def withhold_video(uow: UnitOfWork, *, video: Video, decision_id: str, now: datetime) -> bool:
     """Take a video out of every public place at once: its public copy and hashtags leave the directory (so
     every feed, search, profile, hashtag and shop page skips it), its creator's counts drop by it, and its

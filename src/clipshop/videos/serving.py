@@ -17,7 +17,7 @@ from clipshop.errors import Gone
 from clipshop.kit.actors import Actor, Role
 from clipshop.kit.db import UnitOfWork
 from clipshop.videos.models import PublicVideo, WithheldVideo
-from clipshop.videos.service import AgeRestricted
+from clipshop.videos.service import AgeRestricted, may_review_withheld
 
 # Staff who review content must play what they judge, an adults-only video's appeal included.
 REVIEWERS = frozenset({Role.MODERATOR, Role.OPERATOR})
@@ -27,7 +27,8 @@ class Gate(enum.Enum):
     """What stands between a URL and a video's files."""
 
     OPEN = "open"
-    WITHHELD = "withheld"  # taken down: refused to everyone (410 `media_withheld`)
+    WITHHELD = "withheld"  # taken down: refused to everyone (410 `media_withheld`) but its reviewers
+    REVIEWING = "reviewing"  # taken down, fetched by a moderator or operator reviewing it (audited)
     ADULTS_ONLY = "adults_only"  # age-restricted: refused to whoever may not see it (403 `age_restricted`)
 
 
@@ -54,12 +55,15 @@ def media_gate(uow: UnitOfWork, *, video_id: str) -> MediaGate:
 def ensure_may_fetch(
     uow: UnitOfWork, *, video_id: str, viewer: Callable[[], Actor | None], today: date
 ) -> MediaGate:
-    """Refuse a video's files to whoever may not see the video: 410 `media_withheld` to everyone once it is
-    taken down; 403 `age_restricted` for an adults-only video to minors, accounts with no birth date and
-    signed-out visitors (its creator and moderators excepted). `viewer` is asked only when it matters. The
-    answer says how the files may be cached: an adults-only video's never by a shared cache."""
+    """Refuse a video's files to whoever may not see the video: 410 `media_withheld` once it is taken down,
+    but to moderators of its region and operators reviewing it (each file a gateway decision); 403
+    `age_restricted` for an adults-only video to minors, accounts with no birth date and signed-out visitors
+    (its creator and moderators excepted). `viewer` is asked only when it matters: public media never cost a
+    session read. The answer says how the files may be cached: these two kinds never by a shared cache."""
     gate = media_gate(uow, video_id=video_id)
     if gate.gate is Gate.WITHHELD:
+        if may_review_withheld(uow, actor=viewer(), video_id=video_id):
+            return MediaGate(Gate.REVIEWING)
         raise Gone("This video was taken down; its files are no longer served.", code="media_withheld")
     if gate.gate is Gate.ADULTS_ONLY:
         actor = viewer()

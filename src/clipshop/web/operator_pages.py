@@ -1,6 +1,7 @@
-"""Pages for platform operators: the access audit log of each region and the transparency report. Their
-scripts read the operator API; anyone who is not an operator gets the not-found page, as for a shop they
-do not run."""
+"""Pages for platform staff: the access audit log of each region and the transparency report (operators),
+the review queue (moderators and operators). Their scripts read the operator and moderation APIs; anyone
+else gets the not-found page, as for a shop they do not run. And the other side of moderation: the page
+where a member reads what was decided about their content and appeals."""
 
 from __future__ import annotations
 
@@ -52,8 +53,18 @@ def moderation_page(request: Request) -> Response:
     return render(request, "moderation.html", viewer=viewer, nav="operator", regions=regions)
 
 
+def appeals_page(request: Request) -> Response:
+    """What moderation decided about the viewer's content or account, each with its appeal; its script reads
+    `GET /api/v1/me/moderation`."""
+    viewer = viewer_of(request)
+    if viewer is None:
+        return login_redirect(request)
+    return render(request, "appeals.html", viewer=viewer, nav="inbox")
+
+
 OPERATOR_PAGES = [
     ("/operator/audit", audit_page),
     ("/operator/transparency", transparency_page),
     ("/moderation", moderation_page),
+    ("/appeals", appeals_page),
 ]

@@ -17,6 +17,7 @@ from clipshop.shop.cart.models import AttributionTouch, CartItem
 from clipshop.shop.catalog import browse, shops
 from clipshop.shop.catalog.models import PublicProduct, PublicVariant
 from clipshop.shop.catalog.shops import ShopClosed
+from clipshop.shop.catalog.withholding import withheld_seller
 
 MAX_QUANTITY = 99
 
@@ -41,6 +42,7 @@ def create(uow: UnitOfWork, *, actor: Actor, variant_id: str, quantity: int, now
                 detail=f"The shop {closed.name} has closed: its products can no longer be bought.",
                 field="variant_id",
             )
+        withheld_seller(uow, variant_id=variant_id, field="variant_id")
         raise NotFound("item", variant_id, field="variant_id")
     db = uow.region(actor.region)
     # Credit the clip the product was opened from, so the feed learns which videos sell.

@@ -67,6 +67,9 @@ class Shop(RegionBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # When the owner closed it: off the directory for good, nothing more sold; its orders and books stay.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    # The moderation decision that took it down (`catalog.withholding`): off the directory with its products
+    # while set; a won appeal clears it.
+    withheld_by: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
 class ShopStaff(RegionBase):
@@ -104,6 +107,8 @@ class Product(RegionBase):
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The moderation decision that took it down (`catalog.withholding`): no public copy while set.
+    withheld_by: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
 class Variant(RegionBase):

@@ -2,7 +2,8 @@
 brought in line with the shop's truth after each change, stock states refreshed by a job after checkouts,
 and what a crash left behind healed from the region (`heal_catalog`). A closed shop has no public copy, nor
 have its products, their variants, the tags that show them in videos or the showcases that list them
-(`unlist_shop`); nothing here projects them back."""
+(`unlist_shop`); nothing here projects them back. Nor has a product or a shop a moderation decision
+withholds (`withholding`), until a won appeal clears it."""
 
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def project_product(uow: UnitOfWork, *, product_id: str, now: datetime) -> None:
         return
     directory.execute(delete(PublicVariant).where(PublicVariant.product_id == product_id))
     existing = directory.get(PublicProduct, product_id)
-    if product is None or shop is None or product.status is not ProductStatus.ACTIVE:
+    if product is None or shop is None or not _on_sale(product, shop):
         if existing is not None:
             directory.delete(existing)
         return
@@ -108,6 +109,11 @@ def project_product(uow: UnitOfWork, *, product_id: str, now: datetime) -> None:
         directory.add(public)
     directory.flush()
     directory.add_all(PublicVariant(**fields) for fields in _public_variants(product, variants))
+
+
+def _on_sale(product: Product, shop: Shop) -> bool:
+    """Active, and neither it nor its shop taken down by a moderation decision (`withholding`)."""
+    return product.status is ProductStatus.ACTIVE and product.withheld_by is None and shop.withheld_by is None
 
 
 def _ratings(uow: UnitOfWork, *, product_id: str) -> dict[str, int]:
@@ -143,8 +149,9 @@ def unlist_shop(uow: UnitOfWork, *, shop: Shop) -> None:
 
 def project_shop(uow: UnitOfWork, *, shop: Shop) -> bool:
     """Bring the public copy of a shop in line with its row (none for a closed shop); True if it changed
-    anything. A shop whose handle another shop holds in the directory is left out (and logged)."""
-    if shop.closed_at is not None:
+    anything. A shop whose handle another shop holds in the directory is left out (and logged), and so is
+    one a moderation decision withholds."""
+    if shop.closed_at is not None or shop.withheld_by is not None:
         public = uow.directory.get(PublicShop, shop.id)
         if public is None:
             return False
@@ -261,7 +268,7 @@ def _stale_products(uow: UnitOfWork, *, region: str, product_ids: list[str]) -> 
         copied = public_variants.get(product_id, [])
         if product_id in closed:
             current = copy is None and not copied and product_id not in promoted
-        elif product is None or product.status is not ProductStatus.ACTIVE:
+        elif product is None or not _on_sale(product, shops[product.shop_id]):
             current = copy is None and not copied
         else:
             mine = variants.get(product_id, [])

@@ -20,6 +20,7 @@ from clipshop.shop.cart import attribution
 from clipshop.shop.cart.models import CartItem
 from clipshop.shop.catalog.models import DiscountCode, Product, ProductStatus, ShippingOption, Shop, Variant
 from clipshop.shop.catalog.shops import ShopClosed
+from clipshop.shop.catalog.withholding import refuse_withheld
 from clipshop.shop.money import basis_points
 
 MAX_LINES = 50
@@ -183,6 +184,8 @@ def quote(
         product = uow.region(region_of(variant.id)).get(Product, variant.product_id) if variant else None
         if variant is None or product is None or product.status is not ProductStatus.ACTIVE:
             raise NotFound("item", item.variant_id, field=f"items.{n}.variant_id")
+        shop = uow.region(region_of(variant.id)).get_one(Shop, variant.shop_id)
+        refuse_withheld(product, shop, field=f"items.{n}.variant_id")
         lines_by_shop.setdefault(variant.shop_id, []).append(PricedLine(variant, product, item.quantity))
         first_line.setdefault(variant.shop_id, n)
     touches = attribution.recent(

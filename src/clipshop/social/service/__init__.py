@@ -12,8 +12,11 @@ from clipshop.social.service.comments import (
     delete_comment,
     get_comment,
     held_comments,
+    is_public,
     list_comments,
     release_comment,
+    release_withheld_comment,
+    withhold_comment,
 )
 from clipshop.social.service.counters import (
     ZERO_COUNTS,
@@ -56,6 +59,7 @@ __all__ = [
     "held_about",
     "held_comments",
     "is_following",
+    "is_public",
     "like",
     "liked_ids",
     "list_comments",
@@ -66,6 +70,7 @@ __all__ = [
     "record_watch",
     "record_watches",
     "release_comment",
+    "release_withheld_comment",
     "remove_follow",
     "resum_follower_counts",
     "resum_video_counts",
@@ -73,4 +78,5 @@ __all__ = [
     "unfollow",
     "unlike",
     "upsert_watch",
+    "withhold_comment",
 ]

@@ -121,7 +121,7 @@ def release_comment(
     """A moderator found nothing wrong with a held comment: it is counted and public from now on (None if it
     was not held, or its video is no longer public). `comment` must come through the residency gateway when
     its region is not the unit of work's home."""
-    if comment.held_for is None:
+    if comment.held_for is None or comment.withheld_by is not None:
         return None
     comment.held_for = None
     if uow.directory.get(PublicVideo, comment.video_id) is None:
@@ -129,13 +129,55 @@ def release_comment(
     return _publish_comment(uow, comment=comment, jobs=jobs, now=now)
 
 
+def withhold_comment(
+    uow: UnitOfWork, *, comment: Comment, decision_id: str, jobs: JobQueue, now: datetime
+) -> bool:
+    """A moderator took a comment down: its public copy leaves the directory and it counts nowhere, as if
+    deleted, but its row stays (shown to its author only, as held) for a won appeal to give back. False when
+    a decision withholds it already. `comment` must come through the residency gateway when its region is
+    not the unit of work's home (its region's counters too)."""
+    if comment.withheld_by is not None:
+        return False
+    was_public = comment.held_for is None
+    comment.withheld_by = decision_id
+    public = uow.directory.get(PublicComment, comment.id)
+    if public is not None:
+        if public.parent_id is not None:
+            parent = uow.directory.get(PublicComment, public.parent_id)
+            if parent is not None:
+                parent.reply_count = PublicComment.reply_count - 1
+        uow.directory.delete(public)
+    if was_public:
+        bump_video(uow, jobs, region_of(comment.id), comment.video_id, now, comments=-1)
+    return True
+
+
+def release_withheld_comment(
+    uow: UnitOfWork, *, comment: Comment, decision_id: str, jobs: JobQueue, now: datetime
+) -> PublicComment | None:
+    """Give back a comment `decision_id` took down (a won appeal): it is public and counted again, a held
+    one too, since a moderator found it fine (None if it was not withheld by that decision, or its video is
+    no longer public)."""
+    if comment.withheld_by != decision_id:
+        return None
+    comment.withheld_by, comment.held_for = None, None
+    if uow.directory.get(PublicVideo, comment.video_id) is None:
+        return None
+    return _publish_comment(uow, comment=comment, jobs=jobs, now=now)
+
+
+def is_public(comment: Comment) -> bool:
+    """Neither held for review nor taken down: it has a public copy and counts."""
+    return comment.held_for is None and comment.withheld_by is None
+
+
 def held_comments(uow: UnitOfWork, *, actor: Actor, video_id: str, parent_id: str | None) -> list[Comment]:
-    """The actor's own comments on a video (top-level, or in one thread) that are held for review, newest
-    first: only their author sees them."""
+    """The actor's own comments on a video (top-level, or in one thread) that are held for review or taken
+    down, newest first: only their author sees them."""
     query = select(Comment).where(
         Comment.author_id == actor.id,
         Comment.video_id == video_id,
-        Comment.held_for.is_not(None),
+        or_(Comment.held_for.is_not(None), Comment.withheld_by.is_not(None)),
         Comment.parent_id.is_(None) if parent_id is None else Comment.parent_id == parent_id,
     )
     return list(uow.region(actor.region).scalars(query.order_by(Comment.created_at.desc(), Comment.id)))
@@ -172,7 +214,7 @@ def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str, now: datet
                 parent.reply_count = PublicComment.reply_count - 1
         uow.directory.delete(public)
     db.delete(comment)
-    if comment.held_for is None:  # a held comment was never counted
+    if is_public(comment):  # a held or taken-down comment counts nowhere
         bump_video(uow, jobs, actor.region, comment.video_id, now, comments=-1)
     return comment.video_id
 

@@ -140,7 +140,9 @@ def _heal_comments(uow: UnitOfWork, *, region: str, window: Window) -> Counter[s
     db = uow.region(region)
     for ids in in_batches(db, select(Comment.id).where(window.holds(Comment.created_at)), key=Comment.id):
         public = set(uow.directory.scalars(select(PublicComment.id).where(PublicComment.id.in_(ids))))
-        missing = select(Comment).where(Comment.id.in_(set(ids) - public), Comment.held_for.is_(None))
+        missing = select(Comment).where(
+            Comment.id.in_(set(ids) - public), Comment.held_for.is_(None), Comment.withheld_by.is_(None)
+        )
         for comment in db.scalars(missing):
             uow.directory.add(
                 PublicComment(
@@ -158,10 +160,15 @@ def _heal_comments(uow: UnitOfWork, *, region: str, window: Window) -> Counter[s
             if comment.parent_id is not None:
                 threads.add(comment.parent_id)
     if window.full:
-        # A comment's deletion leaves no row behind to find it by: only a full sweep sees its copy.
+        # A comment's deletion leaves no row behind to find it by: only a full sweep sees its copy. A copy
+        # of a comment taken down (if its removal never reached the directory) goes too.
         mine = select(PublicComment.id).where(PublicComment.id.startswith(f"{region}_", autoescape=True))
         for public_ids in in_batches(uow.directory, mine, key=PublicComment.id):
-            kept = set(uow.region(region).scalars(select(Comment.id).where(Comment.id.in_(public_ids))))
+            kept = set(
+                uow.region(region).scalars(
+                    select(Comment.id).where(Comment.id.in_(public_ids), Comment.withheld_by.is_(None))
+                )
+            )
             for gone in sorted(set(public_ids) - kept):
                 copy = uow.directory.get_one(PublicComment, gone)
                 if copy.parent_id is not None:

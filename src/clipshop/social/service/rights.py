@@ -24,6 +24,7 @@ from clipshop.social.models import (
     VideoCountsByRegion,
     WatchHistory,
 )
+from clipshop.social.service.comments import is_public
 from clipshop.social.service.counters import bump_video
 from clipshop.social.tasks import enqueue_follow_counts
 
@@ -69,8 +70,8 @@ def erase_user(
         count_down(video_id, "shares")
     comments = list(db.scalars(select(Comment).where(Comment.author_id == user_id)))
     for comment in comments:
-        if comment.held_for is not None:
-            continue  # never counted, never public
+        if not is_public(comment):
+            continue  # never counted, or no longer
         count_down(comment.video_id, "comments")
         if comment.parent_id is not None:
             directory.execute(

@@ -1,7 +1,7 @@
 """mail one asks for: verification links asked for again, and subscriptions (the inbox digest)
 
 Revision ID: reg0016
-Revises: reg0014
+Revises: reg0015
 Create Date: 2026-12-06 09:00:00.000000
 
 `email_verifications` holds the hashes of address verification links (each works once; a new one replaces
@@ -17,7 +17,7 @@ from alembic import op
 import clipshop.kit.db
 
 revision: str = "reg0016"
-down_revision: str | None = "reg0014"
+down_revision: str | None = "reg0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,5 +1,6 @@
-// A moderator's review queue: each open case with its content (a player for a video), its reasons and
-// counts and the uploader's earlier decisions, and one button per decision.
+// A moderator's review queue: each open case with its content (a player for a video, a withheld one too:
+// its media route lets moderators of its region through), its reasons and counts and the uploader's earlier
+// decisions, and one button per decision; then the appeals waiting, with uphold and overturn.
 
 import { api } from "./api.js";
 import { attach } from "./player.js";
@@ -7,6 +8,7 @@ import { el } from "./ui.js";
 
 const form = document.getElementById("moderation-filters");
 const root = document.getElementById("moderation-cases");
+const appealsRoot = document.getElementById("moderation-appeals");
 const DECISIONS = ["dismiss", "age_restrict", "remove_from_recommendations", "take_down", "suspend_account"];
 
 function region() {
@@ -18,16 +20,18 @@ function reasonCode() {
 }
 
 function player(item) {
-  if (!item.media_url || item.withheld) return el("p.muted", {}, item.withheld ? "Withheld: its media are no longer served." : "");
+  const note = item.withheld ? el("p.muted", {}, "Withheld from everyone; it plays here for review only.") : null;
+  if (!item.media_url) return note;
   const video = el("video", { controls: true, muted: true, playsInline: true, poster: item.poster_url || "" });
   video.style.maxHeight = "320px";
   video.style.maxWidth = "100%";
   attach(video, item.media_url).catch(() => {});
-  return video;
+  return el("div.moderation-player", {}, video, note);
 }
 
 function card(item) {
   const status = el("p.muted", {}, "");
+  const note = el("input", { name: "note", maxlength: "2000", placeholder: "Note to the uploader (optional)", "aria-label": "Note to the uploader" });
   const buttons = DECISIONS.map((decision) => {
     const button = el(`button.btn${decision === "dismiss" ? "" : ".btn-primary"}`, { type: "button", dataset: { decision } }, decision.replaceAll("_", " "));
     button.addEventListener("click", async () => {
@@ -35,7 +39,7 @@ function card(item) {
       try {
         await api(`/api/v1/moderation/cases/${encodeURIComponent(item.id)}/decision`, {
           method: "POST",
-          body: { decision, reason_code: reasonCode() },
+          body: { decision, reason_code: reasonCode(), note: note.value },
         });
         status.textContent = `Decided: ${decision}.`;
         for (const b of buttons) b.disabled = true;
@@ -55,17 +59,55 @@ function card(item) {
     el("p", {}, item.summary || "—"),
     el("p", {}, `Reasons: ${reasons} · severity ${item.severity} · reach ${item.reach} views`),
     el("p.muted", {}, `Uploader's earlier decisions: ${history}`),
+    el("label.field", {}, el("span.field-label", {}, "Note"), note),
+    el("div.btn-row", {}, buttons),
+    status,
+  );
+}
+
+function appealCard(item) {
+  const status = el("p.muted", {}, "");
+  const buttons = ["uphold", "overturn"].map((outcome) => {
+    const button = el(`button.btn${outcome === "overturn" ? ".btn-primary" : ""}`, { type: "button", dataset: { outcome } }, outcome);
+    button.addEventListener("click", async () => {
+      status.textContent = "Saving…";
+      try {
+        const decided = await api(`/api/v1/moderation/appeals/${encodeURIComponent(item.id)}/decision`, {
+          method: "POST",
+          body: { outcome },
+        });
+        status.textContent = `Appeal ${decided.appeal_state}.`;
+        for (const b of buttons) b.disabled = true;
+      } catch (error) {
+        status.textContent = error.message || "Could not save the outcome.";
+      }
+    });
+    return button;
+  });
+  return el("article.panel", { dataset: { decisionId: item.id } },
+    el("h3", {}, `${item.decision.replaceAll("_", " ")}: ${item.content_kind} ${item.content_id}`),
+    player(item),
+    el("p", {}, item.summary || "—"),
+    el("p", {}, `Reason code: ${item.reason_code}${item.note ? ` · note: ${item.note}` : ""}`),
+    el("p", {}, `The uploader says: ${item.appeal_text || "—"}`),
     el("div.btn-row", {}, buttons),
     status,
   );
 }
 
 async function show() {
+  const query = `region=${encodeURIComponent(region())}`;
   try {
-    const cases = await api(`/api/v1/moderation/cases?region=${encodeURIComponent(region())}`);
+    const cases = await api(`/api/v1/moderation/cases?${query}`);
     root.replaceChildren(...(cases.length ? cases.map(card) : [el("p.muted", {}, "No open case.")]));
   } catch (error) {
     root.replaceChildren(el("p.muted", {}, error.message || "Could not load the queue."));
+  }
+  try {
+    const appeals = await api(`/api/v1/moderation/appeals?${query}`);
+    appealsRoot.replaceChildren(...(appeals.length ? appeals.map(appealCard) : [el("p.muted", {}, "No appeal waiting.")]));
+  } catch (error) {
+    appealsRoot.replaceChildren(el("p.muted", {}, error.message || "Could not load the appeals."));
   }
 }
 
