@@ -1,6 +1,6 @@
 """hashtag counts: how many of each hashtag's videos are age-restricted
 
-Revision ID: dir0011
+Revision ID: dir0009
 Revises: dir0008
 Create Date: 2026-12-05 16:00:00.000000
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "dir0011"
+revision: str = "dir0009"
 down_revision: str | None = "dir0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
