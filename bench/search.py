@@ -4,7 +4,7 @@
 Builds a synthetic directory (creators, shops, `--videos` videos with hashtags, `--products` products) in a
 scratch SQLite file and a scratch PostgreSQL database, then times `--queries` searches (type `top`: every
 kind at once; a third of them with a typo) in one thread, and publishes per second (a public copy and its
-hashtags, one transaction each) with the index and without it (the directory one migration earlier). The
+hashtags, one transaction each) with the index and without it (its triggers and trigram indexes dropped). The
 PostgreSQL scratch databases are `<--pg-scratch>_search` and `<--pg-scratch>_bare`, dropped and made anew.
 
     .venv/bin/python bench/search.py --videos 1000000 --products 100000 --json
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import add_common_options, console, finish, percentile, reproduce_command, scratch_dir, table
 
 from clipshop.accounts.models import PublicProfile
-from clipshop.migrations import load_models, upgrade
+from clipshop.migrations import is_search_index, load_models, upgrade
 from clipshop.search import service
 from clipshop.shop.public import PublicProduct, PublicShop
 from clipshop.videos.models import PublicVideo, PublicVideoTag
@@ -292,6 +292,26 @@ def publishes_per_second(engine: Engine, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+def drop_search_index(engine: Engine) -> None:
+    """The directory as it would be without search: the index's triggers and trigram indexes dropped, so a
+    publish writes the public copy and its hashtags only."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
+            for name in [n for n in names if is_search_index(n)]:
+                conn.execute(text(f"DROP TRIGGER {name}"))
+            return
+        triggers = conn.execute(
+            text("SELECT DISTINCT trigger_name, event_object_table FROM information_schema.triggers")
+        ).all()
+        for name, table_name in triggers:
+            if is_search_index(name):
+                conn.execute(text(f"DROP TRIGGER {name} ON {table_name}"))
+        indexes = conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")).scalars()
+        for name in [n for n in indexes if n.startswith("ix_search_trgm_")]:
+            conn.execute(text(f"DROP INDEX {name}"))
+
+
 def postgres_scratch(url: str, name: str) -> str:
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -318,7 +338,8 @@ def measure(
     with_index = publishes_per_second(indexed, args.publishes)
     indexed.dispose()
     bare = create_engine(make("bare"))
-    upgrade(bare, "directory", "dir0004")
+    upgrade(bare, "directory")
+    drop_search_index(bare)
     fill(bare, videos=min(args.videos, 10_000), products=0)
     without_index = publishes_per_second(bare, args.publishes)
     bare.dispose()
