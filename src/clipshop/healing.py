@@ -6,7 +6,8 @@ review's, or counters whose job never got queued. Each domain rebuilds its own c
 calls them in turn, one unit of work per region, every minute (`HEAL_PROJECTIONS`), and sweeps everything
 once a day (`HEAL_ALL_PROJECTIONS`) for what leaves no trace to find it by, such as a comment's deletion;
 that run also rebuilds the search index's SQLite FTS tables. The same runs write back the hints blocks
-left in other regions that a crash between the two regions' commits lost (`social.controls`).
+left in other regions that a crash between the two regions' commits lost (`social.controls`), and tell
+uploaders the moderation outcomes whose job died with its process (`moderation.notices`).
 
 A run compares only the rows written since the last one (less `OVERLAP`, for transactions still open
 then), and leaves alone rows written in the last `SETTLE`, whose own request may still be between its two
@@ -26,6 +27,7 @@ from datetime import timedelta
 from clipshop.accounts import service as accounts
 from clipshop.jobs.queue import Job
 from clipshop.kit.watermarks import HealWatermark, Window
+from clipshop.moderation import notices as moderation_notices
 from clipshop.platform import Platform
 from clipshop.residency.carving import detached_regions
 from clipshop.search import service as search
@@ -97,6 +99,7 @@ def heal_region(platform: Platform, *, region: str, full: bool = False) -> Regio
         fixed.update(social.heal_projections(uow, region=region, window=window))
         fixed.update(social_controls.heal_block_hints(uow, region=region, window=window))
         fixed.update(shop.heal_projections(uow, region=region, window=window, now=now))
+        fixed.update(moderation_notices.heal_outcomes(uow, region=region, window=window))
         if mark is None:
             uow.directory.add(HealWatermark(region=region, healed_through=window.before))
         elif mark.healed_through < window.before:

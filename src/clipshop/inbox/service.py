@@ -77,6 +77,15 @@ def notify(
     return _insert(uow, region, recipient_id, kind, target_id, f"{kind}:{digest}", detail or {}, at, 0)
 
 
+def told(uow: UnitOfWork, *, recipient_id: str, kind: NoticeKind, cause: str) -> bool:
+    """Whether `recipient_id` has the line `notify` writes for `kind` and `cause` (a kind not grouped)."""
+    digest = hashlib.sha256(cause.encode()).hexdigest()[:40]
+    query = select(Notification.id).where(
+        Notification.recipient_id == recipient_id, Notification.group_key == f"{kind}:{digest}"
+    )
+    return uow.region(region_of(recipient_id)).scalar(query) is not None
+
+
 def _insert(
     uow: UnitOfWork,
     region: str,

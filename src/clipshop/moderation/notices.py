@@ -1,13 +1,20 @@
 """Moderation outcomes in the uploader's inbox: what was decided about their content or account, and how
 their appeal ended. A job of the decision's region writes them after the decision's commit: the decision
-and the account it concerns live in that region, so nothing crosses and no door is opened."""
+and the account it concerns live in that region, so nothing crosses and no door is opened. A process that
+dies between the commit and the enqueue loses no outcome: the heal (`heal_outcomes`, every minute) tells
+what was decided in its window and is not in the inbox yet."""
 
 from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import or_, select
 
 from clipshop.inbox import service as inbox
 from clipshop.inbox.models import NoticeKind
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
+from clipshop.kit.watermarks import Window, in_batches
 from clipshop.moderation.models import Action, AppealState, Decision
 
 
@@ -41,3 +48,30 @@ def tell_uploader(uow: UnitOfWork, *, decision_id: str) -> None:
             detail={**about, "outcome": decision.appeal_state.value},
             at=decision.appeal_decided_at or decision.decided_at,
         )
+
+
+def heal_outcomes(uow: UnitOfWork, *, region: str, window: Window) -> Counter[str]:
+    """Tell the uploaders of the region's decisions (and appeals) decided in `window` what their inbox does
+    not hold yet: the job that should have was lost with its process."""
+    fixed: Counter[str] = Counter()
+    db = uow.region(region)
+    decided = select(Decision.id).where(
+        or_(window.holds(Decision.decided_at), window.holds(Decision.appeal_decided_at)),
+        Decision.owner_id.is_not(None),
+        Decision.action != Action.DISMISS,
+    )
+    for ids in in_batches(db, decided, key=Decision.id):
+        for decision in db.scalars(select(Decision).where(Decision.id.in_(ids))):
+            assert decision.owner_id is not None
+            causes = [(NoticeKind.MODERATION, f"decision:{decision.id}")]
+            if decision.appeal_state in (AppealState.UPHELD, AppealState.OVERTURNED):
+                causes.append((NoticeKind.APPEAL, f"appeal:{decision.id}"))
+            missing = [
+                kind
+                for kind, cause in causes
+                if not inbox.told(uow, recipient_id=decision.owner_id, kind=kind, cause=cause)
+            ]
+            if missing:
+                tell_uploader(uow, decision_id=decision.id)
+                fixed.update("moderation outcomes" for _ in missing)
+    return fixed
