@@ -206,3 +206,28 @@ def test_the_unsubscribe_link_turns_the_digest_off_and_turning_it_on_again_lifts
     assert client.get("/api/v1/me/inbox/unread", headers=alice.auth).json() == {"unread": 4}
     run_the_day(platform)
     assert len(digests_to(inbox, alice)) == 2
+
+
+def test_a_digest_leaves_out_the_accounts_apart_by_a_block(
+    client: TestClient, platform: Platform, clock: FrozenClock, sign_up: Any, inbox: Inbox
+) -> None:
+    alice: Member = sign_up("alice", "US", display_name="Alice")
+    bob: Member = sign_up("bob", "DE", display_name="Bob")
+    theo: Member = sign_up("theo", "US", display_name="Theo")
+    turn_digest(client, alice, True)
+    follow(client, bob, alice)
+    platform.jobs.drain()
+    blocked = client.post(f"/api/v1/users/{bob.handle}/block", headers=alice.auth)
+    assert blocked.status_code in (200, 201), blocked.text
+    platform.jobs.drain()
+
+    run_the_day(platform)  # bob's line was the only one: nothing to tell
+    assert digests_to(inbox, alice) == []
+
+    clock.advance(days=1)
+    follow(client, theo, alice)
+    platform.jobs.drain()
+    run_the_day(platform)
+    [digest] = digests_to(inbox, alice)
+    assert "Theo started following you" in text_of(digest)
+    assert "Bob" not in text_of(digest)
