@@ -1,9 +1,10 @@
 """Reporting and the appeal pass in a real browser. A visitor's "Report" sends them to log in; a
 member reports a clip from its menu in the player (Escape closes the dialog and the focus goes back to the
 menu's button), is told that a second report changes nothing, and reports a comment; a moderator sees both
-cases with their reasons. A suspended account logs in, reads why on the log-in page and appeals with its
-pass, which opens no other page; a moderator sees the appeal and overturns it, and the account logs in again
-and reads that. No page logs a script error or a refusal of the content security policy."""
+cases with their reasons. A profile, a shop and a product are reported from their pages. A suspended account
+logs in, reads why on the log-in page and appeals with its pass, which opens no other page; a moderator sees
+the appeal and overturns it, and the account logs in again and reads that. No page logs a script error or a
+refusal of the content security policy."""
 
 from __future__ import annotations
 
@@ -161,6 +162,67 @@ def test_a_member_reports_a_clip_from_its_menu_and_a_comment_and_a_moderator_see
     assert sorted(
         (c["content_kind"], c["content_id"], c["report_count"], c["reasons"]) for c in queue
     ) == sorted([("video", video_id, 1, {"dangerous": 1}), ("comment", comment_id, 1, {"harassment": 1})])
+    assert errors == []
+
+
+def test_a_member_reports_a_profile_a_shop_and_a_product_from_their_pages(
+    pages: tuple[PageOf, list[str]], live_server: LiveServer
+) -> None:
+    page_of, errors = pages
+    with live_server.api() as client:
+        merchant = sign_up_by_api(client, "repmerchant", "DE")
+        reporter = sign_up_by_api(client, "repshopper", "US")
+        moderator = sign_up_by_api(client, "repshopmod", "DE")
+        merchant_id = client.get("/api/v1/me", headers=bearer(merchant)).json()["id"]
+        shop = client.post(
+            "/api/v1/shops",
+            headers=bearer(merchant),
+            json={"handle": "brand-outlet", "name": "Brand Outlet", "currency": "EUR"},
+        )
+        assert shop.status_code == 201, shop.text
+        shop_id = shop.json()["id"]
+        product = client.post(
+            f"/api/v1/shops/{shop_id}/products",
+            headers=bearer(merchant),
+            json={"title": "Designer bag", "variants": [{"sku": "BAG-1", "price": 1900, "stock": 3}]},
+        )
+        assert product.status_code == 201, product.text
+        product_id = product.json()["id"]
+    make_moderators(live_server, [moderator])
+    page = page_of(reporter)
+
+    def report(opener: Any, title: str, reason: str) -> None:
+        opener.click()
+        dialog = page.get_by_role("dialog", name=title)
+        dialog.get_by_label(reason).check()
+        dialog.get_by_role("button", name="Send").click()
+        expect(dialog.get_by_role("button", name="Done")).to_be_focused()
+        expect(dialog.locator(".report-done-title")).to_have_text("Thanks, we'll review it")
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+
+    # A profile: "Report" in its menu, after mute and block.
+    page.goto("/@repmerchant")
+    page.locator("[data-profile-menu]").click()
+    expect(page.get_by_role("menuitem")).to_have_text(["Mute", "Block", "Report"])
+    report(page.get_by_role("menuitem", name="Report"), "Report account", "Spam")
+    expect(page.locator("[data-profile-menu]")).to_be_focused()
+
+    # A shop, on its page; and a product, in its sheet, which stays open once the dialog closes.
+    page.goto("/shop/brand-outlet")
+    report(page.get_by_role("button", name="Report this shop"), "Report shop", "Scam or fraud")
+    page.get_by_role("button", name="Designer bag").click()
+    sheet = page.get_by_role("dialog", name="Product: Designer bag")
+    report(sheet.get_by_role("button", name="Report this product"), "Report product", "Counterfeit goods")
+    expect(sheet).to_be_visible()
+    expect(sheet.get_by_role("button", name="Report this product")).to_be_focused()
+
+    moderating = page_of(moderator)
+    moderating.goto("/moderation")
+    cases = moderating.locator("#moderation-cases article[data-case-id]")
+    expect(cases.filter(has_text=f"profile {merchant_id}")).to_contain_text("Reasons: spam \u00d7 1")
+    expect(cases.filter(has_text=f"shop {shop_id}")).to_contain_text("Reasons: scam \u00d7 1")
+    expect(cases.filter(has_text=f"product {product_id}")).to_contain_text("Reasons: counterfeit \u00d7 1")
     assert errors == []
 
 

@@ -50,11 +50,12 @@ function build() {
   const doneText = el("p.muted");
   const doneButton = el("button.btn.btn-primary", { type: "button" }, "Done");
   const done = el("div.report-done", { role: "status", hidden: true }, doneTitle, doneText, el("div.btn-row.report-buttons", {}, doneButton));
-  const node = el("dialog.report-dialog", { "aria-labelledby": "report-title" },
-    el("div.report-body", {}, title, what, form, done));
+  // The body holds the focus while Send is disabled: a key pressed meanwhile stays inside the dialog.
+  const bodyNode = el("div.report-body", { tabindex: "-1" }, title, what, form, done);
+  const node = el("dialog.report-dialog", { "aria-labelledby": "report-title" }, bodyNode);
   document.body.append(node);
 
-  const state = { node, title, what, form, text, send, done, doneTitle, doneText, doneButton, target: null, opener: null };
+  const state = { node, bodyNode, title, what, form, text, send, done, doneTitle, doneText, doneButton, target: null, opener: null };
   cancel.addEventListener("click", () => node.close());
   doneButton.addEventListener("click", () => node.close());
   // A click on the backdrop lands on the dialog itself (its content sits in .report-body).
@@ -84,22 +85,25 @@ async function submitReport(state) {
     form.querySelector('input[name="reason"]').focus();
     return;
   }
+  state.bodyNode.focus();
   busy(state.send, true);
+  let filed;
   try {
-    const filed = await api("/api/v1/reports", {
+    filed = await api("/api/v1/reports", {
       method: "POST",
       body: { content_kind: target.kind, content_id: target.id, reason, text: state.text.value.trim() },
     });
-    showDone(state, filed);
   } catch (error) {
     if (error.status === 401) {
       location.assign(loginUrl(target.next));
       return;
     }
-    if (!showError(form, error)) state.send.focus();
-  } finally {
     busy(state.send, false);
+    if (!showError(form, error)) state.send.focus();
+    return;
   }
+  busy(state.send, false);
+  showDone(state, filed);
 }
 
 function showDone(state, filed) {
@@ -135,6 +139,8 @@ export function openReport({ kind, id, what = "", next = location.pathname + loc
   clearErrors(state.form);
   state.form.hidden = false;
   state.done.hidden = true;
+  state.doneTitle.textContent = "";
+  state.doneText.textContent = "";
   busy(state.send, false);
   state.node.showModal();
   state.form.querySelector('input[name="reason"]').focus();
