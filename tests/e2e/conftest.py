@@ -19,8 +19,12 @@ import pytest
 import uvicorn
 
 from backends import Backend, make_settings, sqlite_template
+from clipshop.accounts import service as accounts
 from clipshop.app import create_app
+from clipshop.assembly import build_platform
 from clipshop.config import Settings, WriteRates
+from clipshop.kit.actors import Role
+from clipshop.kit.everywhere import everywhere
 from support import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -154,6 +158,21 @@ def sign_up_by_api(client: httpx.Client, handle: str, country: str = "US") -> st
     assert response.status_code == 201, response.text
     client.cookies.clear()
     return str(response.json()["token"])
+
+
+def make_moderators(live_server: LiveServer, tokens: list[str]) -> None:
+    """As `clipshop staff add … moderator --jurisdiction eu` does."""
+    with live_server.api() as client:
+        ids = [
+            client.get("/api/v1/me", headers={"Authorization": f"Bearer {t}"}).json()["id"] for t in tokens
+        ]
+    platform = build_platform(live_server.settings)
+    try:
+        with everywhere(platform.databases).transaction() as uow:
+            for user_id in ids:
+                accounts.make_staff(uow, user_id=user_id, role=Role.MODERATOR, jurisdiction="eu")
+    finally:
+        platform.close()
 
 
 def post_clip_by_api(client: httpx.Client, token: str, path: Path, caption: str) -> str:

@@ -10,15 +10,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from clipshop.accounts import service as accounts
-from clipshop.assembly import build_platform
-from clipshop.kit.actors import Role
-from clipshop.kit.everywhere import everywhere
-
 from .conftest import (
     DESKTOP,
     READY_TIMEOUT_MS,
     LiveServer,
+    make_moderators,
     post_clip_by_api,
     sign_up_by_api,
     wait_for_api,
@@ -32,21 +28,6 @@ PLAYS = """(selector) => {
   const video = document.querySelector(selector);
   return Boolean(video) && video.readyState >= 2 && video.videoWidth > 0;
 }"""
-
-
-def make_moderators(live_server: LiveServer, tokens: list[str]) -> None:
-    """As `clipshop staff add … moderator --jurisdiction eu` does."""
-    with live_server.api() as client:
-        ids = [
-            client.get("/api/v1/me", headers={"Authorization": f"Bearer {t}"}).json()["id"] for t in tokens
-        ]
-    platform = build_platform(live_server.settings)
-    try:
-        with everywhere(platform.databases).transaction() as uow:
-            for user_id in ids:
-                accounts.make_staff(uow, user_id=user_id, role=Role.MODERATOR, jurisdiction="eu")
-    finally:
-        platform.close()
 
 
 def test_a_report_is_taken_down_appealed_and_overturned_through_the_pages(

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from clipshop.moderation.models import ReportReason
 from clipshop.platform import Platform
-from support import Member
+from support import Member, open_shop
 
 SHELL_MARKERS = {
     "/": 'data-source="for-you"',
@@ -181,6 +182,33 @@ def test_a_profile_page_shows_the_creator(client: TestClient, alice: Member) -> 
     assert "data-follow" in response.text  # a visitor sees the follow button
 
 
+def test_a_profile_offers_its_menu_with_report_to_all_but_its_owner(
+    client: TestClient, alice: Member
+) -> None:
+    visitor = client.get("/@alice").text
+    assert "data-profile-menu" in visitor and f'data-user-id="{alice.id}"' in visitor
+    client.cookies.set("clipshop_session", alice.token)
+    assert "data-profile-menu" not in client.get("/@alice").text
+
+
+def test_a_shop_page_offers_report_to_all_but_its_owner(
+    client: TestClient, alice: Member, bob: Member
+) -> None:
+    open_shop(client, alice, "alicewares")
+    assert "data-report-shop" in client.get("/shop/alicewares").text
+    client.cookies.set("clipshop_session", bob.token)
+    assert 'data-report-shop data-shop-name="Alicewares"' in client.get("/shop/alicewares").text
+    client.cookies.set("clipshop_session", alice.token)
+    assert "data-report-shop" not in client.get("/shop/alicewares").text
+
+
+def test_the_report_dialog_offers_exactly_the_reasons_the_reports_api_takes(client: TestClient) -> None:
+    script = client.get("/static/js/report-dialog.js").text
+    listed = script.split("export const REPORT_REASONS = [", 1)[1].split("];", 1)[0]
+    codes = re.findall(r'^\s*\["([a-z_]+)", "', listed, flags=re.MULTILINE)
+    assert sorted(codes) == sorted(r.value for r in ReportReason) and len(codes) == len(set(codes))
+
+
 def test_an_unknown_handle_is_a_friendly_404(client: TestClient) -> None:
     response = client.get("/@nobody_here")
     assert response.status_code == 404
@@ -210,6 +238,8 @@ def test_unknown_api_paths_keep_their_problem_json(client: TestClient) -> None:
         ("/static/js/upload.js", "text/javascript; charset=utf-8"),
         ("/static/js/api.js", "text/javascript; charset=utf-8"),
         ("/static/js/product-sheet.js", "text/javascript; charset=utf-8"),
+        ("/static/js/report-dialog.js", "text/javascript; charset=utf-8"),
+        ("/static/js/suspension.js", "text/javascript; charset=utf-8"),
         ("/static/js/checkout-page.js", "text/javascript; charset=utf-8"),
         ("/static/js/seller-page.js", "text/javascript; charset=utf-8"),
         ("/static/js/sales-chart.js", "text/javascript; charset=utf-8"),

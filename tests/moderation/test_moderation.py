@@ -46,6 +46,8 @@ def test_reports_fold_into_one_case_in_the_contents_region_that_names_no_reporte
         REPORT, headers=alice.auth, json={"content_kind": "video", "content_id": video, "reason": "hate"}
     )
     assert again.status_code == 201 and again.json()["id"] == first["id"]  # folded: the first stands
+    assert (first["already_reported"], again.json()["already_reported"]) == (False, True)
+    assert again.json()["reason"] == "spam"
     report(client, carol, video, "hate")
 
     (case,) = cases_in(platform, "eu")

@@ -68,8 +68,9 @@ AppellantDep = Annotated[Appellant, Depends(appellant)]
 
 @router.post("/reports", status_code=201, response_model=ReportRead, dependencies=[write_limit("report")])
 def file_report(body: ReportCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep) -> ReportRead:
-    """Report a video, comment, profile, product or shop. Reporting the same item again changes nothing."""
-    report = reports.file_report(
+    """Report a video, comment, profile, product or shop. Reporting the same item again changes nothing: the
+    answer is the first report, with `already_reported` true."""
+    filed = reports.file_report(
         uow,
         actor=actor,
         kind=body.content_kind,
@@ -78,12 +79,14 @@ def file_report(body: ReportCreate, actor: CurrentActor, uow: UowDep, platform: 
         text=body.text,
         now=platform.clock.now(),
     )
+    report = filed.report
     return ReportRead(
         id=report.id,
         content_kind=report.content_kind,
         content_id=report.content_id,
         reason=report.reason,
         created_at=report.created_at,
+        already_reported=filed.again,
     )
 
 

@@ -7,6 +7,7 @@ content's own region, with the hold's reason in place of a report's."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -33,6 +34,15 @@ from clipshop.residency import gateway
 MAX_REPORT_TEXT = 1000
 
 
+@dataclass(frozen=True)
+class Filed:
+    """A report as filed, and whether its reporter had filed it before (then nothing changed: the first
+    report stands, with its reason), so the reporter can be told so."""
+
+    report: Report
+    again: bool
+
+
 def file_report(
     uow: UnitOfWork,
     *,
@@ -42,7 +52,7 @@ def file_report(
     reason: ReportReason,
     text: str,
     now: datetime,
-) -> Report:
+) -> Filed:
     """Report an item: the report stays in the reporter's region; the item's open case (opened if need be)
     counts it. A second report of the same item by the same person changes nothing and returns the first."""
     text = text.strip()
@@ -53,7 +63,7 @@ def file_report(
     query = select(Report).where(Report.reporter_id == actor.id, Report.content_id == content_id)
     existing = home.scalar(query)
     if existing is not None:
-        return existing
+        return Filed(existing, again=True)
     door = gateway.access(
         uow,
         content.region,
@@ -81,7 +91,7 @@ def file_report(
         },
     )
     if not filed:  # the same person's report of it, made a moment ago by another request
-        return home.scalars(query).one()
+        return Filed(home.scalars(query).one(), again=True)
     door.db.execute(
         update(ModerationCase)
         .where(ModerationCase.id == case.id)
@@ -92,7 +102,7 @@ def file_report(
         )
     )
     upsert_add(door.db, CaseReason, {"case_id": case.id, "reason": reason.value}, {"count": 1})
-    return home.get_one(Report, report_id)
+    return Filed(home.get_one(Report, report_id), again=False)
 
 
 def open_case(db: Session, *, content: Content, now: datetime) -> ModerationCase:

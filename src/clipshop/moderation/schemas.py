@@ -22,6 +22,10 @@ class ReportRead(BaseModel):
     content_id: str
     reason: ReportReason
     created_at: datetime
+    already_reported: bool = Field(
+        description="true when this account had reported the item before: that first report (its reason "
+        "and text) stands and nothing changed"
+    )
 
 
 class DecisionCreate(BaseModel):

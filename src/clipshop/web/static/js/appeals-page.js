@@ -2,20 +2,10 @@
 // moderator's note and its appeal: a form while none was filed, its state after.
 
 import { api } from "./api.js";
+import { APPEAL_STATES as STATES, DECISION_WORDS as ACTIONS } from "./moderation-words.js";
 import { el } from "./ui.js";
 
 const root = document.getElementById("appeals-list");
-const ACTIONS = {
-  take_down: "taken down",
-  suspend_account: "account suspended",
-  age_restrict: "restricted to adults",
-  remove_from_recommendations: "removed from recommendations",
-};
-const STATES = {
-  pending: "Your appeal is waiting for a moderator.",
-  upheld: "Your appeal was turned down: the decision stands.",
-  overturned: "Your appeal succeeded: the decision was overturned.",
-};
 
 function appealForm(decision, state) {
   const text = el("textarea", { name: "text", rows: "3", maxlength: "1000", "aria-label": "Why the decision is wrong" });

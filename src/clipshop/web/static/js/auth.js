@@ -1,6 +1,7 @@
 // Sign-up and log-in forms: post to the API, show each problem next to the field it names.
 
 import { api, safeNext } from "./api.js";
+import { forgetPass, keepPass, showSuspension } from "./suspension.js";
 
 const COUNTRY_OF_LANGUAGE = /-([A-Z]{2})$/;
 
@@ -26,7 +27,8 @@ function showError(form, error) {
   general.hidden = false;
 }
 
-function wire(form, { path, fields }) {
+/** `answered(error)` may take a problem over (true) instead of showing it by its field. */
+function wire(form, { path, fields, answered = () => false }) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -45,11 +47,12 @@ function wire(form, { path, fields }) {
     submit.classList.add("is-busy");
     try {
       await api(path, { method: "POST", body });
+      forgetPass(); // a session now: no appeal pass of an earlier log-in stays behind
       location.assign(safeNext(form.dataset.next));
     } catch (error) {
-      showError(form, error);
       submit.disabled = false;
       submit.classList.remove("is-busy");
+      if (!answered(error)) showError(form, error);
     }
   });
   form.addEventListener("input", (event) => {
@@ -72,6 +75,18 @@ if (signup) {
 
 const login = document.getElementById("login-form");
 if (login) {
-  wire(login, { path: "/api/v1/auth/login", fields: ["email", "password"] });
-  login.elements.namedItem("email").focus();
+  // A suspended account gets an appeal pass instead of a session: show the suspension and its appeal.
+  const panel = document.getElementById("suspension");
+  const say = (message) => showError(login, { message });
+  const answered = (error) => {
+    if (error.code !== "account_suspended" || !error.problem.appeal_pass) {
+      forgetPass();
+      return false;
+    }
+    keepPass(error.problem);
+    login.elements.namedItem("password").value = "";
+    return showSuspension(panel, login, say);
+  };
+  wire(login, { path: "/api/v1/auth/login", fields: ["email", "password"], answered });
+  if (!showSuspension(panel, login, say)) login.elements.namedItem("email").focus();
 }

@@ -1,6 +1,7 @@
 // The comments bottom sheet: top-level comments, replies one level deep, and a composer.
 
 import { api, loginUrl, viewer, withCursor } from "./api.js";
+import { openReport } from "./report-dialog.js";
 import { avatar, captionNodes, el, formatCount, icon, timeAgo, toast } from "./ui.js";
 
 let sheet = null;
@@ -51,7 +52,11 @@ function build() {
 function commentNode(state, comment, { reply = false } = {}) {
   const replyButton = el("button.link.reply-btn", { type: "button" }, "Reply");
   const body = el("p.comment-text", {}, captionNodes(comment.body));
-  const meta = el("div.comment-meta", {}, el("span", {}, timeAgo(comment.created_at)), replyButton);
+  // Anyone's comment but one's own may be reported (a visitor is sent to log in first).
+  const reportButton = comment.author.handle === viewer()
+    ? null
+    : el("button.link.report-btn", { type: "button", "aria-label": `Report @${comment.author.handle}'s comment` }, "Report");
+  const meta = el("div.comment-meta", {}, el("span", {}, timeAgo(comment.created_at)), replyButton, reportButton);
   const node = el("li.comment", { dataset: { id: comment.id } },
     el("a.comment-avatar", { href: `/@${comment.author.handle}`, "aria-label": `@${comment.author.handle}` },
       avatar(comment.author, "avatar avatar-sm")),
@@ -62,6 +67,10 @@ function commentNode(state, comment, { reply = false } = {}) {
   );
   const parentId = reply ? comment.parent_id : comment.id;
   replyButton.addEventListener("click", () => startReply(state, parentId, comment.author.handle));
+  reportButton?.addEventListener("click", () => openReport({
+    kind: "comment", id: comment.id, what: `@${comment.author.handle}: “${comment.body.slice(0, 80)}${comment.body.length > 80 ? "…" : ""}”`,
+    next: `/v/${state.item.id}`, opener: reportButton,
+  }));
   if (!reply) {
     const replies = el("ul.replies");
     const toggle = el("button.link.replies-toggle", { type: "button", hidden: comment.reply_count === 0 });

@@ -7,6 +7,7 @@ import { WatchEvents } from "./events.js";
 import { formatRange } from "./money.js";
 import { attach, detach } from "./player.js";
 import { closeProduct, openProduct, productOpen } from "./product-sheet.js";
+import { openReport, reportOpen } from "./report-dialog.js";
 import { avatar, captionNodes, copyText, el, formatCount, icon, menuOpen, openMenu, timeAgo, toast } from "./ui.js";
 import { closeWhy, openWhy, whyOpen } from "./why-sheet.js";
 
@@ -137,8 +138,9 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
       ? el("button.act.act-why", { type: "button", "aria-label": "Why am I seeing this?", "aria-haspopup": "dialog" },
         el("span.act-icon", {}, icon("why")))
       : null;
-    // The video's menu: "Not interested" for a signed-in viewer on someone else's clip.
-    const moreButton = viewer() && !isSelf
+    // The video's menu on someone else's clip: "Not interested" for a signed-in viewer, and "Report" (a
+    // visitor is sent to log in first).
+    const moreButton = !isSelf
       ? el("button.act.act-more", { type: "button", "aria-label": "More options", "aria-haspopup": "menu", "aria-expanded": "false" },
         el("span.act-icon", {}, icon("more")))
       : null;
@@ -196,7 +198,10 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
     why?.addEventListener("click", () => openWhy(item.why, { opener: why }));
     moreButton?.addEventListener("click", (event) => {
       event.stopPropagation();
-      openMenu(moreButton, [{ label: "Not interested", onSelect: () => notInterested(slide) }]);
+      openMenu(moreButton, [
+        viewer() ? { label: "Not interested", onSelect: () => notInterested(slide) } : null,
+        { label: "Report", danger: true, onSelect: () => reportVideo(slide, moreButton) },
+      ].filter(Boolean));
     });
     followButton.addEventListener("click", () => follow(slide));
     return slide;
@@ -213,6 +218,11 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
     slide.video.pause();
     toast("Got it: you'll see fewer videos like this.");
     if (slides[active] === slide) go(1);
+  }
+
+  function reportVideo(slide, opener) {
+    const { item } = slide;
+    openReport({ kind: "video", id: item.id, what: `A video by @${item.creator.handle}`, next: `/v/${item.id}`, opener });
   }
 
   function bump(slide, key, delta) {
@@ -347,7 +357,7 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
   }
 
   function onKey(event) {
-    if (commentsOpen() || productOpen() || whyOpen() || menuOpen() || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (commentsOpen() || productOpen() || whyOpen() || menuOpen() || reportOpen() || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     if (event.target.closest?.("input, textarea, select, [contenteditable]")) return;
     const step = { ArrowDown: 1, j: 1, PageDown: 1, ArrowUp: -1, k: -1, PageUp: -1 }[event.key];
     if (step) {
@@ -367,7 +377,7 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
 
   // Wheels and trackpads send bursts of small deltas: move one video per gesture, not per event.
   function onWheel(event) {
-    if (commentsOpen() || productOpen() || whyOpen() || Math.abs(event.deltaY) < Math.abs(event.deltaX)) return;
+    if (commentsOpen() || productOpen() || whyOpen() || reportOpen() || Math.abs(event.deltaY) < Math.abs(event.deltaX)) return;
     event.preventDefault();
     const now = performance.now();
     if (now < wheelLock) return;

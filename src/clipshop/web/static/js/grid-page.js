@@ -2,6 +2,7 @@
 
 import { api, requireLogin, viewer, withCursor } from "./api.js";
 import { createFeed } from "./feed.js";
+import { openReport } from "./report-dialog.js";
 import { el, fillAvatar, formatCount, icon, openMenu, toast } from "./ui.js";
 
 const grid = document.getElementById("grid");
@@ -121,7 +122,8 @@ if (profile) {
     data = body;
     render(data);
   }, () => {});
-  // The profile's menu: block or mute (and undo either).
+  // The profile's menu: block or mute (and undo either), and report; a visitor gets "Report" alone, which
+  // sends them to log in first.
   const menuButton = profile.querySelector("[data-profile-menu]");
   async function control(kind, on) {
     try {
@@ -139,6 +141,15 @@ if (profile) {
   }
   menuButton?.addEventListener("click", (event) => {
     event.stopPropagation();
+    const report = {
+      label: "Report",
+      danger: true,
+      onSelect: () => openReport({ kind: "profile", id: profile.dataset.userId, what: `@${handle}`, opener: menuButton }),
+    };
+    if (!viewer()) {
+      openMenu(menuButton, [report]);
+      return;
+    }
     if (!data) return;
     openMenu(menuButton, [
       data.muted_by_me
@@ -151,6 +162,7 @@ if (profile) {
           danger: true,
           onSelect: () => confirm(`Block @${handle}? Neither of you will see the other's videos, comments or profile, and your follows end.`) && control("block", true),
         },
+      report,
     ]);
   });
   followButton?.addEventListener("click", async () => {

@@ -3,6 +3,7 @@
 
 import { api, loginUrl, viewer } from "./api.js";
 import { formatMoney, formatRange } from "./money.js";
+import { openReport } from "./report-dialog.js";
 import { el, icon, setCartCount, toast } from "./ui.js";
 
 const LOW_STOCK = 5;
@@ -25,12 +26,13 @@ function build() {
   const quantity = el("output.qty-value", { "aria-live": "polite", "aria-label": "Quantity" }, "1");
   const stepper = el("div.qty", { role: "group", "aria-label": "Quantity" }, el("span.qty-label", {}, "Quantity"), minus, quantity, plus);
   const description = el("p.product-description");
+  const reportButton = el("button.link.report-btn.product-report", { type: "button" }, "Report this product");
   const status = el("div.sheet-status", {}, el("span.spinner", { "aria-hidden": "true" }));
   const addButton = el("button.btn.btn-ghost", { type: "button", "data-add-to-cart": "" }, "Add to cart");
   const buyButton = el("button.btn.btn-primary", { type: "button", "data-buy-now": "" }, "Buy now");
   const panel = el("section.sheet.product-sheet", { role: "dialog", "aria-modal": "true", "aria-label": "Product", tabindex: "-1" },
     el("header.sheet-head", {}, heading, close),
-    el("div.sheet-body", {}, gallery, el("div.product-main", {}, title, shopLine, price, rating, stock, status, options, stepper, description)),
+    el("div.sheet-body", {}, gallery, el("div.product-main", {}, title, shopLine, price, rating, stock, status, options, stepper, description, reportButton)),
     el("footer.buy-bar", {}, addButton, buyButton),
   );
   const backdrop = el("div.sheet-backdrop");
@@ -53,6 +55,9 @@ function build() {
   plus.addEventListener("click", () => setQuantity(state, state.count + 1));
   addButton.addEventListener("click", () => addToCart(state));
   buyButton.addEventListener("click", () => buyNow(state));
+  reportButton.addEventListener("click", () => openReport({
+    kind: "product", id: state.chip.id, what: state.product?.title || state.chip.title, next: returnTo(state), opener: reportButton,
+  }));
   return state;
 }
 

@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { formatRange } from "./money.js";
 import { thumb } from "./orders.js";
 import { openProduct } from "./product-sheet.js";
+import { openReport } from "./report-dialog.js";
 import { el } from "./ui.js";
 
 const root = document.getElementById("shop-products");
@@ -26,3 +27,9 @@ if (root) {
     }));
   }, () => row.replaceChildren(el("li.muted", {}, "Couldn't load the products; reload to try again.")));
 }
+
+// "Report this shop": not on one's own shop (the page leaves the button out there).
+const reportShop = document.querySelector("[data-report-shop]");
+reportShop?.addEventListener("click", () => openReport({
+  kind: "shop", id: document.getElementById("shop-page").dataset.shopId, what: reportShop.dataset.shopName, opener: reportShop,
+}));
