@@ -38,7 +38,7 @@ SOURCES = {
     "testsrc": f"testsrc=s={WIDTH}x{HEIGHT}:r={FPS}",
     "testsrc2": f"testsrc2=s={WIDTH}x{HEIGHT}:r={FPS}",
     "smptebars": f"smptebars=s={WIDTH}x{HEIGHT}:r={FPS}",
-    "gradients": f"gradients=s={WIDTH}x{HEIGHT}:r={FPS}:type=spiral:seed=7:speed=0.05",
+    "gradients": f"gradients=s={WIDTH}x{HEIGHT}:r={FPS}:type=spiral:n=2:c0=0x1030e0:c1=0xf0d020:speed=0.05",
     "sierpinski": f"sierpinski=s={WIDTH}x{HEIGHT}:r={FPS}:seed=11:jump=20",
     "zoneplate": f"zoneplate=s={WIDTH}x{HEIGHT}:r={FPS}:kt2=40:kx2=256:ky2=256",
 }
