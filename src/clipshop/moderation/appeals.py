@@ -3,7 +3,7 @@ moderator other than the one who decided upholds or overturns it, and an overtur
 what it took (`enforcement.give_back`).
 
 A suspended account cannot log in, so its log-in answer carries an appeal pass instead (see
-`accounts.service.appeal_pass`): with it the person reads what was decided and appeals the suspension, and
+`accounts.appeal_pass`): with it the person reads what was decided and appeals the suspension, and
 nothing else (`suspended_only`)."""
 
 from __future__ import annotations
