@@ -53,10 +53,18 @@ class Source:
 
 
 def fetch(
-    db: Session, statement: Select[*Ts], *, source: Source, query: Sequence[str], limit: int
+    db: Session,
+    statement: Select[*Ts],
+    *,
+    source: Source,
+    query: Sequence[str],
+    limit: int,
+    enough: int | None = None,
 ) -> list[Row[*Ts]]:
     """The rows of `statement` (over `source.table`, already filtered) whose text holds `query`, at most
-    `limit`: every word if some rows hold them all, then typos matched loosely, then any word."""
+    `limit`: every word if some rows hold them all, then typos matched loosely, then any word. A step that
+    finds `enough` (half of `limit` unless told: the results the caller will show) ends the search."""
+    enough = limit // 2 if enough is None else min(enough, limit)
     words = list(dict.fromkeys(w for w in query if len(w) >= 3))
     if not words:
         return []
@@ -64,16 +72,16 @@ def fetch(
         _Postgres(db, source) if db.get_bind().dialect.name == "postgresql" else _Sqlite(db, source)
     )
     first = engine.first_terms(words)
-    found = engine.rows(statement, first, limit, every=True)
-    if len(found) >= limit // 2:
+    found = engine.rows(statement, first, limit, every=True, enough=enough)
+    if len(found) >= enough:
         return found
     alternatives = [a for a in engine.alternatives(words) if a]
     if not alternatives:
         return found
     if alternatives != first:
-        found += engine.rows(statement, alternatives, limit, every=True)
-    if len(found) < limit // 2 and len(alternatives) > 1:
-        found += engine.rows(statement, alternatives, limit, every=False)
+        found += engine.rows(statement, alternatives, limit, every=True, enough=enough)
+    if len(found) < enough and len(alternatives) > 1:
+        found += engine.rows(statement, alternatives, limit, every=False, enough=enough)
     return list(dict.fromkeys(found))[:limit]
 
 
@@ -83,9 +91,10 @@ class _Engine:
         self.source = source
 
     def rows(
-        self, statement: Select[*Ts], terms: list[list[str]], limit: int, *, every: bool
+        self, statement: Select[*Ts], terms: list[list[str]], limit: int, *, every: bool, enough: int
     ) -> list[Row[*Ts]]:
-        """Rows holding, for every (or any) group of `terms`, one of the group's terms."""
+        """Rows holding, for every (or any) group of `terms`, one of the group's terms (at most `limit`; a
+        cheap first step that finds `enough` may stop there)."""
         raise NotImplementedError
 
     def alternatives(self, words: list[str]) -> list[list[str]]:
@@ -103,7 +112,7 @@ class _Sqlite(_Engine):
         return literal_column(self.source.fts).op("MATCH")(bindparam(None, expression))
 
     def rows(
-        self, statement: Select[*Ts], terms: list[list[str]], limit: int, *, every: bool
+        self, statement: Select[*Ts], terms: list[list[str]], limit: int, *, every: bool, enough: int
     ) -> list[Row[*Ts]]:
         groups = ["(" + " OR ".join(_quote(t) for t in group) + ")" for group in terms]
         expression = (" AND " if every else " OR ").join(groups)
@@ -139,7 +148,7 @@ class _Postgres(_Engine):
         return literal_column(self.source.pg_text).ilike(bindparam(None, f"%{escaped}%"), escape="\\")
 
     def rows(
-        self, statement: Select[*Ts], terms: list[list[str]], limit: int, *, every: bool
+        self, statement: Select[*Ts], terms: list[list[str]], limit: int, *, every: bool, enough: int
     ) -> list[Row[*Ts]]:
         groups = [or_(*(self._holds(t) for t in group)) for group in terms]
         condition = and_(*groups) if every else or_(*groups)
@@ -147,7 +156,7 @@ class _Postgres(_Engine):
         if not self.source.pg_order:
             return list(self.db.execute(matched).all())
         found = self._most_engaging(statement, condition, limit)
-        if len(found) >= limit // 2:
+        if len(found) >= enough:
             return found
         # Rare among the most engaging rows, so rare: the trigram index, never a walk down another index (the
         # planner bets on one, a visibility flag's say, and loses when the words are rarer together)

@@ -180,7 +180,8 @@ def find_videos(
 ) -> tuple[list[Hit[PublicVideo]], dict[str, PublicProfile]]:
     """Videos whose caption or hashtags match, and the most engaging videos of the best-matching creators."""
     base = select(PublicVideo).where(searchable_videos(searcher=searcher))
-    videos = [row[0] for row in candidates.fetch(db, base, source=VIDEOS, query=query, limit=_pool(limit))]
+    found = candidates.fetch(db, base, source=VIDEOS, query=query, limit=_pool(limit), enough=limit)
+    videos = [row[0] for row in found]
     if creators is None:
         creators = find_creators(db, query=query, limit=3, searcher=searcher)
     best = [c.item.user_id for c in creators[:3]]
