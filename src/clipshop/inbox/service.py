@@ -73,17 +73,20 @@ def notify(
         assert actor_id is not None, "a grouped notification names who acted"
         return _join_group(uow, region, recipient_id, kind, target_id, actor_id, detail or {}, at)
     assert cause is not None, "a notification that is not grouped names its cause"
-    digest = hashlib.sha256(cause.encode()).hexdigest()[:40]
-    return _insert(uow, region, recipient_id, kind, target_id, f"{kind}:{digest}", detail or {}, at, 0)
+    return _insert(uow, region, recipient_id, kind, target_id, _cause_key(kind, cause), detail or {}, at, 0)
 
 
 def told(uow: UnitOfWork, *, recipient_id: str, kind: NoticeKind, cause: str) -> bool:
     """Whether `recipient_id` has the line `notify` writes for `kind` and `cause` (a kind not grouped)."""
-    digest = hashlib.sha256(cause.encode()).hexdigest()[:40]
     query = select(Notification.id).where(
-        Notification.recipient_id == recipient_id, Notification.group_key == f"{kind}:{digest}"
+        Notification.recipient_id == recipient_id, Notification.group_key == _cause_key(kind, cause)
     )
     return uow.region(region_of(recipient_id)).scalar(query) is not None
+
+
+def _cause_key(kind: NoticeKind, cause: str) -> str:
+    """The line of a kind not grouped: one per cause."""
+    return f"{kind}:{hashlib.sha256(cause.encode()).hexdigest()[:40]}"
 
 
 def _insert(

@@ -7,6 +7,7 @@ what was decided in its window and is not in the inbox yet."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 from sqlalchemy import or_, select
 
@@ -16,6 +17,10 @@ from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
 from clipshop.kit.watermarks import Window, in_batches
 from clipshop.moderation.models import Action, AppealState, Decision
+
+# A lost outcome is told late within this long of its decision; a full sweep looks no further back (every
+# decision ever made would be a read per decision a day, for news no one waits for any more).
+TELL_WITHIN = timedelta(days=7)
 
 
 def tell_uploader(uow: UnitOfWork, *, decision_id: str) -> None:
@@ -54,6 +59,8 @@ def heal_outcomes(uow: UnitOfWork, *, region: str, window: Window) -> Counter[st
     """Tell the uploaders of the region's decisions (and appeals) decided in `window` what their inbox does
     not hold yet: the job that should have was lost with its process."""
     fixed: Counter[str] = Counter()
+    if window.full:
+        window = Window(since=window.before - TELL_WITHIN, before=window.before)
     db = uow.region(region)
     decided = select(Decision.id).where(
         or_(window.holds(Decision.decided_at), window.holds(Decision.appeal_decided_at)),

@@ -92,14 +92,9 @@ def add_comment(
     return comment
 
 
-def _publish_comment(uow: UnitOfWork, *, comment: Comment, jobs: JobQueue, now: datetime) -> PublicComment:
-    """Count a comment in its region's counters and write its public copy (bumping its thread's replies)."""
-    if comment.parent_id is not None:
-        parent = uow.directory.get(PublicComment, comment.parent_id)
-        if parent is not None:
-            parent.reply_count = PublicComment.reply_count + 1
-    bump_video(uow, jobs, region_of(comment.id), comment.video_id, now, comments=1)
-    public = PublicComment(
+def public_copy(comment: Comment) -> PublicComment:
+    """The directory's copy of a comment, as first written (no replies yet)."""
+    return PublicComment(
         id=comment.id,
         video_id=comment.video_id,
         parent_id=comment.parent_id,
@@ -109,6 +104,28 @@ def _publish_comment(uow: UnitOfWork, *, comment: Comment, jobs: JobQueue, now: 
         created_at=comment.created_at,
         filtered=comment.filtered,
     )
+
+
+def _drop_public_copy(uow: UnitOfWork, comment_id: str) -> None:
+    """Take a comment's copy out of the directory, one reply fewer in its thread."""
+    public = uow.directory.get(PublicComment, comment_id)
+    if public is None:
+        return
+    if public.parent_id is not None:
+        parent = uow.directory.get(PublicComment, public.parent_id)
+        if parent is not None:
+            parent.reply_count = PublicComment.reply_count - 1
+    uow.directory.delete(public)
+
+
+def _publish_comment(uow: UnitOfWork, *, comment: Comment, jobs: JobQueue, now: datetime) -> PublicComment:
+    """Count a comment in its region's counters and write its public copy (bumping its thread's replies)."""
+    if comment.parent_id is not None:
+        parent = uow.directory.get(PublicComment, comment.parent_id)
+        if parent is not None:
+            parent.reply_count = PublicComment.reply_count + 1
+    bump_video(uow, jobs, region_of(comment.id), comment.video_id, now, comments=1)
+    public = public_copy(comment)
     uow.directory.add(public)
     if not comment.filtered:  # held back by the creator's words: no one but its author sees it
         notices.queue(uow, jobs, kind=COMMENT, actor_id=comment.author_id, subject_id=comment.id, now=now)
@@ -140,13 +157,7 @@ def withhold_comment(
         return False
     was_public = comment.held_for is None
     comment.withheld_by = decision_id
-    public = uow.directory.get(PublicComment, comment.id)
-    if public is not None:
-        if public.parent_id is not None:
-            parent = uow.directory.get(PublicComment, public.parent_id)
-            if parent is not None:
-                parent.reply_count = PublicComment.reply_count - 1
-        uow.directory.delete(public)
+    _drop_public_copy(uow, comment.id)
     if was_public:
         bump_video(uow, jobs, region_of(comment.id), comment.video_id, now, comments=-1)
     return True
@@ -206,13 +217,7 @@ def delete_comment(uow: UnitOfWork, *, actor: Actor, comment_id: str, now: datet
     comment = uow.find(Comment, comment_id, region=actor.region)
     if comment is None or comment.author_id != actor.id:
         raise NotFound("comment", comment_id)
-    public = uow.directory.get(PublicComment, comment_id)
-    if public is not None:
-        if public.parent_id is not None:
-            parent = uow.directory.get(PublicComment, public.parent_id)
-            if parent is not None:
-                parent.reply_count = PublicComment.reply_count - 1
-        uow.directory.delete(public)
+    _drop_public_copy(uow, comment_id)
     db.delete(comment)
     if is_public(comment):  # a held or taken-down comment counts nowhere
         bump_video(uow, jobs, actor.region, comment.video_id, now, comments=-1)

@@ -18,6 +18,7 @@ from clipshop.social.models import (
     RegionVideoCounts,
     VideoCountsByRegion,
 )
+from clipshop.social.service.comments import public_copy
 from clipshop.social.service.counters import project_followers, project_video_counts
 from clipshop.videos.models import PublicVideo
 
@@ -144,18 +145,7 @@ def _heal_comments(uow: UnitOfWork, *, region: str, window: Window) -> Counter[s
             Comment.id.in_(set(ids) - public), Comment.held_for.is_(None), Comment.withheld_by.is_(None)
         )
         for comment in db.scalars(missing):
-            uow.directory.add(
-                PublicComment(
-                    id=comment.id,
-                    video_id=comment.video_id,
-                    parent_id=comment.parent_id,
-                    author_id=comment.author_id,
-                    body=comment.body,
-                    reply_count=0,
-                    created_at=comment.created_at,
-                    filtered=comment.filtered,
-                )
-            )
+            uow.directory.add(public_copy(comment))
             fixed["public comments"] += 1
             if comment.parent_id is not None:
                 threads.add(comment.parent_id)
