@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -368,6 +368,41 @@ def buy_now(variant_id: str, *, quantity: int = 1, card: str = CARD_OK) -> Any:
     )
 
 
+def public_video(
+    video_id: str,
+    *,
+    creator_id: str,
+    caption: str,
+    hashtags: list[str],
+    at: datetime,
+    likes: int = 0,
+    views: int = 0,
+    hot: float = 0.0,
+    age_restricted: bool = False,
+) -> PublicVideo:
+    """A published video's public copy, in the creator's region (by the id), for a test to add."""
+    region = creator_id.split("_", 1)[0]
+    return PublicVideo(
+        id=video_id,
+        region=region,
+        creator_id=creator_id,
+        caption=caption,
+        hashtags=" ".join(hashtags),
+        duration_s=10.0,
+        width=720,
+        height=1280,
+        master_url=f"/media/{region}/videos/{video_id}/m",
+        published_at=at,
+        like_count=likes,
+        comment_count=0,
+        share_count=0,
+        view_count=views,
+        complete_count=0,
+        hot_score=hot,
+        age_restricted=age_restricted,
+    )
+
+
 def a_public_video(
     platform: Platform,
     creator: Member,
@@ -387,26 +422,17 @@ def a_public_video(
     video_id = video_id or new_id(creator.region)
     tags = [w[1:].lower() for w in caption.split() if w.startswith("#")]
     with everywhere(platform.databases).transaction() as uow:
+        score = hot_score(published_at=at, likes=likes, comments=0, shares=0, views=views, completes=0)
         uow.directory.add(
-            PublicVideo(
-                id=video_id,
-                region=creator.region,
+            public_video(
+                video_id,
                 creator_id=creator.id,
                 caption=caption,
-                hashtags=" ".join(tags),
-                duration_s=10.0,
-                width=720,
-                height=1280,
-                master_url=f"/media/{creator.region}/videos/{video_id}/m",
-                published_at=at,
-                like_count=likes,
-                comment_count=0,
-                share_count=0,
-                view_count=views,
-                complete_count=0,
-                hot_score=hot_score(
-                    published_at=at, likes=likes, comments=0, shares=0, views=views, completes=0
-                ),
+                hashtags=tags,
+                at=at,
+                likes=likes,
+                views=views,
+                hot=score,
             )
         )
         uow.directory.flush()

@@ -14,7 +14,8 @@ from sqlalchemy import Engine, event, text
 from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.search import service
-from clipshop.videos.models import PublicVideo, PublicVideoTag
+from clipshop.videos.models import PublicVideoTag
+from support import public_video
 
 
 def many_matching_videos(platform: Platform, count: int) -> list[str]:
@@ -24,23 +25,15 @@ def many_matching_videos(platform: Platform, count: int) -> list[str]:
     with everywhere(platform.databases).transaction() as uow:
         for n, video_id in enumerate(ids):
             uow.directory.add(
-                PublicVideo(
-                    id=video_id,
-                    region="us",
+                public_video(
+                    video_id,
                     creator_id=f"us_cook{n % 7}",
                     caption=f"Pasta night number {n} #pasta",
-                    hashtags="pasta",
-                    duration_s=12.0,
-                    width=720,
-                    height=1280,
-                    master_url=f"/media/{video_id}/master.m3u8",
-                    published_at=now,
-                    like_count=n,
-                    comment_count=0,
-                    share_count=0,
-                    view_count=n * 10,
-                    complete_count=0,
-                    hot_score=float(n),
+                    hashtags=["pasta"],
+                    at=now,
+                    likes=n,
+                    views=n * 10,
+                    hot=float(n),
                 )
             )
             uow.directory.add(PublicVideoTag(tag="pasta", video_id=video_id, published_at=now))

@@ -12,6 +12,7 @@ from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
 from clipshop.search import service
 from clipshop.videos.models import PublicVideo, PublicVideoTag
+from support import public_video
 
 TAGS = ["pasta", "ramen", "knit", "garden"]
 
@@ -38,23 +39,12 @@ def publish(db: Session, platform: Platform, n: int, tags: list[str], *, restric
     now = platform.clock.now()
     video_id = f"us_counted{n:04d}"
     db.add(
-        PublicVideo(
-            id=video_id,
-            region="us",
+        public_video(
+            video_id,
             creator_id="us_cook",
             caption=" ".join(f"#{t}" for t in tags),
-            hashtags=" ".join(tags),
-            duration_s=9.0,
-            width=720,
-            height=1280,
-            master_url=f"/media/{video_id}/master.m3u8",
-            published_at=now,
-            like_count=0,
-            comment_count=0,
-            share_count=0,
-            view_count=0,
-            complete_count=0,
-            hot_score=0.0,
+            hashtags=tags,
+            at=now,
             age_restricted=restricted,
         )
     )
