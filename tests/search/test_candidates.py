@@ -13,7 +13,7 @@ from sqlalchemy import Engine, event, text
 
 from clipshop.kit.everywhere import everywhere
 from clipshop.platform import Platform
-from clipshop.search import service
+from clipshop.search import candidates, service
 from clipshop.videos.models import PublicVideoTag
 from support import public_video
 
@@ -46,6 +46,36 @@ def test_of_many_matches_the_most_engaging_are_found(platform: Platform) -> None
     with platform.databases.directory_session() as db:
         hits, _ = service.find_videos(db, query=["pasta", "night"], limit=5)
     assert [h.item.id for h in hits] == ids[::-1][:5]
+
+
+def test_sparse_matches_among_the_most_engaging_are_found_by_walking_further(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fifth of 100 videos match, the best first; a first walk of 20 rows finds 4 of the 5 wanted, a second
+    # one goes deep enough to find the fifth (PostgreSQL; on SQLite the newest come first, the same ones)
+    monkeypatch.setattr(candidates, "ENGAGING_WINDOW", 20)
+    monkeypatch.setattr(candidates, "DEEPER_WINDOW", 80)
+    now = platform.clock.now()
+    with everywhere(platform.databases).transaction() as uow:
+        for n in range(100):
+            words = "sparse match" if n % 5 == 4 else "something else"
+            uow.directory.add(
+                public_video(
+                    f"us_sparse{n:03d}",
+                    creator_id="us_maker",
+                    caption=words,
+                    hashtags=[],
+                    at=now,
+                    likes=n,
+                    views=n,
+                    hot=float(n),
+                )
+            )
+    engine = platform.databases.directory_engine
+    with platform.databases.directory_session() as db, statements(engine) as seen:
+        hits, _ = service.find_videos(db, query=["sparse", "match"], limit=5)
+    assert sorted(h.item.id for h in hits) == [f"us_sparse{n:03d}" for n in (79, 84, 89, 94, 99)]
+    assert not any("set_config" in s for s in seen)  # no planner setting: the trigram index was not asked
 
 
 @contextmanager
