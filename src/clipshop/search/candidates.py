@@ -180,14 +180,14 @@ class _Postgres(_Engine):
         """Matches among the `window` most engaging rows, best first: a bounded walk down the engagement
         index, which finds common words at once (where the trigram index would list thousands)."""
         order = self.source.pg_order
-        window = (
+        best = (
             statement.order_by(text(f"{self.source.table}.{order} DESC"))
             .limit(window)
             .subquery(self.source.table)  # the same name: the text expressions apply to it as they are
         )
         entity = statement.column_descriptions[0]["entity"]
         walked = (
-            select(aliased(entity, window))
+            select(aliased(entity, best))
             .where(condition)
             .order_by(text(f"{self.source.table}.{order} DESC"))
             .limit(limit)
