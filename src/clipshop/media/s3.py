@@ -238,6 +238,11 @@ class S3MediaStore:
     def keys(self, prefix: str = "") -> list[str]:
         return sorted({o.key for o in self._held(_checked(prefix) if prefix else "")})
 
+    def concealed_keys(self, prefix: str = "") -> list[str]:
+        """The keys under `prefix` whose files are concealed (for putting each where its gate says)."""
+        base = _checked(prefix) if prefix else ""
+        return sorted(o.key for o in self._held(base) if o.gated)
+
     def url(self, key: str) -> str:
         return f"{self.public_url}/{quote(key)}"
 

@@ -60,7 +60,8 @@ class Platform:
             ),
             faults=self.faults,
         )
-        self._s3: S3Client | None = None
+        # The client of the S3 service, made when a region keeps its media in a bucket.
+        self.s3: S3Client | None = None
         self.media: dict[str, MediaStore] = {name: self._media_store(name) for name in settings.regions}
         self.upload_volumes: dict[str, UploadVolume] = {
             name: LocalUploadVolume(region=name, root=settings.region_media_root(name))
@@ -91,8 +92,8 @@ class Platform:
             return LocalMediaStore(region=region, root=settings.region_media_root(region))
         from clipshop.media.s3 import S3MediaStore, s3_client  # boto3 only where a bucket is used
 
-        if self._s3 is None:
-            self._s3 = s3_client(
+        if self.s3 is None:
+            self.s3 = s3_client(
                 endpoint_url=settings.s3_endpoint_url,
                 region_name=settings.s3_region_name,
                 access_key_id=settings.s3_access_key_id,
@@ -102,7 +103,7 @@ class Platform:
         return S3MediaStore(
             region=region,
             bucket=bucket,
-            client=self._s3,
+            client=self.s3,
             public_url=public_url,
             multipart_bytes=settings.s3_multipart_bytes,
             threads=settings.s3_transfer_threads,

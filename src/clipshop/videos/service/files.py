@@ -11,6 +11,9 @@ after a commit that leaves the video ungated."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select
 
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ports import MediaStore
@@ -50,3 +53,23 @@ def open_files(uow: UnitOfWork, *, video: Video, store: MediaStore) -> None:
     if not is_gated(video):
         prefix = media_prefix(video.id)
         uow.after_commit(lambda: store.reveal(prefix))
+
+
+def place_files(
+    uow: UnitOfWork, *, region: str, store: MediaStore, concealed: Iterable[str]
+) -> dict[str, list[str]]:
+    """Put every video's files of `region` where its gate says: conceal those of gated videos (idempotent)
+    and reveal those found concealed (`concealed`: their video ids) of videos no longer gated. For a
+    process that died between a decision and moving its files. Returns the ids of each kind."""
+    gated_query = select(Video.id).where(
+        Video.master_key.is_not(None),
+        or_(Video.withheld_by.is_not(None), Video.age_restricted_by.is_not(None)),
+    )
+    gated = set(uow.region(region).scalars(gated_query))
+    for video_id in sorted(gated):
+        store.conceal(media_prefix(video_id))
+    known = set(uow.region(region).scalars(select(Video.id).where(Video.id.in_(set(concealed)))))
+    opened = sorted(known - gated)
+    for video_id in opened:
+        store.reveal(media_prefix(video_id))
+    return {"gated": sorted(gated), "revealed": opened}
