@@ -212,6 +212,9 @@ def test_an_adults_only_clip_is_served_through_the_gate_until_the_restriction_is
         (200, "private, max-age=60"),
         (200, "private, max-age=31536000, immutable"),
     ]
+    segment = played["segment"]
+    part = client.get(str(segment.url), headers={**adult.auth, "Range": "bytes=100-399"})
+    assert (part.status_code, part.content) == (206, segment.content[100:400])  # ranged GETs on the bucket
     refused = client.get(public["master_url"], headers=minor.auth)
     assert (refused.status_code, refused.json()["code"]) == (403, "age_restricted")
     heal_projections(platform, full=True)  # the heal keeps the gated URLs: they are what it would write
