@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from clipshop.media.s3 import S3MediaStore, prepare_bucket, public_read_policy
 from s3_server import SIGNING_REGION, S3Server
@@ -121,3 +122,58 @@ def test_a_bucket_is_prepared_once_with_its_policy(s3: S3Server, tmp_path: Path)
     store = S3MediaStore(region="us", bucket=name, client=s3.client, public_url=f"{s3.endpoint_url}/{name}/")
     store.put_bytes("avatars/u1/a.jpg", b"\xff\xd8")
     assert httpx.get(store.url("avatars/u1/a.jpg")).content == b"\xff\xd8"
+
+
+def test_settings_pick_a_folder_by_default_and_a_bucket_where_a_region_names_one(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from clipshop.config import RegionConfig, Settings
+    from clipshop.media.storage import LocalMediaStore
+    from clipshop.platform import Platform
+
+    base: dict[str, Any] = {"data_dir": tmp_path, "jobs_backend": "memory"}
+    regions = {
+        "us": RegionConfig(countries=["US"]),
+        "eu": RegionConfig(countries=["DE"], media_bucket="media-eu"),
+        "au": RegionConfig(
+            countries=["AU"], media_bucket="media-au", media_public_url="https://cdn-au.example/"
+        ),
+    }
+    on_aws = Settings(**base, regions=regions, s3_region_name="eu-central-1")
+    assert [on_aws.region_media_public_url(r) for r in regions] == [
+        None,
+        "https://media-eu.s3.eu-central-1.amazonaws.com",
+        "https://cdn-au.example",
+    ]
+    elsewhere = on_aws.with_overrides(s3_endpoint_url="http://127.0.0.1:9000/")
+    assert elsewhere.region_media_public_url("eu") == "http://127.0.0.1:9000/media-eu"
+    templated = on_aws.with_overrides(s3_public_url="https://{bucket}.objects.example")
+    assert templated.region_media_public_url("eu") == "https://media-eu.objects.example"
+
+    platform = Platform(on_aws.with_overrides(s3_access_key_id="k", s3_secret_access_key="s"))
+    try:
+        assert isinstance(platform.media_store("us"), LocalMediaStore)
+        assert [type(platform.media_store(r)).__name__ for r in ("eu", "au")] == ["S3MediaStore"] * 2
+        assert platform.media_store("au").url("avatars/u1/a.jpg") == "https://cdn-au.example/avatars/u1/a.jpg"
+        assert platform.media_origins() == [
+            "https://cdn-au.example",
+            "https://media-eu.s3.eu-central-1.amazonaws.com",
+        ]
+        assert (
+            platform.upload_volumes["eu"].local_path("eu_u1")
+            == tmp_path / "media" / "eu" / "uploads" / "eu_u1.bin"
+        )
+    finally:
+        platform.close()
+    nothing = Platform(Settings(**base))
+    try:
+        assert {type(store).__name__ for store in nothing.media.values()} == {"LocalMediaStore"}
+        assert (nothing.s3, nothing.media_origins()) == (None, [])
+    finally:
+        nothing.close()
+
+    shared = {**regions, "au": RegionConfig(countries=["AU"], media_bucket="media-eu")}
+    with pytest.raises(ValidationError, match="regions share a media_bucket"):
+        Settings(**base, regions=shared)
+    with pytest.raises(ValidationError, match=r"must hold \{bucket\}"):
+        Settings(**base, regions=regions, s3_public_url="https://cdn.example")
