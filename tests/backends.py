@@ -107,9 +107,13 @@ def fresh_databases(backend: Backend, tmp_path: Path) -> tuple[str, dict[str, st
     return backend.directory_url, dict(backend.region_urls)
 
 
-def make_settings(backend: Backend, root: Path, **overrides: Any) -> Settings:
-    """Test settings on fresh databases of `backend`, with media and data under `root`."""
+def make_settings(
+    backend: Backend, root: Path, *, media_buckets: dict[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Test settings on fresh databases of `backend`, with media and data under `root` (or, for the regions
+    `media_buckets` names, media in those buckets: give the `s3` settings in `overrides`)."""
     directory_url, region_urls = fresh_databases(backend, root)
+    buckets = media_buckets or {}
     values: dict[str, Any] = {
         "env": "test",
         "data_dir": root / "data",
@@ -118,7 +122,10 @@ def make_settings(backend: Backend, root: Path, **overrides: Any) -> Settings:
         "directory_url": directory_url,
         "regions": {
             name: RegionConfig(
-                database_url=region_urls[name], media_root=root / "media" / name, countries=countries
+                database_url=region_urls[name],
+                media_root=root / "media" / name,
+                media_bucket=buckets.get(name),
+                countries=countries,
             )
             for name, countries in TEST_REGIONS.items()
         },

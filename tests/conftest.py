@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +19,9 @@ from clipshop.platform import Platform
 from doubles import FrozenClock
 from support import PASSWORD, Member
 
+if TYPE_CHECKING:
+    from s3_server import S3Server
+
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
@@ -28,6 +31,15 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             pytest.skip(reason)
         return postgres_backend()
     return sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """An S3-compatible server on loopback (moto's), for the whole session; each test makes its buckets."""
+    from s3_server import s3_server  # moto and boto3 load only when a test asks
+
+    with s3_server() as server:
+        yield server
 
 
 @pytest.fixture

@@ -547,10 +547,17 @@ def settings_environ(settings: Settings) -> dict[str, str]:
             "database_url": settings.region_database_url(name),
             "media_root": str(settings.region_media_root(name)),
             "countries": region.countries,
+            **({"media_bucket": region.media_bucket} if region.media_bucket else {}),
         }
         for name, region in settings.regions.items()
     }
+    s3 = {
+        f"CLIPSHOP_{name.upper()}": str(getattr(settings, name))
+        for name in ("s3_endpoint_url", "s3_access_key_id", "s3_secret_access_key", "s3_region_name")
+        if getattr(settings, name) is not None
+    }
     return {
+        **s3,
         "CLIPSHOP_DIRECTORY_URL": settings.directory_database_url(),
         "CLIPSHOP_REGIONS": json.dumps(regions),
         "CLIPSHOP_DEFAULT_REGION": settings.default_region,

@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         SecurityHeaders,
         docs_path=f"{API_PREFIX}/docs",
         https=platform.settings.base_url.startswith("https://"),
+        media_origins=platform.media_origins(),
     )
 
     api = APIRouter(prefix=API_PREFIX, route_class=CommittingRoute)

@@ -93,7 +93,15 @@ class RegionConfig(BaseModel):
     """One region cell: its database, its media store and the countries whose users live there."""
 
     database_url: str | None = None
+    # The region's local folder: its media when it has no bucket (served by the app), and always its resumable
+    # uploads and the transcoder's work (tus appends to a disk). Default: `data_dir/media/<region>`.
     media_root: Path | None = None
+    # The region's S3 bucket for finished media (renditions, posters, avatars, product pictures); None: the
+    # local folder. The bucket lives in the region: one bucket per region, never shared.
+    media_bucket: str | None = None
+    # Where viewers fetch the bucket's files: the bucket's public address or a CDN in front of it (playlists'
+    # relative paths resolve under it). None: `Settings.s3_public_url` with this bucket's name.
+    media_public_url: str | None = None
     countries: list[str] = Field(default_factory=list)
 
 
@@ -136,6 +144,19 @@ class Settings(BaseSettings):
     database_pool_size: int = 10
     database_max_overflow: int = 20
     database_pool_timeout_s: float = 30.0
+
+    # Object storage, for the regions with a `media_bucket`: any S3-compatible service. No endpoint: AWS S3.
+    s3_endpoint_url: str | None = None
+    s3_region_name: str = "us-east-1"
+    # No keys: boto3's own chain (AWS_* environment variables, a profile, an instance role).
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    # A bucket's public address, `{bucket}` standing for its name (a region's `media_public_url` wins). None:
+    # `{s3_endpoint_url}/{bucket}`, or on AWS `https://{bucket}.s3.{s3_region_name}.amazonaws.com`.
+    s3_public_url: str | None = None
+    # Files from this size on go up (and are moved) in parts of this size, several at once.
+    s3_multipart_bytes: int = Field(default=16 * 1024**2, ge=5 * 1024**2)
+    s3_transfer_threads: int = Field(default=8, ge=1)
 
     max_upload_bytes: int = 2 * 1024**3
     # What a probed upload may be (media/limits.py checks it when the last byte arrives). Short clips are the
@@ -248,6 +269,15 @@ class Settings(BaseSettings):
                 f"min_upload_short_side ({self.min_upload_short_side}) is larger than max_upload_long_side"
                 f" ({self.max_upload_long_side}): no upload could pass both"
             )
+        buckets = [r.media_bucket for r in self.regions.values() if r.media_bucket]
+        if len(buckets) != len(set(buckets)):
+            raise ValueError(
+                f"regions share a media_bucket ({sorted(buckets)}): each region keeps its media in its own"
+            )
+        if self.s3_public_url is not None and "{bucket}" not in self.s3_public_url:
+            raise ValueError(
+                f"s3_public_url {self.s3_public_url!r} must hold {{bucket}}: every region has its own bucket"
+            )
         if self.env == "prod" and self.secret_key == DEV_SECRET:
             raise ValueError("set CLIPSHOP_SECRET_KEY: the development secret is refused when env=prod")
         return self
@@ -276,6 +306,19 @@ class Settings(BaseSettings):
 
     def region_media_root(self, region: str) -> Path:
         return self.regions[region].media_root or self.data_dir / "media" / region
+
+    def region_media_public_url(self, region: str) -> str | None:
+        """Where viewers fetch the files of the region's bucket; None for a region kept in a local folder."""
+        config = self.regions[region]
+        if config.media_bucket is None:
+            return None
+        if config.media_public_url:
+            return config.media_public_url.rstrip("/")
+        if self.s3_public_url:
+            return self.s3_public_url.replace("{bucket}", config.media_bucket).rstrip("/")
+        if self.s3_endpoint_url:
+            return f"{self.s3_endpoint_url.rstrip('/')}/{config.media_bucket}"
+        return f"https://{config.media_bucket}.s3.{self.s3_region_name}.amazonaws.com"
 
     def sandbox_database_url(self) -> str:
         return self.sandbox_payments_url or f"sqlite:///{self.data_dir / 'sandbox-payments.db'}"

@@ -50,6 +50,7 @@ def restrict(platform: Platform, creator: Member, video_id: str) -> None:
             video=video,
             restriction=service.Restriction.AGE,
             decision_id="decision1",
+            store=platform.media_store(creator.region),
             now=platform.clock.now(),
         )
         assert restricted
@@ -117,7 +118,13 @@ def test_an_age_restricted_videos_files_are_for_those_who_may_see_it(
     # A taken-down video answers 410 to everyone, adults included.
     with everywhere(platform.databases).transaction() as uow:
         video = uow.region(bob.region).get_one(Video, video_id)
-        assert service.withhold_video(uow, video=video, decision_id="decision2", now=platform.clock.now())
+        assert service.withhold_video(
+            uow,
+            video=video,
+            decision_id="decision2",
+            store=platform.media_store(bob.region),
+            now=platform.clock.now(),
+        )
     for who in (people["adult"], people["minor"], None):
         r = client.get(urls[0], headers=who.auth if who else {})
         assert (r.status_code, r.json()["code"]) == (410, "media_withheld")
@@ -131,7 +138,13 @@ def test_lifting_the_restriction_opens_the_files_again(
     assert client.get(urls[0], headers=people["minor"].auth).status_code == 403
     with everywhere(platform.databases).transaction() as uow:
         video = uow.region(bob.region).get_one(Video, video_id)
-        assert service.lift_restriction(uow, video=video, decision_id="decision1", now=platform.clock.now())
+        assert service.lift_restriction(
+            uow,
+            video=video,
+            decision_id="decision1",
+            store=platform.media_store(bob.region),
+            now=platform.clock.now(),
+        )
     r = client.get(urls[0], headers=people["minor"].auth)
     assert (r.status_code, r.headers["cache-control"]) == (200, "public, max-age=60")
 

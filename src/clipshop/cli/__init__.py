@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from clipshop.cli.audit import audit_app
+from clipshop.cli.media import media_app
 from clipshop.cli.region import region_app
 from clipshop.cli.staff import staff_app
 from clipshop.config import Settings
@@ -204,6 +205,7 @@ def residency_check(
 app.add_typer(audit_app, name="audit")
 app.add_typer(staff_app, name="staff")
 app.add_typer(region_app, name="region")
+app.add_typer(media_app, name="media")
 
 
 def main() -> None:

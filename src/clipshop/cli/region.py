@@ -3,8 +3,10 @@
 `export REGION DIR` writes a standalone deployment of one region into DIR: its database (as SQLite, or into
 an empty database at --database-url), its media, its feed models, its slice of the directory with the
 account index keyed anew, the access audit log as it was, and DIR/clipshop.toml to run it with
-`CLIPSHOP_CONFIG=DIR/clipshop.toml clipshop serve`. `detach REGION` then takes the region out of the rest:
-its public content leaves the directory for good, and unpaid orders across the cut are cancelled.
+`CLIPSHOP_CONFIG=DIR/clipshop.toml clipshop serve`. A region whose media are in a bucket of its own keeps
+that bucket (its files stay where they are, at the URLs already published); its uploads are copied.
+`detach REGION` then takes the region out of the rest: its public content leaves the directory for good,
+and unpaid orders across the cut are cancelled.
 
 Exit status: 0 when done, 1 when the export's audit log does not verify, 2 when the command cannot run as
 asked (an unknown region, a folder that is not empty, a database behind the current schema)."""
@@ -38,7 +40,6 @@ from clipshop.config import Settings
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult, Engine, Table
 
-    from clipshop.kit.ports import MediaStore
     from clipshop.platform import Platform
 
 region_app = typer.Typer(
@@ -74,6 +75,7 @@ class Exported:
     rows: dict[str, int] = field(default_factory=dict)
     directory_rows: dict[str, int] = field(default_factory=dict)
     media_keys: int = 0
+    bucket: str | None = None
     audit_entries: int = 0
     seconds: float = 0.0
 
@@ -116,9 +118,10 @@ def export_region(
     finally:
         platform.close()
     rows = sum(exported.rows.values())
+    kept = f" (the rest stay in bucket {exported.bucket})" if exported.bucket else ""
     console.print(
         f"[green]Exported region {region}[/] into {out} in {exported.seconds:.1f}s: {rows} rows,"
-        f" {sum(exported.directory_rows.values())} directory rows, {exported.media_keys} media files,"
+        f" {sum(exported.directory_rows.values())} directory rows, {exported.media_keys} media files{kept},"
         f" an audit log of {exported.audit_entries} entries that verifies.\n"
         f"Run it alone with: CLIPSHOP_CONFIG={out / 'clipshop.toml'} clipshop serve"
     )
@@ -136,7 +139,6 @@ def export(
     """The export itself (see `export_region`); `out` is an absolute, empty or new folder."""
     from clipshop.feed.store import models_root
     from clipshop.kit.db import DirectoryBase, RegionBase
-    from clipshop.media.storage import LocalMediaStore
     from clipshop.migrations import is_current, upgrade
     from clipshop.residency import audit
     from clipshop.residency.carving import copy_tables, count_rows, slice_of
@@ -183,8 +185,9 @@ def export(
             on_batch=lambda _t, n: bar.advance(task, n),
         )
         _key_account_index(target, directory_target, region, secret_key)
+        exported.bucket = settings.regions[region].media_bucket
         exported.media_keys = _copy_media(
-            platform.media_store(region), LocalMediaStore(region=region, root=media_root), bar
+            platform, region, media_root, bar, objects_too=exported.bucket is None
         )
         models = models_root(settings.data_dir, region)
         if models.is_dir():
@@ -198,6 +201,19 @@ def export(
             )
         exported.audit_entries = check.count
     _keep_origin_audit_key(settings, out)
+    media: dict[str, Any] = {"media_root": str(media_root)}
+    s3: dict[str, Any] = {}
+    if exported.bucket is not None:
+        # The same bucket at the same address; credentials of its own come from its environment.
+        media["media_bucket"] = exported.bucket
+        media["media_public_url"] = settings.region_media_public_url(region)
+        s3 = {
+            "s3_region_name": settings.s3_region_name,
+            "s3_multipart_bytes": settings.s3_multipart_bytes,
+            "s3_transfer_threads": settings.s3_transfer_threads,
+        }
+        if settings.s3_endpoint_url:
+            s3["s3_endpoint_url"] = settings.s3_endpoint_url
     config: dict[str, Any] = {
         "env": settings.env,
         "default_region": region,
@@ -205,10 +221,11 @@ def export(
         "secret_key": secret_key,
         "directory_url": directory_target_url,
         "tax_rates_bp": {region: settings.tax_rates_bp.get(region, 0)},
+        **s3,
         "regions": {
             region: {
                 "database_url": region_url,
-                "media_root": str(media_root),
+                **media,
                 "countries": list(settings.regions[region].countries),
             }
         },
@@ -276,9 +293,25 @@ def _key_account_index(region_db: Engine, directory: Engine, region: str, secret
             conn.execute(insert(AccountIndex), rows)
 
 
-def _copy_media(source: MediaStore, target: MediaStore, bar: Progress) -> int:
-    keys = source.keys()
-    task = bar.add_task(f"Media of region {source.region}", total=len(keys))
+def _copy_media(
+    platform: Platform, region: str, media_root: Path, bar: Progress, *, objects_too: bool
+) -> int:
+    """Copy the region's uploads and, if `objects_too`, its stored media into the local folder `media_root`;
+    returns how many files."""
+    from clipshop.media.storage import UPLOADS, WORK, LocalMediaStore, LocalUploadVolume
+
+    source, volume = platform.media_store(region), platform.upload_volumes[region]
+    target = LocalMediaStore(region=region, root=media_root)
+    target_volume = LocalUploadVolume(region=region, root=media_root)
+    # A local store shares its folder with the uploads (copied below) and the transcoder's work (skipped).
+    held = source.keys() if objects_too else []
+    keys = [k for k in held if not k.startswith((f"{UPLOADS}/", f"{WORK}/"))]
+    uploads = volume.upload_ids()
+    task = bar.add_task(f"Media of region {region}", total=len(keys) + len(uploads))
+    for upload_id in uploads:
+        target_volume.create(upload_id)
+        shutil.copyfile(volume.local_path(upload_id), target_volume.local_path(upload_id))
+        bar.advance(task)
     with tempfile.TemporaryDirectory(prefix="clipshop-export-") as scratch:
         spool = Path(scratch) / "object"
         for key in keys:
@@ -290,7 +323,7 @@ def _copy_media(source: MediaStore, target: MediaStore, bar: Progress) -> int:
             else:
                 target.put_bytes(key, source.read_bytes(key))
             bar.advance(task)
-    return len(keys)
+    return len(keys) + len(uploads)
 
 
 def _keep_origin_audit_key(settings: Settings, out: Path) -> None:

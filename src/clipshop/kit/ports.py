@@ -23,7 +23,11 @@ class StoredMedia:
 
 
 class MediaStore(Protocol):
-    """Where a region keeps its finished, servable files: renditions, posters, avatars, product pictures."""
+    """Where a region keeps its finished, servable files: renditions, posters, avatars, product pictures.
+
+    A key names a file (`videos/<id>/hls/master.m3u8`); a prefix names a folder of them (`videos/<id>`, with
+    or without the trailing slash), never part of a name. Some files sit behind the app's gate (a withheld or
+    adults-only video, `videos.serving`): the store serves them only through the app (`conceal`)."""
 
     region: str
 
@@ -35,7 +39,8 @@ class MediaStore(Protocol):
 
     def put_folder(self, prefix: str, source: Path) -> None:
         """Replace everything under `prefix` with the files of the local folder `source`, all at once:
-        readers see the old set or the new, never a mix. `source` may be consumed."""
+        readers see the old set or the new, never a mix (a player that follows the new master playlist finds
+        every file it names). `source` may be consumed."""
         ...
 
     def read_bytes(self, key: str) -> bytes: ...
@@ -52,7 +57,23 @@ class MediaStore(Protocol):
         """Size and age of the object at `key`, or None if there is none."""
         ...
 
-    def url(self, key: str) -> str: ...
+    def url(self, key: str) -> str:
+        """Where anyone fetches the file: the app's media route, or the bucket's public address or CDN. A
+        folder's files keep their relative paths, so an HLS playlist's relative URIs find its segments."""
+        ...
+
+    def gated_url(self, key: str) -> str:
+        """Where the file is fetched through the app's media route, which asks the gate who may have it."""
+        ...
+
+    def conceal(self, prefix: str) -> None:
+        """Stop serving the folder at its public URLs; `gated_url` (and every read here) still reaches it.
+        Idempotent; a folder written while concealed stays concealed."""
+        ...
+
+    def reveal(self, prefix: str) -> None:
+        """Serve a concealed folder at its public URLs again; idempotent."""
+        ...
 
     def exists(self, key: str) -> bool: ...
 

@@ -84,6 +84,15 @@ class LocalMediaStore:
     def url(self, key: str) -> str:
         return f"/media/{self.region}/{key}"
 
+    def gated_url(self, key: str) -> str:
+        return self.url(key)
+
+    def conceal(self, prefix: str) -> None:
+        """Nothing to move: every file of a local store is served through the app's gate."""
+
+    def reveal(self, prefix: str) -> None:
+        """Nothing to move (see `conceal`)."""
+
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 

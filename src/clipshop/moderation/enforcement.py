@@ -70,7 +70,15 @@ def carry_out(
     region, action, kind, item = region_of(case.id), decision.action, case.content_kind, case.content_id
     if action is Action.TAKE_DOWN:
         _take_down(
-            uow, actor=actor, region=region, kind=kind, item=item, decision=decision, jobs=jobs, now=now
+            uow,
+            actor=actor,
+            region=region,
+            kind=kind,
+            item=item,
+            decision=decision,
+            store=stores[region],
+            jobs=jobs,
+            now=now,
         )
     elif action is Action.DISMISS and kind is ContentKind.VIDEO:
         db = open_region(uow, region, actor=actor, data_class="private_content", records=[item], why="review")
@@ -86,7 +94,12 @@ def carry_out(
         video = db.get(Video, item)
         if video is not None:
             videos.restrict_video(
-                uow, video=video, restriction=RESTRICTIONS[action], decision_id=decision.id, now=now
+                uow,
+                video=video,
+                restriction=RESTRICTIONS[action],
+                decision_id=decision.id,
+                store=stores[region],
+                now=now,
             )
             # A held video that a moderator only restricts is let out, with its restriction.
             if video.held_for is not None:
@@ -100,7 +113,7 @@ def carry_out(
             uow, region, actor=actor, data_class="private_content", records=[owner], why="withhold all of"
         )
         for video in videos.published_videos_of(uow, user_id=owner):
-            videos.withhold_video(uow, video=video, decision_id=decision.id, now=now)
+            videos.withhold_video(uow, video=video, decision_id=decision.id, store=stores[region], now=now)
 
 
 def _take_down(
@@ -111,6 +124,7 @@ def _take_down(
     kind: ContentKind,
     item: str,
     decision: Decision,
+    store: MediaStore,
     jobs: JobQueue,
     now: datetime,
 ) -> None:
@@ -120,7 +134,7 @@ def _take_down(
         )
         video = db.get(Video, item)
         if video is not None:
-            videos.withhold_video(uow, video=video, decision_id=decision.id, now=now)
+            videos.withhold_video(uow, video=video, decision_id=decision.id, store=store, now=now)
             videos.block_signature(uow, video=video, decision_id=decision.id, now=now)
     elif kind is ContentKind.COMMENT:
         comment = _open_comment(uow, actor=actor, region=region, comment_id=item, why="take down")
@@ -159,7 +173,7 @@ def give_back(
         db = open_region(uow, region, actor=actor, data_class="private_content", records=[item], why="lift")
         video = db.get(Video, item)
         if video is not None:
-            videos.lift_restriction(uow, video=video, decision_id=decision.id, now=now)
+            videos.lift_restriction(uow, video=video, decision_id=decision.id, store=stores[region], now=now)
     if action is Action.TAKE_DOWN and kind is ContentKind.COMMENT:
         comment = _open_comment(uow, actor=actor, region=region, comment_id=item, why="give back")
         if comment is not None:

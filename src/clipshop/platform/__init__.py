@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 import time
 from datetime import timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from limits import RateLimitItem
 from limits import parse as parse_rate
@@ -30,6 +32,9 @@ from clipshop.mail.smtp import SmtpTransport
 from clipshop.media.storage import LocalMediaStore, LocalUploadVolume
 from clipshop.media.transcoder import FfmpegTranscoder
 from clipshop.payments.sandbox import SandboxProvider
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 
 class Platform:
@@ -55,10 +60,9 @@ class Platform:
             ),
             faults=self.faults,
         )
-        self.media: dict[str, MediaStore] = {
-            name: LocalMediaStore(region=name, root=settings.region_media_root(name))
-            for name in settings.regions
-        }
+        # The client of the S3 service, made when a region keeps its media in a bucket.
+        self.s3: S3Client | None = None
+        self.media: dict[str, MediaStore] = {name: self._media_store(name) for name in settings.regions}
         self.upload_volumes: dict[str, UploadVolume] = {
             name: LocalUploadVolume(region=name, root=settings.region_media_root(name))
             for name in settings.regions
@@ -78,6 +82,43 @@ class Platform:
         self.payments = self._payment_provider()
         self.mail = self._mail_transport()
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.limits_storage_uri))
+
+    def _media_store(self, region: str) -> MediaStore:
+        """The region's bucket when it has one, else its local folder (the embedded default)."""
+        settings = self.settings
+        bucket = settings.regions[region].media_bucket
+        public_url = settings.region_media_public_url(region)
+        if bucket is None or public_url is None:
+            return LocalMediaStore(region=region, root=settings.region_media_root(region))
+        from clipshop.media.s3 import S3MediaStore, s3_client  # boto3 only where a bucket is used
+
+        if self.s3 is None:
+            self.s3 = s3_client(
+                endpoint_url=settings.s3_endpoint_url,
+                region_name=settings.s3_region_name,
+                access_key_id=settings.s3_access_key_id,
+                secret_access_key=settings.s3_secret_access_key,
+                connections=max(10, 2 * settings.s3_transfer_threads),
+            )
+        return S3MediaStore(
+            region=region,
+            bucket=bucket,
+            client=self.s3,
+            public_url=public_url,
+            multipart_bytes=settings.s3_multipart_bytes,
+            threads=settings.s3_transfer_threads,
+        )
+
+    def media_origins(self) -> list[str]:
+        """The origins (scheme, host, port) viewers fetch media from besides this site: the buckets' public
+        addresses or CDNs, which pages must be allowed to load playlists, segments and pictures from."""
+        origins = set()
+        for region in self.settings.regions:
+            public = self.settings.region_media_public_url(region)
+            if public is not None:
+                parts = urlsplit(public)
+                origins.add(f"{parts.scheme}://{parts.netloc}")
+        return sorted(origins)
 
     def _payment_provider(self) -> PaymentProvider:
         """The built-in sandbox processor; the shop tells it how to wake its webhook delivery."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from contextvars import ContextVar
 from typing import Annotated, Any
 
@@ -263,25 +263,31 @@ def install_error_handlers(app: Any) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
-# Every answer's policy: scripts, styles and everything a page fetches come from this origin only (no inline
-# script, so an injected one never runs); images may be any https URL (a product's picture); video plays
-# from blob: URLs (Media Source Extensions); no page may be framed (checkout cannot be clickjacked).
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob: https:",
-        "media-src 'self' blob:",
-        "worker-src 'self' blob:",
-        "connect-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
+def content_security_policy(media_origins: Sequence[str] = ()) -> str:
+    """Every answer's policy: scripts, styles and everything a page fetches come from this origin only (no
+    inline script, so an injected one never runs), or for media from the buckets or CDNs that serve them
+    (`media_origins`: the player fetches playlists and segments, pages show posters); images may be any
+    https URL (a product's picture); video plays from blob: URLs (Media Source Extensions); no page may be
+    framed (checkout cannot be clickjacked)."""
+    media = "".join(f" {origin}" for origin in media_origins)
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src 'self' data: blob: https:{media}",
+            f"media-src 'self' blob:{media}",
+            "worker-src 'self' blob:",
+            f"connect-src 'self'{media}",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
     )
-)
+
+
 # The interactive API reference (Swagger UI) is an inline script and a CDN bundle: only that page runs them.
 API_DOCS_POLICY = "; ".join(
     (
@@ -303,19 +309,20 @@ SECURITY_HEADERS = [
 
 
 class SecurityHeaders:
-    """Adds the browser-safety headers to every answer, pages and API alike (`CONTENT_SECURITY_POLICY`,
+    """Adds the browser-safety headers to every answer, pages and API alike (`content_security_policy`,
     `SECURITY_HEADERS`; `Strict-Transport-Security` too when the site is served over https)."""
 
-    def __init__(self, app: Any, *, docs_path: str, https: bool) -> None:
+    def __init__(self, app: Any, *, docs_path: str, https: bool, media_origins: Sequence[str] = ()) -> None:
         self.app = app
         self.docs_path = docs_path
+        self.policy = content_security_policy(media_origins)
         self.extra = [(b"strict-transport-security", b"max-age=31536000")] if https else []
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = API_DOCS_POLICY if scope.get("path") == self.docs_path else CONTENT_SECURITY_POLICY
+        policy = API_DOCS_POLICY if scope.get("path") == self.docs_path else self.policy
         added = [(b"content-security-policy", policy.encode()), *SECURITY_HEADERS, *self.extra]
 
         async def send_with_headers(message: Any) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import mimetypes
 import os
 import stat
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from pathlib import PurePosixPath
 from typing import Annotated
 
 import anyio
@@ -22,6 +20,7 @@ from clipshop.errors import ClipshopError, NotFound
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
 from clipshop.kit.ports import MediaStore, StoredMedia
+from clipshop.media import served
 from clipshop.media.limits import UploadLimits
 from clipshop.platform import Platform
 from clipshop.platform.http import (
@@ -49,17 +48,6 @@ router = APIRouter(route_class=CommittingRoute, tags=["videos"])
 media_router = APIRouter(route_class=CommittingRoute, tags=["media"])
 
 TUS_HEADERS = {"Tus-Resumable": uploads.TUS_VERSION}
-# Only processed, public-by-link outputs are served; raw uploads never are.
-SERVED_PREFIXES = ("videos/", "avatars/", "products/")
-MEDIA_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".ts": "video/mp2t",
-    ".m4s": "video/iso.segment",
-    ".mp4": "video/mp4",
-    ".jpg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-}
 
 
 def upload_read(upload: Upload) -> UploadRead:
@@ -206,9 +194,9 @@ def video_read(uow: UnitOfWork, platform: Platform, video: Video) -> VideoRead:
         percent=round(percent, 1),
         published_at=video.published_at,
         publish_when_ready=video.publish_when_ready,
-        master_url=store.url(video.master_key) if video.master_key else None,
-        poster_url=store.url(video.poster_key) if video.poster_key else None,
-        thumb_url=store.url(video.thumb_key) if video.thumb_key else None,
+        master_url=service.media_url(store, video, video.master_key) if video.master_key else None,
+        poster_url=service.media_url(store, video, video.poster_key) if video.poster_key else None,
+        thumb_url=service.media_url(store, video, video.thumb_key) if video.thumb_key else None,
         error=video.error,
         held_for=video.held_for,
         created_at=video.created_at,
@@ -300,7 +288,7 @@ def serve_media(
     moderation decision withheld is refused (410 `media_withheld`) but to those reviewing it, an adults-only
     one to whoever may not see it (403 `age_restricted`, see `videos.serving`); `videos.service.purge_log`
     names the prefix a CDN must purge."""
-    if region not in platform.media or not key.startswith(SERVED_PREFIXES):
+    if region not in platform.media or not key.startswith(served.SERVED_PREFIXES):
         raise NotFound("file", key)
     owner = key.split("/", 2)[1] if key.startswith("videos/") and key.count("/") >= 2 else None
     gate = Gate.OPEN
@@ -312,18 +300,15 @@ def serve_media(
     stored = store.describe(key)
     if stored is None:
         raise NotFound("file", key)
-    name = PurePosixPath(key)
-    suffix = name.suffix.lower()
-    media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(name.name)[0] or "application/octet-stream"
-    cache = (
-        "public, max-age=31536000, immutable" if suffix in {".ts", ".m4s", ".jpg"} else "public, max-age=60"
-    )
+    cache = served.cache_control(key)
     if gate is Gate.ADULTS_ONLY:
         # Decided per viewer: a shared cache must not hand it to the next one.
         cache = cache.replace("public", "private")
     elif gate is Gate.REVIEWING:
         cache = "private, no-store"  # a taken-down video's files, for its reviewer only
-    return StoredMediaResponse(store, key, stored, media_type=media_type, headers={"Cache-Control": cache})
+    return StoredMediaResponse(
+        store, key, stored, media_type=served.media_type(key), headers={"Cache-Control": cache}
+    )
 
 
 class StoredMediaResponse(FileResponse):

@@ -130,6 +130,8 @@ def _finish(platform: Platform, video_id: str, prefix: str, result: Ladder) -> N
         video.poster_key = f"{prefix}/{result.poster}"
         video.thumb_key = f"{prefix}/{result.thumb}"
         video.status, video.error, video.lease_until, video.updated_at = VideoStatus.READY, None, None, now
+        if service.is_gated(video):  # decided while it was encoding: its files go behind the gate too
+            platform.media_store(region).conceal(service.media_prefix(video_id))
         held = service.check_ready_video(
             uow,
             video=video,

@@ -16,7 +16,7 @@ from clipshop.videos.service.authoring import (
     update_caption,
     upload_probe,
 )
-from clipshop.videos.service.files import media_prefix, purge_log
+from clipshop.videos.service.files import is_gated, media_prefix, media_url, place_files, purge_log
 from clipshop.videos.service.heal import heal_projections
 from clipshop.videos.service.holds import block_signature, check_ready_video, release_hold, unblock_signature
 from clipshop.videos.service.publishing import hot_score, publish_video
@@ -45,14 +45,17 @@ __all__ = [
     "heal_projections",
     "held_about",
     "hot_score",
+    "is_gated",
     "lease",
     "lift_restriction",
     "list_own_videos",
     "may_review_withheld",
     "media_prefix",
+    "media_url",
     "own_upload_ids",
     "own_video_ids",
     "parse_hashtags",
+    "place_files",
     "publish_video",
     "published_videos_of",
     "purge_log",

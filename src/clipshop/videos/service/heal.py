@@ -12,6 +12,7 @@ from clipshop.kit.ids import region_of
 from clipshop.kit.ports import MediaStore
 from clipshop.kit.watermarks import Window, in_batches
 from clipshop.videos.models import PublicVideo, PublicVideoTag, Video, VideoStatus
+from clipshop.videos.service.files import media_url
 from clipshop.videos.service.publishing import project_video
 
 
@@ -30,9 +31,9 @@ def _public_copy_is_current(
         "duration_s": video.duration_s,
         "width": video.width,
         "height": video.height,
-        "master_url": store.url(video.master_key),
-        "poster_url": store.url(video.poster_key) if video.poster_key else None,
-        "thumb_url": store.url(video.thumb_key) if video.thumb_key else None,
+        "master_url": media_url(store, video, video.master_key),
+        "poster_url": media_url(store, video, video.poster_key) if video.poster_key else None,
+        "thumb_url": media_url(store, video, video.thumb_key) if video.thumb_key else None,
         "published_at": video.published_at,
         "age_restricted": video.age_restricted_by is not None,
         "unrecommended": video.unrecommended_by is not None,

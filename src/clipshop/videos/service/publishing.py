@@ -15,6 +15,7 @@ from clipshop.kit.ids import region_of
 from clipshop.kit.ports import MediaStore
 from clipshop.residency.carving import is_detached
 from clipshop.videos.models import PublicVideo, PublicVideoTag, Video, VideoStatus, WithheldVideo
+from clipshop.videos.service.files import media_url
 
 # Time-decayed engagement as one static, indexable number: ln(engagement) + age/TAU, so a video twice as
 # engaging ranks like one ln(2)*TAU seconds (about 8 hours) fresher.
@@ -76,9 +77,9 @@ def project_video(uow: UnitOfWork, *, video: Video, store: MediaStore) -> Public
         uow.directory.add(public)
     public.caption, public.hashtags = video.caption, video.hashtags
     public.duration_s, public.width, public.height = video.duration_s, video.width, video.height
-    public.master_url = store.url(video.master_key)
-    public.poster_url = store.url(video.poster_key) if video.poster_key else None
-    public.thumb_url = store.url(video.thumb_key) if video.thumb_key else None
+    public.master_url = media_url(store, video, video.master_key)
+    public.poster_url = media_url(store, video, video.poster_key) if video.poster_key else None
+    public.thumb_url = media_url(store, video, video.thumb_key) if video.thumb_key else None
     public.published_at = video.published_at
     public.age_restricted = video.age_restricted_by is not None
     public.unrecommended = video.unrecommended_by is not None

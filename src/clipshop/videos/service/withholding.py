@@ -13,7 +13,7 @@ from clipshop.kit.ids import region_of
 from clipshop.kit.ports import MediaStore
 from clipshop.residency import gateway
 from clipshop.videos.models import PublicVideo, Video, VideoStatus, WithheldVideo
-from clipshop.videos.service.files import media_prefix, purge_log
+from clipshop.videos.service.files import gate_files, open_files
 from clipshop.videos.service.publishing import project_video, take_public_copy_down
 
 
@@ -43,11 +43,14 @@ def may_review_withheld(uow: UnitOfWork, *, actor: Actor | None, video_id: str) 
     return True
 
 
-def withhold_video(uow: UnitOfWork, *, video: Video, decision_id: str, now: datetime) -> bool:
+def withhold_video(
+    uow: UnitOfWork, *, video: Video, decision_id: str, store: MediaStore, now: datetime
+) -> bool:
     """Take a video out of every public place at once: its public copy and hashtags leave the directory (so
     every feed, search, profile, hashtag and shop page skips it), its creator's counts drop by it, and its
-    media are refused from now on. False when another decision already withholds it. `video` must come
-    through the residency gateway when its region is not the unit of work's home."""
+    media are refused from now on (concealed in `store`, its region's). False when another decision already
+    withholds it. `video` must come through the residency gateway when its region is not the unit of work's
+    home."""
     if video.withheld_by is not None:
         return False
     # A hold for review ends here: the decision governs the video now (and giving it back publishes it).
@@ -56,8 +59,7 @@ def withhold_video(uow: UnitOfWork, *, video: Video, decision_id: str, now: date
     take_public_copy_down(uow, video=video)
     if uow.directory.get(WithheldVideo, video.id) is None:
         uow.directory.add(WithheldVideo(video_id=video.id, region=region, decision_id=decision_id, since=now))
-    prefix = f"/media/{region}/{media_prefix(video.id)}"
-    uow.after_commit(lambda: purge_log.warning("purge CDN: %s (video %s withheld)", prefix, video.id))
+    gate_files(uow, video=video, store=store, why="withheld")
     return True
 
 
@@ -71,6 +73,7 @@ def release_video(
         return None
     video.withheld_by, video.updated_at = None, now
     uow.directory.execute(delete(WithheldVideo).where(WithheldVideo.video_id == video.id))
+    open_files(uow, video=video, store=store)
     if video.status is not VideoStatus.READY or video.master_key is None:
         return None
     if video.published_at is None:
