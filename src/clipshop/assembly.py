@@ -3,6 +3,7 @@ place that knows every job; each domain declares its own in its `tasks.py`."""
 
 from __future__ import annotations
 
+import importlib
 from functools import partial
 
 from clipshop import healing
@@ -127,3 +128,6 @@ def register_jobs(platform: Platform) -> None:
     )
     jobs.register(feed_tasks.PRUNE, prune)
     jobs.register(feed_tasks.PRUNE_DAILY, prune, every_minutes=24 * 60)
+
+    for module in settings.jobs_modules:
+        importlib.import_module(module).register_jobs(platform)

@@ -134,6 +134,9 @@ class Settings(BaseSettings):
     # Threads that run request handlers; on two cores a few threads beat many (less switching, same work).
     http_threads: int = 4
     jobs_queue_name: str = "clipshop"
+    # Python modules of a deployment's own jobs: each one's `register_jobs(platform)` is called after
+    # Clipshop's own registrations, so its jobs (periodic ones too) run on the same queue and schedule.
+    jobs_modules: list[str] = Field(default_factory=list)
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Rate limits and live counters: "memory://" in-process, or a redis:// URL.
     limits_storage_uri: str = "memory://"

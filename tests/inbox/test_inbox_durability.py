@@ -119,7 +119,7 @@ def test_a_notice_that_keeps_failing_is_retried_with_back_off_then_given_up(
 
 def test_the_sweep_runs_every_minute(platform: Platform) -> None:
     for at in (datetime(2026, 6, 1, 0, 0), datetime(2026, 6, 1, 0, 1), datetime(2026, 6, 1, 12, 7)):
-        assert RESEND_NOTICES.name in [task.name for task in platform.jobs.huey.read_periodic(at)]
+        assert RESEND_NOTICES.name in platform.jobs.periodic_due(at)
 
 
 def test_the_unsent_notices_are_the_actors_in_their_export_and_go_with_their_erasure(

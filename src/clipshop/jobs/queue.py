@@ -4,20 +4,33 @@ A domain declares each of its jobs once, as a typed `Job` in its `tasks.py`, wit
 enqueues it; the composition root registers what runs it. Tasks are registered per queue instance rather
 than at import time, so one process can hold several platforms (tests run the same suite on SQLite and on
 Redis). Every task is idempotent: the reconciler may enqueue the same work twice, and a worker may crash
-half-way.
+half-way. Periodic jobs run once per period for the whole deployment, whatever the number of consumers:
+each consumer's scheduler claims a period's slot in the queue's storage before it enqueues (see
+`clipshop.jobs.periodic`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Generic, ParamSpec
+from typing import Any, Generic, ParamSpec, cast
 
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
-from huey.consumer import Consumer
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey.consumer import Consumer, Scheduler
 
+from clipshop.jobs.periodic import (
+    MemorySlotClaims,
+    Period,
+    PeriodicSchedule,
+    RedisSlotClaims,
+    SlotClaims,
+    SqliteSlotClaims,
+)
 from clipshop.kit.db import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -50,7 +63,59 @@ def _named(module: str, name: str, run: Callable[P, Any]) -> Callable[P, Any]:
     return work
 
 
-class InAppConsumer(Consumer):  # type: ignore[misc]
+_slot: ContextVar[datetime | None] = ContextVar("periodic_slot", default=None)
+
+
+def current_slot() -> datetime | None:
+    """The start of the period the periodic job running in this thread serves; None in any other job (or
+    a periodic job enqueued by hand)."""
+    return _slot.get()
+
+
+@contextmanager
+def _serving(slot: str | None) -> Iterator[None]:
+    token = _slot.set(None if slot is None else datetime.fromisoformat(slot))
+    try:
+        yield
+    finally:
+        _slot.reset(token)
+
+
+class _ClaimingScheduler(Scheduler):  # type: ignore[misc]
+    """Huey's scheduler (delayed and retried tasks), which also ticks the periodic schedule each loop."""
+
+    def __init__(self, *args: Any, tick: Callable[[], object] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._tick = tick
+
+    def loop(self, now: Any = None) -> None:
+        if self._tick is not None:
+            try:
+                self._tick()
+            except Exception:
+                log.exception("could not claim the periodic jobs due")
+        super().loop(now)
+
+
+class ClaimingConsumer(Consumer):  # type: ignore[misc]
+    """A huey consumer whose scheduler fires periodic jobs through slot claims (huey's own periodic
+    scheduling, which every consumer would do on its own, stays off)."""
+
+    def __init__(self, huey: Huey, *, tick: Callable[[], object] | None, **kwargs: Any) -> None:
+        self._tick = tick  # read by `_create_scheduler`, which huey calls from its constructor
+        super().__init__(huey, periodic=False, **kwargs)
+
+    def _create_scheduler(self) -> Scheduler:
+        return _ClaimingScheduler(
+            huey=self.huey,
+            stop_flag=self.stop_flag,
+            interval=self.scheduler_interval,
+            periodic=False,
+            tick=self._tick,
+        )
+
+
+class InAppConsumer(ClaimingConsumer):
     """A consumer run from threads inside the web app: the app's server owns the process's signals."""
 
     def _set_signal_handlers(self) -> None:
@@ -60,8 +125,9 @@ class InAppConsumer(Consumer):  # type: ignore[misc]
 class JobQueue:
     """Named tasks on one huey instance; `enqueue` only after the data they read is committed."""
 
-    def __init__(self, huey: Huey) -> None:
+    def __init__(self, huey: Huey, claims: SlotClaims) -> None:
         self.huey = huey
+        self.schedule = PeriodicSchedule(claims)
         self._tasks: dict[str, Any] = {}
         self._consumer: InAppConsumer | None = None
 
@@ -69,32 +135,60 @@ class JobQueue:
     def from_settings(
         cls, *, backend: str, sqlite_path: Path, redis_url: str, name: str = "clipshop"
     ) -> JobQueue:
+        """The queue on `backend`, with the claims of its periodic slots in the same storage."""
         if backend == "sqlite":
             sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-            return cls(SqliteHuey(name, filename=str(sqlite_path), results=False))
+            huey = SqliteHuey(name, filename=str(sqlite_path), results=False)
+            return cls(huey, SqliteSlotClaims(sqlite_path, namespace=name))
         if backend == "redis":
-            return cls(RedisHuey(name, url=redis_url, results=False))
+            huey = RedisHuey(name, url=redis_url, results=False)
+            return cls(huey, RedisSlotClaims(redis_url, namespace=name))
         if backend == "memory":
-            return cls(MemoryHuey(name, results=False))
+            return cls(MemoryHuey(name, results=False), MemorySlotClaims())
         raise ValueError(f"unknown jobs backend {backend!r}; use sqlite, redis or memory")
 
-    def register(self, job: Job[P], run: Callable[P, Any], *, every_minutes: int | None = None) -> None:
-        """Bind `run` to `job` on this queue; with `every_minutes` it also runs on that schedule (whole
-        hours from 60 up: at minute 0 of every n-th hour)."""
-        minutes = every_minutes
-        settings = {"name": job.name, "retries": job.retries, "retry_delay": job.retry_delay_s}
-        if minutes is None:
-            task = self.huey.task(**settings)
-        else:
-            schedule = (
-                crontab(minute="0", hour=f"*/{minutes // 60}")
-                if minutes >= 60
-                else crontab(minute=f"*/{minutes}")
-            )
-            task = self.huey.periodic_task(schedule, name=job.name)
-        self._tasks[job.name] = task(_named(TASK_MODULE, job.name, run))
-        if job.formerly is not None and minutes is None:
-            self.huey.task(**settings)(_named(job.formerly, job.name, run))
+    def register(
+        self,
+        job: Job[P],
+        run: Callable[P, Any],
+        *,
+        every_minutes: int | None = None,
+        every_seconds: int | None = None,
+    ) -> None:
+        """Bind `run` to `job` on this queue; with `every_minutes` (or `every_seconds`) it also runs once per
+        such period for the whole deployment, periods counted from 00:00 UTC (hourly on the hour, daily at
+        midnight UTC). A periodic run that fails waits for the next period."""
+        seconds = every_seconds if every_minutes is None else every_minutes * 60
+        if seconds is None:
+            settings = {"name": job.name, "retries": job.retries, "retry_delay": job.retry_delay_s}
+            self._tasks[job.name] = self.huey.task(**settings)(_named(TASK_MODULE, job.name, run))
+            if job.formerly is not None:
+                self.huey.task(**settings)(_named(job.formerly, job.name, run))
+            return
+        if seconds < 1:
+            raise ValueError(f"the period of {job.name} must be a second or more, not {seconds} s")
+
+        runs = cast(Callable[[], Any], run)  # a periodic job takes no arguments
+
+        def periodic(slot: str | None = None) -> Any:
+            with _serving(slot):
+                return runs()
+
+        self._tasks[job.name] = self.huey.task(name=job.name)(_named(TASK_MODULE, job.name, periodic))
+        self.schedule.add(job.name, Period(seconds))
+
+    def fire_periodic(self, *, now: datetime | None = None) -> list[str]:
+        """Enqueue the periodic jobs whose current period this process has not looked at yet and whose slot
+        it claims first; returns their names (consumers call this every second)."""
+
+        def enqueue(name: str, slot: datetime) -> None:
+            self._tasks[name](slot=slot.isoformat())
+
+        return self.schedule.tick(enqueue, now=now)
+
+    def periodic_due(self, at: datetime) -> list[str]:
+        """The periodic jobs whose period starts at `at` (naive: UTC), by name."""
+        return self.schedule.due_at(at)
 
     def enqueue(self, job: Job[P], *args: P.args, **kwargs: P.kwargs) -> None:
         """Queue `job` now (its data must already be committed)."""
@@ -123,15 +217,18 @@ class JobQueue:
         raise RuntimeError(f"the job queue did not drain after {limit} tasks")
 
     def flush(self) -> None:
+        """Drop every queued job and every claim of a periodic slot."""
         self.huey.flush()
+        self.schedule.claims.clear()
 
     def start_consumer(self, *, workers: int = 1, periodic: bool = True) -> None:
-        """Start worker threads and the scheduler inside this process (the embedded default)."""
+        """Start worker threads and the scheduler inside this process (the embedded default); with
+        `periodic` the scheduler also fires periodic jobs, through claims."""
         if self._consumer is None:
             self._consumer = InAppConsumer(
                 self.huey,
+                tick=self.fire_periodic if periodic else None,
                 workers=workers,
-                periodic=periodic,
                 worker_type="thread",
                 max_delay=0.25,
                 check_worker_health=False,
@@ -145,4 +242,6 @@ class JobQueue:
 
     def run_consumer(self, *, workers: int, periodic: bool = True) -> None:
         """Run a blocking consumer with signal handling: `clipshop worker`."""
-        Consumer(self.huey, workers=workers, periodic=periodic, worker_type="thread").run()
+        ClaimingConsumer(
+            self.huey, tick=self.fire_periodic if periodic else None, workers=workers, worker_type="thread"
+        ).run()
