@@ -21,7 +21,8 @@ from pydantic_settings import (
 )
 
 DEV_SECRET = "clipshop-dev-secret-change-me"
-# Under `data_dir`: one folder of feed models per region (`models/<region>/<version>/`).
+# Where each region's media store keeps its feed models (`models/<version>/`, `models/current.json`). Earlier
+# versions kept them under `data_dir` in `models/<region>/`; `clipshop migrate` moves them into the stores.
 MODELS_FOLDER = "models"
 
 # Home region by ISO 3166 country code; anything unlisted goes to `default_region`.
@@ -304,7 +305,7 @@ class Settings(BaseSettings):
         return self.regions[region].database_url or f"sqlite:///{self.data_dir / 'regions' / f'{region}.db'}"
 
     def models_folder(self) -> Path:
-        """Where each region's feed models live, one folder per region (`models/<region>/`)."""
+        """Where earlier versions kept each region's feed models (`models/<region>/`); now in its store."""
         return self.data_dir / MODELS_FOLDER
 
     def region_media_root(self, region: str) -> Path:

@@ -22,9 +22,12 @@ from typer.testing import CliRunner
 from clipshop.cli import app
 from clipshop.cli.region import to_toml
 from clipshop.config import Settings
+from clipshop.feed import store as model_store
+from clipshop.feed.learning import training
 from clipshop.healing import heal_projections
 from clipshop.kit.db import DirectoryBase
 from clipshop.kit.everywhere import everywhere
+from clipshop.media.storage import LocalMediaStore
 from clipshop.platform import Platform
 from clipshop.residency.carving import region_columns, touching
 from clipshop.shop.ledger import postings as ledger
@@ -144,6 +147,7 @@ def test_a_region_carved_out_runs_alone_and_leaves_the_rest(
     serve: Any,
 ) -> None:
     s = seed(client, platform, sign_up)
+    training.retrain(platform, "eu")
     rest = settings_environ(platform.settings)
     out = tmp_path / "eu-alone"
 
@@ -165,6 +169,10 @@ def test_a_region_carved_out_runs_alone_and_leaves_the_rest(
         )
         assert conn.scalars(text("SELECT handle FROM public_shops")).all() == ["bob-shop"]
     exported_directory.dispose()
+    # Its feed model came with its media, and reads back there.
+    exported_media = LocalMediaStore(region="eu", root=settings.region_media_root("eu"))
+    assert model_store.read_pointer(exported_media) == model_store.read_pointer(platform.media_store("eu"))
+    assert model_store.load(exported_media) is not None
 
     assert invoke(alone, monkeypatch, "audit", "verify", "eu")[0] == 0
     code, output = invoke(alone, monkeypatch, "residency", "check")

@@ -69,30 +69,30 @@ def test_a_comment_copy_whose_comment_is_gone_is_found_in_the_directory(
     ]
 
 
-def test_a_model_folder_holding_another_regions_user_is_found(
+def test_models_holding_another_regions_user_are_found(
     platform: Platform, alice: Member, bob: Member, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    us_models = platform.settings.models_folder() / "us" / "v1"
-    us_models.mkdir(parents=True)
+    us = platform.media_store("us")
     # A region's model may name any region's videos (public), never another region's people.
-    (us_models / "model.pkl").write_bytes(pickle.dumps({"videos": [new_id("eu")], "seen": [alice.id]}))
+    us.put_bytes("models/v1/model.pkl", pickle.dumps({"videos": [new_id("eu")], "seen": [alice.id]}))
     code, output = run_check(platform, monkeypatch, "--json")
     assert (code, json.loads(output)["violations"]) == (0, [])
 
-    (us_models / "extras.npz").write_bytes(pickle.dumps({"users": [bob.id]}))
-    (platform.settings.models_folder() / "zz").mkdir()
+    us.put_bytes("models/v1/extras.npz", pickle.dumps({"users": [bob.id]}))
+    # Models where earlier versions kept them, outside every region's store (`clipshop migrate` moves them).
+    (platform.settings.models_folder() / "eu" / "v0").mkdir(parents=True)
 
     code, output = run_check(platform, monkeypatch, "--json")
 
     assert code == 1
     assert json.loads(output)["violations"] == [
-        {"store": "models us", "table": "v1/extras.npz", "row": bob.id, "owner_region": "eu"},
         {
             "store": "models",
-            "table": "zz",
-            "row": str(platform.settings.models_folder() / "zz"),
-            "owner_region": "zz",
+            "table": "eu",
+            "row": str(platform.settings.models_folder() / "eu"),
+            "owner_region": "eu",
         },
+        {"store": "models us", "table": "models/v1/extras.npz", "row": bob.id, "owner_region": "eu"},
     ]
 
 

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from clipshop.events.models import Event, EventKind
-from clipshop.feed import sources, store
+from clipshop.feed import loaded_models, sources, store
 from clipshop.feed import tasks as feed_tasks
 from clipshop.feed.learning import training
 from clipshop.feed.models import Served
@@ -248,13 +248,13 @@ def a_new_garden_clip(platform: Platform, catalogue: dict[str, list[str]]) -> st
 
 def trained_and_served_elsewhere(
     client: TestClient, platform: Platform, catalogue: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
-) -> tuple[store.ModelStore, store.RegionModel | None]:
-    """Train us on the two taste groups, then open the model folder as another process's store would,
-    checking for new versions on every call; returns that store and the model it serves."""
+) -> tuple[loaded_models.LoadedModels, store.RegionModel | None]:
+    """Train us on the two taste groups, then read the region's store as another server process would,
+    checking for new versions on every call; returns that server's models and the one it serves."""
     simulate_tastes(client, platform, catalogue, quick_members(platform, "us", 24, prefix="viewer"))
     training.retrain(platform, "us")
-    monkeypatch.setattr(store, "CHECK_EVERY_S", 0.0)
-    server = store.ModelStore(platform.settings.data_dir)
+    monkeypatch.setattr(loaded_models, "CHECK_EVERY_S", 0.0)
+    server = loaded_models.LoadedModels(platform.media)
     return server, server.current("us")
 
 
@@ -285,8 +285,9 @@ def test_servers_swap_in_new_vectors_without_reloading_the_model(
     platform.clock.advance(minutes=10)  # type: ignore[attr-defined]
     new = a_new_garden_clip(platform, catalogue)
     assert training.embed_new_videos(platform, "us") == 1
-    extras = store.models_root(platform.settings.data_dir, "us") / first.version / "extras.npz"
-    written = extras.stat().st_mtime_ns
+    extras = f"models/{first.version}/extras.npz"
+    written = platform.media_store("us").describe(extras)
+    assert written is not None
 
     def vectors_swapped_in() -> bool:
         latest = server.current("us")
@@ -297,7 +298,7 @@ def test_servers_swap_in_new_vectors_without_reloading_the_model(
     assert first.extras is not None and first.extras.ids == [new]
     # The next run finds nothing new and leaves the file alone, so no server reloads anything.
     assert training.embed_new_videos(platform, "us") == 1
-    assert extras.stat().st_mtime_ns == written
+    assert platform.media_store("us").describe(extras) == written
 
 
 def test_large_regions_retrieve_through_an_ann_index(
@@ -410,7 +411,7 @@ def test_the_keep_window_must_cover_the_training_window(settings: Any) -> None:
 def test_the_scheduled_retrain_fits_in_a_child_process_as_of_the_platforms_now(
     client: TestClient, platform: Platform, catalogue: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "CHECK_EVERY_S", 0.0)
+    monkeypatch.setattr(loaded_models, "CHECK_EVERY_S", 0.0)
     simulate_tastes(client, platform, catalogue, quick_members(platform, "us", 24, prefix="viewer"))
     assert feed_runtime(platform).models.current("us") is None
     platform.jobs.enqueue(feed_tasks.RETRAIN)
@@ -425,8 +426,10 @@ def test_the_scheduled_retrain_fits_in_a_child_process_as_of_the_platforms_now(
     assert model.trained_at == platform.clock.now()  # the frozen test clock, not the child's wall clock
     assert model.report["users"] == 24
     # No events there: trending and the ranker's prior.
-    elsewhere = feed_runtime(platform).models.current("eu")
-    assert elsewhere is not None and elsewhere.collaborative is None and elsewhere.report["users"] == 0
+    elsewhere = wait_until(
+        lambda: feed_runtime(platform).models.current("eu"), timeout_s=30, what="eu's model to load here"
+    )
+    assert elsewhere.collaborative is None and elsewhere.report["users"] == 0
 
 
 def test_a_model_file_written_before_the_model_families_moved_still_loads(
@@ -434,8 +437,8 @@ def test_a_model_file_written_before_the_model_families_moved_still_loads(
 ) -> None:
     simulate_tastes(client, platform, catalogue, quick_members(platform, "us", 24, prefix="viewer"))
     training.retrain(platform, "us")
-    root = store.models_root(platform.settings.data_dir, "us")
-    model = store.load(root)
+    us_store, scratch = platform.media_store("us"), platform.upload_volumes["us"]
+    model = store.load(us_store)
     assert model is not None and model.collaborative is not None
     # Write it again as the code of that time did: its classes named under `clipshop.feed.models.*`.
     for old, new in store.MOVED_MODULES.items():
@@ -444,12 +447,12 @@ def test_a_model_file_written_before_the_model_families_moved_still_loads(
         for value in vars(module).values():
             if isinstance(value, type) and value.__module__ == new:
                 monkeypatch.setattr(value, "__module__", old)
-    store.save(model, root)
+    store.save(model, us_store, scratch=scratch)
     monkeypatch.undo()
-    written = (root / model.version / "model.pkl").read_bytes()
+    written = us_store.read_bytes(f"models/{model.version}/model.pkl")
     assert b"clipshop.feed.models.fusion" in written and b"clipshop.feed.learning" not in written
 
-    loaded = store.load(root)
+    loaded = store.load(us_store)
 
     assert loaded is not None and loaded.collaborative is not None
     assert type(loaded.collaborative).__module__ == "clipshop.feed.learning.fusion"

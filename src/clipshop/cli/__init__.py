@@ -55,6 +55,29 @@ def migrate_databases(settings: Settings) -> None:
             )
     finally:
         databases.dispose()
+    move_feed_models_into_stores(settings)
+
+
+def move_feed_models_into_stores(settings: Settings) -> None:
+    """Feed models left where earlier versions kept them (`data_dir/models/<region>/`) move into each
+    region's media store, where every server of the region finds them."""
+    folder = settings.models_folder()
+    if not folder.is_dir():
+        return
+    from clipshop.feed.store import adopt_folder
+    from clipshop.platform import Platform
+
+    platform = Platform(settings)
+    try:
+        for root in sorted(p for p in folder.iterdir() if p.is_dir() and p.name in settings.regions):
+            region = root.name
+            moved = adopt_folder(root, platform.media_store(region), scratch=platform.upload_volumes[region])
+            where = f"into region {region}'s media store" if moved else "away: its store has a newer one"
+            console.print(f"Moved the feed models of {region} from {root} {where}")
+    finally:
+        platform.close()
+    if not any(folder.iterdir()):
+        folder.rmdir()
 
 
 @app.command()

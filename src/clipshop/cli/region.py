@@ -1,7 +1,7 @@
 """`clipshop region export|detach`: carve a region out of a deployment.
 
 `export REGION DIR` writes a standalone deployment of one region into DIR: its database (as SQLite, or into
-an empty database at --database-url), its media, its feed models, its slice of the directory with the
+an empty database at --database-url), its media (feed models included), its slice of the directory with the
 account index keyed anew, the access audit log as it was, and DIR/clipshop.toml to run it with
 `CLIPSHOP_CONFIG=DIR/clipshop.toml clipshop serve`. A region whose media are in a bucket of its own keeps
 that bucket (its files stay where they are, at the URLs already published); its uploads are copied.
@@ -137,7 +137,6 @@ def export(
     batch: int = 2000,
 ) -> Exported:
     """The export itself (see `export_region`); `out` is an absolute, empty or new folder."""
-    from clipshop.feed.store import models_root
     from clipshop.kit.db import DirectoryBase, RegionBase
     from clipshop.migrations import is_current, upgrade
     from clipshop.residency import audit
@@ -189,9 +188,6 @@ def export(
         exported.media_keys = _copy_media(
             platform, region, media_root, bar, objects_too=exported.bucket is None
         )
-        models = models_root(settings.data_dir, region)
-        if models.is_dir():
-            shutil.copytree(models, models_root(data_dir, region), symlinks=True)
         check = audit.verify(target)
         if not check.ok:
             _fail(

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clipshop.feed.facts import DirectoryMirror, FeedCache
-from clipshop.feed.store import ModelStore
+from clipshop.feed.loaded_models import LoadedModels
 from clipshop.platform import Platform
 
 
 @dataclass
 class FeedRuntime:
-    models: ModelStore
+    models: LoadedModels
     cache: FeedCache
 
 
@@ -32,7 +32,7 @@ def feed_runtime(platform: Platform) -> FeedRuntime:
             if runtime is None:
                 settings = platform.settings
                 runtime = _runtimes[platform] = FeedRuntime(
-                    models=ModelStore(settings.data_dir),
+                    models=LoadedModels(platform.media),
                     cache=FeedCache(platform.clock, settings.recs_cache_s, _directory_mirror(platform)),
                 )
     return runtime

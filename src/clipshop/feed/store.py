@@ -1,33 +1,40 @@
-"""Each region's trained feed model on disk and in memory.
+"""Each region's trained feed model, and how it is kept in the region's media store.
 
-A retrain writes a new version directory under `data_dir/models/<region>/` and then swaps the `current`
-pointer file atomically; serving processes notice the new pointer (checked at most every few seconds)
-and load it. The model is derived from the region's personal data, so it stays with the region's data
-and is never served or copied to another region. Videos published after the training run get vectors
-from `extras.npz`, which the embedding job rewrites without a retrain.
+A retrain writes the files of a new version under `models/<version>/` in the region's media store (the
+port's keys, so a local folder and a bucket work alike), then, last, the pointer `models/current.json`:
+the region, the version, and the size and SHA-256 of each file. Every server process of the region reads
+the pointer every few seconds and loads a version new to it in the background (`feed.loaded_models`); a
+version it cannot read, or whose files do not match the pointer, is refused and the one it has keeps
+serving. The model is derived from the region's personal data, so it stays in the region's store and is
+never served or copied to another region. Videos published after the training run get vectors from
+`models/<version>/extras.npz`, which the embedding job rewrites without a retrain. A retrain keeps the
+previous version beside the new one (a server may still be loading it) and deletes older ones.
 """
 
 from __future__ import annotations
 
-import gc
-import logging
-import os
+import hashlib
+import io
+import json
 import pickle
-import threading
-import time
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 
 from clipshop.config import MODELS_FOLDER
 from clipshop.feed.ranking import Ranker
+from clipshop.kit.ports import MediaStore, UploadVolume
 
-log = logging.getLogger(__name__)
-CHECK_EVERY_S = 5.0
+POINTER = f"{MODELS_FOLDER}/current.json"
+MODEL_FILE = "model.pkl"
+INDEX_FILE = "items.usearch"
+EXTRAS_FILE = "extras.npz"
+READ_CHUNK = 1 << 20
 CANDIDATES_PER_QUERY = 100
 
 
@@ -161,35 +168,99 @@ class RegionModel:
         return out
 
 
-def models_root(data_dir: Path, region: str) -> Path:
-    return data_dir / MODELS_FOLDER / region
+class ModelUnreadable(Exception):
+    """A published model that cannot be read back as it was written: missing, truncated or altered."""
 
 
-def save(model: RegionModel, root: Path) -> Path:
-    """Write a version directory and point `current` at it (readers never see a half-written model)."""
-    folder = root / model.version
-    folder.mkdir(parents=True, exist_ok=True)
-    ann, model.ann = model.ann, None
-    try:
-        with (folder / "model.pkl").open("wb") as out:
-            pickle.dump(model, out, protocol=pickle.HIGHEST_PROTOCOL)
-    finally:
-        model.ann = ann
-    if ann is not None:
-        ann.save(str(folder / "items.usearch"))
-    pointer = root / "current.tmp"
-    pointer.write_text(model.version)
-    os.replace(pointer, root / "current")
-    for old in sorted(p for p in root.iterdir() if p.is_dir() and p.name != model.version)[:-1]:
-        _remove_tree(old)
-    return folder
+@dataclass(frozen=True)
+class Pointer:
+    """What `models/current.json` says: the region's current version and its files' sizes and digests."""
+
+    region: str
+    version: str
+    files: dict[str, tuple[int, str]]
+
+    def to_json(self) -> bytes:
+        files = {name: {"size": size, "sha256": sha} for name, (size, sha) in sorted(self.files.items())}
+        return json.dumps({"region": self.region, "version": self.version, "files": files}).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Pointer:
+        try:
+            raw = json.loads(data)
+            files = {str(n): (int(f["size"]), str(f["sha256"])) for n, f in raw["files"].items()}
+            pointer = cls(str(raw["region"]), str(raw["version"]), files)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ModelUnreadable(f"the model pointer is not readable: {error!r}") from error
+        if MODEL_FILE not in files or "/" in pointer.version or not pointer.version:
+            raise ModelUnreadable(f"the model pointer names no model file or a bad version: {raw!r}")
+        return pointer
 
 
-def save_extras(root: Path, version: str, extras: Extras) -> None:
-    folder = root / version
-    temporary = folder / "extras.tmp.npz"
-    np.savez(temporary, ids=np.asarray(extras.ids, dtype=object), vectors=extras.vectors)
-    os.replace(temporary, folder / "extras.npz")
+def version_prefix(version: str) -> str:
+    return f"{MODELS_FOLDER}/{version}/"
+
+
+def read_pointer(store: MediaStore) -> Pointer | None:
+    """The region's current version, or None when none was ever published; raises ModelUnreadable."""
+    if not store.exists(POINTER):
+        return None
+    pointer = Pointer.from_json(store.read_bytes(POINTER))
+    if pointer.region != store.region:
+        raise ModelUnreadable(f"the model pointer in region {store.region}'s store names {pointer.region}")
+    return pointer
+
+
+def save(model: RegionModel, store: MediaStore, *, scratch: UploadVolume) -> Pointer:
+    """Publish `model` in its region's store: its files first, then the pointer (readers never see a half
+    written version), then older versions but the previous one go."""
+    with scratch.workspace(f"model-{model.version}") as work:
+        folder = work / model.version
+        folder.mkdir()
+        ann, model.ann = model.ann, None
+        try:
+            with (folder / MODEL_FILE).open("wb") as out:
+                pickle.dump(model, out, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            model.ann = ann
+        if ann is not None:
+            ann.save(str(folder / INDEX_FILE))
+        return _publish(store, model.version, folder)
+
+
+def _publish(store: MediaStore, version: str, folder: Path) -> Pointer:
+    """Put the files of `folder` (a version's, the extras left out) under the version's prefix, then point
+    at them; `folder` is consumed."""
+    files = {path.name: _size_and_digest(path) for path in folder.iterdir() if path.name != EXTRAS_FILE}
+    pointer = Pointer(store.region, version, files)
+    store.put_folder(version_prefix(version).rstrip("/"), folder)
+    store.put_bytes(POINTER, pointer.to_json())
+    _drop_old_versions(store, keep=version)
+    return pointer
+
+
+def _drop_old_versions(store: MediaStore, *, keep: str) -> None:
+    older = sorted(v for v in _versions(store) if v != keep)
+    for version in older[:-1]:
+        store.delete_prefix(version_prefix(version))
+
+
+def _versions(store: MediaStore) -> set[str]:
+    return {key.split("/")[1] for key in store.keys(f"{MODELS_FOLDER}/") if key.count("/") >= 2}
+
+
+def _size_and_digest(path: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while chunk := source.read(READ_CHUNK):
+            digest.update(chunk)
+    return path.stat().st_size, digest.hexdigest()
+
+
+def save_extras(store: MediaStore, version: str, extras: Extras) -> None:
+    out = io.BytesIO()
+    np.savez(out, ids=np.asarray(extras.ids, dtype=object), vectors=extras.vectors)
+    store.put_bytes(version_prefix(version) + EXTRAS_FILE, out.getvalue())
 
 
 # Model files name the modules of their classes; the model families were in `feed.models` until that name
@@ -205,111 +276,115 @@ class _ModelUnpickler(pickle.Unpickler):
         return super().find_class(MOVED_MODULES.get(module, module), name)
 
 
-def load(root: Path) -> RegionModel | None:
-    pointer = root / "current"
-    if not pointer.exists():
+class _Digesting:
+    """A stream read through to the unpickler while its bytes are counted and hashed."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self.source, self.size, self.digest = source, 0, hashlib.sha256()
+
+    def _seen(self, data: bytes | memoryview) -> None:
+        self.size += len(data)
+        self.digest.update(data)
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.source.read(n)
+        self._seen(data)
+        return data
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        data = self.source.read(len(buffer))
+        buffer[: len(data)] = data
+        self._seen(data)
+        return len(data)
+
+    def readline(self) -> bytes:
+        data = self.source.readline()
+        self._seen(data)
+        return data
+
+    def finish(self) -> tuple[int, str]:
+        """Read what the unpickler left, and give the whole stream's size and digest."""
+        while self.read(READ_CHUNK):
+            pass
+        return self.size, self.digest.hexdigest()
+
+
+def load(store: MediaStore, pointer: Pointer | None = None) -> RegionModel | None:
+    """The version `pointer` names (default: the current one), checked against the pointer, without its
+    extras (`load_extras`); None when the region has none; raises ModelUnreadable (or whatever reading the
+    store raised)."""
+    pointer = pointer or read_pointer(store)
+    if pointer is None:
         return None
-    folder = root / pointer.read_text().strip()
-    with (folder / "model.pkl").open("rb") as source:
-        model: RegionModel = _ModelUnpickler(source).load()
-    if (folder / "items.usearch").exists():
+    prefix = version_prefix(pointer.version)
+    with store.open(prefix + MODEL_FILE) as source:
+        reading = _Digesting(source)
+        try:
+            model = _ModelUnpickler(reading).load()
+        except Exception as error:
+            what = f"model {pointer.version} of {store.region}"
+            raise ModelUnreadable(f"{what} does not unpickle: {error!r}") from error
+        _check(pointer, MODEL_FILE, reading.finish())
+    if not isinstance(model, RegionModel) or (model.region, model.version) != (store.region, pointer.version):
+        raise ModelUnreadable(f"{prefix}{MODEL_FILE} holds no model {pointer.version} of {store.region}")
+    if INDEX_FILE in pointer.files:
         # Only a region past `recs_ann_min_items` has an index: smaller deployments never load usearch.
         from usearch.index import Index
 
-        model.ann = Index.restore(str(folder / "items.usearch"))
-    model.extras = load_extras(root, model.version)
+        data = store.read_bytes(prefix + INDEX_FILE)
+        _check(pointer, INDEX_FILE, (len(data), hashlib.sha256(data).hexdigest()))
+        model.ann = Index.restore(data)
     return model
 
 
-def load_extras(root: Path, version: str) -> Extras | None:
-    path = root / version / "extras.npz"
-    if not path.exists():
+def _check(pointer: Pointer, name: str, found: tuple[int, str]) -> None:
+    if found != pointer.files[name]:
+        raise ModelUnreadable(
+            f"{version_prefix(pointer.version)}{name} of {pointer.region} is not what was published:"
+            f" {found[0]} bytes, SHA-256 {found[1]}, where the pointer says {pointer.files[name]}"
+        )
+
+
+def extras_stamp(store: MediaStore, version: str) -> tuple[int, float] | None:
+    """Size and age of a version's extras, to tell a rewrite (None: it has none)."""
+    described = store.describe(version_prefix(version) + EXTRAS_FILE)
+    return None if described is None else (described.size, described.modified_at)
+
+
+def load_extras(store: MediaStore, model: RegionModel) -> Extras | None:
+    """The vectors of videos newer than `model`'s training run; raises ModelUnreadable on a damaged file."""
+    key = version_prefix(model.version) + EXTRAS_FILE
+    if not store.exists(key):
         return None
-    with np.load(path, allow_pickle=True) as data:
-        return Extras.of([str(v) for v in data["ids"]], data["vectors"])
+    try:
+        with np.load(io.BytesIO(store.read_bytes(key)), allow_pickle=True) as data:
+            extras = Extras.of([str(v) for v in data["ids"]], data["vectors"])
+    except Exception as error:
+        raise ModelUnreadable(f"{key} of {store.region} is not readable: {error!r}") from error
+    dims = model.collaborative.item_vectors().shape[1] if model.collaborative is not None else None
+    if (
+        extras.vectors.ndim != 2
+        or len(extras.ids) != extras.vectors.shape[0]
+        or (dims is not None and extras.vectors.shape[1] != dims)
+    ):
+        raise ModelUnreadable(f"{key} of {store.region} does not fit model {model.version}")
+    return extras
 
 
-def _remove_tree(folder: Path) -> None:
-    for path in folder.iterdir():
-        path.unlink()
-    folder.rmdir()
-
-
-class ModelStore:
-    """The latest model of each region, reloaded when a retrain or the embedding job publishes anew."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self._lock = threading.Lock()
-        self._models: dict[str, RegionModel | None] = {}
-        self._stamps: dict[str, tuple[float, ...]] = {}
-        self._checked: dict[str, float] = {}
-        self._loading: set[str] = set()
-
-    def current(self, region: str) -> RegionModel | None:
-        now = time.monotonic()
-        if now - self._checked.get(region, -1e9) < CHECK_EVERY_S and region in self._models:
-            return self._models[region]
-        with self._lock:
-            self._checked[region] = now
-            root = models_root(self.data_dir, region)
-            stamp = _stamp(root)
-            if region not in self._models or self._models[region] is None:
-                self._models[region] = load(root)
-                self._stamps[region] = stamp
-            elif self._stamps.get(region) != stamp and region not in self._loading:
-                # Keep serving the old model while a thread loads the new one (seconds at scale).
-                self._loading.add(region)
-                threading.Thread(target=self._reload, args=(region, stamp), daemon=True).start()
-            return self._models[region]
-
-    def _reload(self, region: str, stamp: tuple[float, ...]) -> None:
-        root = models_root(self.data_dir, region)
-        try:
-            model = self._models.get(region)
-            if model is not None and stamp[:2] == self._stamps.get(region, ())[:2]:
-                # Same version, new vectors from the embedding job: swap them in, keep the rest.
-                model.extras = load_extras(root, model.version)
-            else:
-                model = load(root)
-                # Keep the cyclic collector off the new model's objects too (see `app.settle_heap`).
-                gc.freeze()
-            with self._lock:
-                self._models[region], self._stamps[region] = model, stamp
-        except Exception:
-            log.exception("could not load the new feed model of %s; serving the previous one", region)
-        finally:
-            with self._lock:
-                self._loading.discard(region)
-
-    def warm(self, regions: list[str]) -> None:
-        """Load every region's model (a server calls this at start-up, off the request path)."""
-        for region in regions:
-            try:
-                self.current(region)
-            except Exception:  # a broken model file must not stop the server; requests will say why
-                log.exception("could not load the feed model of %s", region)
-
-    def publish(self, region: str, model: RegionModel) -> None:
-        """Serve a model this process just trained and saved (other processes follow the pointer)."""
-        with self._lock:
-            self._models[region] = model
-            self._stamps[region] = _stamp(models_root(self.data_dir, region))
-            self._checked[region] = time.monotonic()
-
-    def forget(self) -> None:
-        with self._lock:
-            self._models.clear()
-            self._stamps.clear()
-            self._checked.clear()
-
-
-def _stamp(root: Path) -> tuple[Any, ...]:
-    """(version, pointer change time, extras change time): the first two name the model, the last its
-    extras."""
-    pointer = root / "current"
-    if not pointer.exists():
-        return ()
-    version = pointer.read_text().strip()
-    extras = root / version / "extras.npz"
-    return (version, pointer.stat().st_mtime_ns, extras.stat().st_mtime_ns if extras.exists() else 0)
+def adopt_folder(folder: Path, store: MediaStore, *, scratch: UploadVolume) -> str | None:
+    """Move a region's models out of the folder where earlier versions kept them (`data_dir/models/<region>/`,
+    a `current` file naming a version folder) into its store, unless the store has a model already; the
+    folder goes either way. Returns the version moved in."""
+    moved = None
+    current = folder / "current"
+    if current.is_file() and read_pointer(store) is None:
+        version = current.read_text().strip()
+        with scratch.workspace(f"model-{version}") as work:
+            shutil.copytree(folder / version, work / version)
+            pointer = _publish(store, version, work / version)
+        extras = folder / version / EXTRAS_FILE
+        if extras.is_file():
+            store.put_bytes(version_prefix(version) + EXTRAS_FILE, extras.read_bytes())
+        moved = pointer.version
+    shutil.rmtree(folder)
+    return moved

@@ -38,14 +38,25 @@ class LocalMediaStore:
         return _inside(self.root, key)
 
     def put_bytes(self, key: str, data: bytes) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        with self._replacing(key) as staged:
+            staged.write_bytes(data)
 
     def put_file(self, key: str, source: Path) -> None:
+        with self._replacing(key) as staged:
+            shutil.copyfile(source, staged)
+
+    @contextmanager
+    def _replacing(self, key: str) -> Iterator[Path]:
+        """A file to write beside `key`'s, renamed over it once written: a reader (another process) sees
+        the old object or the new, never part of one, as with an object store."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, path)
+        staged = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+        try:
+            yield staged
+            os.replace(staged, path)
+        finally:
+            staged.unlink(missing_ok=True)
 
     def put_folder(self, prefix: str, source: Path) -> None:
         final = self._path(prefix)

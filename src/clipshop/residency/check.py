@@ -3,18 +3,18 @@ home region. A table is personal when it has a foreign key to `users.id` (that c
 
 The stores: every region's database and media, the directory (no personal column; no public copy left of
 a comment, profile or account that is gone from its home region), the job queue (ids only), each region's
-feed models (no user of another region), and the payment processor's own store (ids and amounts, never a
-person's details)."""
+feed models in its media store (no user of another region), and the payment processor's own store (ids and
+amounts, never a person's details)."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Column, MetaData, Table, select
 
+from clipshop.config import MODELS_FOLDER
 from clipshop.kit.db import DirectoryBase, RegionBase, UnitOfWork
 from clipshop.kit.everywhere import everywhere
 from clipshop.kit.ids import is_valid_id, region_of
@@ -118,45 +118,37 @@ def _copies_left_behind(uow: UnitOfWork, regions: list[str]) -> list[Violation]:
 
 
 def _other_regions_users_in_models(uow: UnitOfWork, platform: Platform) -> list[Violation]:
-    """A region's models are fitted on its own people's behaviour and name no viewer. Another region's
-    person may appear only as the creator of public videos (a model learns who made what); any other user
-    id of another region in a model's files, or a folder of a region this deployment does not serve, is a
-    finding."""
-    folder = platform.settings.models_folder()
-    if not folder.is_dir():
-        return []
+    """A region's models (the keys under `models/` in its media store) are fitted on its own people's
+    behaviour and name no viewer. Another region's person may appear only as the creator of public videos (a
+    model learns who made what); any other user id of another region in a model's files is a finding. So is
+    a folder of models where earlier versions kept them, outside every region's store (`data_dir/models/`:
+    `clipshop migrate` moves it into the stores)."""
     regions = platform.databases.regions
+    found: list[Violation] = []
+    left_behind = platform.settings.models_folder()
+    if left_behind.is_dir():
+        found += [
+            Violation("models", root.name, str(root), root.name)
+            for root in sorted(left_behind.iterdir())
+            if root.is_dir()
+        ]
     any_id = re.compile(rb"(" + b"|".join(r.encode() for r in regions) + rb")_[0-9a-f]{32}(?![0-9a-f])")
     users = DirectoryBase.metadata.tables["account_index"].c.user_id
     creators = DirectoryBase.metadata.tables["public_videos"].c.creator_id
-    found: list[Violation] = []
-    for root in sorted(p for p in folder.iterdir() if p.is_dir()):
-        if root.name not in regions:
-            found.append(Violation("models", root.name, str(root), root.name))
-            continue
-        foreign = sorted(
-            {
-                match.group(0).decode()
-                for path in root.rglob("*")
-                if path.is_file()
-                for match in any_id.finditer(path.read_bytes())
-                if match.group(1).decode() != root.name
-            }
-        )
-        for chunk in _chunks(foreign):
+    for region in regions:
+        store = platform.media_store(region)
+        holding: dict[str, str] = {}  # a foreign id -> the first key that holds it
+        for key in store.keys(f"{MODELS_FOLDER}/"):
+            for match in any_id.finditer(store.read_bytes(key)):
+                if match.group(1).decode() != region:
+                    holding.setdefault(match.group(0).decode(), key)
+        for chunk in _chunks(sorted(holding)):
             people = select(users).where(
                 users.in_(chunk), users.not_in(select(creators).where(creators.in_(chunk)))
             )
             for user in uow.directory.scalars(people):
-                found.append(
-                    Violation(f"models {root.name}", _file_holding(root, user), user, region_of(user))
-                )
+                found.append(Violation(f"models {region}", holding[user], user, region_of(user)))
     return found
-
-
-def _file_holding(root: Path, value: str) -> str:
-    files = sorted(p for p in root.rglob("*") if p.is_file())
-    return next(str(p.relative_to(root)) for p in files if value.encode() in p.read_bytes())
 
 
 def _chunks(ids: list[str]) -> list[list[str]]:

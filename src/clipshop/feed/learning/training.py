@@ -7,7 +7,8 @@
    region has `recs_ann_min_items` items.
 3. The ranker heads learn from the served log: the features each served item had, against whether the
    viewer then completed, liked, shared or bought it, and how much of it they watched.
-4. The trending table is rewritten, and the model is saved for the serving processes to pick up.
+4. The trending table is rewritten, and the model is published in the region's media store for every
+   serving process of the region to pick up (`feed.store`).
 
 `embed_new_videos` gives videos published since the last run a vector (the mean of the trained vectors of
 the same creator's videos, or else of videos sharing their hashtags), so they are retrievable by the
@@ -37,7 +38,7 @@ from clipshop.feed import sources
 from clipshop.feed.interests import NOT_INTERESTED_WEIGHT, SKIP_SHARE, SKIP_WEIGHT
 from clipshop.feed.learning.heads import learn_heads
 from clipshop.feed.runtime import feed_runtime
-from clipshop.feed.store import Extras, RegionModel, models_root, save, save_extras
+from clipshop.feed.store import Extras, RegionModel, save, save_extras
 from clipshop.kit.clock import FixedClock
 from clipshop.kit.db import UnitOfWork
 from clipshop.platform import Platform
@@ -68,7 +69,7 @@ def retrain_in_child(platform: Platform, regions: list[str]) -> list[dict[str, A
     """`retrain` of each region in turn, in a fresh process, as of this platform's now: the fit's peak
     memory (gigabytes at a million videos) goes back to the system when the child exits, and a serving
     process that runs the jobs in its own threads (the embedded default) keeps its interpreter lock for
-    requests. The servers, this one included, pick the new versions up from the model folder."""
+    requests. The servers, this one included, pick the new versions up from the regions' media stores."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as child:
         job = child.submit(_retrain_as_of, platform.settings, regions, platform.clock.now(), os.getpid())
@@ -157,8 +158,8 @@ def retrain(platform: Platform, region: str, *, progress: Progress | None = None
         ann=ann,
     )
     report["seconds"] = round(time.perf_counter() - started, 2)
-    save(model, models_root(settings.data_dir, region))
-    feed_runtime(platform).models.publish(region, model)
+    pointer = save(model, platform.media_store(region), scratch=platform.upload_volumes[region])
+    feed_runtime(platform).models.publish(region, model, pointer)
     log.info("feed model for %s: %s", region, report)
     return report
 
@@ -263,7 +264,6 @@ def _index(vectors: np.ndarray) -> Any:
 
 def embed_new_videos(platform: Platform, region: str) -> int:
     """Vectors for videos published since the region's model was trained; returns how many got one."""
-    root = models_root(platform.settings.data_dir, region)
     model = feed_runtime(platform).models.current(region)
     if model is None or model.collaborative is None:
         return 0
@@ -290,6 +290,6 @@ def embed_new_videos(platform: Platform, region: str) -> int:
     if model.extras is not None and model.extras.ids == ids:
         return len(ids)  # nothing new: every server keeps what it has
     extras = Extras.of(ids, np.vstack(found))
-    save_extras(root, model.version, extras)
+    save_extras(platform.media_store(region), model.version, extras)
     model.extras = extras
     return len(ids)
