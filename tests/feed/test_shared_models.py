@@ -9,6 +9,7 @@ import pickle
 from collections.abc import Callable
 
 import pytest
+from fastapi.testclient import TestClient
 
 from clipshop.cli import move_feed_models_into_stores
 from clipshop.feed import loaded_models, store
@@ -146,3 +147,12 @@ def test_models_left_in_the_folder_of_earlier_versions_move_into_the_regions_sto
 
     assert not settings.models_folder().exists()
     assert store.read_pointer(us).version == newer  # type: ignore[union-attr]
+
+
+def test_model_files_are_never_served_as_media(
+    client: TestClient, platform: Platform, clock: FrozenClock
+) -> None:
+    version = retrained(platform, clock)
+    for key in ("models/current.json", f"models/{version}/model.pkl"):
+        assert platform.media_store("us").exists(key)
+        assert client.get(f"/media/us/{key}").status_code == 404

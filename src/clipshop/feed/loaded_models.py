@@ -40,8 +40,8 @@ class LoadedModels:
         self._checking: set[str] = set()
 
     def current(self, region: str) -> RegionModel | None:
-        """The region's model (None before its first retrain). The first call loads it (other threads get
-        None meanwhile rather than wait); later calls start a look for a newer one in the background when the
+        """The region's model (None before its first retrain). The first call loads it, and other threads
+        asking meanwhile wait for it; later calls start a look for a newer one in the background when the
         last look is `CHECK_EVERY_S` old."""
         if region in self._models:
             if time.monotonic() - self._checked.get(region, 0.0) >= CHECK_EVERY_S:
@@ -54,8 +54,8 @@ class LoadedModels:
         with self._lock:
             if region not in self._models:
                 self._checked[region] = time.monotonic()
-                self._models[region] = None
                 self._refresh_now(region)
+                self._models.setdefault(region, None)
             return self._models[region]
 
     def _refresh(self, region: str) -> None:
