@@ -105,6 +105,11 @@ class ClaimingConsumer(Consumer):  # type: ignore[misc]
         self._tick = tick  # read by `_create_scheduler`, which huey calls from its constructor
         super().__init__(huey, periodic=False, **kwargs)
 
+    def start(self) -> None:
+        super().start()
+        if self._tick is not None:  # huey has just said its own periodic tasks are disabled
+            log.info("Periodic jobs are fired by this consumer's scheduler through slot claims.")
+
     def _create_scheduler(self) -> Scheduler:
         return _ClaimingScheduler(
             huey=self.huey,
@@ -158,6 +163,8 @@ class JobQueue:
         """Bind `run` to `job` on this queue; with `every_minutes` (or `every_seconds`) it also runs once per
         such period for the whole deployment, periods counted from 00:00 UTC (hourly on the hour, daily at
         midnight UTC). A periodic run that fails waits for the next period."""
+        if every_minutes is not None and every_seconds is not None:
+            raise ValueError(f"give {job.name} a period in minutes or in seconds, not both")
         seconds = every_seconds if every_minutes is None else every_minutes * 60
         if seconds is None:
             settings = {"name": job.name, "retries": job.retries, "retry_delay": job.retry_delay_s}
