@@ -1,5 +1,6 @@
 """Each region's model lives in the region's media store, published by a pointer written last; every server
-of the region follows the pointer, and one that cannot read a new version keeps serving the one it has."""
+of the region follows the pointer, and one that cannot read a new version keeps serving the one it has. On
+both media stores: a local folder, and a bucket of an S3-compatible server on loopback."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import json
 import logging
 import pickle
 from collections.abc import Callable
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from backends import TEST_REGIONS, Backend, make_settings
 from clipshop.cli import move_feed_models_into_stores
+from clipshop.config import Settings
 from clipshop.feed import loaded_models, store
 from clipshop.feed.learning import training
 from clipshop.feed.loaded_models import LoadedModels
@@ -20,6 +25,15 @@ from clipshop.kit.ports import MediaStore
 from clipshop.platform import Platform
 from doubles import FrozenClock
 from support import wait_until
+
+
+@pytest.fixture(params=["folder", "bucket"])
+def settings(request: pytest.FixtureRequest, backend: Backend, tmp_path: Path) -> Settings:
+    if request.param == "folder":
+        return make_settings(backend, tmp_path)
+    s3 = request.getfixturevalue("s3")
+    buckets = {region: s3.bucket_for(tmp_path, region) for region in TEST_REGIONS}
+    return make_settings(backend, tmp_path, media_buckets=buckets, **s3.settings())
 
 
 @pytest.fixture(autouse=True)
@@ -149,10 +163,12 @@ def test_models_left_in_the_folder_of_earlier_versions_move_into_the_regions_sto
     assert store.read_pointer(us).version == newer  # type: ignore[union-attr]
 
 
-def test_model_files_are_never_served_as_media(
-    client: TestClient, platform: Platform, clock: FrozenClock
-) -> None:
+def test_model_files_are_never_served(client: TestClient, platform: Platform, clock: FrozenClock) -> None:
+    us = platform.media_store("us")
     version = retrained(platform, clock)
     for key in ("models/current.json", f"models/{version}/model.pkl"):
-        assert platform.media_store("us").exists(key)
+        assert us.exists(key)
         assert client.get(f"/media/us/{key}").status_code == 404
+        if platform.settings.regions["us"].media_bucket is not None:
+            # The bucket's public-read policy covers the served prefixes only.
+            assert httpx.get(us.url(key)).status_code == 403
