@@ -143,6 +143,10 @@ class Settings(BaseSettings):
     limits_storage_uri: str = "memory://"
     login_rate: str = "10/minute"
     write_rates: WriteRates = Field(default_factory=WriteRates)
+    # Behind nginx, with media on local disk: once the app has decided a /media request may be served
+    # (`videos.serving`), it answers `X-Accel-Redirect: <prefix>/<region>/<key>` and nginx sends the file
+    # from its internal location at that prefix (deploy/nginx/clipshop.conf). None: the app sends the bytes.
+    media_accel_prefix: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9_\-/]*[A-Za-z0-9_\-]$")
 
     # Connections per database per process (PostgreSQL); see kit/db.PoolLimits.
     database_pool_size: int = 10

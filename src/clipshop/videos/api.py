@@ -7,6 +7,7 @@ import stat
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated
+from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
@@ -22,6 +23,7 @@ from clipshop.kit.ids import region_of
 from clipshop.kit.ports import MediaStore, StoredMedia
 from clipshop.media import served
 from clipshop.media.limits import UploadLimits
+from clipshop.media.storage import LocalMediaStore
 from clipshop.platform import Platform
 from clipshop.platform.http import (
     CommittingRoute,
@@ -281,13 +283,11 @@ def publish_video(video_id: str, actor: CurrentActor, uow: UowDep, platform: Pla
 
 @media_router.get("/media/{region}/{key:path}", include_in_schema=False)
 @media_router.head("/media/{region}/{key:path}", include_in_schema=False)
-def serve_media(
-    region: str, key: str, request: Request, platform: PlatformDep, uow: UowDep
-) -> StoredMediaResponse:
+def serve_media(region: str, key: str, request: Request, platform: PlatformDep, uow: UowDep) -> Response:
     """Media of the embedded default; at scale a CDN in front of the region's bucket serves these. A video a
     moderation decision withheld is refused (410 `media_withheld`) but to those reviewing it, an adults-only
     one to whoever may not see it (403 `age_restricted`, see `videos.serving`); `videos.service.purge_log`
-    names the prefix a CDN must purge."""
+    names the prefix a CDN must purge. With `media_accel_prefix`, a local file is handed to nginx to send."""
     if region not in platform.media or not key.startswith(served.SERVED_PREFIXES):
         raise NotFound("file", key)
     owner = key.split("/", 2)[1] if key.startswith("videos/") and key.count("/") >= 2 else None
@@ -306,9 +306,14 @@ def serve_media(
         cache = cache.replace("public", "private")
     elif gate is Gate.REVIEWING:
         cache = "private, no-store"  # a taken-down video's files, for its reviewer only
-    return StoredMediaResponse(
-        store, key, stored, media_type=served.media_type(key), headers={"Cache-Control": cache}
-    )
+    media_type = served.media_type(key)
+    accel = platform.settings.media_accel_prefix
+    if accel is not None and isinstance(store, LocalMediaStore):
+        # nginx keeps Content-Type and Cache-Control from this answer and sends the file (ranges included).
+        target = f"{accel}/{region}/{quote(key, safe='/')}"
+        headers = {"X-Accel-Redirect": target, "Content-Type": media_type, "Cache-Control": cache}
+        return Response(headers=headers)
+    return StoredMediaResponse(store, key, stored, media_type=media_type, headers={"Cache-Control": cache})
 
 
 class StoredMediaResponse(FileResponse):
