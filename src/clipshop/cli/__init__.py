@@ -5,10 +5,11 @@ app, numpy or PyAV."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -90,23 +91,67 @@ def migrate() -> None:
     )
 
 
+# Every line names its process: with `serve --workers N` the app processes share one log.
+LOG_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's own logging, its lines named by process as ours are."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    for formatter in config["formatters"].values():
+        formatter["fmt"] = "%(asctime)s [%(process)d] " + formatter["fmt"]
+    return config
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    port: Annotated[
+        int, typer.Option(help="port to listen on (the first one, with several processes)")
+    ] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="app processes: the i-th listens on port + i (list them all in the proxy); with more than "
+            "one, jobs go to `clipshop worker` processes through Redis",
+        ),
+    ] = 1,
     migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
 ) -> None:
     """Serve the web app and API (with an in-process job consumer on the embedded default)."""
+    settings = Settings()
+    if workers > 1:
+        from clipshop.cli.processes import serve_processes, shared_state_problems
+
+        if problems := shared_state_problems(settings):
+            raise typer.BadParameter(
+                f"{workers} app processes cannot share this deployment: " + "; ".join(problems),
+                param_hint="'--workers'",
+            )
+        if port + workers - 1 > 65535:
+            raise typer.BadParameter(
+                f"ports {port} to {port + workers - 1} do not all exist", param_hint="'--port'"
+            )
+    if migrate_first:
+        migrate_databases(settings)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    if workers > 1:
+        last = port + workers - 1
+        console.print(
+            f"Clipshop in {workers} processes on http://{host}:{port} to :{last} — regions "
+            f"{', '.join(settings.regions)}; jobs on Redis, run by `clipshop worker`"
+        )
+        raise typer.Exit(serve_processes(host=host, port=port, count=workers))
+
     import uvicorn
 
     from clipshop.app import create_app
 
-    settings = Settings()
-    if migrate_first:
-        migrate_databases(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     console.print(f"Clipshop on [bold]http://{host}:{port}[/] — regions {', '.join(settings.regions)}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=uvicorn_log_config())
 
 
 @app.command()
@@ -114,7 +159,7 @@ def worker(workers: Annotated[int, typer.Option(help="worker threads")] = 2) -> 
     """Run a job consumer (transcoding, counters, the reconciler) against the configured queue."""
     from clipshop.assembly import build_platform
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     platform = build_platform(Settings())
     console.print(f"Worker on the {platform.settings.jobs_backend} queue with {workers} threads")
     platform.jobs.run_consumer(workers=workers)
