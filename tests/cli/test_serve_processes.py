@@ -224,12 +224,14 @@ def test_the_processes_stop_when_the_command_is_killed(
     command.kill()
     command.wait()
     wait_until(
-        lambda: (
-            not any(
-                psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"
-                for pid in started.values()
-            )
-        ),
+        lambda: not any(alive(pid) for pid in started.values()),
         timeout_s=60,
         what="the app processes to stop after their parent was killed",
     )
+
+
+def alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
