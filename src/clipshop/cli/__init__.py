@@ -39,8 +39,17 @@ def _progress() -> Progress:
 
 
 def migrate_databases(settings: Settings) -> None:
-    from clipshop.kit.db import Databases
+    """Every database to the latest schema, and the sandbox processor's tables made: made here, once, before
+    any app or worker process starts, they are never made by several processes at once."""
+    from clipshop.kit.db import Databases, make_engine
     from clipshop.migrations import migrate_all
+    from clipshop.payments.sandbox import SandboxBase
+
+    sandbox = make_engine(settings.sandbox_database_url(), pool=False)
+    try:
+        SandboxBase.metadata.create_all(sandbox)
+    finally:
+        sandbox.dispose()
 
     databases = Databases(
         directory_url=settings.directory_database_url(),
