@@ -142,6 +142,22 @@ def nginx_main(root: Path, site: Path) -> str:
     )
 
 
+def nginx_command(root: Path, *, port: int, app_ports: list[int], media_root: Path) -> list[str]:
+    """Write the site of deploy/nginx for this machine and a main nginx.conf under `root` (logs in
+    `root/logs`); the command that runs them, to which add `-t` or `-g "daemon off;"`."""
+    for folder in (root / "logs", root / "temp"):
+        folder.mkdir(parents=True, exist_ok=True)
+    site = root / "clipshop.conf"
+    site.write_text(
+        render_site(
+            NGINX_SITE.read_text(), port=port, app_ports=app_ports, media_root=media_root, logs=root / "logs"
+        )
+    )
+    main = root / "nginx.conf"
+    main.write_text(nginx_main(root, site))
+    return [NGINX, "-p", str(root), "-c", str(main), "-e", str(root / "logs" / "error.log")]
+
+
 class ScratchDatabases:
     """Empty PostgreSQL databases `<prefix>_<name>` on the server of `admin_url`, dropped by `drop`."""
 
@@ -287,7 +303,7 @@ class Stack:
             time.sleep(0.1)
 
     def start(self) -> Stack:
-        for folder in (self.logs, self.data_dir, self.root / "temp"):
+        for folder in (self.logs, self.data_dir):
             folder.mkdir(parents=True, exist_ok=True)
         self.settings_file.write_text(self.settings_text)
         self.databases.create()
@@ -306,19 +322,9 @@ class Stack:
         for n in range(self.workers):
             argv = [*clipshop, "worker", "--workers", str(self.worker_threads)]
             self.worker_processes.append(self._spawn(argv, f"worker-{n}.log"))
-        site = self.root / "clipshop.conf"
-        site.write_text(
-            render_site(
-                NGINX_SITE.read_text(),
-                port=self.port,
-                app_ports=self.app_ports,
-                media_root=self.data_dir / "media",
-                logs=self.logs,
-            )
+        nginx = nginx_command(
+            self.root, port=self.port, app_ports=self.app_ports, media_root=self.data_dir / "media"
         )
-        main = self.root / "nginx.conf"
-        main.write_text(nginx_main(self.root, site))
-        nginx = [NGINX, "-p", str(self.root), "-c", str(main), "-e", str(self.log("error.log"))]
         checked = subprocess.run([*nginx, "-t"], capture_output=True, text=True, check=False)
         if checked.returncode != 0:
             raise RuntimeError(f"nginx refused its configuration:\n{checked.stderr}")
