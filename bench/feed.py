@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import feed_postgres
 import harness
 import httpx
 import numpy as np
@@ -365,7 +366,7 @@ def table_plans(c: Corpus, *, password_hash: str, tokens: list[str]) -> list[Tab
         region = REGIONS[r]
         handle, email, name = f"viewer{i}", f"viewer{i}@bench.example", f"Viewer {i}"
         user_rows[region].append((user_id, email, password_hash, handle, name, "", None, COUNTRY_OF[region],
-                                  created[i]))  # fmt: skip
+                                  created[i], None, None, created[i], None, created[i], None))  # fmt: skip
         secret = secrets.token_urlsafe(32)
         session_id = new_id(region)
         session_rows[region].append((session_id, user_id, hashlib.sha256(secret.encode()).hexdigest(),
@@ -373,7 +374,7 @@ def table_plans(c: Corpus, *, password_hash: str, tokens: list[str]) -> list[Tab
         tokens.append(f"{session_id}.{secret}")
         index_rows.append((email_digest(email, secret=DEV_SECRET), user_id, region))
         profile_rows.append((user_id, region, handle, name, "", None, follower_counts[i], following_counts[i],
-                             video_counts[i], 0, created[i]))  # fmt: skip
+                             video_counts[i], 0, created[i], False))  # fmt: skip
 
     def tag_names(row: list[int]) -> list[str]:
         return [TAGS[t] for t in row if t >= 0]
@@ -393,7 +394,7 @@ def table_plans(c: Corpus, *, password_hash: str, tokens: list[str]) -> list[Tab
             base = f"/media/{region}/videos/{video_id}/hls"
             rows.append((video_id, region, creator_id, f"clip {n} " + " ".join(f"#{t}" for t in names),
                          " ".join(names), duration, 1080, 1920, f"{base}/master.m3u8", f"{base}/poster.jpg",
-                         f"{base}/thumb.jpg", at, lk, cm, sh, vw, cp, hot))  # fmt: skip
+                         f"{base}/thumb.jpg", at, lk, cm, sh, vw, cp, hot, False, False))  # fmt: skip
         return rows
 
     def tag_rows(idx: Array) -> list[Row]:
@@ -437,10 +438,11 @@ def table_plans(c: Corpus, *, password_hash: str, tokens: list[str]) -> list[Tab
 
     every_video = np.arange(len(c.video_ids))
     profile = ["user_id", "region", "handle", "display_name", "bio", "avatar_url", "follower_count",
-               "following_count", "video_count", "like_count", "created_at"]  # fmt: skip
+               "following_count", "video_count", "like_count", "created_at", "filters_comments"]  # fmt: skip
     video = ["id", "region", "creator_id", "caption", "hashtags", "duration_s", "width", "height",
              "master_url", "poster_url", "thumb_url", "published_at", "like_count", "comment_count",
-             "share_count", "view_count", "complete_count", "hot_score"]  # fmt: skip
+             "share_count", "view_count", "complete_count", "hot_score", "age_restricted",
+             "unrecommended"]  # fmt: skip
     plans = [
         TablePlan(
             None, table_of(AccountIndex), ["email_digest", "user_id", "region"], users, listed(index_rows)
@@ -456,7 +458,8 @@ def table_plans(c: Corpus, *, password_hash: str, tokens: list[str]) -> list[Tab
         ),
     ]
     user = ["id", "email", "password_hash", "handle", "display_name", "bio", "avatar_key", "country",
-            "created_at"]  # fmt: skip
+            "created_at", "staff_role", "jurisdiction", "updated_at", "suspended_at", "email_verified_at",
+            "birth_date"]  # fmt: skip
     session = ["id", "user_id", "secret_hash", "created_at", "expires_at", "revoked_at"]
     event = ["id", "user_id", "kind", "video_id", "product_id", "creator_id", "value", "created_at"]
     watch = ["user_id", "video_id", "watched_s", "completes", "last_at"]
@@ -516,7 +519,7 @@ def bulk_engine(url: str) -> Engine:
 
 
 class Loader:
-    """Inserts rows with Core executemany, one transaction per table, advancing a bar.
+    """Inserts rows with Core executemany (COPY on PostgreSQL), one transaction per table, advancing a bar.
 
     Rows go to the driver as tuples (`exec_driver_sql`): building each row's bind parameters through the
     compiled statement would cost about twice the insert itself. Datetime columns come rendered the way
@@ -536,14 +539,25 @@ class Loader:
         times = [plan.columns.index(c.key) for c in table.columns if isinstance(c.type, UTCDateTime)]
         names = ", ".join(f'"{c}"' for c in plan.columns)
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in plan.columns)})'
-        loaded = 0
-        with engine.begin() as conn:
-            for batch in plan.batches():
-                if loaded == 0 and batch and any(not isinstance(batch[0][i], str | None) for i in times):
+
+        def checked() -> Iterator[list[Row]]:
+            for n, batch in enumerate(plan.batches()):
+                if n == 0 and batch and any(not isinstance(batch[0][i], str | None) for i in times):
                     raise ValueError(f"{table.name}: render datetimes with stamp() or stamps()")
-                conn.exec_driver_sql(sql, batch)
-                loaded += len(batch)
-                self.progress.advance(self.task, len(batch))
+                yield batch
+
+        def advance(rows: int) -> None:
+            self.progress.advance(self.task, rows)
+
+        loaded = 0
+        if engine.dialect.name == "postgresql":
+            loaded = feed_postgres.copy_batches(engine, table.name, plan.columns, checked(), advance)
+        else:
+            with engine.begin() as conn:
+                for batch in checked():
+                    conn.exec_driver_sql(sql, batch)
+                    loaded += len(batch)
+                    advance(len(batch))
         if loaded != plan.count:
             raise ValueError(f"{table.name}: planned {plan.count:,} rows, made {loaded:,}")
         self.counts[table.name] = self.counts.get(table.name, 0) + loaded
@@ -577,32 +591,48 @@ class Dataset:
     db_bytes: dict[str, int] = field(default_factory=dict)
     made_at: str = ""
     cached: bool = False
+    engine: str = "sqlite"
+    settle_s: float = 0.0  # PostgreSQL: VACUUM ANALYZE and reading the databases into memory, after the load
 
 
-def build_and_load(data_dir: Path, *, videos: int, users: int, events_per_user: float, seed: int) -> Dataset:
-    """Make the corpus in memory (numpy for the skewed sampling), then insert it database by database."""
+def build_and_load(
+    data_dir: Path,
+    *,
+    videos: int,
+    users: int,
+    events_per_user: float,
+    seed: int,
+    postgres: feed_postgres.ScratchPostgres | None = None,
+) -> Dataset:
+    """Make the corpus in memory (numpy for the skewed sampling), then insert it database by database: the
+    SQLite files under `data_dir`, or the migrated scratch databases of `postgres`."""
     from clipshop.accounts.passwords import hash_password
     from clipshop.config import Settings
 
     started = time.perf_counter()
     settings = Settings(data_dir=data_dir)
     now = datetime.now(UTC).replace(microsecond=0)
-    dataset = Dataset(made_at=now.isoformat())
+    dataset = Dataset(made_at=now.isoformat(), engine="postgresql" if postgres else "sqlite")
     with harness.console.status(f"Generating {videos:,} videos, {users:,} users and their events"):
         corpus = make_corpus(videos=videos, users=users, events_per_user=events_per_user, seed=seed, now=now)
         password_hash = hash_password(harness.PASSWORD)  # one hash for all: argon2 is slow by design
         plans = table_plans(corpus, password_hash=password_hash, tokens=dataset.tokens)
     dataset.generate_s = time.perf_counter() - started
     dataset.events_by_region = {p.region: p.count for p in plans if p.region and p.table.name == "events"}
-    engines: dict[str | None, Engine] = {None: bulk_engine(settings.directory_database_url())}
-    engines.update({r: bulk_engine(settings.region_database_url(r)) for r in REGIONS})
+    if postgres is not None:
+        engines = postgres.engines()
+        unindex: Callable[[Engine, set[str]], list[str]] = feed_postgres.drop_indexes
+    else:
+        engines = {None: bulk_engine(settings.directory_database_url())}
+        engines.update({r: bulk_engine(settings.region_database_url(r)) for r in REGIONS})
+        unindex = drop_indexes
     try:
         with Progress(
             TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=harness.console,
         ) as progress:  # fmt: skip
             creates = {
-                region: drop_indexes(engine, {p.table.name for p in plans if p.region == region})
+                region: unindex(engine, {p.table.name for p in plans if p.region == region})
                 for region, engine in engines.items()
             }
             loader = Loader(progress, sum(p.count for p in plans))
@@ -612,21 +642,34 @@ def build_and_load(data_dir: Path, *, videos: int, users: int, events_per_user: 
             dataset.insert_s = time.perf_counter() - started - dataset.generate_s
             indexing = progress.add_task("Indexing", total=sum(len(sqls) for sqls in creates.values()))
             for region, sqls in creates.items():
+
+                def building(sql: str) -> None:
+                    progress.update(indexing, description=f"Indexing {sql.split(' ON ')[0].split()[-1]}")
+                    progress.advance(indexing)
+
+                if postgres is not None:
+                    feed_postgres.build_indexes(engines[region], sqls, building)
+                    continue
                 with engines[region].begin() as conn:
                     for sql in sqls:
-                        progress.update(indexing, description=f"Indexing {sql.split()[2]}")
+                        building(sql)
                         conn.exec_driver_sql(sql)
-                        progress.advance(indexing)
             progress.update(indexing, description="Indexed")
-        for engine in engines.values():
-            with engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA journal_mode=WAL")  # what the platform opens it with
+        if postgres is None:
+            for engine in engines.values():
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA journal_mode=WAL")  # what the platform opens it with
     finally:
         for engine in engines.values():
             engine.dispose()
     dataset.rows = loader.counts
     dataset.load_s = time.perf_counter() - started
     dataset.index_s = dataset.load_s - dataset.generate_s - dataset.insert_s
+    if postgres is not None:
+        with harness.console.status("VACUUM ANALYZE, then reading the databases into memory"):
+            dataset.settle_s = postgres.settle()
+        dataset.db_bytes = postgres.sizes()
+        return dataset
     dataset.db_bytes = {
         str(p.relative_to(data_dir)): p.stat().st_size for p in sorted(data_dir.rglob("*.db"))
     }
@@ -721,7 +764,7 @@ class Retrain:
     report: dict[str, Any]
 
 
-def retrain_region(data_dir: Path, region: str, events: int) -> Retrain:
+def retrain_region(data_dir: Path, region: str, events: int, databases: dict[str, str]) -> Retrain:
     """Run `clipshop.feed.learning.training.retrain` for one region in a child process (bench/retrain.py)."""
     log_path = data_dir / f"retrain-{region}.log"
     command = [
@@ -733,7 +776,7 @@ def retrain_region(data_dir: Path, region: str, events: int) -> Retrain:
     ]
     started = time.perf_counter()
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(command, cwd=data_dir, env=harness.platform_env(data_dir),
+        proc = subprocess.Popen(command, cwd=data_dir, env=harness.platform_env(data_dir, **databases),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log)  # fmt: skip
     # The child reports its own peak; the sampler also sees any worker processes it starts.
     with harness.RssSampler(proc.pid, interval_s=0.1) as sampler:
@@ -749,8 +792,9 @@ def retrain_region(data_dir: Path, region: str, events: int) -> Retrain:
                    report=result["report"])  # fmt: skip
 
 
-def retrain_all(data_dir: Path, dataset: Dataset) -> list[Retrain] | None:
-    """Every region with events, one after another; None when the platform has no retrain yet."""
+def retrain_all(data_dir: Path, dataset: Dataset, databases: dict[str, str]) -> list[Retrain] | None:
+    """Every region with events, one after another; None when the platform has no retrain yet. `databases`:
+    settings naming PostgreSQL databases (none: the SQLite files under `data_dir`)."""
     if importlib.util.find_spec("clipshop.feed.learning.training") is None:
         harness.console.print(
             "[yellow]clipshop.feed.learning.training is not there: no retrain, "
@@ -762,7 +806,7 @@ def retrain_all(data_dir: Path, dataset: Dataset) -> list[Retrain] | None:
         if events == 0:
             continue
         with harness.console.status(f"Retraining {region} on {events:,} events"):
-            runs.append(retrain_region(data_dir, region, events))
+            runs.append(retrain_region(data_dir, region, events, databases))
     return runs
 
 
@@ -908,8 +952,11 @@ def print_load(dataset: Dataset) -> None:
         f"indexed in {dataset.index_s:.1f} s): "
         f"{', '.join(f'{k} {v:,}' for k, v in sorted(dataset.rows.items()))}"
     )
+    if dataset.engine == "postgresql":
+        harness.console.print(f"then VACUUM ANALYZE and pg_prewarm in {dataset.settle_s:.1f} s")
     sizes = ", ".join(f"{name} {size / 2**20:,.0f} MB" for name, size in dataset.db_bytes.items())
-    harness.console.print(f"SQLite files: {sizes}; {sum(dataset.db_bytes.values()) / 2**20:,.0f} MB in all")
+    kind = "PostgreSQL databases" if dataset.engine == "postgresql" else "SQLite files"
+    harness.console.print(f"{kind}: {sizes}; {sum(dataset.db_bytes.values()) / 2**20:,.0f} MB in all")
 
 
 def print_retrain(runs: list[Retrain] | None) -> None:
@@ -965,9 +1012,9 @@ def report(phases: dict[str, Phase], dataset: Dataset, runs: list[Retrain] | Non
     if ALONE in phases:
         rows.append(row("GET /feed/for-you 1c", alone))
     events = sum(dataset.events_by_region.values())
-    title = (f"/api/v1, {args.concurrency} connection(s) (1c: one), {args.duration_s:g} s each after "
-             f"{args.warmup_s:g} s warm-up; {args.videos:,} videos, {args.users:,} users, "
-             f"{events:,} events")  # fmt: skip
+    title = (f"/api/v1 on {dataset.engine}, {args.concurrency} connection(s) (1c: one), "
+             f"{args.duration_s:g} s each after {args.warmup_s:g} s warm-up; {args.videos:,} videos, "
+             f"{args.users:,} users, {events:,} events")  # fmt: skip
     harness.console.print(harness.table(title, columns, rows))
     first, later = feed.p(50, lambda p: p == 1), feed.p(50, lambda p: p > 1)
     later_count = sum(1 for s in feed.samples if s.page > 1)
@@ -994,6 +1041,7 @@ def report(phases: dict[str, Phase], dataset: Dataset, runs: list[Retrain] | Non
         "users": args.users,
         "load_s": round(dataset.load_s, 2),
         "events": events,
+        "engine": dataset.engine,
         "load_cached": dataset.cached,
         "db_mb": round(sum(dataset.db_bytes.values()) / 2**20, 1),
         "retrain": retrain_figures(runs),
@@ -1029,10 +1077,21 @@ def main() -> None:
         help="serve a scratch dir an earlier --keep run printed, as it is: no load, no retrain (to iterate "
         "on serving; the retrain figures are left out)",
     )
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const=feed_postgres.DEFAULT_ADMIN_URL,
+        default=None,
+        metavar="URL",
+        help="load the corpus into scratch PostgreSQL databases on the server of URL (made for the run, "
+        f"dropped after it; default {feed_postgres.DEFAULT_ADMIN_URL}) and serve from them; never cached",
+    )
     harness.add_common_options(parser)
     args = parser.parse_args()
     if args.videos < 1 or args.users < 1 or args.events_per_user < 0:
         parser.error("--videos and --users must be at least 1, --events-per-user at least 0")
+    if args.postgres and args.reuse:
+        parser.error("--reuse serves a kept SQLite data dir; --postgres databases are dropped after each run")
     command = harness.reproduce_command("feed.py", parser, args)
     dropped = harness.clean_environ()
     if dropped:
@@ -1045,24 +1104,40 @@ def main() -> None:
         if args.reuse
         else harness.scratch_dir(args.data_dir, prefix="feed", keep=args.keep)
     )
-    with scratch as root:
+    postgres = (
+        feed_postgres.scratch_postgres(args.postgres, regions=REGIONS)
+        if args.postgres
+        else contextlib.nullcontext(None)
+    )
+    with scratch as root, postgres as databases:
         data_dir = root / "data"
+        data_dir.mkdir(parents=True, exist_ok=True)
         runs: list[Retrain] | None = None
+        database_settings = databases.settings() if databases else {}
         if args.reuse:
             dataset = Dataset(**json.loads((root / "dataset.json").read_text()))
             args.videos, args.users = dataset.rows["public_videos"], dataset.rows["users"]
+        elif databases is not None:
+            harness.console.print(f"PostgreSQL: {', '.join(databases.names.values())}")
+            dataset = build_and_load(data_dir, videos=args.videos, users=args.users,
+                                     events_per_user=args.events_per_user, seed=args.seed,
+                                     postgres=databases)  # fmt: skip
+            runs = retrain_all(data_dir, dataset, database_settings)
         else:
             dataset = prepare(data_dir, args)
             if args.keep:
                 (root / "dataset.json").write_text(json.dumps(dataclasses.asdict(dataset)))
-            runs = retrain_all(data_dir, dataset)
-        # A production database keeps its working set in memory; a corpus just copied or loaded may not be
-        # in the page cache yet, and first reads from disk would be measured as the feed's latency.
-        with harness.console.status("Reading the databases once into the page cache"):
-            warmed, warm_s = harness.warm_page_cache(sorted(data_dir.rglob("*.db")))
-        harness.console.print(f"page cache: read {warmed / 2**20:,.0f} MB of databases in {warm_s:.1f} s")
+            runs = retrain_all(data_dir, dataset, database_settings)
+        if databases is None:
+            # A production database keeps its working set in memory; a corpus just copied or loaded may not
+            # be in the page cache yet, and first reads from disk would be measured as the feed's latency.
+            with harness.console.status("Reading the databases once into the page cache"):
+                warmed, warm_s = harness.warm_page_cache(sorted(data_dir.rglob("*.db")))
+            harness.console.print(f"page cache: read {warmed / 2**20:,.0f} MB of databases in {warm_s:.1f} s")
         server_env = harness.platform_env(
-            data_dir, **({"JOBS_CONSUMER_IN_APP": "false"} if args.jobs_elsewhere else {})
+            data_dir,
+            **database_settings,
+            **({"JOBS_CONSUMER_IN_APP": "false"} if args.jobs_elsewhere else {}),
         )
         with harness.Server(data_dir=data_dir, env=server_env) as server:
             # The server loads every region's model at start-up; one page per region first, so the figures are

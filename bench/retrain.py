@@ -50,8 +50,14 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True, help="the platform's data dir")
     parser.add_argument("region", help="the region whose events to train on")
     args = parser.parse_args()
-    # The settings a bench server on this data dir runs with, so the model lands where it will look.
-    environ = harness.platform_env(args.data_dir.resolve())
+    # The settings a bench server on this data dir runs with, so the model lands where it will look; the
+    # databases too when they are PostgreSQL's (bench/feed.py --postgres names them in the environment).
+    databases = {
+        name.removeprefix("CLIPSHOP_"): os.environ[name]
+        for name in ("CLIPSHOP_DIRECTORY_URL", "CLIPSHOP_REGIONS")
+        if name in os.environ
+    }
+    environ = harness.platform_env(args.data_dir.resolve(), **databases)
     os.environ.clear()
     os.environ.update(environ)
 
