@@ -1,5 +1,5 @@
-"""Behind nginx (`media_accel_prefix`), the media route still decides who may fetch a file, then hands the file
-to nginx by `X-Accel-Redirect` instead of sending its bytes; refusals stay the app's own answers."""
+"""Behind nginx (`media_accel_prefix`), the media route still decides who may fetch a file, then hands it to
+nginx by `X-Accel-Redirect` instead of sending its bytes; refusals stay the app's own answers."""
 
 from __future__ import annotations
 
