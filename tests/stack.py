@@ -9,7 +9,9 @@ For tests and benchmarks alike (it imports nothing of pytest):
                redis_url="redis://127.0.0.1:6379/14", prefix="bench_scale") as stack:
         httpx.get(f"{stack.url}/api/v1/health")
 
-On leaving, every process is stopped, the databases are dropped and the job queue is flushed.
+A benchmark that loads its own data calls `stack.prepare()` (settings, databases made and migrated), loads
+into `stack.databases.urls`, then enters the stack. On leaving, every process is stopped, the databases are
+dropped and the job queue is flushed.
 """
 
 from __future__ import annotations
@@ -253,6 +255,7 @@ class Stack:
             "CLIPSHOP_EMAIL_BACKEND": "folder",
             **{f"CLIPSHOP_{name.upper()}": value for name, value in (settings or {}).items()},
         }
+        self.prepared = False
         self.serve: subprocess.Popen[bytes] | None = None
         self.worker_processes: list[subprocess.Popen[bytes]] = []
         self.nginx: subprocess.Popen[bytes] | None = None
@@ -268,6 +271,8 @@ class Stack:
     def app_pids(self) -> dict[int, int]:
         """Port → pid of each app process `clipshop serve` runs now."""
         assert self.serve is not None
+        if self.app_processes == 1:  # `serve --workers 1` is the app process itself
+            return {self.first_app_port: self.serve.pid}
         found = {}
         for child in psutil.Process(self.serve.pid).children():
             try:
@@ -302,13 +307,32 @@ class Stack:
                 )
             time.sleep(0.1)
 
-    def start(self) -> Stack:
+    def prepare(self) -> None:
+        """The settings file and the scratch databases, migrated: a benchmark may load its data now, before
+        `start` (which prepares first when nobody did)."""
         for folder in (self.logs, self.data_dir):
             folder.mkdir(parents=True, exist_ok=True)
         self.settings_file.write_text(self.settings_text)
         self.databases.create()
+        migrate = subprocess.run(
+            [sys.executable, "-m", "clipshop.cli", "migrate"],
+            cwd=self.root,
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if migrate.returncode != 0:
+            raise RuntimeError(
+                f"clipshop migrate exited with {migrate.returncode}:\n{migrate.stdout}{migrate.stderr}"
+            )
+        self.prepared = True
+
+    def start(self) -> Stack:
+        if not self.prepared:
+            self.prepare()
         clipshop = [sys.executable, "-m", "clipshop.cli"]
-        # It migrates the databases, then starts the app processes.
+        # It migrates (nothing left to do), then starts the app processes.
         self.serve = self._spawn(
             [*clipshop, "serve", "--workers", str(self.app_processes), "--port", str(self.first_app_port)],
             "app.log",
