@@ -1111,13 +1111,13 @@ def main() -> None:
     )
     with scratch as root, postgres as databases:
         data_dir = root / "data"
-        data_dir.mkdir(parents=True, exist_ok=True)
         runs: list[Retrain] | None = None
         database_settings = databases.settings() if databases else {}
         if args.reuse:
             dataset = Dataset(**json.loads((root / "dataset.json").read_text()))
             args.videos, args.users = dataset.rows["public_videos"], dataset.rows["users"]
         elif databases is not None:
+            data_dir.mkdir()  # media and models; the databases are PostgreSQL's
             harness.console.print(f"PostgreSQL: {', '.join(databases.names.values())}")
             dataset = build_and_load(data_dir, videos=args.videos, users=args.users,
                                      events_per_user=args.events_per_user, seed=args.seed,
