@@ -828,6 +828,7 @@ class Phase:
     server_cpu_s: float
     client_cpu_s: float
     others_cpu_s: float  # what other processes on the machine used meanwhile
+    database_cpu_s: float = 0.0  # PostgreSQL's backends serving the bench's databases (SQLite: in the server)
 
     @property
     def errors(self) -> int:
@@ -870,12 +871,15 @@ async def trivial_worker(conn: harness.HttpConnection, deadline: float, out: lis
 
 
 async def run_phase(name: str, port: int, *, concurrency: int, duration_s: float, server: psutil.Process,
-                    tokens: list[str], seed: int) -> Phase:  # fmt: skip
-    """`concurrency` connections, each sending its next request as soon as the last answer is in."""
+                    tokens: list[str], seed: int,
+                    database: Callable[[], float] | None = None) -> Phase:  # fmt: skip
+    """`concurrency` connections, each sending its next request as soon as the last answer is in. `database`
+    reads the CPU seconds the database server has spent on the bench's databases so far."""
     me = psutil.Process()
     samples: list[Sample] = []
     conns = [harness.HttpConnection("127.0.0.1", port) for _ in range(concurrency)]
     server_cpu, client_cpu = harness.cpu_seconds(server), harness.cpu_seconds(me)
+    database_cpu = database() if database else 0.0
     machine = harness.machine_busy_seconds()
     started = time.perf_counter()
     deadline = started + duration_s
@@ -890,10 +894,11 @@ async def run_phase(name: str, port: int, *, concurrency: int, duration_s: float
         elapsed = time.perf_counter() - started
         server_cpu = harness.cpu_seconds(server) - server_cpu
         client_cpu = harness.cpu_seconds(me) - client_cpu
-        others = max(0.0, harness.machine_busy_seconds() - machine - server_cpu - client_cpu)
+        database_cpu = (database() if database else 0.0) - database_cpu
+        others = max(0.0, harness.machine_busy_seconds() - machine - server_cpu - client_cpu - database_cpu)
         for conn in conns:
             await conn.close()
-    return Phase(name, samples, elapsed, server_cpu, client_cpu, others)
+    return Phase(name, samples, elapsed, server_cpu, client_cpu, others, database_cpu)
 
 
 def check_feed(url: str, token: str) -> dict[str, Any]:
@@ -990,7 +995,8 @@ def report(phases: dict[str, Phase], dataset: Dataset, runs: list[Retrain] | Non
     print_retrain(runs)
 
     def row(label: str, phase: Phase) -> list[str]:
-        cpu = [t / phase.elapsed_s for t in (phase.server_cpu_s, phase.client_cpu_s, phase.others_cpu_s)]
+        spent = (phase.server_cpu_s, phase.database_cpu_s, phase.client_cpu_s, phase.others_cpu_s)
+        cpu = [t / phase.elapsed_s for t in spent]
         latency = [f"{phase.p(q):.1f}" for q in (50, 90, 99)]
         counts = [f"{len(phase.samples):,}", f"{phase.errors}", f"{phase.rps:,.0f}"]
         return [label, *counts, *latency, *(f"{c:.0%}" for c in cpu)]
@@ -1004,6 +1010,7 @@ def report(phases: dict[str, Phase], dataset: Dataset, runs: list[Retrain] | Non
         "p90 ms",
         "p99 ms",
         "server CPU",
+        "db CPU",
         "client CPU",
         "others' CPU",
     ]
@@ -1023,6 +1030,13 @@ def report(phases: dict[str, Phase], dataset: Dataset, runs: list[Retrain] | Non
         f"ratio For You / health: {feed.rps / trivial.rps:.3f} in req/s, "
         f"{feed.p(50) / trivial.p(50):.1f}x in p50"
     )
+    # CPU per request moves far less than latency when other work shares the machine.
+    served = max(1, len(feed.samples))
+    cpu_ms = {"server": 1000 * feed.server_cpu_s / served, "database": 1000 * feed.database_cpu_s / served}
+    harness.console.print(
+        f"For You CPU per request: server {cpu_ms['server']:.1f} ms, database {cpu_ms['database']:.1f} ms"
+        + (" (SQLite: inside the server)" if dataset.engine == "sqlite" else "")
+    )
     return {
         "p50_ms": round(feed.p(50), 2),
         "p99_ms": round(feed.p(99), 2),
@@ -1032,6 +1046,7 @@ def report(phases: dict[str, Phase], dataset: Dataset, runs: list[Retrain] | Non
         "trivial_p99_ms": round(trivial.p(99), 2),
         "rps_ratio": round(feed.rps / trivial.rps, 4),
         "errors": feed.errors + trivial.errors + (alone.errors if alone is not feed else 0),
+        "cpu_ms_per_request": {name: round(value, 2) for name, value in cpu_ms.items()},
         "one_connection": {
             "p50_ms": round(alone.p(50), 2),
             "p99_ms": round(alone.p(99), 2),
@@ -1151,8 +1166,9 @@ def main() -> None:
             if args.concurrency != 1:
                 runs_of.append((ALONE, 1))
             for name, concurrency in runs_of:
+                database_cpu = databases.backend_cpu_seconds if databases else None
                 options = {"concurrency": concurrency, "server": proc, "tokens": dataset.tokens,
-                           "seed": args.seed}  # fmt: skip
+                           "seed": args.seed, "database": database_cpu}  # fmt: skip
                 with harness.console.status(f"{name}: warming up for {args.warmup_s:g} s"):
                     harness.run_async(run_phase(name, server.port, duration_s=args.warmup_s, **options))
                 with harness.console.status(f"{name}: measuring for {args.duration_s:g} s"):

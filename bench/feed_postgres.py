@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import psutil
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -85,6 +86,17 @@ class ScratchPostgres:
                 }
         finally:
             admin.dispose()
+
+    def backend_cpu_seconds(self) -> float:
+        """CPU seconds the server's backends for these databases have used (those still connected)."""
+        total = 0.0
+        for process in psutil.process_iter(["cmdline"]):
+            title = " ".join(process.info["cmdline"] or [])
+            if f" {self.prefix}_" in title:
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    times = process.cpu_times()
+                    total += times.user + times.system
+        return total
 
     def settle(self) -> float:
         """VACUUM ANALYZE every database, then read its tables and indexes into shared buffers and the page
