@@ -50,7 +50,9 @@ def test_a_file_that_may_be_fetched_is_handed_to_nginx_and_a_refusal_is_not(
 
     with everywhere(platform.databases).transaction() as uow:
         video = uow.region("eu").get_one(Video, video_id)
-        assert service.withhold_video(uow, video=video, decision_id="decision1", now=platform.clock.now())
+        assert service.withhold_video(
+            uow, video=video, decision_id="decision1", store=store, now=platform.clock.now()
+        )
     withheld = client.get(f"{base}/master.m3u8")
     assert (withheld.status_code, withheld.json()["code"]) == (410, "media_withheld")
     assert "x-accel-redirect" not in withheld.headers
