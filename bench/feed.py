@@ -21,6 +21,7 @@ keeps nothing).
 
     .venv/bin/python bench/feed.py --videos 20000 --users 2000 --duration-s 5    # a quick look
     .venv/bin/python bench/feed.py --json    # 1,000,000 videos, 100,000 users, about 4,000,000 events
+    .venv/bin/python bench/feed.py --postgres --json    # the same corpus in scratch PostgreSQL databases
 
 At full size on two idle cores the load takes about a minute and a quarter (3 GB of SQLite files, kept
 twice: the run's copy and the cache's) and the five retrains, one after another, about seven minutes.
