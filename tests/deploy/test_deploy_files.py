@@ -126,12 +126,7 @@ def test_systemd_accepts_the_units(tmp_path: Path) -> None:
         text = unit.read_text().replace("/opt/clipshop/venv/bin/clipshop", str(clipshop))
         (tmp_path / unit.name).write_text(text)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == [
-        "clipshop-app.service",
-        "clipshop-scheduler.service",
-        "clipshop-worker@.service",
-        "clipshop.target",
-    ]
+    assert names == ["clipshop-app.service", "clipshop-worker@.service", "clipshop.target"]
     checked = subprocess.run(
         [analyze, "verify", "--man=no", *(f"./{name}" for name in names), "./clipshop-worker@1.service"],
         cwd=tmp_path,
