@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, MetaData, String, Text, select
+from sqlalchemy import BigInteger, Integer, MetaData, String, Text, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from clipshop.kit.clock import Clock
-from clipshop.kit.db import UTCDateTime, make_engine
+from clipshop.kit.db import UTCDateTime, make_engine, pipelined, table_of
 from clipshop.kit.ids import new_id
 from clipshop.kit.ports import IntentResult, ProviderEvent, WebhookRejected
 
@@ -86,6 +86,14 @@ class SandboxEvent(SandboxBase):
     deliver_after: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+_INSERT_INTENT = insert(table_of(SandboxIntent))
+_INSERT_EVENT = insert(table_of(SandboxEvent))
+
+
+def _values(row: Any) -> dict[str, Any]:
+    return {name: value for name, value in vars(row).items() if not name.startswith("_")}
 
 
 class CardRefused(ValueError):
@@ -188,22 +196,22 @@ class SandboxProvider:
         else:
             intent.status = "processing"
             events += ["payment_intent.processing", "payment_intent.succeeded"]
+        if intent.status == "processing":
+            intent.status = "succeeded"  # the processor's truth; the merchant learns it by webhook
+        # The intent is written once, in its final state, with its events: one round trip on PostgreSQL.
+        rows = [self._event(intent, type_, now) for type_ in events]
         with self._sessions() as session:
-            session.add(intent)
             try:
-                session.flush()
-            except (
-                IntegrityError
-            ):  # a key seen before (a retry, or a twin racing in): answer with that intent
+                with pipelined(session) as send_commit:
+                    session.execute(_INSERT_INTENT, _values(intent))
+                    session.execute(_INSERT_EVENT, [_values(row) for row in rows])
+                    send_commit()
+                session.commit()
+            except IntegrityError:  # a key seen before (a retry, or a twin racing in): that intent's answer
                 session.rollback()
                 found = self.find_intent(idempotency_key=idempotency_key)
                 assert found is not None
                 return found
-            for type_ in events:
-                self._emit(session, intent, type_, now)
-            if intent.status == "processing":
-                intent.status = "succeeded"  # the processor's truth; the merchant learns it by webhook
-            session.commit()
         self._wake()
         return self._result(intent, reported_status="processing" if intent.status == "succeeded" else None)
 
@@ -383,6 +391,9 @@ class SandboxProvider:
     # -- inside -----------------------------------------------------------------------------------------
 
     def _emit(self, session: Any, intent: SandboxIntent, type_: str, now: datetime, **extra: Any) -> None:
+        session.add(self._event(intent, type_, now, **extra))
+
+    def _event(self, intent: SandboxIntent, type_: str, now: datetime, **extra: Any) -> SandboxEvent:
         event_id = f"evt_{new_id('sb')[3:]}"
         body = {
             "id": event_id,
@@ -397,16 +408,15 @@ class SandboxProvider:
                 **extra,
             },
         }
-        session.add(
-            SandboxEvent(
-                id=event_id,
-                intent_ref=intent.ref,
-                type=type_,
-                payload=json.dumps(body, sort_keys=True),
-                created_at=now,
-                deliver_after=now + self.delay,
-                attempts=0,
-            )
+        return SandboxEvent(
+            id=event_id,
+            intent_ref=intent.ref,
+            type=type_,
+            payload=json.dumps(body, sort_keys=True),
+            created_at=now,
+            deliver_after=now + self.delay,
+            delivered_at=None,
+            attempts=0,
         )
 
     def _wake(self) -> None:

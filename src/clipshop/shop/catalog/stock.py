@@ -1,18 +1,22 @@
-"""Stock: units are taken from a variant by one conditional update in the transaction that writes the order
-line, so stock can never go negative; a reservation row remembers them until the order is paid (committed)
-or abandoned (released, the units given back). Variants are touched in id order so that concurrent checkouts
-of several variants cannot deadlock."""
+"""Stock: units are taken from a variant by one update in the transaction that writes the order line, and
+stock can never go negative (a conditional update, or the table's CHECK that refuses a negative count); a
+reservation row remembers them until the order is paid (committed) or abandoned (released, the units given
+back). Variants are touched in id order so that concurrent checkouts of several variants cannot deadlock.
+
+A checkout takes its units with `hold`: statements without a guard, sent last, with the commit, so a hot
+variant's row is locked only while the server commits; when a count would go below zero the CHECK fails the
+whole transaction, and `shortfall` then tells which item ran out."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from clipshop.errors import Conflict
-from clipshop.kit.db import UnitOfWork
+from clipshop.kit.db import UnitOfWork, table_of
 from clipshop.kit.ids import region_of
 from clipshop.residency import gateway
 from clipshop.shop.catalog.models import ReservationStatus, StockReservation, Variant
@@ -72,6 +76,59 @@ def reserve(
                 created_at=now,
             )
         )
+
+
+# Prebuilt: the statements of a hold, compiled once and reused with each checkout's values.
+_VARIANTS = table_of(Variant).c
+_DECREMENT = (
+    update(table_of(Variant))
+    .where(_VARIANTS.id == bindparam("variant_id"))
+    .values(stock=_VARIANTS.stock - bindparam("quantity"), updated_at=bindparam("now"))
+)
+_RESERVE = insert(table_of(StockReservation))
+
+
+def hold(
+    uow: UnitOfWork, *, order_id: str, quantities: Mapping[str, int], expires_at: datetime, now: datetime
+) -> None:
+    """Take `quantities` (variant id -> units) for `order_id` and hold them, with no guard and no answer
+    awaited: meant to be sent last before the commit (`kit.db.pipelined`). A count that would go below zero
+    fails the transaction at the table's CHECK; `shortfall` then names the item."""
+    (region,) = {region_of(variant_id) for variant_id in quantities}  # an order is of one shop
+    open_shop_side(uow, region, order_id=order_id)
+    db = uow.region(region)
+    for variant_id in sorted(quantities):
+        db.execute(_DECREMENT, {"variant_id": variant_id, "quantity": quantities[variant_id], "now": now})
+        db.execute(
+            _RESERVE,
+            {
+                "order_id": order_id,
+                "variant_id": variant_id,
+                "quantity": quantities[variant_id],
+                "status": ReservationStatus.HELD,
+                "expires_at": expires_at,
+                "created_at": now,
+            },
+        )
+
+
+def shortfall(uow: UnitOfWork, *, quantities: Mapping[str, int]) -> OutOfStock | None:
+    """After a hold failed: the first variant (in id order) that has fewer units than asked for, as the
+    OutOfStock to raise; None when every one has enough (the hold failed for another reason)."""
+    by_region: dict[str, list[str]] = {}
+    for variant_id in quantities:
+        by_region.setdefault(region_of(variant_id), []).append(variant_id)
+    left: dict[str, int] = {}
+    for region, variant_ids in by_region.items():
+        rows = uow.region(region).execute(
+            select(Variant.id, Variant.stock).where(Variant.id.in_(variant_ids))
+        )
+        left.update({variant_id: int(units) for variant_id, units in rows})
+    for variant_id in sorted(quantities):
+        available = left.get(variant_id, 0)
+        if available < quantities[variant_id]:
+            return OutOfStock(variant_id, available, quantities[variant_id])
+    return None
 
 
 def retake(

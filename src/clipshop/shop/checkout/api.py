@@ -9,15 +9,13 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from clipshop.kit.actors import Actor
-from clipshop.kit.db import UnitOfWork
 from clipshop.platform import Platform
 from clipshop.platform.http import CommittingRoute, CurrentActor, PlatformDep, UowDep
-from clipshop.platform.idempotent import Answer, Claim, answer_once, problem_answer, respond_once
+from clipshop.platform.idempotent import Answer, Claim, answer_inline, respond_once
 from clipshop.shop.checkout import errors, placing, pricing
 from clipshop.shop.checkout.placing import CheckoutRequest
 from clipshop.shop.checkout.pricing import LineRequest
-from clipshop.shop.checkout.schemas import CheckoutIn, CheckoutRead, QuoteIn, QuoteRead
-from clipshop.shop.orders.service import CheckoutView
+from clipshop.shop.checkout.schemas import CheckoutIn, QuoteIn, QuoteRead
 
 router = APIRouter(route_class=CommittingRoute, tags=["shop"])
 
@@ -45,29 +43,9 @@ def quote(body: QuoteIn, actor: CurrentActor, uow: UowDep, platform: PlatformDep
     return QuoteRead.of(priced)
 
 
-def checkout_answer(view: CheckoutView, *, instance: str) -> Answer:
-    """The checkout as its buyer is answered: 201 with the checkout, or the payment's failure (402)."""
-    body = CheckoutRead.of(view).model_dump(mode="json")
-    failure = errors.payment_failure(view, checkout=body)
-    return problem_answer(failure, instance=instance) if failure is not None else Answer(201, body)
-
-
 def _placing(platform: Platform, actor: Actor, request: CheckoutRequest) -> Callable[[Claim], Answer]:
     def work(claim: Claim) -> Answer:
-        begun = placing.begin(platform, actor=actor, request=request, key=claim.key)
-        claim.hold()  # the orders are written: a retry finishes this checkout, never starts another
-
-        def answer(uow: UnitOfWork, view: CheckoutView) -> Answer:
-            return claim.record(uow, checkout_answer(view, instance=claim.instance))
-
-        return placing.pay(
-            platform,
-            actor=actor,
-            checkout_id=begun.checkout_id,
-            payment_method=request.payment_method,
-            due=begun.due,
-            answer=answer,
-        )
+        return placing.place(platform, actor=actor, request=request, claim=claim)
 
     return work
 
@@ -75,7 +53,7 @@ def _placing(platform: Platform, actor: Actor, request: CheckoutRequest) -> Call
 def place(platform: Platform, *, actor: Actor, request: CheckoutRequest, key: str) -> Answer:
     """A checkout under an Idempotency-Key, answered as the route answers it (for callers in a thread of
     their own: benchmarks, tests)."""
-    return answer_once(
+    return answer_inline(
         platform,
         actor=actor,
         scope=SCOPE,
@@ -122,4 +100,5 @@ async def place_checkout(
         fingerprint=checkout.fingerprint(),
         work=_placing(platform, actor, checkout),
         stored_errors=errors.ANSWERED,
+        inline=True,
     )
