@@ -135,7 +135,7 @@ def write_claim(
 ) -> None:
     """Claim `key` inside the caller's transaction: a plain INSERT, so a key already claimed (or being claimed
     by a twin still in flight, which it waits for) fails the whole transaction with an IntegrityError."""
-    session.execute(
+    session.connection().execute(
         _CLAIM,
         {
             "user_id": user_id,
@@ -205,7 +205,7 @@ def record(
     session: Session, *, region: str = "", user_id: str, scope: str, key: str, response: StoredResponse
 ) -> None:
     """Store the response of a claimed key inside the caller's transaction (with the work it answers for)."""
-    session.execute(
+    session.connection().execute(
         _RECORD,
         {"of_user": user_id, "of_scope": scope, "of_key": key, "status": response.status,
          "body": json.dumps(response.body)},

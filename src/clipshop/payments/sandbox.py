@@ -200,15 +200,15 @@ class SandboxProvider:
             intent.status = "succeeded"  # the processor's truth; the merchant learns it by webhook
         # The intent is written once, in its final state, with its events: one round trip on PostgreSQL.
         rows = [self._event(intent, type_, now) for type_ in events]
-        with self._sessions() as session:
+        with self.engine.connect() as conn:
             try:
-                with pipelined(session) as send_commit:
-                    session.execute(_INSERT_INTENT, _values(intent))
-                    session.execute(_INSERT_EVENT, [_values(row) for row in rows])
+                with pipelined(conn) as send_commit:
+                    conn.execute(_INSERT_INTENT, _values(intent))
+                    conn.execute(_INSERT_EVENT, [_values(row) for row in rows])
                     send_commit()
-                session.commit()
+                conn.commit()
             except IntegrityError:  # a key seen before (a retry, or a twin racing in): that intent's answer
-                session.rollback()
+                conn.rollback()
                 found = self.find_intent(idempotency_key=idempotency_key)
                 assert found is not None
                 return found

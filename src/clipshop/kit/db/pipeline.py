@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import exc
+from sqlalchemy import Connection, exc
 from sqlalchemy.orm import Session
 
 
@@ -27,12 +27,12 @@ def _nothing() -> None:
 
 
 @contextlib.contextmanager
-def pipelined(session: Session) -> Iterator[Callable[[], None]]:
-    """Pipeline what `session` sends inside the block when its database can; the block calls the function it
-    is given last, to send the COMMIT with the statements."""
+def pipelined(session: Session | Connection) -> Iterator[Callable[[], None]]:
+    """Pipeline what `session` (or a connection) sends inside the block when its database can; the block
+    calls the function it is given last, to send the COMMIT with the statements."""
     # The plain Session's connection: a region session's own would ask the fence about raw SQL, while the
     # statements sent inside are each shown to it anyway.
-    connection = Session.connection(session)
+    connection = session if isinstance(session, Connection) else Session.connection(session)
     if connection.dialect.name != "postgresql":
         yield _nothing
         return
@@ -48,7 +48,7 @@ def pipelined(session: Session) -> Iterator[Callable[[], None]]:
 
     failed: BaseException | None = None
     try:
-        with driver.pipeline():  # type: ignore[attr-defined]
+        with driver.pipeline():
             try:
                 yield send_commit
             except BaseException as error:

@@ -38,8 +38,8 @@ def open_shop_side(uow: UnitOfWork, region: str, *, order_id: str) -> None:
     (purpose `checkout`) and records that it did. Nothing to open when the shop is at home."""
     if region == uow.home:
         return
-    for data_class in ("public_content", "business"):
-        gateway.access(uow, region, data_class=data_class, purpose="checkout", records=[order_id], write=True)
+    gateway.access_all(uow, region, data_classes=("public_content", "business"), purpose="checkout",
+                       records=[order_id], write=True)  # fmt: skip
 
 
 def take(uow: UnitOfWork, *, variant_id: str, quantity: int, now: datetime) -> None:
@@ -93,13 +93,15 @@ def hold(
 ) -> None:
     """Take `quantities` (variant id -> units) for `order_id` and hold them, with no guard and no answer
     awaited: meant to be sent last before the commit (`kit.db.pipelined`). A count that would go below zero
-    fails the transaction at the table's CHECK; `shortfall` then names the item."""
+    fails the transaction at the table's CHECK; `shortfall` then names the item. The caller has opened the
+    shop's side (`open_shop_side`) before the transaction's first statement."""
     (region,) = {region_of(variant_id) for variant_id in quantities}  # an order is of one shop
-    open_shop_side(uow, region, order_id=order_id)
     db = uow.region(region)
+    # At home, straight on the connection; elsewhere through the session, whose fence sees each statement.
+    execute = db.connection().execute if region == uow.home else db.execute
     for variant_id in sorted(quantities):
-        db.execute(_DECREMENT, {"variant_id": variant_id, "quantity": quantities[variant_id], "now": now})
-        db.execute(
+        execute(_DECREMENT, {"variant_id": variant_id, "quantity": quantities[variant_id], "now": now})
+        execute(
             _RESERVE,
             {
                 "order_id": order_id,

@@ -15,7 +15,7 @@ from clipshop.errors import Invalid, NotFound
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, region_of
-from clipshop.residency.carving import RegionDetached, detached_regions
+from clipshop.residency.carving import RegionDetached, recently_detached
 from clipshop.shop.cart import attribution
 from clipshop.shop.cart.models import CartItem
 from clipshop.shop.catalog.models import DiscountCode, Product, ProductStatus, ShippingOption, Shop, Variant
@@ -156,9 +156,31 @@ def refuse_detached(uow: UnitOfWork, *, variant_ids: Iterable[str]) -> None:
     regions = {region_of(v) for v in variant_ids if is_valid_id(v)}
     if not regions:
         return
-    gone = sorted(regions & detached_regions(uow.directory))
+    gone = sorted(regions & recently_detached(uow.databases.directory_engine))
     if gone:
         raise RegionDetached(gone[0])
+
+
+def _read_catalog(uow: UnitOfWork, variant_ids: list[str]) -> list[object]:
+    """Read the variants with their products and shops in one statement per region, so the lookups that
+    follow find them in the session without asking the database again (while the caller keeps what this
+    returns: a session holds its rows only as long as someone else does)."""
+    by_region: dict[str, list[str]] = {}
+    for variant_id in variant_ids:
+        by_region.setdefault(region_of(variant_id), []).append(variant_id)
+    read: list[object] = []
+    for region, ids in by_region.items():
+        read += (
+            uow.region(region)
+            .execute(
+                select(Variant, Product, Shop)
+                .join(Product, Product.id == Variant.product_id)
+                .join(Shop, Shop.id == Variant.shop_id)
+                .where(Variant.id.in_(ids))
+            )
+            .all()
+        )
+    return read
 
 
 def quote(
@@ -175,7 +197,10 @@ def quote(
     regions = set(uow.databases.regions)
     lines_by_shop: dict[str, list[PricedLine]] = {}
     first_line: dict[str, int] = {}  # shop id -> the index of its first line in the request
-    for n, item in enumerate(requested_lines(uow, actor=actor, items=items)):
+    requested = requested_lines(uow, actor=actor, items=items)
+    # Kept to the end: the session finds these rows by id below only while someone holds them.
+    catalog = _read_catalog(uow, [i.variant_id for i in requested if is_valid_id(i.variant_id, regions)])
+    for n, item in enumerate(requested):
         variant = (
             uow.region(region_of(item.variant_id)).get(Variant, item.variant_id)
             if is_valid_id(item.variant_id, regions)
@@ -250,4 +275,5 @@ def quote(
             code="mixed_currencies",
             field="items",
         )
+    del catalog
     return Quote(currency=currencies.pop(), shops=shops)
