@@ -14,7 +14,9 @@ goes the way of `answer_once`."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +27,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from clipshop.errors import ClipshopError
+from clipshop.errors import ClipshopError, RateLimited
 from clipshop.kit import idempotency
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
@@ -169,6 +171,8 @@ def answer_inline(
         answer = work(claim)
     except KeyTaken:
         return the_usual_way()
+    except RateLimited:
+        raise  # refused for load before doing anything: nothing to ask the key about
     except stored_errors as error:
         answer = problem_answer(error, instance=instance)
         if claim.held:
@@ -205,31 +209,36 @@ async def respond_once(
     work: Callable[[Claim], Answer],
     stored_errors: tuple[type[ClipshopError], ...] = (),
     inline: bool = False,
+    around: Callable[[], AbstractContextManager[None]] | None = None,
 ) -> JSONResponse:
     """`answer_once` (or `answer_inline`) for a route: checks the header's key, waits a little for a twin
-    request that holds the key first, and sends the answer (problem details for an error status)."""
+    request that holds the key first, and sends the answer (problem details for an error status). The first
+    attempt runs inside `around` (an admission gate); the attempts after a twin was found in flight do not
+    queue again, and claim the key the usual way."""
     checked = idempotency.check_key(key)
     instance = request.url.path
-    answer_with = answer_inline if inline else answer_once
 
-    def run() -> Answer:
-        return answer_with(
-            platform,
-            actor=actor,
-            scope=scope,
-            key=checked,
-            fingerprint=fingerprint,
-            instance=instance,
-            work=work,
-            stored_errors=stored_errors,
-        )
+    def run(first: bool) -> Answer:
+        answer_with = answer_inline if inline and first else answer_once
+        with around() if around is not None and first else contextlib.nullcontext():
+            return answer_with(
+                platform,
+                actor=actor,
+                scope=scope,
+                key=checked,
+                fingerprint=fingerprint,
+                instance=instance,
+                work=work,
+                stored_errors=stored_errors,
+            )
 
-    waited, pause = 0.0, 0.02
+    waited, pause, first = 0.0, 0.02, True
     while True:
         try:
-            answer = await run_in_threadpool(run)
+            answer = await run_in_threadpool(run, first)
             break
         except idempotency.KeyInFlight:
+            first = False
             if waited >= platform.settings.idempotency_wait_s:
                 raise
             await anyio.sleep(pause)

@@ -9,7 +9,8 @@ whole transaction, and `shortfall` then tells which item ran out."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
@@ -30,6 +31,37 @@ class OutOfStock(Conflict):
             else "This item just sold out."
         )
         super().__init__("out_of_stock", detail, variant_id=variant_id, available=available)
+        self.variant_id, self.available = variant_id, available
+
+
+# Variant id -> until when (time.monotonic) this process knows it sold out: checkouts of it are answered from
+# memory, without reading the database (checkout.admission). A restock or a release in this process forgets
+# it at once; other processes find the units again when their memory runs out.
+_SOLD_OUT: dict[str, float] = {}
+
+
+def remember_sold_out(variant_id: str, *, for_s: float) -> None:
+    if for_s > 0:
+        _SOLD_OUT[variant_id] = time.monotonic() + for_s
+
+
+def known_sold_out(variant_ids: Iterable[str]) -> str | None:
+    """The first of these variants (in id order) this process knows to be sold out, if any."""
+    if not _SOLD_OUT:
+        return None
+    now = time.monotonic()
+    for variant_id in sorted(variant_ids):
+        until = _SOLD_OUT.get(variant_id)
+        if until is not None:
+            if until > now:
+                return variant_id
+            _SOLD_OUT.pop(variant_id, None)
+    return None
+
+
+def forget_sold_out(variant_ids: Iterable[str]) -> None:
+    for variant_id in variant_ids:
+        _SOLD_OUT.pop(variant_id, None)
 
 
 def open_shop_side(uow: UnitOfWork, region: str, *, order_id: str) -> None:
@@ -114,18 +146,22 @@ def hold(
         )
 
 
+def units_left(uow: UnitOfWork, variant_ids: Iterable[str]) -> dict[str, int]:
+    """The units each variant has left (public counts, read wherever they live); unknown ids are left out."""
+    by_region: dict[str, list[str]] = {}
+    for variant_id in variant_ids:
+        by_region.setdefault(region_of(variant_id), []).append(variant_id)
+    left: dict[str, int] = {}
+    for region, ids in by_region.items():
+        rows = uow.region(region).execute(select(Variant.id, Variant.stock).where(Variant.id.in_(ids)))
+        left.update({variant_id: int(units) for variant_id, units in rows})
+    return left
+
+
 def shortfall(uow: UnitOfWork, *, quantities: Mapping[str, int]) -> OutOfStock | None:
     """After a hold failed: the first variant (in id order) that has fewer units than asked for, as the
     OutOfStock to raise; None when every one has enough (the hold failed for another reason)."""
-    by_region: dict[str, list[str]] = {}
-    for variant_id in quantities:
-        by_region.setdefault(region_of(variant_id), []).append(variant_id)
-    left: dict[str, int] = {}
-    for region, variant_ids in by_region.items():
-        rows = uow.region(region).execute(
-            select(Variant.id, Variant.stock).where(Variant.id.in_(variant_ids))
-        )
-        left.update({variant_id: int(units) for variant_id, units in rows})
+    left = units_left(uow, quantities)
     for variant_id in sorted(quantities):
         available = left.get(variant_id, 0)
         if available < quantities[variant_id]:
@@ -192,7 +228,9 @@ def release(
             .where(Variant.id == variant_id)
             .values(stock=Variant.stock + quantity, updated_at=now)
         )
-    return [variant_id for variant_id, _ in released]
+    given_back = [variant_id for variant_id, _ in released]
+    uow.after_commit(lambda: forget_sold_out(given_back))
+    return given_back
 
 
 def expired_holds(db: Session, *, now: datetime, limit: int = 500) -> list[str]:
