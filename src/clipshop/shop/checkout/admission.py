@@ -87,8 +87,7 @@ def admitted(
 ) -> Iterator[None]:
     """Run the block as one of the checkouts in flight of these items, after a wait of at most
     `checkout_queue_s`; raises OutOfStock when an item sold out meanwhile, CheckoutBusy when no turn came
-    (unless `units_left()`, read then, says an item has too few: a buyer who waited is told the truth).
-    Anything the block raises as OutOfStock for an item with none left is remembered as sold out."""
+    (unless `units_left()`, read then, says an item has too few: a buyer who waited is told the truth)."""
     items = sorted(quantities)
     limit = settings.checkout_concurrency
     if not items or limit <= 0:
@@ -110,10 +109,6 @@ def admitted(
         raise CheckoutBusy(retry_after_s=settings.checkout_retry_after_s)
     try:
         yield
-    except OutOfStock as error:
-        if error.available == 0:
-            stock.remember_sold_out(error.variant_id, for_s=settings.sold_out_memory_s)
-        raise
     finally:
         GATE.leave(items)
 

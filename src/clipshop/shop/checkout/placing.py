@@ -97,7 +97,12 @@ def place(platform: Platform, *, actor: Actor, request: CheckoutRequest, claim: 
             return pay(
                 platform, actor=actor, checkout_id=begun, payment_method=request.payment_method, answer=answer
             )
-    written = write_orders(platform, actor=actor, request=request, claim=claim)
+    try:
+        written = write_orders(platform, actor=actor, request=request, claim=claim)
+    except stock.OutOfStock as error:
+        if error.available == 0:  # later checkouts of it are answered from memory (admission.py)
+            stock.remember_sold_out(error.variant_id, for_s=platform.settings.sold_out_memory_s)
+        raise
     claim.hold()  # the orders are written: a retry finishes this checkout, never starts another
     return charge(platform, actor=actor, written=written, payment_method=request.payment_method, claim=claim)
 
