@@ -10,7 +10,7 @@ whole transaction, and `shortfall` then tells which item ran out."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
@@ -67,7 +67,8 @@ def forget_sold_out(variant_ids: Iterable[str]) -> None:
 def open_shop_side(uow: UnitOfWork, region: str, *, order_id: str) -> None:
     """Let a checkout (or its upkeep) work on a shop's stock in the shop's region: the variants' counts and
     the holds, which are not personal but are another region's, so the residency gateway opens them
-    (purpose `checkout`) and records that it did. Nothing to open when the shop is at home."""
+    (purpose `checkout`) and records that it did, naming the order (a new checkout names itself). Nothing
+    to open when the shop is at home."""
     if region == uow.home:
         return
     gateway.access_all(uow, region, data_classes=("public_content", "business"), purpose="checkout",
@@ -121,29 +122,36 @@ _RESERVE = insert(table_of(StockReservation))
 
 
 def hold(
-    uow: UnitOfWork, *, order_id: str, quantities: Mapping[str, int], expires_at: datetime, now: datetime
+    uow: UnitOfWork, *, region: str, orders: Sequence[tuple[str, Mapping[str, int], datetime]], now: datetime
 ) -> None:
-    """Take `quantities` (variant id -> units) for `order_id` and hold them, with no guard and no answer
-    awaited: meant to be sent last before the commit (`kit.db.pipelined`). A count that would go below zero
-    fails the transaction at the table's CHECK; `shortfall` then names the item. The caller has opened the
-    shop's side (`open_shop_side`) before the transaction's first statement."""
-    (region,) = {region_of(variant_id) for variant_id in quantities}  # an order is of one shop
+    """Take units of `region`'s variants for `orders` (order id, variant id -> units, hold expiry) and hold
+    them, with no guard and no answer awaited: meant to be sent last before the commit (`kit.db.pipelined`),
+    so a variant row stays locked only while the server writes the holds and commits. The counts go down in
+    variant id order (two checkouts cannot deadlock), then the holds are written: after the update, their
+    foreign key finds the row already locked by this transaction (written before, each would take a shared
+    lock on the hot row that every update must then carry along). A count that would go below zero fails the
+    transaction at the table's CHECK; `shortfall` then names the item. The caller opens the shop's side
+    (`open_shop_side`) first."""
+    if not orders:
+        return
     db = uow.region(region)
     # At home, straight on the connection; elsewhere through the session, whose fence sees each statement.
     execute = db.connection().execute if region == uow.home else db.execute
-    for variant_id in sorted(quantities):
-        execute(_DECREMENT, {"variant_id": variant_id, "quantity": quantities[variant_id], "now": now})
-        execute(
-            _RESERVE,
-            {
-                "order_id": order_id,
-                "variant_id": variant_id,
-                "quantity": quantities[variant_id],
-                "status": ReservationStatus.HELD,
-                "expires_at": expires_at,
-                "created_at": now,
-            },
-        )
+    wanted: dict[str, int] = {}
+    for _order_id, quantities, _expires_at in orders:
+        for variant_id, units in quantities.items():
+            wanted[variant_id] = wanted.get(variant_id, 0) + units
+    for variant_id in sorted(wanted):
+        execute(_DECREMENT, {"variant_id": variant_id, "quantity": wanted[variant_id], "now": now})
+    execute(
+        _RESERVE,
+        [
+            {"order_id": order_id, "variant_id": variant_id, "quantity": units,
+             "status": ReservationStatus.HELD, "expires_at": expires_at, "created_at": now}
+            for order_id, quantities, expires_at in orders
+            for variant_id, units in quantities.items()
+        ],
+    )  # fmt: skip
 
 
 def units_left(uow: UnitOfWork, variant_ids: Iterable[str]) -> dict[str, int]:

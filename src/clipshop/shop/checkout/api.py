@@ -61,19 +61,19 @@ def place(platform: Platform, *, actor: Actor, request: CheckoutRequest, key: st
     quantities = _quantities(request)
     try:
         admission.refuse_sold_out(quantities)
-    except OutOfStock as error:
+        with _admitted(platform, actor, quantities):
+            return answer_inline(
+                platform,
+                actor=actor,
+                scope=SCOPE,
+                key=key,
+                fingerprint=request.fingerprint(),
+                instance=PATH,
+                work=_placing(platform, actor, request),
+                stored_errors=errors.ANSWERED,
+            )
+    except OutOfStock as error:  # known sold out, or sold out while this one waited for a turn
         return problem_answer(error, instance=PATH)
-    with _admitted(platform, actor, quantities):
-        return answer_inline(
-            platform,
-            actor=actor,
-            scope=SCOPE,
-            key=key,
-            fingerprint=request.fingerprint(),
-            instance=PATH,
-            work=_placing(platform, actor, request),
-            stored_errors=errors.ANSWERED,
-        )
 
 
 def _admitted(platform: Platform, actor: Actor, quantities: dict[str, int]) -> AbstractContextManager[None]:

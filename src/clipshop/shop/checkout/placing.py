@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from clipshop.errors import Invalid
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork, pipelined
-from clipshop.kit.ids import is_valid_id, region_of
+from clipshop.kit.ids import is_valid_id, new_id, region_of
 from clipshop.kit.ports import IntentResult
 from clipshop.platform.idempotent import Answer, Claim, KeyTaken, problem_answer
 from clipshop.shop.cart import addresses
@@ -117,13 +117,11 @@ def write_orders(platform: Platform, *, actor: Actor, request: CheckoutRequest, 
         written = _price(platform, uow, actor=actor, request=request, key=claim.key)
         for region in sorted({hold.shop_region for hold in written.holds} - {actor.region}):
             holds = [hold for hold in written.holds if hold.shop_region == region]
-            for hold in holds:
-                stock.open_shop_side(uow, region, order_id=hold.order_id)
             _use_codes(uow, written, region)
             shop = uow.region(region)
             try:
                 with pipelined(shop) as send_commit:
-                    _send_holds(uow, holds, now=now)
+                    _send_holds(uow, region, holds, now=now)
                     send_commit()
                 uow.commit_region(region)
             except IntegrityError as error:
@@ -138,7 +136,7 @@ def write_orders(platform: Platform, *, actor: Actor, request: CheckoutRequest, 
                 if claim.inline:
                     claim.write(home, now=now)
                 written.insert(home)
-                _send_holds(uow, local, now=now)
+                _send_holds(uow, actor.region, local, now=now)
                 send_commit()
             enqueue_stock_projection(platform.jobs, uow, variant_ids=written.variant_ids)
             uow.commit()
@@ -157,11 +155,9 @@ def write_orders(platform: Platform, *, actor: Actor, request: CheckoutRequest, 
     return written
 
 
-def _send_holds(uow: UnitOfWork, holds: list[Hold], *, now: datetime) -> None:
-    for hold in holds:
-        stock.hold(
-            uow, order_id=hold.order_id, quantities=hold.quantities, expires_at=hold.expires_at, now=now
-        )
+def _send_holds(uow: UnitOfWork, region: str, holds: list[Hold], *, now: datetime) -> None:
+    orders = [(hold.order_id, hold.quantities, hold.expires_at) for hold in holds]
+    stock.hold(uow, region=region, orders=orders, now=now)
 
 
 def _refusal(uow: UnitOfWork, holds: list[Hold], error: IntegrityError) -> Exception:
@@ -182,16 +178,21 @@ def _price(
     settings, now = platform.settings, platform.clock.now()
     known = set(uow.databases.regions)
     if request.items is not None:
-        # The directory, then every region in name order (UnitOfWork.connect), before anything is read.
+        # The directory, the shops' audit logs, then every region in name order (UnitOfWork.connect), before
+        # anything is read.
         pricing.refuse_detached(uow, variant_ids=[item.variant_id for item in request.items])
         shops = {region_of(item.variant_id) for item in request.items if is_valid_id(item.variant_id, known)}
-        uow.connect({actor.region, *shops})
     lines = pricing.requested_lines(uow, actor=actor, items=request.items)
     if request.items is None:
         shops = {region_of(line.variant_id) for line in lines if is_valid_id(line.variant_id, known)}
         if any(region < actor.region for region in shops):
             uow.end_reads()  # the cart was read first: let go, and take the regions in name order
-        uow.connect({actor.region, *shops})
+    checkout_id = new_id(actor.region)
+    for region in sorted(shops - {actor.region}):
+        # The gateway records this in the shop's audit log on a connection of its own: before this checkout
+        # holds one of that region's, or a full pool would leave every checkout waiting for a second one.
+        stock.open_shop_side(uow, region, order_id=checkout_id)
+    uow.connect({actor.region, *shops})
     priced = pricing.quote(
         uow,
         actor=actor,
@@ -203,6 +204,7 @@ def _price(
     )
     return rows.build(
         priced,
+        checkout_id=checkout_id,
         buyer_id=actor.id,
         region=actor.region,
         key=key,

@@ -87,6 +87,7 @@ def _values(row: Any) -> dict[str, Any]:
 def build(
     quote: Quote,
     *,
+    checkout_id: str,
     buyer_id: str,
     region: str,
     key: str | None,
@@ -100,7 +101,7 @@ def build(
     hold, and one payment `created` for the total."""
     expires_at = now + reservation
     checkout = Checkout(
-        id=new_id(region),
+        id=checkout_id,
         buyer_id=buyer_id,
         idempotency_key=key,
         currency=quote.currency,
