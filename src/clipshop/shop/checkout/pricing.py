@@ -70,11 +70,21 @@ class PricedLine:
         return basis_points(self.amount - self.discount, self.product.commission_bp)
 
 
+@dataclass(frozen=True)
+class Shipping:
+    """A shop's shipping option, as a checkout prices it."""
+
+    id: str
+    name: str
+    price: int
+    max_days: int
+
+
 @dataclass
 class ShopQuote:
     shop: Shop
     lines: list[PricedLine]
-    shipping: ShippingOption
+    shipping: Shipping
     discount_code: DiscountCode | None
     tax_bp: int
     fee_bp: int
@@ -231,8 +241,10 @@ def quote(
             touch = touches.get(line.product.id)
             if touch is not None and line.product.commission_bp > 0 and touch.creator_id != shop.owner_id:
                 line.creator_id, line.video_id = touch.creator_id, touch.video_id
+        columns = (ShippingOption.id, ShippingOption.name, ShippingOption.price, ShippingOption.max_days)
         options = {
-            o.id: o for o in db.scalars(select(ShippingOption).where(ShippingOption.shop_id == shop_id))
+            row.id: Shipping(*row)
+            for row in db.execute(select(*columns).where(ShippingOption.shop_id == shop_id))
         }
         if not options:
             raise Invalid(f"The shop {shop.name} does not ship yet.", code="no_shipping", field="shipping")
