@@ -61,3 +61,14 @@ def pipelined(session: Session | Connection) -> Iterator[Callable[[], None]]:
         # Leaving an aborted pipeline says so again (PipelineAborted): the error that aborted it is the news.
     if failed is not None:
         raise failed
+
+
+def commit_without_flush(session: Session | Connection) -> None:
+    """Let the open transaction's COMMIT return before its log reaches the disk (PostgreSQL's
+    `synchronous_commit = off`, for this transaction only), so the row locks it holds go as soon as the
+    commit is written. A crash of the server may then lose it, whole, never part of it: only for a
+    transaction that a later synchronous commit on the same server makes durable (every commit flushes
+    the log up to itself), or whose loss a later step makes good. Nothing to do on SQLite."""
+    connection = session if isinstance(session, Connection) else Session.connection(session)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")

@@ -1,16 +1,17 @@
-"""Placing a checkout: one buyer, one payment, one order per shop, in three transactions.
+"""Placing a checkout: one buyer, one payment, one order per shop, in four short transactions.
 
-1. the orders: the Idempotency-Key claimed inline (`platform.idempotent.answer_inline`), the checkout, its
-   orders, lines, timeline and payment row `created` written with prebuilt statements, and the stock taken
-   last, sent with the COMMIT in one pipeline (`kit.db.pipelined`): nothing from this process sits between
-   a hot variant row's update and its commit. A buyer in another region than the shop has the stock taken
-   in the shop's region first (committed there), then the orders written at home; a crash in between
-   leaves a hold without an order, which `release_orphan_holds` gives back once it expires;
-2. the provider's own: the card charged with the payment id as its idempotency key;
-3. the answer: the provider's answer recorded on the payment and the caller's answer, built from the rows
+1. the stock: in each shop's region, the units taken (the variant's count down, the hold written) and the
+   COMMIT sent together in one pipeline (`kit.db.pipelined`), so nothing from this process sits between a
+   hot variant row's update and its commit, and that commit does not wait for the disk;
+2. the orders: the Idempotency-Key claimed inline (`platform.idempotent.answer_inline`), the checkout, its
+   orders, lines, timeline and payment row `created`, with prebuilt statements and one round trip; its
+   synchronous commit makes the stock's durable too. A crash between 1 and 2 leaves holds without an order,
+   which `release_orphan_holds` gives back once they expire; a key found taken gives them back at once;
+3. the provider's own: the card charged with the payment id as its idempotency key;
+4. the answer: the provider's answer recorded on the payment and the caller's answer, built from the rows
    in memory, stored under the key, in one transaction.
 These commits are the design of the path (made here, not in a service): a card is charged between them and
-a crash may land anywhere. A crash after 1 leaves a `created` payment and a held key: a retry with the key
+a crash may land anywhere. A crash after 2 leaves a `created` payment and a held key: a retry with the key
 (once its lease ran out), or the reconciler, asks the provider for the intent made with that key and
 finishes (or cancels) the checkout, so there is never a charge without an order nor an order without one.
 """
@@ -27,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from clipshop.errors import Invalid
 from clipshop.kit.actors import Actor
-from clipshop.kit.db import UnitOfWork, pipelined
+from clipshop.kit.db import UnitOfWork, commit_without_flush, pipelined
 from clipshop.kit.ids import is_valid_id, new_id, region_of
 from clipshop.kit.ports import IntentResult
 from clipshop.platform.idempotent import Answer, Claim, KeyTaken, problem_answer
@@ -108,19 +109,23 @@ def place(platform: Platform, *, actor: Actor, request: CheckoutRequest, claim: 
 
 
 def write_orders(platform: Platform, *, actor: Actor, request: CheckoutRequest, claim: Claim) -> CheckoutRows:
-    """Transaction 1 (and, for a shop in another region, the stock taken there before it). Raises OutOfStock
-    or KeyTaken having kept nothing, or the pricing's own errors."""
+    """Transactions 1 and 2: the stock taken in each shop's region, then the orders written at home. Raises
+    OutOfStock or KeyTaken having kept nothing, or the pricing's own errors."""
     now = platform.clock.now()
     uow = platform.uow(actor=actor)
     taken: list[Hold] = []  # committed in shops' regions: given back if the orders are not written
     try:
         written = _price(platform, uow, actor=actor, request=request, key=claim.key)
-        for region in sorted({hold.shop_region for hold in written.holds} - {actor.region}):
+        for region in sorted({hold.shop_region for hold in written.holds}):
             holds = [hold for hold in written.holds if hold.shop_region == region]
             _use_codes(uow, written, region)
             shop = uow.region(region)
             try:
                 with pipelined(shop) as send_commit:
+                    # Its commit need not wait for the disk: the orders' commit that follows flushes the log
+                    # of this server up to it, before any card is charged (and where the shop's region is
+                    # another server, a hold lost in a crash is taken again when the payment lands).
+                    commit_without_flush(shop)
                     _send_holds(uow, region, holds, now=now)
                     send_commit()
                 uow.commit_region(region)
@@ -129,22 +134,19 @@ def write_orders(platform: Platform, *, actor: Actor, request: CheckoutRequest, 
                 raise _refusal(uow, holds, error) from None
             taken += holds
         home = uow.region(actor.region)
-        _use_codes(uow, written, actor.region)
-        local = [hold for hold in written.holds if hold.shop_region == actor.region]
         try:
             with pipelined(home) as send_commit:
                 if claim.inline:
                     claim.write(home, now=now)
                 written.insert(home)
-                _send_holds(uow, actor.region, local, now=now)
                 send_commit()
             enqueue_stock_projection(platform.jobs, uow, variant_ids=written.variant_ids)
             uow.commit()
-        except IntegrityError as error:
+        except IntegrityError:
             uow.rollback()
             if claim.inline and claim.taken():
                 raise KeyTaken() from None
-            raise _refusal(uow, local, error) from None
+            raise
     except BaseException:
         uow.rollback()
         if taken:
