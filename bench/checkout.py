@@ -149,7 +149,10 @@ def make_platform(urls: dict[str, str], data_dir: Path, args: argparse.Namespace
         database_pool_size=args.pool_size,
         database_max_overflow=args.max_overflow,
     )
-    if getattr(args, "checkout_concurrency", None) is not None:
+    if (
+        "checkout_concurrency" in Settings.model_fields
+        and getattr(args, "checkout_concurrency", None) is not None
+    ):
         settings = settings.with_overrides(checkout_concurrency=args.checkout_concurrency)
     platform = build_platform(settings)
     sizes = {engine.pool.size() for engine in platform.databases.region_engines.values()}  # type: ignore[attr-defined]
@@ -428,7 +431,7 @@ def main() -> None:
     parser.add_argument(
         "--checkout-concurrency",
         type=int,
-        default=Settings.model_fields["checkout_concurrency"].default,
+        default=getattr(Settings.model_fields.get("checkout_concurrency"), "default", 0),
         help="checkouts of one item in flight per process before more wait (the app's setting; 0: no limit)",
     )
     parser.add_argument(

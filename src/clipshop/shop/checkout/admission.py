@@ -35,40 +35,76 @@ class CheckoutBusy(RateLimited):
         )
 
 
+class _Turns:
+    """One item's checkouts in flight, and the checkouts waiting for one of them to end."""
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self.in_flight = 0
+        self.waiting = 0
+        self.freed = threading.Condition(lock)
+
+
 class Gate:
-    """Counts the checkouts in flight per item; a checkout enters once every one of its items has room."""
+    """Counts the checkouts in flight per item; a checkout enters once every one of its items has room. A
+    checkout that ends wakes one waiter of each of its items (not every waiter of every item: with dozens
+    waiting, waking them all for one turn costs more than the turn)."""
 
     def __init__(self) -> None:
-        self._turns = threading.Condition()
-        self._in_flight: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._items: dict[str, _Turns] = {}
 
     def enter(self, items: list[str], *, limit: int, deadline: float, give_up: Callable[[], None]) -> bool:
         """Wait until each item has fewer than `limit` checkouts in flight, then count this one in; False at
         the deadline. `give_up()` is asked on every wake-up and may raise to stop waiting."""
-        with self._turns:
-            while any(self._in_flight.get(item, 0) >= limit for item in items):
-                give_up()
+        with self._lock:
+            turns = [self._items.setdefault(item, _Turns(self._lock)) for item in items]
+            woken_by: _Turns | None = None
+            while True:
+                full = next((t for t in turns if t.in_flight >= limit), None)
+                if full is None:
+                    for t in turns:
+                        t.in_flight += 1
+                    return True
+                if woken_by is not None and woken_by is not full:
+                    woken_by.freed.notify()  # a turn this one cannot use goes to the next in line
+                try:
+                    give_up()
+                except BaseException:
+                    if woken_by is full:
+                        full.freed.notify()
+                    self._forget(items)
+                    raise
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
+                    if woken_by is full:
+                        full.freed.notify()
+                    self._forget(items)
                     return False
-                self._turns.wait(remaining)
-            for item in items:
-                self._in_flight[item] = self._in_flight.get(item, 0) + 1
-            return True
+                full.waiting += 1
+                try:
+                    full.freed.wait(remaining)
+                finally:
+                    full.waiting -= 1
+                woken_by = full
 
     def leave(self, items: list[str]) -> None:
-        with self._turns:
+        with self._lock:
             for item in items:
-                left = self._in_flight[item] - 1
-                if left:
-                    self._in_flight[item] = left
-                else:
-                    del self._in_flight[item]
-            self._turns.notify_all()
+                turns = self._items[item]
+                turns.in_flight -= 1
+                turns.freed.notify()
+            self._forget(items)
+
+    def _forget(self, items: list[str]) -> None:
+        for item in items:
+            turns = self._items.get(item)
+            if turns is not None and not turns.in_flight and not turns.waiting:
+                del self._items[item]
 
     def in_flight(self, item: str) -> int:
-        with self._turns:
-            return self._in_flight.get(item, 0)
+        with self._lock:
+            turns = self._items.get(item)
+            return turns.in_flight if turns is not None else 0
 
 
 GATE = Gate()
