@@ -1,11 +1,13 @@
-"""Stock: units are taken from a variant by one update in the transaction that writes the order line, and
-stock can never go negative (a conditional update, or the table's CHECK that refuses a negative count); a
-reservation row remembers them until the order is paid (committed) or abandoned (released, the units given
-back). Variants are touched in id order so that concurrent checkouts of several variants cannot deadlock.
+"""Stock: units are taken from a variant by one update in the transaction that writes their reservation,
+and stock can never go negative (a conditional update, or the table's CHECK that refuses a negative count);
+the reservation row remembers them until the order is paid (committed) or abandoned (released, the units
+given back; a hold whose order was never written is given back once it expires). Variants are touched in
+id order so that concurrent checkouts of several variants cannot deadlock.
 
-A checkout takes its units with `hold`: statements without a guard, sent last, with the commit, so a hot
-variant's row is locked only while the server commits; when a count would go below zero the CHECK fails the
-whole transaction, and `shortfall` then tells which item ran out."""
+A checkout takes its units with `hold`: statements without a guard, sent with their commit, so a hot
+variant's row is locked only while the server writes and commits; when a count would go below zero the
+CHECK fails the whole transaction, and `shortfall` then tells which item ran out. An item seen sold out is
+remembered by the process for a moment (`known_sold_out`), so checkouts of it need not ask again."""
 
 from __future__ import annotations
 
@@ -76,8 +78,9 @@ def open_shop_side(uow: UnitOfWork, region: str, *, order_id: str) -> None:
 
 
 def take(uow: UnitOfWork, *, variant_id: str, quantity: int, now: datetime) -> None:
-    """Take `quantity` units of a variant, or raise OutOfStock (with what is left) taking nothing: the one
-    place stock goes down for a sale."""
+    """Take `quantity` units of a variant with a conditional update and an answer awaited, or raise
+    OutOfStock (with what is left) taking nothing: for units taken again after their hold ran out (`retake`);
+    a checkout takes its units with `hold`."""
     db = uow.region(region_of(variant_id))
     taken = db.execute(
         update(Variant)
@@ -88,27 +91,6 @@ def take(uow: UnitOfWork, *, variant_id: str, quantity: int, now: datetime) -> N
     if taken is None:
         available = db.scalar(select(Variant.stock).where(Variant.id == variant_id)) or 0
         raise OutOfStock(variant_id, int(available), quantity)
-
-
-def reserve(
-    uow: UnitOfWork, *, order_id: str, quantities: Mapping[str, int], expires_at: datetime, now: datetime
-) -> None:
-    """Take `quantities` (variant id -> units) for `order_id` and hold them, or raise OutOfStock."""
-    (region,) = {region_of(variant_id) for variant_id in quantities}  # an order is of one shop
-    open_shop_side(uow, region, order_id=order_id)
-    for variant_id in sorted(quantities):
-        wanted = quantities[variant_id]
-        take(uow, variant_id=variant_id, quantity=wanted, now=now)
-        uow.region(region).add(
-            StockReservation(
-                order_id=order_id,
-                variant_id=variant_id,
-                quantity=wanted,
-                status=ReservationStatus.HELD,
-                expires_at=expires_at,
-                created_at=now,
-            )
-        )
 
 
 # Prebuilt: the statements of a hold, compiled once and reused with each checkout's values.

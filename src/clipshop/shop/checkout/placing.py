@@ -176,7 +176,8 @@ def _refusal(uow: UnitOfWork, holds: list[Hold], error: IntegrityError) -> Excep
 def _price(
     platform: Platform, uow: UnitOfWork, *, actor: Actor, request: CheckoutRequest, key: str
 ) -> CheckoutRows:
-    """Price the request and make its rows in memory (reads only)."""
+    """Price the request and make its rows in memory: reads only, but for the gateway's record, in a shop's
+    region elsewhere, of this checkout opening its stock."""
     settings, now = platform.settings, platform.clock.now()
     known = set(uow.databases.regions)
     if request.items is not None:
