@@ -133,6 +133,7 @@ def write_orders(platform: Platform, *, actor: Actor, request: CheckoutRequest, 
                 uow.rollback()
                 raise _refusal(uow, holds, error) from None
             taken += holds
+        platform.faults.hit("after_stock_taken")
         home = uow.region(actor.region)
         try:
             with pipelined(home) as send_commit:
