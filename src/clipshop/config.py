@@ -179,7 +179,7 @@ class Settings(BaseSettings):
     # one item in flight; more wait up to checkout_queue_s for a turn, then get 429 checkout_busy with a
     # Retry-After of checkout_retry_after_s. An item seen sold out is answered from memory for
     # sold_out_memory_s. A concurrency of 0 admits everyone.
-    checkout_concurrency: int = 8
+    checkout_concurrency: int = 16
     checkout_queue_s: float = 1.0
     checkout_retry_after_s: int = 1
     sold_out_memory_s: float = 2.0
