@@ -20,7 +20,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, bindparam, delete, ins
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from clipshop.errors import Conflict, Invalid
-from clipshop.kit.db import Databases, RegionBase, UTCDateTime, insert_ignore, table_of
+from clipshop.kit.db import Databases, Prebuilt, RegionBase, UTCDateTime, insert_ignore, table_of
 
 KEY_MAX = 255
 
@@ -127,7 +127,7 @@ def claim(
         return None
 
 
-_CLAIM = insert(table_of(IdempotencyKey))  # prebuilt
+_CLAIM = Prebuilt(insert(table_of(IdempotencyKey)))
 
 
 def write_claim(
@@ -135,8 +135,8 @@ def write_claim(
 ) -> None:
     """Claim `key` inside the caller's transaction: a plain INSERT, so a key already claimed (or being claimed
     by a twin still in flight, which it waits for) fails the whole transaction with an IntegrityError."""
-    session.connection().execute(
-        _CLAIM,
+    _CLAIM.run(
+        session.connection(),
         {
             "user_id": user_id,
             "scope": scope,
@@ -205,15 +205,15 @@ def record(
     session: Session, *, region: str = "", user_id: str, scope: str, key: str, response: StoredResponse
 ) -> None:
     """Store the response of a claimed key inside the caller's transaction (with the work it answers for)."""
-    session.connection().execute(
-        _RECORD,
+    _RECORD.run(
+        session.connection(),
         {"of_user": user_id, "of_scope": scope, "of_key": key, "status": response.status,
          "body": json.dumps(response.body)},
     )  # fmt: skip
 
 
 _KEYS = table_of(IdempotencyKey).c
-_RECORD = (  # prebuilt
+_RECORD = Prebuilt(
     update(table_of(IdempotencyKey))
     .where(
         _KEYS.user_id == bindparam("of_user"),

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from clipshop.kit.clock import Clock
-from clipshop.kit.db import UTCDateTime, make_engine, pipelined, table_of
+from clipshop.kit.db import Prebuilt, UTCDateTime, make_engine, pipelined, table_of
 from clipshop.kit.ids import new_id
 from clipshop.kit.ports import IntentResult, ProviderEvent, WebhookRejected
 
@@ -88,8 +88,8 @@ class SandboxEvent(SandboxBase):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
-_INSERT_INTENT = insert(table_of(SandboxIntent))
-_INSERT_EVENT = insert(table_of(SandboxEvent))
+_INSERT_INTENT = Prebuilt(insert(table_of(SandboxIntent)))
+_INSERT_EVENT = Prebuilt(insert(table_of(SandboxEvent)))
 
 
 def _values(row: Any) -> dict[str, Any]:
@@ -203,8 +203,8 @@ class SandboxProvider:
         with self.engine.connect() as conn:
             try:
                 with pipelined(conn) as send_commit:
-                    conn.execute(_INSERT_INTENT, _values(intent))
-                    conn.execute(_INSERT_EVENT, [_values(row) for row in rows])
+                    _INSERT_INTENT.run(conn, _values(intent))
+                    _INSERT_EVENT.run(conn, [_values(row) for row in rows])
                     send_commit()
                 conn.commit()
             except IntegrityError:  # a key seen before (a retry, or a twin racing in): that intent's answer

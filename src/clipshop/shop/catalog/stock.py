@@ -14,12 +14,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from clipshop.errors import Conflict
-from clipshop.kit.db import UnitOfWork, table_of
+from clipshop.kit.db import Prebuilt, UnitOfWork, table_of
 from clipshop.kit.ids import region_of
 from clipshop.residency import gateway
 from clipshop.shop.catalog.models import ReservationStatus, StockReservation, Variant
@@ -95,12 +96,12 @@ def take(uow: UnitOfWork, *, variant_id: str, quantity: int, now: datetime) -> N
 
 # Prebuilt: the statements of a hold, compiled once and reused with each checkout's values.
 _VARIANTS = table_of(Variant).c
-_DECREMENT = (
+_DECREMENT = Prebuilt(
     update(table_of(Variant))
     .where(_VARIANTS.id == bindparam("variant_id"))
     .values(stock=_VARIANTS.stock - bindparam("quantity"), updated_at=bindparam("now"))
 )
-_RESERVE = insert(table_of(StockReservation))
+_RESERVE = Prebuilt(insert(table_of(StockReservation)))
 
 
 def hold(
@@ -117,8 +118,14 @@ def hold(
     if not orders:
         return
     db = uow.region(region)
-    # At home, straight on the connection; elsewhere through the session, whose fence sees each statement.
-    execute = db.connection().execute if region == uow.home else db.execute
+
+    def execute(statement: Prebuilt, values: Any) -> None:
+        # At home, straight to the driver; elsewhere through the session, whose fence sees each statement.
+        if region == uow.home:
+            statement.run(db.connection(), values)
+        else:
+            db.execute(statement.statement, values)
+
     wanted: dict[str, int] = {}
     for _order_id, quantities, _expires_at in orders:
         for variant_id, units in quantities.items():

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from clipshop.kit.db import table_of
+from clipshop.kit.db import Prebuilt, table_of
 from clipshop.kit.ids import new_id, region_of
 from clipshop.shop.catalog.models import DiscountCode
 from clipshop.shop.checkout.pricing import Quote
@@ -26,7 +26,9 @@ from clipshop.shop.orders.models import (
 from clipshop.shop.orders.service import CheckoutView, OrderView
 
 # Prebuilt: one INSERT per table, compiled once and reused (several rows of a table go as one executemany).
-_INSERTS = {model: insert(table_of(model)) for model in (Checkout, Order, OrderLine, OrderEvent, Payment)}
+_INSERTS = {
+    model: Prebuilt(insert(table_of(model))) for model in (Checkout, Order, OrderLine, OrderEvent, Payment)
+}
 # Held a little past the order's own expiry, so the buyer's side settles first.
 HOLD_GRACE = timedelta(minutes=5)
 
@@ -72,11 +74,11 @@ class CheckoutRows:
         """Write the rows, in the buyer's region: one statement per table, parents first (on the session's
         connection: at home the fence has nothing to check, and the ORM nothing to do)."""
         conn = db.connection()
-        conn.execute(_INSERTS[Checkout], _values(self.checkout))
-        conn.execute(_INSERTS[Order], [_values(order) for order in self.orders])
-        conn.execute(_INSERTS[OrderLine], [_values(line) for lines in self.lines.values() for line in lines])
-        conn.execute(_INSERTS[OrderEvent], [_values(event) for event in self.events])
-        conn.execute(_INSERTS[Payment], _values(self.payment))
+        _INSERTS[Checkout].run(conn, _values(self.checkout))
+        _INSERTS[Order].run(conn, [_values(order) for order in self.orders])
+        _INSERTS[OrderLine].run(conn, [_values(line) for lines in self.lines.values() for line in lines])
+        _INSERTS[OrderEvent].run(conn, [_values(event) for event in self.events])
+        _INSERTS[Payment].run(conn, _values(self.payment))
 
 
 def _values(row: Any) -> dict[str, Any]:

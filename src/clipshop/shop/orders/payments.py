@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, delete, select, update
 from clipshop.events import service as events
 from clipshop.events.models import EventKind
 from clipshop.kit.actors import Actor
-from clipshop.kit.db import UnitOfWork, table_of
+from clipshop.kit.db import Prebuilt, UnitOfWork, table_of
 from clipshop.kit.ids import region_of
 from clipshop.kit.ports import IntentResult
 from clipshop.shop.cart.models import AttributionTouch, CartItem
@@ -66,7 +66,7 @@ def advance_payment(uow: UnitOfWork, *, payment: Payment, to: PaymentStatus, now
 
 
 _PAYMENTS = table_of(Payment).c
-_PROGRESS = (  # prebuilt: a new payment's first answer from the provider
+_PROGRESS = Prebuilt(  # a new payment's first answer from the provider
     update(table_of(Payment))
     .where(_PAYMENTS.id == bindparam("payment_id"), _PAYMENTS.status == PaymentStatus.CREATED)
     .values(
@@ -86,12 +86,12 @@ def record_progress(
     (`processing`, `requires_action`): one statement, and `payment` (in memory) moved along. False when the
     payment has moved on meanwhile (a webhook came first): record it the general way (`apply_intent`)."""
     assert to in (PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION)
-    moved = uow.region(region_of(payment.id)).connection().execute(
-        _PROGRESS,
+    moved = _PROGRESS.run(
+        uow.region(region_of(payment.id)).connection(),
         {"payment_id": payment.id, "to": to, "ref": intent.ref, "last4": intent.card_last4,
          "action_url": intent.next_action_url, "now": now},
     )  # fmt: skip
-    if moved.rowcount != 1:
+    if moved != 1:
         return False
     payment.status, payment.provider_ref, payment.card_last4 = to, intent.ref, intent.card_last4
     payment.next_action_url, payment.updated_at = intent.next_action_url, now
