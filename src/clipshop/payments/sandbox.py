@@ -92,8 +92,14 @@ _INSERT_INTENT = Prebuilt(insert(table_of(SandboxIntent)))
 _INSERT_EVENT = Prebuilt(insert(table_of(SandboxEvent)))
 
 
-def _values(row: Any) -> dict[str, Any]:
-    return {name: value for name, value in vars(row).items() if not name.startswith("_")}
+_EVENT_FIELDS = (
+    "ref",
+    "amount",
+    "currency",
+    "failure_code",
+    "metadata_json",
+)  # what an event tells of its intent
+REFUSALS = {DECLINED: "card_declined", INSUFFICIENT_FUNDS: "insufficient_funds"}
 
 
 class CardRefused(ValueError):
@@ -169,42 +175,35 @@ class SandboxProvider:
         # Insert first and let the unique key answer "seen before": one round trip in the common case.
         number = "".join(ch for ch in payment_method if ch.isdigit())
         now = self.clock.now()
-        intent = SandboxIntent(
-            ref=f"pi_{new_id('sb')[3:]}",
-            idempotency_key=idempotency_key,
-            amount=amount,
-            currency=currency,
-            card_last4=number[-4:] if number else None,
-            failure_code=None,
-            refunded=0,
-            metadata_json=json.dumps(metadata, sort_keys=True),
-            created_at=now,
-        )
-        events: list[str] = []
+        intent: dict[str, Any] = {
+            "ref": f"pi_{new_id('sb')[3:]}",
+            "idempotency_key": idempotency_key,
+            "amount": amount,
+            "currency": currency,
+            "status": "succeeded",  # the processor's truth; the merchant learns it by webhook
+            "card_last4": number[-4:] if number else None,
+            "failure_code": None,
+            "refunded": 0,
+            "metadata_json": json.dumps(metadata, sort_keys=True),
+            "created_at": now,
+        }
+        events = ["payment_intent.processing", "payment_intent.succeeded"]
         if not luhn_ok(number):
-            intent.status, intent.failure_code = "failed", "invalid_number"
-            events.append("payment_intent.payment_failed")
-        elif number == DECLINED:
-            intent.status, intent.failure_code = "failed", "card_declined"
-            events.append("payment_intent.payment_failed")
-        elif number == INSUFFICIENT_FUNDS:
-            intent.status, intent.failure_code = "failed", "insufficient_funds"
-            events.append("payment_intent.payment_failed")
+            intent["status"], intent["failure_code"] = "failed", "invalid_number"
+            events = ["payment_intent.payment_failed"]
+        elif number in REFUSALS:
+            intent["status"], intent["failure_code"] = "failed", REFUSALS[number]
+            events = ["payment_intent.payment_failed"]
         elif number == AUTHENTICATION_REQUIRED:
-            intent.status = "requires_action"
-            events.append("payment_intent.requires_action")
-        else:
-            intent.status = "processing"
-            events += ["payment_intent.processing", "payment_intent.succeeded"]
-        if intent.status == "processing":
-            intent.status = "succeeded"  # the processor's truth; the merchant learns it by webhook
+            intent["status"] = "requires_action"
+            events = ["payment_intent.requires_action"]
         # The intent is written once, in its final state, with its events: one round trip on PostgreSQL.
-        rows = [self._event(intent, type_, now) for type_ in events]
+        rows = [self._event_row(intent, type_, now) for type_ in events]
         with self.engine.connect() as conn:
             try:
                 with pipelined(conn) as send_commit:
-                    _INSERT_INTENT.run(conn, _values(intent))
-                    _INSERT_EVENT.run(conn, [_values(row) for row in rows])
+                    _INSERT_INTENT.run(conn, intent)
+                    _INSERT_EVENT.run(conn, rows)
                     send_commit()
                 conn.commit()
             except IntegrityError:  # a key seen before (a retry, or a twin racing in): that intent's answer
@@ -213,7 +212,17 @@ class SandboxProvider:
                 assert found is not None
                 return found
         self._wake()
-        return self._result(intent, reported_status="processing" if intent.status == "succeeded" else None)
+        return IntentResult(
+            ref=intent["ref"],
+            status="processing" if intent["status"] == "succeeded" else intent["status"],
+            amount=amount,
+            currency=currency,
+            card_last4=intent["card_last4"],
+            failure_code=intent["failure_code"],
+            next_action_url=self._action_url(intent["ref"])
+            if intent["status"] == "requires_action"
+            else None,
+        )
 
     def find_intent(self, *, idempotency_key: str) -> IntentResult | None:
         with self._sessions() as session:
@@ -391,33 +400,34 @@ class SandboxProvider:
     # -- inside -----------------------------------------------------------------------------------------
 
     def _emit(self, session: Any, intent: SandboxIntent, type_: str, now: datetime, **extra: Any) -> None:
-        session.add(self._event(intent, type_, now, **extra))
+        values = {column: getattr(intent, column) for column in _EVENT_FIELDS}
+        session.add(SandboxEvent(**self._event_row(values, type_, now, **extra)))
 
-    def _event(self, intent: SandboxIntent, type_: str, now: datetime, **extra: Any) -> SandboxEvent:
+    def _event_row(self, intent: dict[str, Any], type_: str, now: datetime, **extra: Any) -> dict[str, Any]:
         event_id = f"evt_{new_id('sb')[3:]}"
         body = {
             "id": event_id,
             "type": type_,
             "created": now.isoformat(),
             "data": {
-                "intent": intent.ref,
-                "amount": intent.amount,
-                "currency": intent.currency,
-                "failure_code": intent.failure_code,
-                "metadata": json.loads(intent.metadata_json),
+                "intent": intent["ref"],
+                "amount": intent["amount"],
+                "currency": intent["currency"],
+                "failure_code": intent["failure_code"],
+                "metadata": json.loads(intent["metadata_json"]),
                 **extra,
             },
         }
-        return SandboxEvent(
-            id=event_id,
-            intent_ref=intent.ref,
-            type=type_,
-            payload=json.dumps(body, sort_keys=True),
-            created_at=now,
-            deliver_after=now + self.delay,
-            delivered_at=None,
-            attempts=0,
-        )
+        return {
+            "id": event_id,
+            "intent_ref": intent["ref"],
+            "type": type_,
+            "payload": json.dumps(body, sort_keys=True),
+            "created_at": now,
+            "deliver_after": now + self.delay,
+            "delivered_at": None,
+            "attempts": 0,
+        }
 
     def _wake(self) -> None:
         if self.wake is not None:
@@ -431,9 +441,8 @@ class SandboxProvider:
             currency=intent.currency,
             card_last4=intent.card_last4,
             failure_code=intent.failure_code,
-            next_action_url=(
-                f"{self.base_url}/sandbox/payments/{intent.ref}/authenticate"
-                if intent.status == "requires_action"
-                else None
-            ),
+            next_action_url=self._action_url(intent.ref) if intent.status == "requires_action" else None,
         )
+
+    def _action_url(self, ref: str) -> str:
+        return f"{self.base_url}/sandbox/payments/{ref}/authenticate"

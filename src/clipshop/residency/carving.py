@@ -28,6 +28,7 @@ from sqlalchemy import (
     text,
     true,
 )
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from clipshop.errors import Conflict
@@ -67,7 +68,7 @@ def is_detached(directory: Session, region: str) -> bool:
 
 
 # Directory URL -> (when read, the regions detached then): `recently_detached`'s memory in this process.
-_RECENT: dict[str, tuple[float, frozenset[str]]] = {}
+_RECENT: dict[URL, tuple[float, frozenset[str]]] = {}
 RECENT_S = 5.0
 
 
@@ -76,7 +77,7 @@ def recently_detached(engine: Engine, *, max_age_s: float = RECENT_S) -> frozens
     short read of its own outside any unit of work: for hot paths (a checkout) that would otherwise open a
     directory transaction each time. A detach made in this process is seen at once; other processes see it
     within `max_age_s` (and `settle_across_cut` cancels what slipped through)."""
-    key = engine.url.render_as_string(hide_password=True)
+    key = engine.url
     known = _RECENT.get(key)
     now = time.monotonic()
     if known is None or now - known[0] >= max_age_s:
