@@ -1,26 +1,33 @@
 """Checkout throughput on PostgreSQL: concurrent buyers on one hot variant and on many variants, against a
-bare conditional stock update of one row.
+bare conditional stock update of one row, and the latency of an open-loop load below capacity.
 
 Creates fresh PostgreSQL databases (the directory, regions `us` and `eu`, and the sandbox payment
 provider's own), migrates them, and writes one merchant's shop in `us` and buyers alternately in `us` and
-`eu`, so half the checkouts cross regions. Accounts are inserted directly (no argon2 sign-up). Then, in one
-process, one thread per buyer:
+`eu`, so half the checkouts cross regions. Accounts are inserted directly (no argon2 sign-up). Every phase
+runs in `--processes` worker processes (spawned, each with its own platform and pools, as app processes
+behind a proxy would), the buyers dealt out among them, one thread each (bench/checkout_load.py):
 
-1. bare: every thread runs `UPDATE variants SET stock = stock - 1 WHERE id = :id AND stock >= 1 RETURNING
+1. bare: every buyer runs `UPDATE variants SET stock = stock - 1 WHERE id = :id AND stock >= 1 RETURNING
    stock` on one row, one transaction each, for `--duration-s`: what the database allows on a hot row;
 2. sell-out: the hot variant starts with `--hot-stock` units; every buyer checks out until it has been told
    the item sold out; then the merchant restocks it (products.update_variant, stock_delta);
-3. hot: every buyer runs whole checkouts (`checkout.api.place`: Idempotency-Key claim, orders, stock
-   reservation, payment row, sandbox charge with the success card, the answer recorded and stored) of the
-   hot variant for `--duration-s`;
-4. spread: the same, each checkout of a random one of `--variants` variants.
+3. hot: every buyer runs whole checkouts (`checkout.api.place`: admission, the orders with the key's inline
+   claim and the stock taken last, the sandbox charge with the success card, the answer recorded) of the hot
+   variant for `--duration-s`; a buyer told 429 checkout_busy waits its Retry-After;
+4. spread: the same, each checkout of a random one of `--variants` variants;
+5. open loop: checkouts of the hot variant arriving at a fixed rate, `--open-loop-share` of the hot phase's
+   orders/s, for `--duration-s`; each is timed from when it was due (a queue shows in its latency).
 
-Phases 1, 3 and 4 run `--warmup-s` first, unmeasured. Connections are capped at `--pool-size` +
-`--max-overflow` per database for every engine, the bare one included. Where a checkout's time goes comes
-from wrapping a few functions of the checkout path in this process (nothing in src/ changes). Afterwards the
-stock is reconciled from the database: units reserved (held or committed) plus units left must equal the
-units ever stocked, for every variant; `oversold` counts units reserved beyond what was stocked.
-Webhooks are not delivered and no job runs: the figures are what a buyer waits for.
+Phases 1, 3, 4 and 5 run `--warmup-s` first, unmeasured. Connections are capped at `--pool-size` +
+`--max-overflow` per database per process, the bare engine included. `row_held_ms`, the time the hot row is
+locked per checkout, is seen from the server: during the hot phase a sampler asks pgrowlocks every 5 ms
+whether a row of `variants` is locked (only the hot row is written then); the share of samples that found
+it locked, times the phase's length, over its orders. `cpu_ms_per_order` is the worker processes' CPU (the
+whole checkout in Python, the sandbox provider included) over the hot phase's orders. Where a checkout's
+time goes comes from wrapping a few functions of the checkout path in the workers (nothing in src/
+changes). Afterwards the stock is reconciled from the database: units reserved (held or committed) plus
+units left must equal the units ever stocked, for every variant; `oversold` counts units reserved beyond
+what was stocked. Webhooks are not delivered and no job runs: the figures are what a buyer waits for.
 """
 
 from __future__ import annotations
@@ -28,29 +35,24 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import random
-import threading
 import time
-import traceback
-import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import harness
-import psutil
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from checkout_load import Phase, RowLockSampler, Setup, jobs_for, run_phase
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from clipshop.assembly import build_platform
 from clipshop.kit.actors import Actor
-from clipshop.kit.db import make_engine
+from clipshop.kit.db import PoolLimits, make_engine
 from clipshop.kit.everywhere import everywhere
-from clipshop.payments.sandbox import SUCCEEDS, SandboxProvider
+from clipshop.payments.sandbox import SandboxProvider
 from clipshop.platform import Platform
 from clipshop.shop.payments.tasks import DELIVER_SANDBOX_EVENTS
 
@@ -62,36 +64,38 @@ PRICE = 2500
 RESTOCK = 1_000_000  # after the sell-out: more than the hot phase can sell
 SPREAD_STOCK = 10_000  # per variant of the spread phase
 BARE_STOCK = 1_000_000_000
-SELL_OUT_LIMIT_S = 120.0  # a sell-out that has not finished by then is reported, not waited for
 
 
 # -- databases and data --------------------------------------------------------------------------------
 
 
-def check_connection_budget(admin: Engine, *, per_database: int) -> None:
+def check_connection_budget(admin: Engine, *, per_database: int, processes: int = 1) -> None:
     """Refuse a run whose pools could take the server's last connections (others' tests share it)."""
     with admin.connect() as conn:
         limit = int(conn.execute(text("SHOW max_connections")).scalar_one())
         in_use = conn.execute(
             text("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")
         ).scalar_one()
-    wanted = len(DATABASES) * per_database
+    wanted = len(DATABASES) * per_database * processes
     if wanted + in_use + SPARE_CONNECTIONS > limit:
         raise SystemExit(
-            f"up to {wanted} connections ({len(DATABASES)} databases x {per_database}) with {in_use} in use "
+            f"up to {wanted} connections ({len(DATABASES)} databases x {per_database} x {processes} "
+            f"processes) with {in_use} in use "
             f"would leave fewer than {SPARE_CONNECTIONS} of the server's {limit}; lower --pool-size or "
             "--max-overflow"
         )
 
 
 @contextlib.contextmanager
-def bench_databases(admin_url: str, *, keep: bool, per_database: int) -> Iterator[dict[str, str]]:
+def bench_databases(
+    admin_url: str, *, keep: bool, per_database: int, processes: int = 1
+) -> Iterator[dict[str, str]]:
     """Fresh, migrated databases `clipshop_bench_checkout_<pid>_<name>`; dropped afterwards unless `keep`."""
     from clipshop.migrations import upgrade
 
     base = make_url(admin_url)
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    check_connection_budget(admin, per_database=per_database)
+    check_connection_budget(admin, per_database=per_database, processes=processes)
     names = {name: f"{DATABASE_PREFIX}{os.getpid()}_{name}" for name in DATABASES}
     urls = {name: base.set(database=db).render_as_string(hide_password=False) for name, db in names.items()}
     try:
@@ -121,9 +125,7 @@ class CappedSandbox(SandboxProvider):
     def __init__(self, *, pool_size: int, max_overflow: int, url: str, **options: Any) -> None:
         super().__init__(url=url, **options)
         self.engine.dispose()
-        # What make_engine does for PostgreSQL, with these limits.
-        self.engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
-                                    pool_timeout=30)  # fmt: skip
+        self.engine = make_engine(url, limits=PoolLimits(size=pool_size, overflow=max_overflow, timeout_s=30))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
 
@@ -147,6 +149,11 @@ def make_platform(urls: dict[str, str], data_dir: Path, args: argparse.Namespace
         database_pool_size=args.pool_size,
         database_max_overflow=args.max_overflow,
     )
+    if (
+        "checkout_concurrency" in Settings.model_fields
+        and getattr(args, "checkout_concurrency", None) is not None
+    ):
+        settings = settings.with_overrides(checkout_concurrency=args.checkout_concurrency)
     platform = build_platform(settings)
     sizes = {engine.pool.size() for engine in platform.databases.region_engines.values()}  # type: ignore[attr-defined]
     if sizes != {args.pool_size}:
@@ -240,274 +247,6 @@ def restock(platform: Platform, catalog_: Catalog, variant_id: str, units: int) 
     catalog_.stocked[variant_id] += units
 
 
-# -- where the time goes -------------------------------------------------------------------------------
-
-
-class Probe:
-    """Wall seconds spent in a few functions of the checkout path, summed per worker thread.
-
-    Segments of one checkout, in order: `claim` (the Idempotency-Key), the orders transaction (derived: the
-    rest), `pay` (of which `provider`, the sandbox charge), `store` (the answer under the key). Overlapping
-    them: `reserve` (the conditional stock update, waiting for the row lock included), `row_held` (from that
-    update to the commit that releases the lock) and `connect` (getting a pooled connection: the wait for
-    the pool and the pre-ping).
-    """
-
-    def __init__(self) -> None:
-        self.local = threading.local()
-        self._undo: list[Callable[[], None]] = []
-
-    def begin_thread(self) -> None:
-        self.local.totals = defaultdict(float)
-        self.local.locked_at = None
-
-    def end_thread(self) -> dict[str, float]:
-        totals: dict[str, float] = self.local.totals
-        self.local.totals = None
-        return totals
-
-    def add(self, name: str, seconds: float) -> None:
-        totals = getattr(self.local, "totals", None)
-        if totals is not None:
-            totals[name] += seconds
-
-    def timed(self, name: str, func: Callable[..., Any], after: Callable[[], None] | None = None) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                result = func(*args, **kwargs)
-            finally:
-                self.add(name, time.perf_counter() - started)
-                self.add(f"{name}_calls", 1)
-            if after is not None:
-                after()
-            return result
-
-        return wrapper
-
-    def patch(self, owner: Any, name: str, wrapper: Any) -> None:
-        original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
-        setattr(owner, name, wrapper)
-        self._undo.append(lambda: setattr(owner, name, original))
-
-    def install(self, platform: Platform, engines: list[Engine]) -> None:
-        from clipshop.kit import db, idempotency
-        from clipshop.shop.catalog import stock
-        from clipshop.shop.checkout import placing
-
-        def locked() -> None:
-            self.local.locked_at = time.perf_counter()
-
-        commit = db.UnitOfWork.commit
-
-        def timed_commit(uow: db.UnitOfWork) -> None:
-            try:
-                commit(uow)
-            finally:
-                locked_at = getattr(self.local, "locked_at", None)
-                if locked_at is not None:
-                    self.add("row_held", time.perf_counter() - locked_at)
-                    self.local.locked_at = None
-
-        self.patch(idempotency, "claim", self.timed("claim", idempotency.claim))
-        self.patch(idempotency, "store", self.timed("store", idempotency.store))
-        self.patch(placing, "pay", self.timed("pay", placing.pay))
-        self.patch(stock, "reserve", self.timed("reserve", stock.reserve, after=locked))
-        self.patch(db.UnitOfWork, "commit", timed_commit)
-        self.patch(platform.payments, "create_intent",
-                   self.timed("provider", platform.payments.create_intent))  # fmt: skip
-        for engine in engines:
-            self.patch(engine.pool, "connect", self.timed("connect", engine.pool.connect))
-            event.listen(engine, "before_cursor_execute", self._count_statement)
-            self._undo.append(partial(event.remove, engine, "before_cursor_execute", self._count_statement))
-
-    def _count_statement(self, *_: Any) -> None:
-        self.add("statements", 1)
-
-    def uninstall(self) -> None:
-        while self._undo:
-            self._undo.pop()()
-
-
-class PoolWatch:
-    """The most connections each engine had checked out at once, sampled every 20 ms."""
-
-    def __init__(self, engines: dict[str, Engine]) -> None:
-        self.engines = engines
-        self.peaks: dict[str, int] = dict.fromkeys(engines, 0)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.02):
-            for name, engine in self.engines.items():
-                self.peaks[name] = max(self.peaks[name], engine.pool.checkedout())  # type: ignore[attr-defined]
-
-    def __enter__(self) -> PoolWatch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def postgres_cpu_seconds() -> float:
-    """CPU time of the PostgreSQL server's processes (every database on it), exited backends included."""
-    total = 0.0
-    for proc in psutil.process_iter(["name"]):
-        if proc.info["name"] != "postgres":
-            continue
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            times = proc.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
-    return total
-
-
-# -- the phases ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Attempt:
-    seconds: float
-    outcome: str  # order, out_of_stock, error
-
-
-@dataclass
-class Phase:
-    name: str
-    attempts: list[Attempt]
-    elapsed_s: float
-    client_cpu_s: float
-    postgres_cpu_s: float
-    others_cpu_s: float
-    segments: dict[str, float] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)  # kind -> first traceback
-    peak_connections: dict[str, int] = field(default_factory=dict)
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for a in self.attempts if a.outcome == outcome)
-
-    @property
-    def done(self) -> int:
-        return self.count("order")
-
-    @property
-    def per_s(self) -> float:
-        return self.done / self.elapsed_s
-
-    def p(self, q: float) -> float:
-        return harness.percentile([a.seconds * 1000 for a in self.attempts if a.outcome == "order"], q)
-
-    def segment_ms(self, name: str) -> float:
-        return 1000 * self.segments.get(name, 0.0) / max(1, len(self.attempts))
-
-    @property
-    def cpu_ms_per_order(self) -> float:
-        return 1000 * self.client_cpu_s / max(1, self.done)
-
-    def per_attempt(self, name: str) -> float:
-        return self.segments.get(name, 0.0) / max(1, len(self.attempts))
-
-
-Work = Callable[[int, random.Random], str]  # (thread number, its random) -> outcome
-
-
-def run_phase(name: str, work: Work, *, threads: int, duration_s: float, probe: Probe | None,
-              engines: dict[str, Engine], seed: int, until_sold_out: bool = False) -> Phase:  # fmt: skip
-    """`threads` workers calling `work` back to back for `duration_s` (or each until its first out-of-stock
-    answer), started together."""
-    attempts: list[list[Attempt]] = [[] for _ in range(threads)]
-    segments: dict[str, float] = defaultdict(float)
-    errors: dict[str, str] = {}
-    lock = threading.Lock()
-    clock: dict[str, float] = {}
-
-    def mark_start() -> None:
-        clock["started"] = time.perf_counter()
-
-    start = threading.Barrier(threads, action=mark_start)
-
-    def worker(n: int) -> None:
-        rng = random.Random(seed * 1_000_003 + n)
-        if probe:
-            probe.begin_thread()
-        start.wait()
-        limit = clock["started"] + (SELL_OUT_LIMIT_S if until_sold_out else duration_s)
-        out = attempts[n]
-        while time.perf_counter() < limit:
-            began = time.perf_counter()
-            try:
-                outcome = work(n, rng)
-            except Exception as error:
-                outcome = "error"
-                kind = f"{type(error).__module__}.{type(error).__qualname__}"
-                with lock:
-                    errors.setdefault(kind, traceback.format_exc())
-            out.append(Attempt(time.perf_counter() - began, outcome))
-            if until_sold_out and outcome == "out_of_stock":
-                break
-        if probe:
-            with lock:
-                for key, seconds in probe.end_thread().items():
-                    segments[key] += seconds
-
-    me = psutil.Process()
-    cpu, pg, machine = harness.cpu_seconds(me), postgres_cpu_seconds(), harness.machine_busy_seconds()
-    with PoolWatch(engines) as watch:
-        workers = [threading.Thread(target=worker, args=(n,), name=f"{name}-{n}") for n in range(threads)]
-        for thread in workers:
-            thread.start()
-        for thread in workers:
-            thread.join()
-        elapsed = time.perf_counter() - clock["started"]
-    client = harness.cpu_seconds(me) - cpu
-    server = postgres_cpu_seconds() - pg
-    others = max(0.0, harness.machine_busy_seconds() - machine - client - server)
-    flat = [a for per_thread in attempts for a in per_thread]
-    return Phase(name, flat, elapsed, client, server, others, dict(segments), errors, watch.peaks)
-
-
-def bare_update(engine: Engine, variant_id: str) -> Work:
-    statement = text("UPDATE variants SET stock = stock - 1 WHERE id = :id AND stock >= 1 RETURNING stock")
-
-    def work(_: int, __: random.Random) -> str:
-        with engine.connect() as conn:
-            row = conn.execute(statement, {"id": variant_id}).first()
-            conn.commit()
-        return "order" if row is not None else "out_of_stock"
-
-    return work
-
-
-def buy(platform: Platform, buyers: list[Actor], pick: Callable[[random.Random], str]) -> Work:
-    """Buy now one unit of `pick(rng)`, shipped to the buyer's country, with the card that succeeds."""
-    from clipshop.shop.checkout import placing
-    from clipshop.shop.checkout.api import place
-    from clipshop.shop.checkout.pricing import LineRequest
-
-    def work(n: int, rng: random.Random) -> str:
-        actor = buyers[n]
-        address = {"name": actor.handle, "line1": "1 Main St", "city": "Springfield", "postal_code": "12345",
-                   "country": COUNTRY_OF[actor.region]}  # fmt: skip
-        request = placing.CheckoutRequest(
-            items=[LineRequest(pick(rng), 1)],
-            address_id=None,
-            address=address,
-            shipping={},
-            discount_codes=[],
-            payment_method=SUCCEEDS,
-        )
-        response = place(platform, actor=actor, request=request, key=uuid.uuid4().hex)
-        if response.status == 201 and response.body["payment"]["status"] in ("processing", "succeeded"):
-            return "order"
-        if response.status == 409 and response.body.get("code") == "out_of_stock":
-            return "out_of_stock"
-        raise RuntimeError(f"checkout answered {response.status}: {str(response.body)[:500]}")
-
-    return work
-
-
 @dataclass
 class Reconciliation:
     oversold: int  # units reserved beyond the units ever stocked, over all variants
@@ -541,68 +280,74 @@ def reconcile(platform: Platform, catalog_: Catalog, *, bare_done: int) -> Recon
 # -- report --------------------------------------------------------------------------------------------
 
 
-def report(args: argparse.Namespace, phases: dict[str, Phase], warmups: list[Phase], stock: Reconciliation,
+def report(args: argparse.Namespace, phases: dict[str, Phase], stock: Reconciliation,
            setup_s: float) -> dict[str, Any]:  # fmt: skip
-    bare, sell_out, hot, spread = (phases[k] for k in ("bare", "sell-out", "hot", "spread"))
-    every = [*phases.values(), *warmups]
-    answered = sum(p.done for p in every if p.name != "bare")
+    bare, sell_out, hot, spread, open_loop = (
+        phases[k] for k in ("bare", "sell-out", "hot", "spread", "open")
+    )
+    answered = sum(p.done + p.warmup_done for p in phases.values() if p.name != "bare")
     sold_out = sell_out.done == args.hot_stock and sell_out.count("out_of_stock") == args.buyers
 
     def row(label: str, phase: Phase) -> list[str]:
         cpu = [t / phase.elapsed_s for t in (phase.client_cpu_s, phase.postgres_cpu_s, phase.others_cpu_s)]
         return [
             label, f"{len(phase.attempts):,}", f"{phase.done:,}", f"{phase.count('out_of_stock'):,}",
-            f"{phase.count('error')}", f"{phase.elapsed_s:.1f}", f"{phase.per_s:,.1f}",
-            *(f"{phase.p(q):.1f}" for q in (50, 90, 99)), *(f"{c:.2f}" for c in cpu),
+            f"{phase.count('busy'):,}", f"{phase.count('error')}", f"{phase.elapsed_s:.1f}",
+            f"{phase.per_s:,.1f}", *(f"{phase.p(q):.1f}" for q in (50, 90, 99)), *(f"{c:.2f}" for c in cpu),
         ]  # fmt: skip
 
-    columns = ["phase", "tries", "done", "sold out", "errors", "s", "per s", "p50 ms", "p90 ms", "p99 ms",
-               "bench CPU", "pg CPU", "other CPU"]  # fmt: skip
+    columns = ["phase", "tries", "done", "sold out", "busy", "errors", "s", "per s", "p50 ms", "p90 ms",
+               "p99 ms", "workers CPU", "pg CPU", "other CPU"]  # fmt: skip
     title = (
-        f"{args.buyers} buyers (threads), pool {args.pool_size}+{args.max_overflow} per database; "
-        f"{args.duration_s:g} s per timed phase after {args.warmup_s:g} s warm-up. bare: UPDATE of one "
-        f"row; sell-out: checkouts of {args.hot_stock} hot units; hot: checkouts of one variant; "
-        f"spread: of {args.variants:,} variants. CPU in cores: this process, PostgreSQL (all), the rest"
+        f"{args.buyers} buyers (threads) in {args.processes} processes, pool {args.pool_size}+"
+        f"{args.max_overflow} per database per process; {args.duration_s:g} s per timed phase after "
+        f"{args.warmup_s:g} s warm-up. bare: UPDATE of one row; sell-out: checkouts of {args.hot_stock} hot "
+        f"units; hot: checkouts of one variant; spread: of {args.variants:,} variants; open: hot checkouts "
+        f"arriving at {open_loop.rate_per_s:,.1f}/s. CPU in cores: the worker processes, PostgreSQL (all), "
+        "the rest of the machine"
     )
     harness.console.print(harness.table(title, columns, [
         row("bare", bare), row("sell-out", sell_out), row("hot", hot), row("spread", spread),
+        row("open", open_loop),
     ]))  # fmt: skip
 
     def breakdown(phase: Phase) -> list[str]:
         total = sum(a.seconds for a in phase.attempts) * 1000 / max(1, len(phase.attempts))
-        claim, pay, store = (phase.segment_ms(k) for k in ("claim", "pay", "store"))
-        provider = phase.segment_ms("provider")
+        orders, charge, provider = (phase.segment_ms(k) for k in ("orders", "charge", "provider"))
         return [
-            phase.name, f"{total:.1f}", f"{claim:.1f}", f"{total - claim - pay - store:.1f}",
-            f"{phase.segment_ms('reserve'):.1f}", f"{phase.segment_ms('row_held'):.1f}", f"{provider:.1f}",
-            f"{pay - provider:.1f}", f"{store:.1f}", f"{phase.segment_ms('connect'):.1f}",
+            phase.name, f"{total:.1f}", f"{total - orders - charge:.1f}", f"{orders:.1f}", f"{provider:.1f}",
+            f"{charge - provider:.1f}", f"{phase.segment_ms('claim'):.1f}",
+            f"{phase.segment_ms('connect'):.1f}",
             f"{phase.per_attempt('connect_calls'):.1f}", f"{phase.per_attempt('statements'):.1f}",
         ]  # fmt: skip
 
     harness.console.print(harness.table(
-        "Where a checkout's time goes, ms of wall time per attempt: claim key, orders txn (of which reserve, "
-        "the stock update with its row-lock wait, and row held, from that update to its commit), provider "
-        "(the sandbox charge), record (the answer recorded and read back), store (under the key); get conn "
-        "(pool wait and pre-ping) overlaps them all; conns and stmts: connections checked out and SQL "
-        "statements per attempt",
-        ["phase", "total", "claim", "orders txn", "reserve", "row held", "provider", "record", "store",
-         "get conn", "conns", "stmts"],
-        [breakdown(p) for p in (sell_out, hot, spread)],
+        "Where a checkout's time goes, ms of wall time per attempt: admission (waiting for a turn, and the "
+        "rest outside the two below), orders txn (the key claimed inline, the rows, the stock taken last and "
+        "sent with the COMMIT), provider (the sandbox charge), answer (recorded with the payment's "
+        "progress), claim (a key claimed the usual way: retries only); get conn (pool wait) overlaps them "
+        "all; conns and stmts: connections checked out and SQL statements per attempt",
+        ["phase", "total", "admission", "orders txn", "provider", "answer", "claim", "get conn", "conns",
+         "stmts"],
+        [breakdown(p) for p in (sell_out, hot, spread, open_loop)],
     ))  # fmt: skip
     peaks = {name: dict(p.peak_connections) for name, p in phases.items()}
     harness.console.print(
-        "peak connections checked out: "
+        "peak connections checked out (all processes): "
         + "; ".join(
             f"{name} {', '.join(f'{db} {n}' for db, n in sorted(p.items()))}" for name, p in peaks.items()
         )
     )
-    ratio = hot.per_s / bare.per_s
-    held = hot.segment_ms("row_held")
+    ratio = hot.per_s / bare.per_s if bare.per_s else 0.0
+    held = hot.row_held_ms
+    held_text = f"{held:.2f} ms" if held is not None else "unknown (no pgrowlocks)"
     harness.console.print(
-        f"hot / bare: {ratio:.3f} ({hot.per_s:,.1f} orders/s against {bare.per_s:,.1f} updates/s); "
-        f"spread / hot: {spread.per_s / hot.per_s:.2f}; one row lock held {held:.2f} ms per hot checkout "
-        f"bounds it at {1000 / held if held else float('inf'):,.0f}/s; this process spent "
-        f"{hot.cpu_ms_per_order:.1f} ms (hot) and {spread.cpu_ms_per_order:.1f} ms (spread) of CPU per order"
+        f"hot / bare: {ratio:.3f} ({hot.per_s:,.1f} orders/s against {bare.per_s:,.1f} updates/s); hot / "
+        f"spread: {hot.per_s / spread.per_s if spread.per_s else 0:.2f}; the hot row was locked "
+        f"{100 * (hot.locked_share or 0):.0f}% of the hot phase, {held_text} per order; the workers spent "
+        f"{hot.cpu_ms_per_order:.1f} ms (hot) and {spread.cpu_ms_per_order:.1f} ms (spread) of CPU per "
+        "order; "
+        f"open loop at {open_loop.rate_per_s:,.1f}/s: p99 {open_loop.p(99):,.0f} ms"
     )
     harness.console.print(
         f"stock from the database: oversold {stock.oversold}, unaccounted {stock.unaccounted}, negative "
@@ -610,11 +355,12 @@ def report(args: argparse.Namespace, phases: dict[str, Phase], warmups: list[Pha
         f"{args.buyers} buyers it was gone: {'yes' if sold_out else '[red]no[/]'}; orders in the database "
         f"{stock.orders_in_db:,}, answered 201 (warm-ups included) {answered:,}; setup {setup_s:.1f} s"
     )
-    errors = {kind: tb for p in every for kind, tb in p.errors.items()}
+    errors = {kind: tb for p in phases.values() for kind, tb in p.errors.items()}
     for kind, tb in errors.items():
         harness.console.print(f"[red]first {kind}:[/]")
         harness.console.print(tb, markup=False)
     return {
+        "processes": args.processes,
         "hot_orders_per_s": round(hot.per_s, 1),
         "hot_p50_ms": round(hot.p(50), 1),
         "hot_p99_ms": round(hot.p(99), 1),
@@ -624,26 +370,32 @@ def report(args: argparse.Namespace, phases: dict[str, Phase], warmups: list[Pha
         "spread_orders_per_s": round(spread.per_s, 1),
         "spread_p50_ms": round(spread.p(50), 1),
         "spread_p99_ms": round(spread.p(99), 1),
+        "hot_to_spread_ratio": round(hot.per_s / spread.per_s, 3) if spread.per_s else None,
+        "row_held_ms": round(held, 2) if held is not None else None,
+        "hot_row_locked_share": round(hot.locked_share, 3) if hot.locked_share is not None else None,
+        "cpu_ms_per_order": round(hot.cpu_ms_per_order, 2),
+        "spread_cpu_ms_per_order": round(spread.cpu_ms_per_order, 2),
+        "open_loop_rate_per_s": round(open_loop.rate_per_s, 1),
+        "open_loop_orders_per_s": round(open_loop.per_s, 1),
+        "open_loop_p50_ms": round(open_loop.p(50), 1),
+        "open_loop_p99_ms": round(open_loop.p(99), 1),
+        "busy": {name: p.count("busy") for name, p in phases.items() if name != "bare"},
         "oversold": stock.oversold,
         "stock_unaccounted": stock.unaccounted,
         "sold_out": sold_out,
         "sell_out_sold": sell_out.done,
         "hot_stock": args.hot_stock,
         "out_of_stock": {name: p.count("out_of_stock") for name, p in phases.items() if name != "bare"},
-        "errors": sum(p.count("error") for p in every),
+        "errors": sum(p.count("error") for p in phases.values()),
         "orders_in_db": stock.orders_in_db,
         "orders_answered": answered,
-        "hot_row_held_ms": round(held, 2),
-        "hot_reserve_ms": round(hot.segment_ms("reserve"), 2),
         "hot_connect_ms": round(hot.segment_ms("connect"), 2),
         "hot_connections_per_order": round(hot.per_attempt("connect_calls"), 1),
         "hot_statements_per_order": round(hot.per_attempt("statements"), 1),
-        "spread_connect_ms": round(spread.segment_ms("connect"), 2),
-        "hot_bench_cpu_ms_per_order": round(hot.cpu_ms_per_order, 1),
-        "spread_bench_cpu_ms_per_order": round(spread.cpu_ms_per_order, 1),
-        "hot_bench_cpu": round(hot.client_cpu_s / hot.elapsed_s, 2),
+        "hot_workers_cpu": round(hot.client_cpu_s / hot.elapsed_s, 2),
         "hot_postgres_cpu": round(hot.postgres_cpu_s / hot.elapsed_s, 2),
-        "spread_bench_cpu": round(spread.client_cpu_s / spread.elapsed_s, 2),
+        "hot_other_cpu": round(hot.others_cpu_s / hot.elapsed_s, 2),
+        "spread_workers_cpu": round(spread.client_cpu_s / spread.elapsed_s, 2),
         "spread_postgres_cpu": round(spread.postgres_cpu_s / spread.elapsed_s, 2),
         "peak_connections": peaks,
         "buyers": args.buyers,
@@ -653,14 +405,18 @@ def report(args: argparse.Namespace, phases: dict[str, Phase], warmups: list[Pha
         "warmup_s": args.warmup_s,
         "pool_size": args.pool_size,
         "max_overflow": args.max_overflow,
+        "checkout_concurrency": args.checkout_concurrency,
     }
 
 
 def main() -> None:
+    from clipshop.config import Settings
+
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--buyers", type=int, default=64, help="concurrent buyers, one thread each")
+    parser.add_argument("--processes", type=int, default=2, help="worker processes the buyers are dealt to")
     parser.add_argument("--duration-s", type=float, default=10.0, help="measured seconds per timed phase")
     parser.add_argument("--warmup-s", type=float, default=2.0, help="unmeasured seconds before each")
     parser.add_argument("--variants", type=int, default=1000, help="variants of the spread phase")
@@ -668,10 +424,22 @@ def main() -> None:
     parser.add_argument(
         "--pool-size",
         type=int,
-        default=16,
-        help="pooled connections per database (4 databases share the server's max_connections)",
+        default=10,
+        help="pooled connections per database per process (4 databases share the server's max_connections)",
     )
     parser.add_argument("--max-overflow", type=int, default=0, help="extra connections per database")
+    parser.add_argument(
+        "--checkout-concurrency",
+        type=int,
+        default=getattr(Settings.model_fields.get("checkout_concurrency"), "default", 0),
+        help="checkouts of one item in flight per process before more wait (the app's setting; 0: no limit)",
+    )
+    parser.add_argument(
+        "--open-loop-share",
+        type=float,
+        default=0.8,
+        help="open-loop arrival rate, as a share of hot orders/s",
+    )
     parser.add_argument(
         "--postgres",
         default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
@@ -680,62 +448,59 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7, help="seed of the buyers' choices")
     harness.add_common_options(parser)
     args = parser.parse_args()
-    if args.buyers < 2 or args.variants < 1 or args.hot_stock < 1 or args.pool_size < 1:
-        parser.error("--buyers must be at least 2; --variants, --hot-stock and --pool-size at least 1")
+    if args.buyers < 2 or args.variants < 1 or args.hot_stock < 1 or args.pool_size < 1 or args.processes < 1:
+        parser.error(
+            "--buyers must be at least 2; --variants, --hot-stock, --pool-size, --processes at least 1"
+        )
     command = harness.reproduce_command("checkout.py", parser, args)
     dropped = harness.clean_environ()
     if dropped:
         harness.console.print(f"[yellow]ignoring {', '.join(dropped)}: the bench sets its own settings[/]")
     harness.console.print(f"machine: {harness.machine_note()}")
     phases: dict[str, Phase] = {}
-    warmups: list[Phase] = []
+    per_database = args.pool_size + args.max_overflow
     with (
         harness.scratch_dir(args.data_dir, prefix="checkout", keep=args.keep) as root,
         bench_databases(
-            args.postgres, keep=args.keep, per_database=args.pool_size + args.max_overflow
+            args.postgres, keep=args.keep, per_database=per_database, processes=args.processes
         ) as urls,
     ):
         os.environ["CLIPSHOP_CONFIG"] = str(root / "no-config.toml")  # a clipshop.toml here must not leak
         started = time.perf_counter()
         platform = make_platform(urls, root / "data", args)
-        probe = Probe()
-        bare_engine = create_engine(make_url(urls["us"]), pool_size=args.pool_size,
-                                    max_overflow=args.max_overflow)  # fmt: skip
+        own = [platform.databases.directory_engine, *platform.databases.region_engines.values(),
+               platform.payments.engine]  # type: ignore[attr-defined]  # fmt: skip
         try:
             with harness.console.status("Creating the shop, its variants and the buyers"):
                 catalog_ = build_catalog(platform, buyers=args.buyers, variants=args.variants,
                                          hot_stock=args.hot_stock)  # fmt: skip
             setup_s = time.perf_counter() - started
-            engines = {"directory": platform.databases.directory_engine, **platform.databases.region_engines,
-                       "sandbox": platform.payments.engine}  # type: ignore[attr-defined]  # fmt: skip
-            probe.install(platform, list(engines.values()))
+            setup = Setup(urls, root / "data", args, catalog_.hot, catalog_.spread, catalog_.bare)
 
-            def timed(name: str, work: Work, watched: dict[str, Engine]) -> Phase:
-                options = {"threads": args.buyers, "engines": watched, "seed": args.seed}
-                with harness.console.status(f"{name}: warming up for {args.warmup_s:g} s"):
-                    warmups.append(run_phase(name, work, duration_s=args.warmup_s, probe=None, **options))
-                with harness.console.status(f"{name}: measuring for {args.duration_s:g} s"):
-                    return run_phase(name, work, duration_s=args.duration_s, probe=probe, **options)
+            def phase(name: str, kind: str, *, warmup: bool = True, **options: Any) -> Phase:
+                for engine in own:  # this process's idle connections would count against the server's limit
+                    engine.dispose()
+                jobs = jobs_for(name, kind, catalog_.buyers, processes=args.processes,
+                                duration_s=args.duration_s, warmup_s=args.warmup_s if warmup else 0.0,
+                                seed=args.seed, **options)  # fmt: skip
+                with harness.console.status(f"{name}: {args.processes} processes, {args.buyers} buyers"):
+                    return run_phase(jobs, setup, **({"sampler": sampler} if name == "hot" else {}))
 
-            phases["bare"] = timed("bare", bare_update(bare_engine, catalog_.bare), {"us": bare_engine})
-            bare_done = phases["bare"].done + warmups[0].done
-            bare_engine.dispose()  # its idle connections would count against the server's limit
-            hot_work = buy(platform, catalog_.buyers, lambda _: catalog_.hot)
-            with harness.console.status(f"sell-out: selling {args.hot_stock} units of the hot variant"):
-                phases["sell-out"] = run_phase("sell-out", hot_work, threads=args.buyers, duration_s=0,
-                                               probe=probe, engines=engines, seed=args.seed,
-                                               until_sold_out=True)  # fmt: skip
+            def sampler() -> RowLockSampler:
+                return RowLockSampler(urls["us"], "variants")
+
+            phases["bare"] = phase("bare", "bare")
+            phases["sell-out"] = phase("sell-out", "hot", warmup=False, until_sold_out=True)
             restock(platform, catalog_, catalog_.hot, RESTOCK)
-            phases["hot"] = timed("hot", hot_work, engines)
-            spread_work = buy(platform, catalog_.buyers, lambda rng: rng.choice(catalog_.spread))
-            phases["spread"] = timed("spread", spread_work, engines)
-            probe.uninstall()
+            phases["hot"] = phase("hot", "hot")
+            phases["spread"] = phase("spread", "spread")
+            rate = max(1.0, args.open_loop_share * phases["hot"].per_s)
+            phases["open"] = phase("open", "hot", rate_per_s=rate)
+            bare_done = phases["bare"].done + phases["bare"].warmup_done
             stock = reconcile(platform, catalog_, bare_done=bare_done)
         finally:
-            probe.uninstall()
-            bare_engine.dispose()
             platform.close()
-    figures = report(args, phases, warmups, stock, setup_s)
+    figures = report(args, phases, stock, setup_s)
     harness.console.print(f"machine after the run: {harness.machine_note()}")
     harness.finish(command, figures, as_json=args.json)
 

@@ -1,17 +1,27 @@
-"""CPU per checkout: N checkouts one after another on the embedded default (SQLite), in this process, so the
-figure is the Python cost of the whole path (claim, orders, reservation, sandbox charge, answer) without
-threads or a server. `--profile` prints where that time goes (cProfile, cumulative).
+"""CPU per checkout: N checkouts one after another in this process, so the figure is the Python cost of the
+whole path (claim, orders, reservation, sandbox charge, answer) without threads. On the embedded default
+(SQLite) by default; with `--postgres URL`, on fresh PostgreSQL databases made (and dropped) through that
+admin connection, as bench/checkout.py makes them. Half the buyers live in another region than the shop.
+`--profile` prints where that time goes (cProfile, cumulative); `--statements` prints the SQL one checkout
+sends, database by database, with the count of messages (statements, and the commits and rollbacks that
+the driver sends on its own).
 
     .venv/bin/python bench/checkout_cpu.py --checkouts 300 --json
+    .venv/bin/python bench/checkout_cpu.py --checkouts 300 --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
+import os
 import pstats
 import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 from harness import (
     add_common_options,
@@ -22,6 +32,7 @@ from harness import (
     reproduce_command,
     scratch_dir,
 )
+from sqlalchemy import Engine, event
 
 from clipshop.accounts.models import PublicProfile, User
 from clipshop.assembly import build_platform
@@ -71,24 +82,79 @@ def members(platform: Platform, region: str, count: int, prefix: str) -> list[Ac
     return actors
 
 
+@contextlib.contextmanager
+def embedded(root: Path) -> Iterator[Platform]:
+    migrate(root)
+    settings = Settings(data_dir=root, jobs_backend="memory", jobs_consumer_in_app=False)
+    jobs = JobQueue.from_settings(backend="memory", sqlite_path=root / "jobs.db", redis_url="", name="cpu")
+    platform = build_platform(settings, jobs=jobs)
+    try:
+        yield platform
+    finally:
+        platform.close()
+
+
+@contextlib.contextmanager
+def on_postgres(root: Path, admin_url: str, *, keep: bool) -> Iterator[Platform]:
+    import checkout  # bench/checkout.py: its databases and platform, with the same settings
+
+    options = argparse.Namespace(pool_size=2, max_overflow=0)
+    with checkout.bench_databases(admin_url, keep=keep, per_database=2) as urls:
+        os.environ["CLIPSHOP_CONFIG"] = str(root / "no-config.toml")
+        platform = checkout.make_platform(urls, root / "data", options)
+        try:
+            yield platform
+        finally:
+            platform.close()
+
+
+class StatementLog:
+    """Every statement the engines send, and the commits and rollbacks, while `on`."""
+
+    def __init__(self, engines: dict[str, Engine]) -> None:
+        self.on = False
+        self.lines: list[str] = []
+        for name, engine in engines.items():
+            event.listen(engine, "before_cursor_execute", self._statement(name))
+            event.listen(engine, "commit", self._word(name, "COMMIT"))
+            event.listen(engine, "rollback", self._word(name, "ROLLBACK"))
+
+    def _statement(self, name: str) -> Any:
+        def log(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if self.on:
+                self.lines.append(f"{name:>9}  {' '.join(statement.split())[:150]}")
+
+        return log
+
+    def _word(self, name: str, word: str) -> Any:
+        def log(_conn: Any) -> None:
+            if self.on:
+                self.lines.append(f"{name:>9}  {word}")
+
+        return log
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--checkouts", type=int, default=300, help="checkouts to time (after 20 warm-up ones)"
     )
     parser.add_argument("--profile", action="store_true", help="print the 25 costliest calls (cumulative)")
+    parser.add_argument(
+        "--postgres", default=None, help="an admin URL: run on fresh PostgreSQL databases (default: SQLite)"
+    )
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="print the SQL of one same-region and one cross-region checkout",
+    )
     add_common_options(parser)
     args = parser.parse_args()
     clean_environ()
     command = reproduce_command("checkout_cpu.py", parser, args)
     with scratch_dir(args.data_dir, prefix="checkout-cpu", keep=args.keep) as root:
-        migrate(root)
-        settings = Settings(data_dir=root, jobs_backend="memory", jobs_consumer_in_app=False)
-        jobs = JobQueue.from_settings(
-            backend="memory", sqlite_path=root / "jobs.db", redis_url="", name="cpu"
-        )
-        platform = build_platform(settings, jobs=jobs)
-        try:
+        stack = on_postgres(root, args.postgres, keep=args.keep) if args.postgres else embedded(root)
+        with stack as platform:
             merchant = members(platform, "us", 1, "merchant")[0]
             buyers = members(platform, "us", 50, "us") + members(
                 platform, "eu", 50, "eu"
@@ -117,7 +183,7 @@ def main() -> None:
                 )
                 variant_id = projection.variants_of(uow, product)[0].id
 
-            def buy(n: int) -> None:
+            def buy(n: int, buyer: Actor | None = None) -> None:
                 request = placing.CheckoutRequest(
                     items=[LineRequest(variant_id, 1)],
                     address_id=None,
@@ -126,11 +192,23 @@ def main() -> None:
                     discount_codes=[],
                     payment_method="4242424242424242",
                 )
-                answer = place(platform, actor=buyers[n % len(buyers)], request=request, key=f"k{n}")
+                actor = buyer or buyers[n % len(buyers)]
+                answer = place(platform, actor=actor, request=request, key=f"k{n}")
                 assert answer.status == 201, answer.body
 
             for n in range(20):
                 buy(-1 - n)
+            if args.statements:
+                engines = {"directory": platform.databases.directory_engine,
+                           **platform.databases.region_engines,
+                           "provider": platform.payments.engine}  # type: ignore[attr-defined]  # fmt: skip
+                log = StatementLog(engines)
+                for label, buyer in (("same region", buyers[0]), ("cross-region", buyers[-1])):
+                    log.on, log.lines = True, []
+                    buy(-100 - len(label), buyer)
+                    log.on = False
+                    console.print(f"[bold]{label} buyer: {len(log.lines)} messages[/]")
+                    console.print("\n".join(log.lines), markup=False, soft_wrap=True)
             profiler = cProfile.Profile() if args.profile else None
             started_cpu, started = time.process_time(), time.perf_counter()
             if profiler:
@@ -141,19 +219,19 @@ def main() -> None:
                 profiler.disable()
             cpu_ms = (time.process_time() - started_cpu) * 1000 / args.checkouts
             wall_ms = (time.perf_counter() - started) * 1000 / args.checkouts
-        finally:
-            platform.close()
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
         console.print(out.getvalue(), markup=False)
+    backend = "PostgreSQL" if args.postgres else "SQLite"
     console.print(
-        f"{args.checkouts} checkouts: {cpu_ms:.1f} ms CPU and {wall_ms:.1f} ms wall each"
+        f"{args.checkouts} checkouts on {backend}: {cpu_ms:.1f} ms CPU and {wall_ms:.1f} ms wall each"
         + (" (with the profiler on)" if profiler else "")
     )
     finish(
         command,
         {
+            "backend": backend,
             "checkouts": args.checkouts,
             "cpu_ms_per_checkout": round(cpu_ms, 2),
             "wall_ms_per_checkout": round(wall_ms, 2),

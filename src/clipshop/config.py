@@ -204,6 +204,14 @@ class Settings(BaseSettings):
     # How long a retried request waits for the first one with its Idempotency-Key before answering 409.
     idempotency_wait_s: float = 15.0
     idempotency_lease_s: float = 60.0
+    # Admission of checkouts (shop/checkout/admission.py), per app process: at most this many checkouts of
+    # one item in flight; more wait up to checkout_queue_s for a turn, then get 429 checkout_busy with a
+    # Retry-After of checkout_retry_after_s. An item seen sold out is answered from memory for
+    # sold_out_memory_s. A concurrency of 0 admits everyone.
+    checkout_concurrency: int = 16
+    checkout_queue_s: float = 1.0
+    checkout_retry_after_s: int = 1
+    sold_out_memory_s: float = 2.0
     # Recommendations. Values turn the ranker's predictions into one score (see feed/ranking.py).
     recs_values: dict[str, float] = Field(
         default_factory=lambda: {

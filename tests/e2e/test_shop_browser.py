@@ -7,6 +7,7 @@ seller center (open a shop, create a product with variants, edit stock, import a
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -620,3 +621,65 @@ def test_a_shop_page_lists_its_products_and_the_clips_that_sell_them(
     expect(page.locator("#grid")).to_contain_text("No videos sell this shop's products yet.")
     page.goto("/shop/nobody-here")
     expect(page.get_by_role("heading", name="Couldn't find this shop")).to_be_visible()
+
+
+def test_paying_for_a_busy_item_says_busy_and_retries_and_a_sold_out_one_says_sold_out(
+    page_for: PageFor, live_server: LiveServer
+) -> None:
+    with live_server.api() as client:
+        seller = sign_up_by_api(client, "dropseller")
+        shop = client.post("/api/v1/shops", headers=bearer(seller), json={"handle": "drops", "name": "Drops"})
+        assert shop.status_code == 201, shop.text
+        made = client.post(
+            f"/api/v1/shops/{shop.json()['id']}/products",
+            headers=bearer(seller),
+            json={"title": "Drop tee", "variants": [{"sku": "TEE-1", "price": 1500, "stock": 1}]},
+        )
+        assert made.status_code == 201, made.text
+        first, late = sign_up_by_api(client, "dropfirst"), sign_up_by_api(client, "droplate")
+    product = made.json()
+    checkout_url = f"/checkout?product={product['id']}&variant={product['variants'][0]['id']}&quantity=1"
+
+    def fill_and_pay(page: Page) -> None:
+        page.goto(checkout_url)
+        pay = page.get_by_role("button", name=re.compile(r"^Pay \$"))
+        expect(pay).to_be_enabled()
+        page.get_by_label("Full name").fill("Drop Fan")
+        page.get_by_label("Address", exact=True).fill("1 Main St")
+        page.get_by_label("City", exact=True).fill("Springfield")
+        page.get_by_label("Postal code").fill("12345")
+        page.get_by_label("Card number").fill("4242 4242 4242 4242")
+        pay.click()
+
+    # The first try meets the item at capacity (429 checkout_busy); the page says so, waits the Retry-After
+    # and sends the same attempt again, which goes through.
+    keys: list[str] = []
+
+    def busy_first(route: Route) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        if len(keys) > 1:
+            route.continue_()
+            return
+        route.fulfill(
+            status=429,
+            headers={"Retry-After": "1", "Content-Type": "application/problem+json"},
+            body=json.dumps({
+                "type": "https://clipshop.dev/problems/checkout_busy", "title": "Too busy", "status": 429,
+                "code": "checkout_busy", "retry_after_s": 1, "instance": "/api/v1/checkout",
+                "detail": "So many people are buying this item right now that your checkout could not start.",
+            }),
+        )  # fmt: skip
+
+    page = page_for(first)
+    page.route("**/api/v1/checkout", busy_first)
+    fill_and_pay(page)
+    expect(page.locator("#pay")).to_have_text("Busy, retrying…")
+    expect(page.locator("#pay-form .form-error")).to_contain_text("Many people are buying this right now")
+    expect(page).to_have_url(re.compile(r"/orders/us_"))
+    assert len(keys) == 2 and keys[0] == keys[1]
+
+    # The last one is gone: the next buyer's button says so instead of offering to pay.
+    other = page_for(late)
+    fill_and_pay(other)
+    expect(other.locator("#pay-form .form-error")).to_have_text("This item just sold out.")
+    expect(other.get_by_role("button", name="Sold out")).to_be_disabled()

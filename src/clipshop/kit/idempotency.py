@@ -1,9 +1,11 @@
 """Idempotency keys for requests a client may retry (checkout, payment, refund, payout).
 
-The first request with a key claims it (a row committed on its own, before any work); the work then stores
-its response in that row. A retry with the same key and body gets the stored response; with another body,
-422; while the first is still in flight, 409 (callers may wait a little for it first). A claim whose owner
-died is taken over once its lease runs out, and the work it left behind is resumed, not redone.
+The first request with a key claims it (a row committed on its own, before any work; or, for work that can,
+a row written in the work's own first transaction: `write_claim`, which fails that transaction when the key
+is taken); the work then stores its response in that row. A retry with the same key and body gets the
+stored response; with another body, 422; while the first is still in flight, 409 (callers may wait a little
+for it first). A claim whose owner died is taken over once its lease runs out, and the work it left behind
+is resumed, not redone.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, delete, update
+from sqlalchemy import ForeignKey, Integer, String, Text, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from clipshop.errors import Conflict, Invalid
-from clipshop.kit.db import Databases, RegionBase, UTCDateTime, insert_ignore
+from clipshop.kit.db import Databases, Prebuilt, RegionBase, UTCDateTime, insert_ignore, table_of
 
 KEY_MAX = 255
 
@@ -125,6 +127,73 @@ def claim(
         return None
 
 
+_CLAIM = Prebuilt(insert(table_of(IdempotencyKey)))
+
+
+def write_claim(
+    session: Session, *, user_id: str, scope: str, key: str, fingerprint: str, now: datetime, lease: timedelta
+) -> None:
+    """Claim `key` inside the caller's transaction: a plain INSERT, so a key already claimed (or being claimed
+    by a twin still in flight, which it waits for) fails the whole transaction with an IntegrityError."""
+    _CLAIM.run(
+        session.connection(),
+        {
+            "user_id": user_id,
+            "scope": scope,
+            "key": key,
+            "request_hash": fingerprint,
+            "locked_until": now + lease,
+            "created_at": now,
+        },
+    )
+
+
+def exists(session: Session, *, user_id: str, scope: str, key: str) -> bool:
+    """Whether `key` was claimed by some request (answered or not)."""
+    found = session.execute(
+        select(IdempotencyKey.key).where(
+            IdempotencyKey.user_id == user_id, IdempotencyKey.scope == scope, IdempotencyKey.key == key
+        )
+    ).first()
+    return found is not None
+
+
+def settle(
+    databases: Databases,
+    *,
+    region: str,
+    user_id: str,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    response: StoredResponse,
+    now: datetime,
+    lease: timedelta,
+) -> StoredResponse:
+    """Store `response` as the answer to a key that no transaction kept (its work rolled back and answers
+    for itself, e.g. a sold-out item): the answer stored first wins, so a twin request that got there first
+    is answered with its own stored answer (or 422, 409, as `claim`)."""
+    with databases.unit_of_work(home=region).transaction() as uow:
+        row = {
+            "user_id": user_id,
+            "scope": scope,
+            "key": key,
+            "request_hash": fingerprint,
+            "response_status": response.status,
+            "response_body": json.dumps(response.body),
+            "locked_until": now,
+            "created_at": now,
+        }
+        if insert_ignore(uow.region(region), IdempotencyKey, row):
+            return response
+    stored = claim(databases, region=region, user_id=user_id, scope=scope, key=key, fingerprint=fingerprint,
+                   now=now, lease=lease)  # fmt: skip
+    if stored is not None:
+        return stored
+    store(databases, region=region, user_id=user_id, scope=scope, key=key, response=response)
+    return response
+
+
 def store(
     databases: Databases, *, region: str, user_id: str, scope: str, key: str, response: StoredResponse
 ) -> None:
@@ -136,11 +205,23 @@ def record(
     session: Session, *, region: str = "", user_id: str, scope: str, key: str, response: StoredResponse
 ) -> None:
     """Store the response of a claimed key inside the caller's transaction (with the work it answers for)."""
-    session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.user_id == user_id, IdempotencyKey.scope == scope, IdempotencyKey.key == key)
-        .values(response_status=response.status, response_body=json.dumps(response.body))
+    _RECORD.run(
+        session.connection(),
+        {"of_user": user_id, "of_scope": scope, "of_key": key, "status": response.status,
+         "body": json.dumps(response.body)},
+    )  # fmt: skip
+
+
+_KEYS = table_of(IdempotencyKey).c
+_RECORD = Prebuilt(
+    update(table_of(IdempotencyKey))
+    .where(
+        _KEYS.user_id == bindparam("of_user"),
+        _KEYS.scope == bindparam("of_scope"),
+        _KEYS.key == bindparam("of_key"),
     )
+    .values(response_status=bindparam("status"), response_body=bindparam("body"))
+)
 
 
 def release(databases: Databases, *, region: str, user_id: str, scope: str, key: str) -> None:

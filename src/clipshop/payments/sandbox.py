@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, MetaData, String, Text, select
+from sqlalchemy import BigInteger, Integer, MetaData, String, Text, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from clipshop.kit.clock import Clock
-from clipshop.kit.db import UTCDateTime, make_engine
+from clipshop.kit.db import Prebuilt, UTCDateTime, make_engine, pipelined, table_of
 from clipshop.kit.ids import new_id
 from clipshop.kit.ports import IntentResult, ProviderEvent, WebhookRejected
 
@@ -86,6 +86,20 @@ class SandboxEvent(SandboxBase):
     deliver_after: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+_INSERT_INTENT = Prebuilt(insert(table_of(SandboxIntent)))
+_INSERT_EVENT = Prebuilt(insert(table_of(SandboxEvent)))
+
+
+_EVENT_FIELDS = (
+    "ref",
+    "amount",
+    "currency",
+    "failure_code",
+    "metadata_json",
+)  # what an event tells of its intent
+REFUSALS = {DECLINED: "card_declined", INSUFFICIENT_FUNDS: "insufficient_funds"}
 
 
 class CardRefused(ValueError):
@@ -161,51 +175,54 @@ class SandboxProvider:
         # Insert first and let the unique key answer "seen before": one round trip in the common case.
         number = "".join(ch for ch in payment_method if ch.isdigit())
         now = self.clock.now()
-        intent = SandboxIntent(
-            ref=f"pi_{new_id('sb')[3:]}",
-            idempotency_key=idempotency_key,
-            amount=amount,
-            currency=currency,
-            card_last4=number[-4:] if number else None,
-            failure_code=None,
-            refunded=0,
-            metadata_json=json.dumps(metadata, sort_keys=True),
-            created_at=now,
-        )
-        events: list[str] = []
+        intent: dict[str, Any] = {
+            "ref": f"pi_{new_id('sb')[3:]}",
+            "idempotency_key": idempotency_key,
+            "amount": amount,
+            "currency": currency,
+            "status": "succeeded",  # the processor's truth; the merchant learns it by webhook
+            "card_last4": number[-4:] if number else None,
+            "failure_code": None,
+            "refunded": 0,
+            "metadata_json": json.dumps(metadata, sort_keys=True),
+            "created_at": now,
+        }
+        events = ["payment_intent.processing", "payment_intent.succeeded"]
         if not luhn_ok(number):
-            intent.status, intent.failure_code = "failed", "invalid_number"
-            events.append("payment_intent.payment_failed")
-        elif number == DECLINED:
-            intent.status, intent.failure_code = "failed", "card_declined"
-            events.append("payment_intent.payment_failed")
-        elif number == INSUFFICIENT_FUNDS:
-            intent.status, intent.failure_code = "failed", "insufficient_funds"
-            events.append("payment_intent.payment_failed")
+            intent["status"], intent["failure_code"] = "failed", "invalid_number"
+            events = ["payment_intent.payment_failed"]
+        elif number in REFUSALS:
+            intent["status"], intent["failure_code"] = "failed", REFUSALS[number]
+            events = ["payment_intent.payment_failed"]
         elif number == AUTHENTICATION_REQUIRED:
-            intent.status = "requires_action"
-            events.append("payment_intent.requires_action")
-        else:
-            intent.status = "processing"
-            events += ["payment_intent.processing", "payment_intent.succeeded"]
-        with self._sessions() as session:
-            session.add(intent)
+            intent["status"] = "requires_action"
+            events = ["payment_intent.requires_action"]
+        # The intent is written once, in its final state, with its events: one round trip on PostgreSQL.
+        rows = [self._event_row(intent, type_, now) for type_ in events]
+        with self.engine.connect() as conn:
             try:
-                session.flush()
-            except (
-                IntegrityError
-            ):  # a key seen before (a retry, or a twin racing in): answer with that intent
-                session.rollback()
+                with pipelined(conn) as send_commit:
+                    _INSERT_INTENT.run(conn, intent)
+                    _INSERT_EVENT.run(conn, rows)
+                    send_commit()
+                conn.commit()
+            except IntegrityError:  # a key seen before (a retry, or a twin racing in): that intent's answer
+                conn.rollback()
                 found = self.find_intent(idempotency_key=idempotency_key)
                 assert found is not None
                 return found
-            for type_ in events:
-                self._emit(session, intent, type_, now)
-            if intent.status == "processing":
-                intent.status = "succeeded"  # the processor's truth; the merchant learns it by webhook
-            session.commit()
         self._wake()
-        return self._result(intent, reported_status="processing" if intent.status == "succeeded" else None)
+        return IntentResult(
+            ref=intent["ref"],
+            status="processing" if intent["status"] == "succeeded" else intent["status"],
+            amount=amount,
+            currency=currency,
+            card_last4=intent["card_last4"],
+            failure_code=intent["failure_code"],
+            next_action_url=self._action_url(intent["ref"])
+            if intent["status"] == "requires_action"
+            else None,
+        )
 
     def find_intent(self, *, idempotency_key: str) -> IntentResult | None:
         with self._sessions() as session:
@@ -383,31 +400,34 @@ class SandboxProvider:
     # -- inside -----------------------------------------------------------------------------------------
 
     def _emit(self, session: Any, intent: SandboxIntent, type_: str, now: datetime, **extra: Any) -> None:
+        values = {column: getattr(intent, column) for column in _EVENT_FIELDS}
+        session.add(SandboxEvent(**self._event_row(values, type_, now, **extra)))
+
+    def _event_row(self, intent: dict[str, Any], type_: str, now: datetime, **extra: Any) -> dict[str, Any]:
         event_id = f"evt_{new_id('sb')[3:]}"
         body = {
             "id": event_id,
             "type": type_,
             "created": now.isoformat(),
             "data": {
-                "intent": intent.ref,
-                "amount": intent.amount,
-                "currency": intent.currency,
-                "failure_code": intent.failure_code,
-                "metadata": json.loads(intent.metadata_json),
+                "intent": intent["ref"],
+                "amount": intent["amount"],
+                "currency": intent["currency"],
+                "failure_code": intent["failure_code"],
+                "metadata": json.loads(intent["metadata_json"]),
                 **extra,
             },
         }
-        session.add(
-            SandboxEvent(
-                id=event_id,
-                intent_ref=intent.ref,
-                type=type_,
-                payload=json.dumps(body, sort_keys=True),
-                created_at=now,
-                deliver_after=now + self.delay,
-                attempts=0,
-            )
-        )
+        return {
+            "id": event_id,
+            "intent_ref": intent["ref"],
+            "type": type_,
+            "payload": json.dumps(body, sort_keys=True),
+            "created_at": now,
+            "deliver_after": now + self.delay,
+            "delivered_at": None,
+            "attempts": 0,
+        }
 
     def _wake(self) -> None:
         if self.wake is not None:
@@ -421,9 +441,8 @@ class SandboxProvider:
             currency=intent.currency,
             card_last4=intent.card_last4,
             failure_code=intent.failure_code,
-            next_action_url=(
-                f"{self.base_url}/sandbox/payments/{intent.ref}/authenticate"
-                if intent.status == "requires_action"
-                else None
-            ),
+            next_action_url=self._action_url(intent.ref) if intent.status == "requires_action" else None,
         )
+
+    def _action_url(self, ref: str) -> str:
+        return f"{self.base_url}/sandbox/payments/{ref}/authenticate"

@@ -25,7 +25,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -195,32 +195,46 @@ def append(engine: Engine, decision: Decision, *, at: datetime) -> AuditEntry:
     holds a write transaction on the same database (a request that has already written to this region and
     not committed) the append waits for it, then fails at the engine's busy timeout: on SQLite, record a
     decision before writing to the region it is about, or after committing."""
+    (entry,) = append_all(engine, [decision], at=at)
+    return entry
+
+
+def append_all(engine: Engine, decisions: Sequence[Decision], *, at: datetime) -> list[AuditEntry]:
+    """`append` for several decisions taken together (one access to several data classes): the entries
+    follow each other in the log, appended in one serialised transaction."""
     if at.tzinfo is None:
         raise ValueError("append needs an aware datetime (UTC) for `at`")
-    entry = AuditEntry(
-        at=at.astimezone(UTC),
-        actor_id=decision.actor_id,
-        role=decision.role,
-        jurisdiction=decision.jurisdiction,
-        data_class=decision.data_class,
-        purpose=decision.purpose,
-        records=_json_list(decision.records),
-        reason=decision.reason,
-        result="allowed" if decision.allowed else "denied",
-        fields=_json_list(decision.fields),
-    )
+    entries = [
+        AuditEntry(
+            at=at.astimezone(UTC),
+            actor_id=decision.actor_id,
+            role=decision.role,
+            jurisdiction=decision.jurisdiction,
+            data_class=decision.data_class,
+            purpose=decision.purpose,
+            records=_json_list(decision.records),
+            reason=decision.reason,
+            result="allowed" if decision.allowed else "denied",
+            fields=_json_list(decision.fields),
+        )
+        for decision in decisions
+    ]
     with engine.connect() as conn:
         _begin_serialised(conn)
         last = conn.execute(
             select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
         ).first()
-        entry.seq, entry.prev_hash = (last.seq + 1, last.hash) if last is not None else (1, ZERO_HASH)
-        entry.hash = entry_hash(entry)
+        seq, prev = (last.seq, last.hash) if last is not None else (0, ZERO_HASH)
+        for entry in entries:
+            seq += 1
+            entry.seq, entry.prev_hash = seq, prev
+            entry.hash = prev = entry_hash(entry)
         conn.execute(
-            insert(AuditEntry).values({column.name: getattr(entry, column.name) for column in _TABLE.c})
+            insert(AuditEntry),
+            [{column.name: getattr(e, column.name) for column in _TABLE.c} for e in entries],
         )
         conn.commit()
-    return entry
+    return entries
 
 
 def verify(engine: Engine) -> Verification:

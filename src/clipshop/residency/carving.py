@@ -9,6 +9,7 @@ left it (`clipshop region detach`)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
@@ -27,6 +28,7 @@ from sqlalchemy import (
     text,
     true,
 )
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from clipshop.errors import Conflict
@@ -65,8 +67,28 @@ def is_detached(directory: Session, region: str) -> bool:
     return directory.get(DetachedRegion, region) is not None
 
 
+# Directory URL -> (when read, the regions detached then): `recently_detached`'s memory in this process.
+_RECENT: dict[URL, tuple[float, frozenset[str]]] = {}
+RECENT_S = 5.0
+
+
+def recently_detached(engine: Engine, *, max_age_s: float = RECENT_S) -> frozenset[str]:
+    """The regions carved out of this deployment as read at most `max_age_s` ago by this process, with a
+    short read of its own outside any unit of work: for hot paths (a checkout) that would otherwise open a
+    directory transaction each time. A detach made in this process is seen at once; other processes see it
+    within `max_age_s` (and `settle_across_cut` cancels what slipped through)."""
+    key = engine.url
+    known = _RECENT.get(key)
+    now = time.monotonic()
+    if known is None or now - known[0] >= max_age_s:
+        with engine.connect() as conn:
+            known = _RECENT[key] = (now, frozenset(conn.scalars(select(DetachedRegion.region))))
+    return known[1]
+
+
 def mark_detached(directory: Session, region: str, *, at: datetime) -> None:
     directory.info.pop(_DETACHED, None)
+    _RECENT.clear()
     if directory.get(DetachedRegion, region) is None:
         directory.add(DetachedRegion(region=region, detached_at=at))
 

@@ -10,7 +10,7 @@ then does the unit of work reach the data class asked for, for the length of the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -106,40 +106,83 @@ def access(
     creator of the video); `entitled` is the claiming domain's check of that claim. Platform staff roles
     cannot be claimed, only held. The actor is the unit of work's unless given. Either way the decision is
     written to `region`'s audit log."""
+    (door,) = access_all(uow, region, data_classes=[data_class], purpose=purpose, records=records,
+                         reason=reason, role=role, entitled=entitled, write=write, actor=actor)  # fmt: skip
+    return door
+
+
+def access_all(
+    uow: UnitOfWork,
+    region: str,
+    *,
+    data_classes: Sequence[str],
+    purpose: str,
+    records: Iterable[str] = (),
+    reason: str = "",
+    role: Role | None = None,
+    entitled: bool = True,
+    write: bool = False,
+    actor: Actor | None = None,
+) -> list[Door]:
+    """`access` to several data classes at once: each decided on its own and written to the audit log as its
+    own entry, the entries appended together (one serialised append instead of one per class). Raises
+    AccessDenied for the first class refused, once every decision is recorded."""
     policy = policy_of(uow.databases)
     actor = actor or uow.actor or ANONYMOUS
     claimed = role or actor.role
-    grant = None
-    refusal = ""
-    if claimed not in CLAIMABLE and claimed is not actor.role:
-        refusal = f"{actor.role} cannot act as {claimed}"
-    elif not entitled:
-        refusal = f"not a {claimed} of these records"
-    else:
-        grant = policy.grant_for(
-            role=claimed,
-            jurisdiction=actor.jurisdiction,
-            region=region,
-            data_class=data_class,
-            purpose=purpose,
-            write=write,
-        )
+    records = tuple(records)
+    decided: list[tuple[str, Grant | None, str]] = []
+    for data_class in data_classes:
+        grant = None
+        refusal = ""
+        if claimed not in CLAIMABLE and claimed is not actor.role:
+            refusal = f"{actor.role} cannot act as {claimed}"
+        elif not entitled:
+            refusal = f"not a {claimed} of these records"
+        else:
+            grant = policy.grant_for(
+                role=claimed,
+                jurisdiction=actor.jurisdiction,
+                region=region,
+                data_class=data_class,
+                purpose=purpose,
+                write=write,
+            )
+            if grant is None:
+                refusal = "no grant"
+        decided.append((data_class, grant, refusal))
+    _record_all(
+        uow,
+        region,
+        [
+            _decision(actor, claimed, data_class, purpose, records,
+                      reason if grant is not None else f"{reason}; refused: {refusal}".lstrip("; "), grant)
+            for data_class, grant, refusal in decided
+        ],
+    )  # fmt: skip
+    doors = []
+    for data_class, grant, refusal in decided:
         if grant is None:
-            refusal = "no grant"
-    why = reason if grant is not None else f"{reason}; refused: {refusal}".lstrip("; ")
-    _record(uow, region, actor, claimed, data_class, purpose, tuple(records), why, grant)
-    if grant is None:
-        raise AccessDenied(
-            f"{claimed} from {actor.jurisdiction} may not {'change' if write else 'see'} {data_class} "
-            f"in {region} for {purpose} ({refusal}).",
-            region=region,
-            data_class=data_class,
-            purpose=purpose,
+            raise AccessDenied(
+                f"{claimed} from {actor.jurisdiction} may not {'change' if write else 'see'} {data_class} "
+                f"in {region} for {purpose} ({refusal}).",
+                region=region,
+                data_class=data_class,
+                purpose=purpose,
+            )
+        db = uow.admit(region, _classes(policy, data_class), write=write)
+        doors.append(
+            Door(
+                db=db,
+                grant=grant,
+                region=region,
+                uow=uow,
+                data_class=data_class,
+                purpose=purpose,
+                role=claimed,
+            )
         )
-    db = uow.admit(region, _classes(policy, data_class), write=write)
-    return Door(
-        db=db, grant=grant, region=region, uow=uow, data_class=data_class, purpose=purpose, role=claimed
-    )
+    return doors
 
 
 def _classes(policy: Policy, data_class: str) -> set[str]:
@@ -159,7 +202,19 @@ def _record(
     reason: str,
     grant: Grant | None,
 ) -> None:
-    decision = audit.Decision(
+    _record_all(uow, region, [_decision(actor, role, data_class, purpose, records, reason, grant)])
+
+
+def _decision(
+    actor: Actor,
+    role: Role,
+    data_class: str,
+    purpose: str,
+    records: tuple[str, ...],
+    reason: str,
+    grant: Grant | None,
+) -> audit.Decision:
+    return audit.Decision(
         actor_id=actor.id,
         role=str(role),
         jurisdiction=actor.jurisdiction,
@@ -170,14 +225,17 @@ def _record(
         allowed=grant is not None,
         fields=tuple(sorted(grant.fields)) if grant is not None else (),
     )
+
+
+def _record_all(uow: UnitOfWork, region: str, decisions: list[audit.Decision]) -> None:
     engine, at = uow.databases.region_engines[region], datetime.now(UTC)
     if is_sqlite(engine) and uow.holds_writes(region):
-        # SQLite has one write lock per database and this unit of work holds it: the entry is appended,
-        # in its own transaction still, the moment the unit of work lets go (committed or rolled back).
-        uow.after_end(lambda: _append(engine, decision, at))
+        # SQLite has one write lock per database and this unit of work holds it: the entries are appended,
+        # in their own transaction still, the moment the unit of work lets go (committed or rolled back).
+        uow.after_end(lambda: _append(engine, decisions, at))
     else:
-        _append(engine, decision, at)
+        _append(engine, decisions, at)
 
 
-def _append(engine: Engine, decision: audit.Decision, at: datetime) -> None:
-    audit.append(engine, decision, at=at)
+def _append(engine: Engine, decisions: list[audit.Decision], at: datetime) -> None:
+    audit.append_all(engine, decisions, at=at)

@@ -134,3 +134,28 @@ def test_killed_before_the_charge_recovers_into_a_cancelled_order_with_stock_bac
         assert uow.region("us").get_one(Variant, variant_id).stock == 5
         payment = uow.region("us").scalars(select(Payment)).one()
         assert (payment.status, payment.failure_code) == (PaymentStatus.CANCELLED, "abandoned")
+
+
+@pytest.mark.slow
+def test_killed_between_the_stock_and_the_orders_leaves_a_hold_the_housekeeping_gives_back(
+    client: TestClient, platform: Platform, clock: FrozenClock, sign_up: Any
+) -> None:
+    merchant: Member = sign_up("merchant", "US")
+    buyer: Member = sign_up("buyer", "DE")  # the stock is taken in the shop's region, the orders at home
+    variant_id = a_product(client, merchant, open_shop(client, merchant, "crash"), stock=5)["variants"][0][
+        "id"
+    ]
+    run_killed_checkout(platform, buyer, variant_id, point="after_stock_taken", key="crash-3")
+
+    assert charges_and_orders(platform) == (set(), {})  # no order, no payment, no charge
+    with everywhere(platform.databases).transaction() as uow:
+        assert uow.region("us").get_one(Variant, variant_id).stock == 4  # held for an order never written
+    retry = buy(client, buyer, variant_id, key="crash-3")  # the key was never claimed: a checkout anew
+    assert retry.status_code == 201, retry.text
+    platform.jobs.drain()  # its payment goes through
+    clock.advance(minutes=platform.settings.reservation_minutes + 6)
+    assert housekeeping(platform)["released"] == 1  # the orphan hold, once it expired
+    with everywhere(platform.databases).transaction() as uow:
+        assert uow.region("us").get_one(Variant, variant_id).stock == 4  # 5, less the one paid for
+    kept, seen = charges_and_orders(platform)
+    assert len(kept) == 1 and list(seen.values()) == [OrderStatus.PAID]

@@ -7,14 +7,17 @@ commit, such as enqueueing jobs.
 
 Each module is one part of it: `tables` (declarative bases and column types), `engines` (per backend, and
 SQLite's checkpoints), `fence` (what a unit of work may touch away from home), `unit_of_work` (the engines
-opened once per process and the unit of work), `statements` (upserts alike on every backend). This names
-what the rest of Clipshop imports from `clipshop.kit.db`.
+opened once per process and the unit of work), `statements` (upserts alike on every backend), `pipeline`
+(a transaction's last statements sent with its commit). This names what the rest of Clipshop imports from
+`clipshop.kit.db`.
 """
 
 from clipshop.kit.db.engines import PoolLimits, is_sqlite, make_engine
 from clipshop.kit.db.fence import Fence, ForeignRegion
+from clipshop.kit.db.pipeline import commit_without_flush, pipelined
+from clipshop.kit.db.prebuilt import Prebuilt
 from clipshop.kit.db.statements import dialect_insert, insert_ignore, upsert_add
-from clipshop.kit.db.tables import DirectoryBase, RegionBase, UTCDateTime, str_enum
+from clipshop.kit.db.tables import DirectoryBase, RegionBase, UTCDateTime, str_enum, table_of
 from clipshop.kit.db.unit_of_work import (
     AFTER_COMMIT,
     BEFORE_DIRECTORY_COMMIT,
@@ -32,13 +35,17 @@ __all__ = [
     "Fence",
     "ForeignRegion",
     "PoolLimits",
+    "Prebuilt",
     "RegionBase",
     "UTCDateTime",
     "UnitOfWork",
+    "commit_without_flush",
     "dialect_insert",
     "insert_ignore",
     "is_sqlite",
     "make_engine",
+    "pipelined",
     "str_enum",
+    "table_of",
     "upsert_add",
 ]

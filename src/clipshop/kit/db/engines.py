@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -54,13 +55,42 @@ def make_engine(
             cursor.close()
 
         return engine
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {}
     if pool:
         limits = limits or PoolLimits()
         kwargs.update(pool_size=limits.size, max_overflow=limits.overflow, pool_timeout=limits.timeout_s)
     else:
         kwargs["poolclass"] = NullPool
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if pool:
+        ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection used this recently is taken as alive without asking the server.
+IDLE_BEFORE_PING_S = 10.0
+_CHECKED_IN_AT = "clipshop.checked_in_at"
+
+
+def ping_when_idle(engine: Engine, *, idle_s: float = IDLE_BEFORE_PING_S) -> None:
+    """Ping a pooled connection before handing it out only when it sat idle for `idle_s` or more (a server
+    restart or an idle timeout may have closed it meanwhile). A busy pool never pings: a round trip per
+    checkout would cost every request a message to the server for nothing."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_CHECKED_IN_AT)
+        if since is None or time.monotonic() - since < idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool throws this connection away and takes another (SQLAlchemy's own retry).
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def is_sqlite(engine: Engine) -> bool:

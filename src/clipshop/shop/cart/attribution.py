@@ -4,6 +4,7 @@ checkout credits that creator's commission when the touch is recent enough."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -11,7 +12,7 @@ from clipshop.errors import NotFound
 from clipshop.events import service as events
 from clipshop.events.models import EventKind
 from clipshop.kit.actors import Actor
-from clipshop.kit.db import UnitOfWork
+from clipshop.kit.db import UnitOfWork, table_of
 from clipshop.shop.cart.models import AttributionTouch
 from clipshop.shop.catalog.models import PublicProduct, PublicShowcaseItem, PublicVideoProduct
 
@@ -80,18 +81,28 @@ def touch(
     return row
 
 
-def recent(
-    uow: UnitOfWork, *, actor: Actor, since: datetime, product_ids: list[str]
-) -> dict[str, AttributionTouch]:
-    """The actor's touches of these products since `since`, by product id."""
+class Credit(NamedTuple):
+    """Who a touch credits: the creator, and the clip when it came from one."""
+
+    creator_id: str
+    video_id: str | None
+
+
+def recent(uow: UnitOfWork, *, actor: Actor, since: datetime, product_ids: list[str]) -> dict[str, Credit]:
+    """Whom the actor's touches of these products since `since` credit, by product id (plain rows: a
+    checkout reads them once and changes nothing)."""
     if not product_ids:
         return {}
-    db = uow.region(actor.region)
-    rows = db.scalars(
-        select(AttributionTouch).where(
-            AttributionTouch.user_id == actor.id,
-            AttributionTouch.product_id.in_(product_ids),
-            AttributionTouch.touched_at >= since,
+    touches = table_of(AttributionTouch).c
+    rows = (
+        uow.region(actor.region)
+        .connection()
+        .execute(
+            select(touches.product_id, touches.creator_id, touches.video_id).where(
+                touches.user_id == actor.id,
+                touches.product_id.in_(product_ids),
+                touches.touched_at >= since,
+            )
         )
     )
-    return {t.product_id: t for t in rows}
+    return {product_id: Credit(creator_id, video_id) for product_id, creator_id, video_id in rows}

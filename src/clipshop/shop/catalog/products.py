@@ -26,6 +26,7 @@ from clipshop.shop.catalog.models import (
     Variant,
 )
 from clipshop.shop.catalog.projection import project_product, variants_of
+from clipshop.shop.catalog.stock import forget_sold_out
 
 SKU = re.compile(r"^[A-Za-z0-9._/-]{1,64}$")
 MAX_VARIANTS = 100
@@ -303,6 +304,8 @@ def update_variant(
             )
     variant.updated_at = now
     db.flush()
+    if stock is not None or stock_delta:
+        uow.after_commit(lambda: forget_sold_out([variant_id]))
     db.refresh(variant)
     project_product(uow, product_id=variant.product_id, now=now)
     return variant

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from clipshop.kit.actors import Actor
-from clipshop.kit.db import UnitOfWork
+from clipshop.kit.ids import is_valid_id
 from clipshop.platform import Platform
 from clipshop.platform.http import CommittingRoute, CurrentActor, PlatformDep, UowDep
-from clipshop.platform.idempotent import Answer, Claim, answer_once, problem_answer, respond_once
-from clipshop.shop.checkout import errors, placing, pricing
+from clipshop.platform.idempotent import Answer, Claim, answer_inline, problem_answer, respond_once
+from clipshop.shop.catalog import stock
+from clipshop.shop.catalog.stock import OutOfStock
+from clipshop.shop.checkout import admission, errors, placing, pricing
 from clipshop.shop.checkout.placing import CheckoutRequest
 from clipshop.shop.checkout.pricing import LineRequest
-from clipshop.shop.checkout.schemas import CheckoutIn, CheckoutRead, QuoteIn, QuoteRead
-from clipshop.shop.orders.service import CheckoutView
+from clipshop.shop.checkout.schemas import CheckoutIn, QuoteIn, QuoteRead
 
 router = APIRouter(route_class=CommittingRoute, tags=["shop"])
 
@@ -45,46 +47,46 @@ def quote(body: QuoteIn, actor: CurrentActor, uow: UowDep, platform: PlatformDep
     return QuoteRead.of(priced)
 
 
-def checkout_answer(view: CheckoutView, *, instance: str) -> Answer:
-    """The checkout as its buyer is answered: 201 with the checkout, or the payment's failure (402)."""
-    body = CheckoutRead.of(view).model_dump(mode="json")
-    failure = errors.payment_failure(view, checkout=body)
-    return problem_answer(failure, instance=instance) if failure is not None else Answer(201, body)
-
-
 def _placing(platform: Platform, actor: Actor, request: CheckoutRequest) -> Callable[[Claim], Answer]:
     def work(claim: Claim) -> Answer:
-        begun = placing.begin(platform, actor=actor, request=request, key=claim.key)
-        claim.hold()  # the orders are written: a retry finishes this checkout, never starts another
-
-        def answer(uow: UnitOfWork, view: CheckoutView) -> Answer:
-            return claim.record(uow, checkout_answer(view, instance=claim.instance))
-
-        return placing.pay(
-            platform,
-            actor=actor,
-            checkout_id=begun.checkout_id,
-            payment_method=request.payment_method,
-            due=begun.due,
-            answer=answer,
-        )
+        return placing.place(platform, actor=actor, request=request, claim=claim)
 
     return work
 
 
 def place(platform: Platform, *, actor: Actor, request: CheckoutRequest, key: str) -> Answer:
     """A checkout under an Idempotency-Key, answered as the route answers it (for callers in a thread of
-    their own: benchmarks, tests)."""
-    return answer_once(
-        platform,
-        actor=actor,
-        scope=SCOPE,
-        key=key,
-        fingerprint=request.fingerprint(),
-        instance=PATH,
-        work=_placing(platform, actor, request),
-        stored_errors=errors.ANSWERED,
-    )
+    their own: benchmarks, tests): refused at once for an item known sold out, or when no turn comes for
+    it (CheckoutBusy, raised)."""
+    quantities = _quantities(request)
+    try:
+        admission.refuse_sold_out(quantities)
+        with _admitted(platform, actor, quantities):
+            return answer_inline(
+                platform,
+                actor=actor,
+                scope=SCOPE,
+                key=key,
+                fingerprint=request.fingerprint(),
+                instance=PATH,
+                work=_placing(platform, actor, request),
+                stored_errors=errors.ANSWERED,
+            )
+    except OutOfStock as error:  # known sold out, or sold out while this one waited for a turn
+        return problem_answer(error, instance=PATH)
+
+
+def _admitted(platform: Platform, actor: Actor, quantities: dict[str, int]) -> AbstractContextManager[None]:
+    def units_left() -> dict[str, int]:
+        with platform.uow(actor=actor).transaction() as uow:
+            known = set(uow.databases.regions)
+            return stock.units_left(uow, [v for v in quantities if is_valid_id(v, known)])
+
+    return admission.admitted(quantities, settings=platform.settings, units_left=units_left)
+
+
+def _quantities(request: CheckoutRequest) -> dict[str, int]:
+    return admission.quantities_of((item.variant_id, item.quantity) for item in request.items or [])
 
 
 @router.post(
@@ -95,6 +97,10 @@ def place(platform: Platform, *, actor: Actor, request: CheckoutRequest, key: st
         201: {"model": dict[str, Any], "description": "The checkout, its payment and its orders."},
         402: PROBLEM,
         409: PROBLEM,
+        429: {
+            **PROBLEM,
+            "description": "checkout_busy: too many checkouts of an item at once; see Retry-After.",
+        },
     },
 )
 async def place_checkout(
@@ -113,6 +119,8 @@ async def place_checkout(
         discount_codes=list(body.discount_codes),
         payment_method=body.payment_method,
     )
+    quantities = _quantities(checkout)
+    admission.refuse_sold_out(quantities)
     return await respond_once(
         platform,
         request,
@@ -122,4 +130,6 @@ async def place_checkout(
         fingerprint=checkout.fingerprint(),
         work=_placing(platform, actor, checkout),
         stored_errors=errors.ANSWERED,
+        inline=True,
+        around=lambda: _admitted(platform, actor, quantities),
     )

@@ -4,6 +4,8 @@ OutOfStock      409  out_of_stock: the items ran out before the orders were writ
                      charged); the answer to that request, replayed to its retries
 PaymentFailed   402  the card was declined, or the bank refused it: `code` says why (card_declined,
                      insufficient_funds, …), `checkout` carries the checkout and its cancelled orders
+CheckoutBusy    429  checkout_busy: too many checkouts of the item at once (admission.py); Retry-After says
+                     when to try again with the same key; nothing was done, nothing is stored
 """
 
 from __future__ import annotations

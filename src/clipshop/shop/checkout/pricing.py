@@ -15,7 +15,7 @@ from clipshop.errors import Invalid, NotFound
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, region_of
-from clipshop.residency.carving import RegionDetached, detached_regions
+from clipshop.residency.carving import RegionDetached, recently_detached
 from clipshop.shop.cart import attribution
 from clipshop.shop.cart.models import CartItem
 from clipshop.shop.catalog.models import DiscountCode, Product, ProductStatus, ShippingOption, Shop, Variant
@@ -70,11 +70,21 @@ class PricedLine:
         return basis_points(self.amount - self.discount, self.product.commission_bp)
 
 
+@dataclass(frozen=True)
+class Shipping:
+    """A shop's shipping option, as a checkout prices it."""
+
+    id: str
+    name: str
+    price: int
+    max_days: int
+
+
 @dataclass
 class ShopQuote:
     shop: Shop
     lines: list[PricedLine]
-    shipping: ShippingOption
+    shipping: Shipping
     discount_code: DiscountCode | None
     tax_bp: int
     fee_bp: int
@@ -156,9 +166,31 @@ def refuse_detached(uow: UnitOfWork, *, variant_ids: Iterable[str]) -> None:
     regions = {region_of(v) for v in variant_ids if is_valid_id(v)}
     if not regions:
         return
-    gone = sorted(regions & detached_regions(uow.directory))
+    gone = sorted(regions & recently_detached(uow.databases.directory_engine))
     if gone:
         raise RegionDetached(gone[0])
+
+
+def _read_catalog(uow: UnitOfWork, variant_ids: list[str]) -> list[object]:
+    """Read the variants with their products and shops in one statement per region, so the lookups that
+    follow find them in the session without asking the database again (while the caller keeps what this
+    returns: a session holds its rows only as long as someone else does)."""
+    by_region: dict[str, list[str]] = {}
+    for variant_id in variant_ids:
+        by_region.setdefault(region_of(variant_id), []).append(variant_id)
+    read: list[object] = []
+    for region, ids in by_region.items():
+        read += (
+            uow.region(region)
+            .execute(
+                select(Variant, Product, Shop)
+                .join(Product, Product.id == Variant.product_id)
+                .join(Shop, Shop.id == Variant.shop_id)
+                .where(Variant.id.in_(ids))
+            )
+            .all()
+        )
+    return read
 
 
 def quote(
@@ -175,7 +207,10 @@ def quote(
     regions = set(uow.databases.regions)
     lines_by_shop: dict[str, list[PricedLine]] = {}
     first_line: dict[str, int] = {}  # shop id -> the index of its first line in the request
-    for n, item in enumerate(requested_lines(uow, actor=actor, items=items)):
+    requested = requested_lines(uow, actor=actor, items=items)
+    # Kept to the end: the session finds these rows by id below only while someone holds them.
+    catalog = _read_catalog(uow, [i.variant_id for i in requested if is_valid_id(i.variant_id, regions)])
+    for n, item in enumerate(requested):
         variant = (
             uow.region(region_of(item.variant_id)).get(Variant, item.variant_id)
             if is_valid_id(item.variant_id, regions)
@@ -206,8 +241,10 @@ def quote(
             touch = touches.get(line.product.id)
             if touch is not None and line.product.commission_bp > 0 and touch.creator_id != shop.owner_id:
                 line.creator_id, line.video_id = touch.creator_id, touch.video_id
+        columns = (ShippingOption.id, ShippingOption.name, ShippingOption.price, ShippingOption.max_days)
         options = {
-            o.id: o for o in db.scalars(select(ShippingOption).where(ShippingOption.shop_id == shop_id))
+            row.id: Shipping(*row)
+            for row in db.execute(select(*columns).where(ShippingOption.shop_id == shop_id))
         }
         if not options:
             raise Invalid(f"The shop {shop.name} does not ship yet.", code="no_shipping", field="shipping")
@@ -250,4 +287,5 @@ def quote(
             code="mixed_currencies",
             field="items",
         )
+    del catalog
     return Quote(currency=currencies.pop(), shops=shops)

@@ -9,12 +9,12 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from clipshop.events import service as events
 from clipshop.events.models import EventKind
 from clipshop.kit.actors import Actor
-from clipshop.kit.db import UnitOfWork
+from clipshop.kit.db import Prebuilt, UnitOfWork, table_of
 from clipshop.kit.ids import region_of
 from clipshop.kit.ports import IntentResult
 from clipshop.shop.cart.models import AttributionTouch, CartItem
@@ -62,6 +62,39 @@ def advance_payment(uow: UnitOfWork, *, payment: Payment, to: PaymentStatus, now
     if moved is None:
         return False
     payment.status = to
+    return True
+
+
+_PAYMENTS = table_of(Payment).c
+_PROGRESS = Prebuilt(  # a new payment's first answer from the provider
+    update(table_of(Payment))
+    .where(_PAYMENTS.id == bindparam("payment_id"), _PAYMENTS.status == PaymentStatus.CREATED)
+    .values(
+        status=bindparam("to"),
+        provider_ref=bindparam("ref"),
+        card_last4=bindparam("last4"),
+        next_action_url=bindparam("action_url"),
+        updated_at=bindparam("now"),
+    )
+)
+
+
+def record_progress(
+    uow: UnitOfWork, *, payment: Payment, intent: IntentResult, to: PaymentStatus, now: datetime
+) -> bool:
+    """Record the provider's first answer about a payment still `created` when it leaves nothing else to do
+    (`processing`, `requires_action`): one statement, and `payment` (in memory) moved along. False when the
+    payment has moved on meanwhile (a webhook came first): record it the general way (`apply_intent`)."""
+    assert to in (PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION)
+    moved = _PROGRESS.run(
+        uow.region(region_of(payment.id)).connection(),
+        {"payment_id": payment.id, "to": to, "ref": intent.ref, "last4": intent.card_last4,
+         "action_url": intent.next_action_url, "now": now},
+    )  # fmt: skip
+    if moved != 1:
+        return False
+    payment.status, payment.provider_ref, payment.card_last4 = to, intent.ref, intent.card_last4
+    payment.next_action_url, payment.updated_at = intent.next_action_url, now
     return True
 
 

@@ -11,6 +11,7 @@ import { el, setCartCount, toast } from "./ui.js";
 
 const POLL_EVERY_MS = 400;
 const POLL_FOR_MS = 60_000;
+const BUSY_TRIES = 10; // a checkout refused for load (429 checkout_busy) is sent again this often, Retry-After apart
 const ADDRESS_REQUIRED = ["name", "line1", "city", "postal_code", "country"];
 const FIELD_NAMES = { name: "full name", line1: "address", city: "city", postal_code: "postal code", country: "country" };
 
@@ -43,6 +44,7 @@ const state = {
   discount: "",
   quote: null,
   attempt: null, // { key, body }: the Idempotency-Key of the attempt in progress and what it sent
+  soldOut: false, // the checkout was answered "sold out": the button says so and stays off
 };
 
 // -- what is being bought ------------------------------------------------------------------------------------
@@ -181,8 +183,20 @@ function renderQuote(quote) {
     shops.push(el("div.grand-total", {}, el("span", {}, "To pay"), el("span", { "data-grand-total": "" }, formatMoney(quote.total, quote.currency))));
   }
   nodes.quote.replaceChildren(...shops);
-  nodes.pay.textContent = `Pay ${formatMoney(quote.total, quote.currency)}`;
-  nodes.pay.disabled = false;
+  payLabel();
+}
+
+/** The pay button as the checkout stands: "Pay $x", or "Sold out" once the shop said so. */
+function payLabel() {
+  delete nodes.pay.dataset.state;
+  if (state.soldOut) {
+    nodes.pay.textContent = "Sold out";
+    nodes.pay.dataset.state = "sold-out";
+    nodes.pay.disabled = true;
+  } else if (state.quote) {
+    nodes.pay.textContent = `Pay ${formatMoney(state.quote.total, state.quote.currency)}`;
+    nodes.pay.disabled = false;
+  }
 }
 
 async function refreshQuote() {
@@ -313,7 +327,7 @@ nodes.payForm.addEventListener("submit", async (event) => {
     const key = keyFor(body);
     let checkout;
     try {
-      checkout = await api("/api/v1/checkout", { method: "POST", body, headers: { "Idempotency-Key": key } });
+      checkout = await sendCheckout(body, key);
     } catch (error) {
       handlePayError(error);
       return;
@@ -324,8 +338,30 @@ nodes.payForm.addEventListener("submit", async (event) => {
     else await followPayment(checkout);
   } finally {
     busy(nodes.pay, false);
+    payLabel();
   }
 });
+
+/** Send the checkout. While the shop answers that too many people are buying the item at once (429
+ * checkout_busy), the button says so instead of spinning, and the same attempt (same key) goes again after the
+ * Retry-After the answer gave. */
+async function sendCheckout(body, key) {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await api("/api/v1/checkout", { method: "POST", body, headers: { "Idempotency-Key": key } });
+    } catch (error) {
+      if (error.code !== "checkout_busy" || tries >= BUSY_TRIES) throw error;
+      const seconds = Math.max(1, Math.min(30, Number(error.problem.retry_after_s) || 1));
+      nodes.pay.classList.remove("is-busy");
+      nodes.pay.textContent = "Busy, retrying…";
+      nodes.pay.dataset.state = "busy";
+      showError(nodes.payForm, { message: `Many people are buying this right now; trying again in ${seconds} s. You will not be charged twice.` });
+      await wait(seconds * 1000);
+      clearErrors(nodes.payForm);
+      nodes.pay.classList.add("is-busy");
+    }
+  }
+}
 
 function handlePayError(error) {
   if (error.status === 401) {
@@ -339,12 +375,13 @@ function handlePayError(error) {
   }
   if (error.status === 409 && error.code === "out_of_stock") {
     state.attempt = null;
+    state.soldOut = error.problem.available === 0;
     showError(nodes.payForm, { message: error.message });
     loadLines().catch(() => {});
     refreshQuote().catch(() => {});
     return;
   }
-  if (error.status === 0 || error.status >= 500 || error.code === "request_in_flight") {
+  if (error.status === 0 || error.status >= 500 || error.code === "request_in_flight" || error.code === "checkout_busy") {
     // No answer we can trust: the same key goes with the retry, so the purchase happens at most once.
     showError(nodes.payForm, { message: `${error.message} Press Pay again: you will not be charged twice.` });
     return;
