@@ -23,11 +23,12 @@ DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 class ScratchPostgres:
-    """Databases `<prefix>_directory` and `<prefix>_<region>` on the server of `admin_url`."""
+    """Databases `<prefix>_directory` and `<prefix>_<region>` on the server of `admin_url` (by default
+    `prefix` names this process)."""
 
-    def __init__(self, admin_url: str, *, regions: list[str]) -> None:
+    def __init__(self, admin_url: str, *, regions: list[str], prefix: str | None = None) -> None:
         self.base = make_url(admin_url)
-        self.prefix = f"clipshop_bench_feed_{os.getpid()}"
+        self.prefix = prefix or f"clipshop_bench_feed_{os.getpid()}"
         self.names = {name: f"{self.prefix}_{name}" for name in ["directory", *regions]}
         self.regions = regions
 

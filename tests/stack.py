@@ -361,9 +361,8 @@ class Stack:
         )
         return self
 
-    def stop(self) -> None:
-        """nginx, the app processes and the workers, each gracefully then for good; the databases dropped,
-        the job queue emptied."""
+    def stop_processes(self) -> None:
+        """nginx, the app processes and the workers, each gracefully then for good; the databases stay."""
         stops = [(self.nginx, signal.SIGQUIT), (self.serve, signal.SIGTERM)]
         stops += [(worker, signal.SIGINT) for worker in self.worker_processes]
         for process, signum in stops:
@@ -377,10 +376,24 @@ class Stack:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        self.databases.drop()
-        self._flush_queue()
+        self.nginx, self.serve, self.worker_processes = None, None, []
 
-    def _flush_queue(self) -> None:
+    def restart(self, *, app_processes: int) -> Stack:
+        """Every process stopped, then started again with `app_processes` app processes (on fresh ports) on
+        the same databases."""
+        self.stop_processes()
+        self.app_processes = app_processes
+        self.first_app_port = free_ports(app_processes)
+        return self.start()
+
+    def stop(self) -> None:
+        """Every process stopped; the databases dropped, the job queue emptied."""
+        self.stop_processes()
+        self.databases.drop()
+        self.flush_queue()
+
+    def flush_queue(self) -> None:
+        """Drop every queued job and every claim of a periodic slot."""
         from clipshop.jobs.queue import JobQueue
 
         queue = JobQueue.from_settings(

@@ -1,0 +1,218 @@
+"""What bench/scale.py measures besides the load: the CPU every process of the stack used during a step, and
+the tables and figures of the report."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import harness
+import psutil
+import scale_load
+
+sys.path.insert(0, str(harness.REPO / "tests"))
+from stack import Stack
+
+
+def cpu_of(process: psutil.Process, *, children: bool = False) -> float:
+    """CPU seconds of a process (with its waited-for children: the probe, ffmpeg), and its live children's."""
+    total = 0.0
+    for member in [process, *(process.children() if children else [])]:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            total += harness.cpu_seconds(member)
+    return total
+
+
+class CpuMeter:
+    """CPU seconds per group of processes between `start` and `stop`, and what nginx's log says about which
+    app process served the requests meanwhile."""
+
+    def __init__(self, stack: Stack, *, database_prefix: str) -> None:
+        self.stack = stack
+        self.marker = f" {database_prefix}_"
+        self.before: dict[tuple[str, int], float] = {}
+        self.machine = 0.0
+        self.started = 0.0
+        self.log_offset = 0
+
+    def read(self) -> dict[tuple[str, int], float]:
+        """(group, pid) -> CPU seconds so far."""
+        stack = self.stack
+        seen: dict[tuple[str, int], float] = {}
+        for port, pid in stack.app_pids().items():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                seen[(f"app {port}", pid)] = cpu_of(psutil.Process(pid), children=True)
+        if stack.app_processes > 1 and stack.serve is not None:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                seen[("serve (supervisor)", stack.serve.pid)] = harness.cpu_seconds(
+                    psutil.Process(stack.serve.pid)
+                )
+        for worker in stack.worker_processes:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                seen[("worker", worker.pid)] = cpu_of(psutil.Process(worker.pid), children=True)
+        if stack.nginx is not None:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                seen[("nginx", stack.nginx.pid)] = cpu_of(psutil.Process(stack.nginx.pid), children=True)
+        for process in psutil.process_iter(["name", "cmdline"]):
+            name, title = process.info["name"] or "", " ".join(process.info["cmdline"] or [])
+            if name == "redis-server":
+                group = "redis"
+            elif name != "postgres" and not title.startswith("postgres"):
+                continue
+            elif self.marker in title:
+                group = "postgres (these databases)"
+            elif "(" in title or "[local]" in title:
+                continue  # another client's backend: part of the machine's other work
+            else:  # the postmaster, WAL writer, checkpointer, background writer, ...
+                group = (
+                    f"postgres server: {title.rpartition(': ')[2].strip() if ': ' in title else 'postmaster'}"
+                )
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                seen[(group, process.pid)] = harness.cpu_seconds(process)
+        return seen
+
+    def start(self) -> None:
+        access = self.stack.log("access.log")
+        self.log_offset = access.stat().st_size if access.exists() else 0
+        self.before = self.read()
+        self.machine = harness.machine_busy_seconds()
+        self.started = time.perf_counter()
+
+    def stop(self) -> dict[str, float]:
+        """CPU seconds per group, `elapsed` (wall seconds) and `machine` (every process on the machine)."""
+        elapsed = time.perf_counter() - self.started
+        machine = harness.machine_busy_seconds() - self.machine
+        after = self.read()
+        spent: Counter[str] = Counter()
+        for key, seconds in after.items():
+            spent[key[0]] += max(0.0, seconds - self.before.get(key, 0.0))  # a new process: all of its time
+        return {**spent, "elapsed": elapsed, "machine": machine}
+
+    def served_by(self) -> dict[int, int]:
+        """Requests per app port in nginx's log since `start`."""
+        with self.stack.log("access.log").open("rb") as log:
+            log.seek(self.log_offset)
+            ports = re.findall(rb"upstream=127\.0\.0\.1:(\d+)", log.read())
+        return dict(sorted(Counter(int(p) for p in ports).items()))
+
+
+@dataclass
+class Step:
+    processes: int
+    load: scale_load.LoadResult
+    cpu: dict[str, float]  # CPU seconds per group, plus `elapsed` and `machine`
+    jobs_pending: int
+    served_by: dict[int, int]
+
+    def cores(self) -> dict[str, float]:
+        """Each group's CPU in cores (seconds per wall second), `app (all)`, and `others`: what the rest of
+        the machine used meanwhile."""
+        elapsed = self.cpu["elapsed"]
+        spent = {k: v for k, v in self.cpu.items() if k not in ("elapsed", "machine")}
+        spent["load generator"] = self.load.client_cpu_s
+        cores = {k: v / elapsed for k, v in spent.items()}
+        cores["app (all)"] = sum(v for k, v in cores.items() if k.startswith("app "))
+        cores["postgres (server)"] = sum(v for k, v in cores.items() if k.startswith("postgres server: "))
+        cores["others"] = max(0.0, self.cpu["machine"] - sum(spent.values())) / elapsed
+        return cores
+
+    def cpu_ms_per_request(self) -> dict[str, float]:
+        requests = max(1, self.load.requests)
+        cores = self.cores()
+        per = {"app": cores["app (all)"], "postgres": cores.get("postgres (these databases)", 0.0),
+               "nginx": cores.get("nginx", 0.0), "load generator": cores["load generator"]}  # fmt: skip
+        return {k: 1000 * v / (requests / self.load.elapsed_s) for k, v in per.items()}
+
+
+def figures_of(tally: scale_load.Tally, elapsed_s: float) -> dict[str, Any]:
+    return {
+        "requests": tally.requests,
+        "rps": round(tally.requests / elapsed_s, 1),
+        "p50_ms": round(harness.percentile(tally.latencies_ms, 50), 1),
+        "p99_ms": round(harness.percentile(tally.latencies_ms, 99), 1),
+        "busy_429": tally.busy,
+        "errors": tally.errors,
+    }
+
+
+def report(steps: list[Step], args: argparse.Namespace, *, corpus: dict[str, Any]) -> dict[str, Any]:
+    summary = []
+    for step in steps:
+        load, cores = step.load, step.cores()
+        every = load.latencies_ms()
+        summary.append([
+            str(step.processes), f"{load.requests:,}", f"{load.rps:.1f}",
+            f"{harness.percentile(every, 50):.0f}", f"{harness.percentile(every, 99):.0f}",
+            str(sum(t.busy for t in load.tallies.values())), str(sum(t.errors for t in load.tallies.values())),
+            f"{cores['app (all)']:.2f}", f"{cores.get('postgres (these databases)', 0):.2f}",
+            f"{cores.get('postgres (server)', 0):.2f}", f"{cores['load generator']:.2f}",
+            f"{cores.get('nginx', 0):.2f}", f"{cores.get('worker', 0):.2f}", f"{cores.get('redis', 0):.2f}",
+            f"{cores['others']:.2f}",
+        ])  # fmt: skip
+    title = (f"Mixed load through nginx, {args.connections} connections, {args.duration_s:g} s per step after "
+             f"{args.warmup_s:g} s warm-up; {corpus['videos']:,} videos, {corpus['users']:,} users. CPU in "
+             "cores (of 2): app processes, PostgreSQL's backends for these databases and its server "
+             "processes, the load generator, nginx, the worker (ffmpeg included), Redis, everything else")  # fmt: skip
+    columns = ["app procs", "requests", "req/s", "p50 ms", "p99 ms", "429", "errors", "app", "pg", "pg srv",
+               "loadgen", "nginx", "worker", "redis", "others"]  # fmt: skip
+    harness.console.print(harness.table(title, columns, summary))
+    mix = {op: 100 * share / sum(args.mix_shares.values()) for op, share in args.mix_shares.items() if share}
+    ops = list(mix)
+    rows = []
+    for op in ops:
+        row = [f"{op} ({mix[op]:.3g}%)"]
+        for step in steps:
+            f = figures_of(step.load.tallies[op], step.load.elapsed_s)
+            row += [
+                f"{f['rps']:.1f}",
+                f"{f['p50_ms']:.0f}",
+                f"{f['p99_ms']:.0f}",
+                f"{f['busy_429']}/{f['errors']}",
+            ]
+        rows.append(row)
+    per_step = [f"{s.processes}p {c}" for s in steps for c in ("req/s", "p50", "p99", "429/err")]
+    harness.console.print(harness.table("By operation (share of the mix); upload counts its three requests",
+                                        ["operation", *per_step], rows))  # fmt: skip
+    for step in steps:
+        cores, per = step.cores(), step.cpu_ms_per_request()
+        apps = ", ".join(
+            f"{k} {v:.2f}" for k, v in cores.items() if k.startswith("app ") and k != "app (all)"
+        )
+        harness.console.print(
+            f"{step.processes} app process(es): {apps} cores; served by port {step.served_by}; CPU per request "
+            + ", ".join(f"{k} {v:.1f} ms" for k, v in per.items())
+            + f"; jobs still queued at the end {step.jobs_pending}"
+        )
+        for line in step.load.first_errors:
+            harness.console.print(f"[red]error:[/] {line}", markup=True, soft_wrap=True)
+    rps = [round(s.load.rps, 1) for s in steps]
+    if len(steps) > 1:
+        harness.console.print(f"scaling {steps[0].processes} -> {steps[-1].processes} app processes: "
+                              f"{rps[-1] / rps[0]:.2f}x requests/s")  # fmt: skip
+    return {
+        "processes": [s.processes for s in steps],
+        "rps": rps,
+        "p99_ms": [round(harness.percentile(s.load.latencies_ms(), 99), 1) for s in steps],
+        "errors": [sum(t.errors for t in s.load.tallies.values()) for s in steps],
+        "p50_ms": [round(harness.percentile(s.load.latencies_ms(), 50), 1) for s in steps],
+        "busy_429": [sum(t.busy for t in s.load.tallies.values()) for s in steps],
+        "requests": [s.load.requests for s in steps],
+        "scaling": round(rps[-1] / rps[0], 3) if rps[0] else None,
+        "cpu_cores": [{k: round(v, 3) for k, v in s.cores().items()} for s in steps],
+        "cpu_ms_per_request": [{k: round(v, 2) for k, v in s.cpu_ms_per_request().items()} for s in steps],
+        "operations": [{op: figures_of(s.load.tallies[op], s.load.elapsed_s) for op in ops} for s in steps],
+        "served_by": [list(s.served_by.values()) for s in steps],
+        "jobs_pending": [s.jobs_pending for s in steps],
+        "first_errors": [s.load.first_errors for s in steps],
+        "mix_percent": {op: round(share, 3) for op, share in mix.items()},
+        "connections": args.connections,
+        "duration_s": args.duration_s,
+        "warmup_s": args.warmup_s,
+        "corpus": corpus,
+    }
