@@ -154,7 +154,7 @@ def run_step(stack: Stack, processes: int, args: argparse.Namespace, *, viewers:
                "clip": clip, "seed": args.seed, "mix": args.mix_shares, "bought": set()}  # fmt: skip
     with harness.console.status(f"{processes} app process(es): warming up for {args.warmup_s:g} s"):
         harness.run_async(scale_load.drive(duration_s=args.warmup_s, **options))
-    meter = CpuMeter(stack, database_prefix=meter_prefix)
+    meter = CpuMeter(stack, database_prefix=meter_prefix, admin_url=args.postgres)
     with harness.console.status(f"{processes} app process(es): measuring for {args.duration_s:g} s"):
         meter.start()
         result = harness.run_async(scale_load.drive(duration_s=args.duration_s, **options))

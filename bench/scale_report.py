@@ -15,6 +15,8 @@ from typing import Any
 import harness
 import psutil
 import scale_load
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 sys.path.insert(0, str(harness.REPO / "tests"))
 from stack import Stack
@@ -33,9 +35,12 @@ class CpuMeter:
     """CPU seconds per group of processes between `start` and `stop`, and what nginx's log says about which
     app process served the requests meanwhile."""
 
-    def __init__(self, stack: Stack, *, database_prefix: str) -> None:
+    def __init__(self, stack: Stack, *, database_prefix: str, admin_url: str) -> None:
         self.stack = stack
         self.marker = f" {database_prefix}_"
+        self.prefix = f"{database_prefix}_"
+        self.admin_url = admin_url
+        self.sessions = 0
         self.before: dict[tuple[str, int], float] = {}
         self.machine = 0.0
         self.started = 0.0
@@ -77,9 +82,23 @@ class CpuMeter:
                 seen[(group, process.pid)] = harness.cpu_seconds(process)
         return seen
 
+    def sessions_so_far(self) -> int:
+        """Connections ever made to these databases (PostgreSQL's own count, pg_stat_database.sessions)."""
+        engine = create_engine(self.admin_url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                count = conn.execute(
+                    text("SELECT coalesce(sum(sessions), 0) FROM pg_stat_database WHERE left(datname, :n) = :p"),
+                    {"n": len(self.prefix), "p": self.prefix},
+                ).scalar_one()
+        finally:
+            engine.dispose()
+        return int(count)
+
     def start(self) -> None:
         access = self.stack.log("access.log")
         self.log_offset = access.stat().st_size if access.exists() else 0
+        self.sessions = self.sessions_so_far()
         self.before = self.read()
         self.machine = harness.machine_busy_seconds()
         self.started = time.perf_counter()
@@ -92,7 +111,8 @@ class CpuMeter:
         spent: Counter[str] = Counter()
         for key, seconds in after.items():
             spent[key[0]] += max(0.0, seconds - self.before.get(key, 0.0))  # a new process: all of its time
-        return {**spent, "elapsed": elapsed, "machine": machine}
+        sessions = self.sessions_so_far() - self.sessions
+        return {**spent, "elapsed": elapsed, "machine": machine, "sessions": sessions}
 
     def served_by(self) -> dict[int, int]:
         """Requests per app port in nginx's log since `start`."""
@@ -114,7 +134,7 @@ class Step:
         """Each group's CPU in cores (seconds per wall second), `app (all)`, and `others`: what the rest of
         the machine used meanwhile."""
         elapsed = self.cpu["elapsed"]
-        spent = {k: v for k, v in self.cpu.items() if k not in ("elapsed", "machine")}
+        spent = {k: v for k, v in self.cpu.items() if k not in ("elapsed", "machine", "sessions")}
         spent["load generator"] = self.load.client_cpu_s
         cores = {k: v / elapsed for k, v in spent.items()}
         cores["app (all)"] = sum(v for k, v in cores.items() if k.startswith("app "))
@@ -187,7 +207,8 @@ def report(steps: list[Step], args: argparse.Namespace, *, corpus: dict[str, Any
         harness.console.print(
             f"{step.processes} app process(es): {apps} cores; served by port {step.served_by}; CPU per request "
             + ", ".join(f"{k} {v:.1f} ms" for k, v in per.items())
-            + f"; jobs still queued at the end {step.jobs_pending}"
+            + f"; jobs still queued at the end {step.jobs_pending}; connections opened to PostgreSQL "
+            f"{step.cpu['sessions']:.0f}"
         )
         for line in step.load.first_errors:
             harness.console.print(f"[red]error:[/] {line}", markup=True, soft_wrap=True)
@@ -209,6 +230,7 @@ def report(steps: list[Step], args: argparse.Namespace, *, corpus: dict[str, Any
         "operations": [{op: figures_of(s.load.tallies[op], s.load.elapsed_s) for op in ops} for s in steps],
         "served_by": [list(s.served_by.values()) for s in steps],
         "jobs_pending": [s.jobs_pending for s in steps],
+        "postgres_connections_opened": [int(s.cpu["sessions"]) for s in steps],
         "first_errors": [s.load.first_errors for s in steps],
         "mix_percent": {op: round(share, 3) for op, share in mix.items()},
         "connections": args.connections,

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from threadpoolctl import threadpool_limits
 
 from clipshop import __version__
 from clipshop.accounts.api import actor_for_token
@@ -60,6 +61,16 @@ def settle_heap() -> None:
     gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
 
 
+def one_blas_thread() -> None:
+    """Run numpy's OpenBLAS (the only BLAS a server loads) on one thread, from the thread that calls this
+    first (threadpoolctl lets only that one set the limit). A request's matrix products (the ranking heads,
+    the exact nearest-item search) are small: a second thread speeds none of them up, but OpenBLAS's threads
+    spin between calls, so one request at a time kept two cores busy, and concurrent requests lost the
+    cores to spinning threads (For You on PostgreSQL served half as many requests/s at 16 connections as at
+    1). Training runs in processes of its own, with their own threads."""
+    threadpool_limits(1, "blas")
+
+
 def _warm(platform: Platform, *, settle: bool) -> None:
     """Load now what the first requests would otherwise wait for: each region's For You model, the
     in-memory copy of the directory's ranking facts, and (in a server) the common-password list."""
@@ -81,6 +92,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = platform.settings.http_threads
+        if owns_process:
+            one_blas_thread()  # uvicorn runs this in the main thread, before any other sets a limit
         # Load each region's For You model, and copy the directory's ranking facts into memory, now, in the
         # background, rather than on the first request.
         threading.Thread(target=_warm, args=(platform,), kwargs={"settle": owns_process}, daemon=True).start()
