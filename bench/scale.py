@@ -83,7 +83,8 @@ def load_shop(stack: Stack) -> list[str]:
                 specs = [products.VariantSpec(f"P{n}-{v}", PRICE, STOCK, {"size": str(v)})
                          for v in range(VARIANTS_PER_PRODUCT)]  # fmt: skip
                 made = products.add(uow, shop=shop, title=f"Product {n}", description="", images=[],
-                                    status=ProductStatus.ACTIVE, commission_bp=0, variants=specs, now=now)  # fmt: skip
+                                    status=ProductStatus.ACTIVE, commission_bp=0, variants=specs,
+                                    now=now)  # fmt: skip
                 variants += [v.id for v in projection.variants_of(uow, made)]
         return variants
     finally:
@@ -100,6 +101,11 @@ def train(stack: Stack) -> float:
     return time.perf_counter() - started
 
 
+def copy(source: str, target: str) -> str:
+    """A statement that makes `target` a copy of `source` file by file (faster than through the WAL)."""
+    return f'CREATE DATABASE "{target}" TEMPLATE "{source}" STRATEGY FILE_COPY'
+
+
 class Templates:
     """A copy of each of the stack's databases (`<name>_pristine`), to put back before every step."""
 
@@ -113,13 +119,12 @@ class Templates:
                 conn.execute(text(statement))
 
     def take(self) -> None:
-        self._run([f'DROP DATABASE IF EXISTS "{n}_pristine"' for n in self.names]
-                  + [f'CREATE DATABASE "{n}_pristine" TEMPLATE "{n}" STRATEGY FILE_COPY' for n in self.names])  # fmt: skip
+        for name in self.names:
+            self._run([f'DROP DATABASE IF EXISTS "{name}_pristine"', copy(name, f"{name}_pristine")])
 
     def restore(self) -> None:
         for name in self.names:
-            self._run([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                       f'CREATE DATABASE "{name}" TEMPLATE "{name}_pristine" STRATEGY FILE_COPY'])  # fmt: skip
+            self._run([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', copy(f"{name}_pristine", name)])
 
     def drop(self) -> None:
         self._run([f'DROP DATABASE IF EXISTS "{n}_pristine" WITH (FORCE)' for n in self.names])

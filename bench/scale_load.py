@@ -43,6 +43,7 @@ SANDBOX_CARD = "4242424242424242"  # the sandbox's card that succeeds
 KEPT_ERRORS = 5
 JSON = {"Content-Type": "application/json"}
 TUS = {"Tus-Resumable": "1.0.0"}
+Headers = dict[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,10 @@ class Client:
         self.seen: list[str] = []  # video ids of the current viewer's last page
         self.carted: set[Viewer] = set()
 
-    async def call(self, op: str, method: str, target: str, *, viewer: Viewer, headers: dict[str, str] | None = None,
-                   body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
+    async def call(
+        self, op: str, method: str, target: str, *, viewer: Viewer, headers: Headers = None,
+        body: bytes | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
         sent = {"Authorization": f"Bearer {viewer.token}", **(headers or {})}
         started = time.perf_counter()
         status, fields, answer = await self.conn.request(method, target, sent, body)
@@ -119,11 +122,12 @@ class Client:
                 self.result.first_errors.append(f"{op} {method} {target}: {status} {answer[:300]!r}")
         return status, fields, answer
 
-    async def post_json(self, op: str, target: str, payload: object, viewer: Viewer,
-                        headers: dict[str, str] | None = None) -> tuple[int, bytes]:  # fmt: skip
-        body = json.dumps(payload).encode()
-        status, _, answer = await self.call(op, "POST", target, viewer=viewer, headers={**JSON, **(headers or {})},
-                                            body=body)  # fmt: skip
+    async def post_json(
+        self, op: str, target: str, payload: object, viewer: Viewer, headers: Headers = None
+    ) -> tuple[int, bytes]:
+        sent = {**JSON, **(headers or {})}
+        status, _, answer = await self.call(op, "POST", target, viewer=viewer, headers=sent,
+                                            body=json.dumps(payload).encode())  # fmt: skip
         return status, answer
 
     async def for_you(self) -> None:
@@ -181,8 +185,8 @@ class Client:
         if status != 201:
             return
         patch = {**TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
-        status, _, _ = await self.call("upload", "PATCH", fields["location"], viewer=self.viewer, headers=patch,
-                                       body=self.clip)  # fmt: skip
+        status, _, _ = await self.call("upload", "PATCH", fields["location"], viewer=self.viewer,
+                                       headers=patch, body=self.clip)  # fmt: skip
         if status != 204:
             return
         upload_id = json.loads(answer)["id"]
@@ -199,8 +203,9 @@ class Client:
             await self.conn.close()
 
 
-async def drive(*, port: int, connections: int, duration_s: float, viewers: list[Viewer], variants: list[str],
-                clip: bytes, seed: int, mix: dict[str, float], bought: set[Viewer]) -> LoadResult:  # fmt: skip
+async def drive(*, port: int, connections: int, duration_s: float, viewers: list[Viewer],
+                variants: list[str], clip: bytes, seed: int, mix: dict[str, float],
+                bought: set[Viewer]) -> LoadResult:  # fmt: skip
     """`connections` clients for `duration_s`, the viewers dealt out among them; `bought` (the viewers who
     have checked out) is carried from one call to the next."""
     result = LoadResult(elapsed_s=0.0, client_cpu_s=0.0, tallies={op: Tally() for op in MIX}, first_errors=[])

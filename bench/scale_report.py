@@ -31,6 +31,9 @@ def cpu_of(process: psutil.Process, *, children: bool = False) -> float:
     return total
 
 
+POSTMASTER = "postgres postmaster (others' connections too)"
+
+
 class CpuMeter:
     """CPU seconds per group of processes between `start` and `stop`, and what nginx's log says about which
     app process served the requests meanwhile."""
@@ -74,10 +77,10 @@ class CpuMeter:
                 group = "postgres (these databases)"
             elif "(" in title or "[local]" in title:
                 continue  # another client's backend: part of the machine's other work
-            else:  # the postmaster, WAL writer, checkpointer, background writer, ...
-                group = (
-                    f"postgres server: {title.rpartition(': ')[2].strip() if ': ' in title else 'postmaster'}"
-                )
+            elif ": " in title:  # the WAL writer, checkpointer, background writer, ...
+                group = f"postgres server: {title.rpartition(': ')[2].strip()}"
+            else:
+                group = POSTMASTER
             with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
                 seen[(group, process.pid)] = harness.cpu_seconds(process)
         return seen
@@ -88,7 +91,9 @@ class CpuMeter:
         try:
             with engine.connect() as conn:
                 count = conn.execute(
-                    text("SELECT coalesce(sum(sessions), 0) FROM pg_stat_database WHERE left(datname, :n) = :p"),
+                    text(
+                        "SELECT coalesce(sum(sessions), 0) FROM pg_stat_database WHERE left(datname, :n) = :p"
+                    ),
                     {"n": len(self.prefix), "p": self.prefix},
                 ).scalar_one()
         finally:
@@ -104,13 +109,14 @@ class CpuMeter:
         self.started = time.perf_counter()
 
     def stop(self) -> dict[str, float]:
-        """CPU seconds per group, `elapsed` (wall seconds) and `machine` (every process on the machine)."""
+        """CPU seconds per group, `elapsed` (wall seconds), `machine` (every process on the machine) and
+        `sessions` (connections opened to these databases)."""
         elapsed = time.perf_counter() - self.started
         machine = harness.machine_busy_seconds() - self.machine
         after = self.read()
-        spent: Counter[str] = Counter()
-        for key, seconds in after.items():
-            spent[key[0]] += max(0.0, seconds - self.before.get(key, 0.0))  # a new process: all of its time
+        spent: dict[str, float] = {}
+        for (group, pid), seconds in after.items():  # a process new since `start`: all of its time
+            spent[group] = spent.get(group, 0.0) + max(0.0, seconds - self.before.get((group, pid), 0.0))
         sessions = self.sessions_so_far() - self.sessions
         return {**spent, "elapsed": elapsed, "machine": machine, "sessions": sessions}
 
@@ -120,6 +126,12 @@ class CpuMeter:
             log.seek(self.log_offset)
             ports = re.findall(rb"upstream=127\.0\.0\.1:(\d+)", log.read())
         return dict(sorted(Counter(int(p) for p in ports).items()))
+
+
+# Table column -> CPU group.
+CPU_COLUMNS = {"app": "app (all)", "pg": "postgres (these databases)", "pg srv": "postgres (server)",
+               "loadgen": "load generator", "nginx": "nginx", "worker": "worker", "redis": "redis",
+               "others": "others"}  # fmt: skip
 
 
 @dataclass
@@ -132,14 +144,17 @@ class Step:
 
     def cores(self) -> dict[str, float]:
         """Each group's CPU in cores (seconds per wall second), `app (all)`, and `others`: what the rest of
-        the machine used meanwhile."""
+        the machine used meanwhile. The postmaster forks a backend for every connection to the server,
+        anyone's: it counts among the others (these databases' connections are pooled, and `sessions` says
+        how many were opened)."""
         elapsed = self.cpu["elapsed"]
-        spent = {k: v for k, v in self.cpu.items() if k not in ("elapsed", "machine", "sessions")}
+        spent = {k: v for k, v in self.cpu.items() if k not in ("elapsed", "machine", "sessions", POSTMASTER)}
         spent["load generator"] = self.load.client_cpu_s
         cores = {k: v / elapsed for k, v in spent.items()}
         cores["app (all)"] = sum(v for k, v in cores.items() if k.startswith("app "))
         cores["postgres (server)"] = sum(v for k, v in cores.items() if k.startswith("postgres server: "))
         cores["others"] = max(0.0, self.cpu["machine"] - sum(spent.values())) / elapsed
+        cores[POSTMASTER] = self.cpu.get(POSTMASTER, 0.0) / elapsed
         return cores
 
     def cpu_ms_per_request(self) -> dict[str, float]:
@@ -161,6 +176,10 @@ def figures_of(tally: scale_load.Tally, elapsed_s: float) -> dict[str, Any]:
     }
 
 
+def total(step: Step, kind: str) -> int:
+    return sum(getattr(t, kind) for t in step.load.tallies.values())
+
+
 def report(steps: list[Step], args: argparse.Namespace, *, corpus: dict[str, Any]) -> dict[str, Any]:
     summary = []
     for step in steps:
@@ -169,18 +188,16 @@ def report(steps: list[Step], args: argparse.Namespace, *, corpus: dict[str, Any
         summary.append([
             str(step.processes), f"{load.requests:,}", f"{load.rps:.1f}",
             f"{harness.percentile(every, 50):.0f}", f"{harness.percentile(every, 99):.0f}",
-            str(sum(t.busy for t in load.tallies.values())), str(sum(t.errors for t in load.tallies.values())),
-            f"{cores['app (all)']:.2f}", f"{cores.get('postgres (these databases)', 0):.2f}",
-            f"{cores.get('postgres (server)', 0):.2f}", f"{cores['load generator']:.2f}",
-            f"{cores.get('nginx', 0):.2f}", f"{cores.get('worker', 0):.2f}", f"{cores.get('redis', 0):.2f}",
-            f"{cores['others']:.2f}",
+            str(total(step, "busy")), str(total(step, "errors")),
+            *(f"{cores.get(group, 0.0):.2f}" for group in CPU_COLUMNS.values()),
         ])  # fmt: skip
-    title = (f"Mixed load through nginx, {args.connections} connections, {args.duration_s:g} s per step after "
-             f"{args.warmup_s:g} s warm-up; {corpus['videos']:,} videos, {corpus['users']:,} users. CPU in "
-             "cores (of 2): app processes, PostgreSQL's backends for these databases and its server "
-             "processes, the load generator, nginx, the worker (ffmpeg included), Redis, everything else")  # fmt: skip
-    columns = ["app procs", "requests", "req/s", "p50 ms", "p99 ms", "429", "errors", "app", "pg", "pg srv",
-               "loadgen", "nginx", "worker", "redis", "others"]  # fmt: skip
+    title = (
+        f"Mixed load through nginx, {args.connections} connections, {args.duration_s:g} s per step after "
+        f"{args.warmup_s:g} s warm-up; {corpus['videos']:,} videos, {corpus['users']:,} users. CPU in cores "
+        "(of 2): app processes, PostgreSQL's backends for these databases and its server processes, the load "
+        "generator, nginx, the worker (ffmpeg included), Redis, everything else"
+    )
+    columns = ["app procs", "requests", "req/s", "p50 ms", "p99 ms", "429", "errors", *CPU_COLUMNS]
     harness.console.print(harness.table(title, columns, summary))
     mix = {op: 100 * share / sum(args.mix_shares.values()) for op, share in args.mix_shares.items() if share}
     ops = list(mix)
@@ -205,7 +222,8 @@ def report(steps: list[Step], args: argparse.Namespace, *, corpus: dict[str, Any
             f"{k} {v:.2f}" for k, v in cores.items() if k.startswith("app ") and k != "app (all)"
         )
         harness.console.print(
-            f"{step.processes} app process(es): {apps} cores; served by port {step.served_by}; CPU per request "
+            f"{step.processes} app process(es): {apps} cores; served by port {step.served_by}; CPU per "
+            "request "
             + ", ".join(f"{k} {v:.1f} ms" for k, v in per.items())
             + f"; jobs still queued at the end {step.jobs_pending}; connections opened to PostgreSQL "
             f"{step.cpu['sessions']:.0f}"
@@ -220,9 +238,9 @@ def report(steps: list[Step], args: argparse.Namespace, *, corpus: dict[str, Any
         "processes": [s.processes for s in steps],
         "rps": rps,
         "p99_ms": [round(harness.percentile(s.load.latencies_ms(), 99), 1) for s in steps],
-        "errors": [sum(t.errors for t in s.load.tallies.values()) for s in steps],
+        "errors": [total(s, "errors") for s in steps],
         "p50_ms": [round(harness.percentile(s.load.latencies_ms(), 50), 1) for s in steps],
-        "busy_429": [sum(t.busy for t in s.load.tallies.values()) for s in steps],
+        "busy_429": [total(s, "busy") for s in steps],
         "requests": [s.load.requests for s in steps],
         "scaling": round(rps[-1] / rps[0], 3) if rps[0] else None,
         "cpu_cores": [{k: round(v, 3) for k, v in s.cores().items()} for s in steps],
