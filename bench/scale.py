@@ -151,8 +151,6 @@ def first_pages(stack: Stack, viewers: list[scale_load.Viewer]) -> None:
 
 def run_step(stack: Stack, processes: int, args: argparse.Namespace, *, viewers: list[scale_load.Viewer],
              variants: list[str], clip: bytes, meter_prefix: str) -> Step:  # fmt: skip
-    from clipshop.jobs.queue import JobQueue
-
     first_pages(stack, viewers)
     port = stack.port
     options = {"port": port, "connections": args.connections, "viewers": viewers, "variants": variants,
@@ -164,11 +162,7 @@ def run_step(stack: Stack, processes: int, args: argparse.Namespace, *, viewers:
         meter.start()
         result = harness.run_async(scale_load.drive(duration_s=args.duration_s, **options))
         cpu = meter.stop()
-    queue = JobQueue.from_settings(backend="redis", sqlite_path=stack.data_dir / "jobs.db",
-                                   redis_url=stack.redis_url, name=stack.queue)  # fmt: skip
-    return Step(
-        processes=processes, load=result, cpu=cpu, jobs_pending=queue.pending(), served_by=meter.served_by()
-    )
+    return Step(processes=processes, load=result, cpu=cpu, jobs=meter.jobs(), served_by=meter.served_by())
 
 
 @contextlib.contextmanager

@@ -47,7 +47,12 @@ class CpuMeter:
         self.before: dict[tuple[str, int], float] = {}
         self.machine = 0.0
         self.started = 0.0
-        self.log_offset = 0
+        self.log_offsets: dict[str, int] = {}
+        self.pending_at_start = 0
+        from clipshop.jobs.queue import JobQueue
+
+        self.queue = JobQueue.from_settings(backend="redis", sqlite_path=stack.data_dir / "jobs.db",
+                                            redis_url=stack.redis_url, name=stack.queue)  # fmt: skip
 
     def read(self) -> dict[tuple[str, int], float]:
         """(group, pid) -> CPU seconds so far."""
@@ -100,10 +105,21 @@ class CpuMeter:
             engine.dispose()
         return int(count)
 
+    def logs(self) -> list[str]:
+        return ["access.log", *(f"worker-{n}.log" for n in range(len(self.stack.worker_processes)))]
+
+    def since_start(self, name: str) -> bytes:
+        """What the stack's log `name` got since `start`."""
+        with self.stack.log(name).open("rb") as log:
+            log.seek(self.log_offsets[name])
+            return log.read()
+
     def start(self) -> None:
-        access = self.stack.log("access.log")
-        self.log_offset = access.stat().st_size if access.exists() else 0
+        for name in self.logs():
+            path = self.stack.log(name)
+            self.log_offsets[name] = path.stat().st_size if path.exists() else 0
         self.sessions = self.sessions_so_far()
+        self.pending_at_start = self.queue.pending()
         self.before = self.read()
         self.machine = harness.machine_busy_seconds()
         self.started = time.perf_counter()
@@ -122,10 +138,13 @@ class CpuMeter:
 
     def served_by(self) -> dict[int, int]:
         """Requests per app port in nginx's log since `start`."""
-        with self.stack.log("access.log").open("rb") as log:
-            log.seek(self.log_offset)
-            ports = re.findall(rb"upstream=127\.0\.0\.1:(\d+)", log.read())
+        ports = re.findall(rb"upstream=127\.0\.0\.1:(\d+)", self.since_start("access.log"))
         return dict(sorted(Counter(int(p) for p in ports).items()))
+
+    def jobs(self) -> Jobs:
+        """Jobs the workers ran since `start` (their logs say), and the queue then and now."""
+        ran = sum(self.since_start(name).count(b" executed in ") for name in self.logs()[1:])
+        return Jobs(ran=ran, pending_at_start=self.pending_at_start, pending_at_end=self.queue.pending())
 
 
 # Table column -> CPU group.
@@ -135,12 +154,31 @@ CPU_COLUMNS = {"app": "app (all)", "pg": "postgres (these databases)", "pg srv":
 
 
 @dataclass
+class Jobs:
+    ran: int
+    pending_at_start: int
+    pending_at_end: int
+
+    @property
+    def queued(self) -> int:
+        """Jobs enqueued meanwhile: those run, and those the queue grew by."""
+        return self.ran + self.pending_at_end - self.pending_at_start
+
+
+@dataclass
 class Step:
     processes: int
     load: scale_load.LoadResult
-    cpu: dict[str, float]  # CPU seconds per group, plus `elapsed` and `machine`
-    jobs_pending: int
+    cpu: dict[str, float]  # CPU seconds per group, plus `elapsed`, `machine` and `sessions`
+    jobs: Jobs
     served_by: dict[int, int]
+
+    def worker_keeping_up(self) -> float:
+        """The worker's cores if it had run every job enqueued during the step, at the CPU per job it spent
+        (transcodes and periodic jobs included)."""
+        if not self.jobs.ran:
+            return 0.0
+        return self.cpu.get("worker", 0.0) / self.jobs.ran * self.jobs.queued / self.cpu["elapsed"]
 
     def cores(self) -> dict[str, float]:
         """Each group's CPU in cores (seconds per wall second), `app (all)`, and `others`: what the rest of
@@ -225,8 +263,13 @@ def report(steps: list[Step], args: argparse.Namespace, *, corpus: dict[str, Any
             f"{step.processes} app process(es): {apps} cores; served by port {step.served_by}; CPU per "
             "request "
             + ", ".join(f"{k} {v:.1f} ms" for k, v in per.items())
-            + f"; jobs still queued at the end {step.jobs_pending}; connections opened to PostgreSQL "
-            f"{step.cpu['sessions']:.0f}"
+            + f"; connections opened to PostgreSQL {step.cpu['sessions']:.0f}"
+        )
+        jobs = step.jobs
+        harness.console.print(
+            f"  jobs: {jobs.queued:,} enqueued, {jobs.ran:,} run ({jobs.ran / step.cpu['elapsed']:.1f}/s), "
+            f"queue {jobs.pending_at_start:,} -> {jobs.pending_at_end:,}; keeping up would take the worker "
+            f"{step.worker_keeping_up():.2f} cores (it had {step.cores().get('worker', 0.0):.2f})"
         )
         for line in step.load.first_errors:
             harness.console.print(f"[red]error:[/] {line}", markup=True, soft_wrap=True)
@@ -247,7 +290,16 @@ def report(steps: list[Step], args: argparse.Namespace, *, corpus: dict[str, Any
         "cpu_ms_per_request": [{k: round(v, 2) for k, v in s.cpu_ms_per_request().items()} for s in steps],
         "operations": [{op: figures_of(s.load.tallies[op], s.load.elapsed_s) for op in ops} for s in steps],
         "served_by": [list(s.served_by.values()) for s in steps],
-        "jobs_pending": [s.jobs_pending for s in steps],
+        "jobs": [
+            {
+                "queued": s.jobs.queued,
+                "ran": s.jobs.ran,
+                "pending_at_start": s.jobs.pending_at_start,
+                "pending_at_end": s.jobs.pending_at_end,
+                "worker_cores_to_keep_up": round(s.worker_keeping_up(), 3),
+            }
+            for s in steps
+        ],
         "postgres_connections_opened": [int(s.cpu["sessions"]) for s in steps],
         "first_errors": [s.load.first_errors for s in steps],
         "mix_percent": {op: round(share, 3) for op, share in mix.items()},
