@@ -47,6 +47,7 @@ sys.path.insert(0, str(harness.REPO / "tests"))
 from stack import Stack, nginx_reason
 
 PRODUCTS, VARIANTS_PER_PRODUCT, PRICE, STOCK = 50, 4, 1900, 1_000_000
+DRAIN_TIMEOUT_S = 600.0
 GENEROUS = {
     "LOGIN_RATE": "100000/minute",
     "WRITE_RATES": json.dumps({kind: "100000/minute" for kind in ("comment", "like", "follow", "upload")}),
@@ -157,12 +158,21 @@ def run_step(stack: Stack, processes: int, args: argparse.Namespace, *, viewers:
                "clip": clip, "seed": args.seed, "mix": args.mix_shares, "bought": set()}  # fmt: skip
     with harness.console.status(f"{processes} app process(es): warming up for {args.warmup_s:g} s"):
         harness.run_async(scale_load.drive(duration_s=args.warmup_s, **options))
-    meter = CpuMeter(stack, database_prefix=meter_prefix, admin_url=args.postgres)
+    meter, drain = (CpuMeter(stack, database_prefix=meter_prefix, admin_url=args.postgres) for _ in range(2))
+    with harness.console.status("letting the worker run the jobs the warm-up left"):
+        if not meter.wait_for_empty_queue(timeout_s=DRAIN_TIMEOUT_S):
+            raise RuntimeError(f"the worker had jobs left {DRAIN_TIMEOUT_S:g} s after the warm-up")
     with harness.console.status(f"{processes} app process(es): measuring for {args.duration_s:g} s"):
         meter.start()
         result = harness.run_async(scale_load.drive(duration_s=args.duration_s, **options))
         cpu = meter.stop()
-    return Step(processes=processes, load=result, cpu=cpu, jobs=meter.jobs(), served_by=meter.served_by())
+    with harness.console.status("letting the worker run the jobs the load left"):
+        drain.start()
+        if not drain.wait_for_empty_queue(timeout_s=DRAIN_TIMEOUT_S):
+            raise RuntimeError(f"the worker had jobs left {DRAIN_TIMEOUT_S:g} s after the load")
+        drained = drain.stop()
+    return Step(processes=processes, load=result, cpu=cpu, jobs=meter.jobs(), served_by=meter.served_by(),
+                drain=drained, drain_jobs=drain.jobs())  # fmt: skip
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import re
 import sys
 import time
@@ -141,12 +142,35 @@ class CpuMeter:
         ports = re.findall(rb"upstream=127\.0\.0\.1:(\d+)", self.since_start("access.log"))
         return dict(sorted(Counter(int(p) for p in ports).items()))
 
+    def wait_for_empty_queue(self, *, timeout_s: float, quiet_s: float = 3.0) -> bool:
+        """Wait until the queue has stayed empty for `quiet_s` (the last jobs taken have run by then, a
+        transcode of the bench's clip included); False if it had not after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        empty_since = None
+        while time.monotonic() < deadline:
+            if self.queue.pending():
+                empty_since = None
+            elif empty_since is None:
+                empty_since = time.monotonic()
+            elif time.monotonic() - empty_since >= quiet_s:
+                return True
+            time.sleep(0.5)
+        return False
+
     def jobs(self) -> Jobs:
         """Jobs the workers ran since `start` (their logs say), and the queue then and now."""
         ran = sum(self.since_start(name).count(b" executed in ") for name in self.logs()[1:])
         return Jobs(ran=ran, pending_at_start=self.pending_at_start, pending_at_end=self.queue.pending())
 
 
+NOT_GROUPS = ("elapsed", "machine", "sessions", POSTMASTER)
+# What a request costs, by part of the deployment -> the CPU groups it sums (by how their names start).
+COST_GROUPS: dict[str, tuple[str, ...]] = {
+    "app": ("app ",),
+    "postgres": ("postgres (these databases)", "postgres server: "),
+    "worker": ("worker",),
+    "nginx and redis": ("nginx", "redis"),
+}
 # Table column -> CPU group.
 CPU_COLUMNS = {"app": "app (all)", "pg": "postgres (these databases)", "pg srv": "postgres (server)",
                "loadgen": "load generator", "nginx": "nginx", "worker": "worker", "redis": "redis",
@@ -167,18 +191,16 @@ class Jobs:
 
 @dataclass
 class Step:
+    """One count of app processes: the load, and the CPU of every group while it ran (`cpu`) and while the
+    worker then ran the jobs it had left behind (`drain`, with the load stopped)."""
+
     processes: int
     load: scale_load.LoadResult
     cpu: dict[str, float]  # CPU seconds per group, plus `elapsed`, `machine` and `sessions`
     jobs: Jobs
     served_by: dict[int, int]
-
-    def worker_keeping_up(self) -> float:
-        """The worker's cores if it had run every job enqueued during the step, at the CPU per job it spent
-        (transcodes and periodic jobs included)."""
-        if not self.jobs.ran:
-            return 0.0
-        return self.cpu.get("worker", 0.0) / self.jobs.ran * self.jobs.queued / self.cpu["elapsed"]
+    drain: dict[str, float]
+    drain_jobs: Jobs
 
     def cores(self) -> dict[str, float]:
         """Each group's CPU in cores (seconds per wall second), `app (all)`, and `others`: what the rest of
@@ -186,7 +208,7 @@ class Step:
         anyone's: it counts among the others (these databases' connections are pooled, and `sessions` says
         how many were opened)."""
         elapsed = self.cpu["elapsed"]
-        spent = {k: v for k, v in self.cpu.items() if k not in ("elapsed", "machine", "sessions", POSTMASTER)}
+        spent = {k: v for k, v in self.cpu.items() if k not in NOT_GROUPS}
         spent["load generator"] = self.load.client_cpu_s
         cores = {k: v / elapsed for k, v in spent.items()}
         cores["app (all)"] = sum(v for k, v in cores.items() if k.startswith("app "))
@@ -196,11 +218,22 @@ class Step:
         return cores
 
     def cpu_ms_per_request(self) -> dict[str, float]:
-        requests = max(1, self.load.requests)
-        cores = self.cores()
-        per = {"app": cores["app (all)"], "postgres": cores.get("postgres (these databases)", 0.0),
-               "nginx": cores.get("nginx", 0.0), "load generator": cores["load generator"]}  # fmt: skip
-        return {k: 1000 * v / (requests / self.load.elapsed_s) for k, v in per.items()}
+        """What a request of the mix costs the deployment all in, in CPU ms: while the load ran and while the
+        jobs it left were run after (transcodes and the periodic jobs included), per group and in `total`."""
+        spent: dict[str, float] = {}
+        for cpu in (self.cpu, self.drain):
+            for group, seconds in cpu.items():
+                if group in NOT_GROUPS:
+                    continue
+                name = next((n for n, starts in COST_GROUPS.items() if group.startswith(starts)), None)
+                if name is not None:
+                    spent[name] = spent.get(name, 0.0) + seconds
+        per = {name: 1000 * spent.get(name, 0.0) / max(1, self.load.requests) for name in COST_GROUPS}
+        return {**per, "total": sum(per.values())}
+
+    def capacity_rps(self) -> float:
+        """Requests/s of this mix that every core of the machine could serve with nothing else running."""
+        return (os.cpu_count() or 1) * 1000 / self.cpu_ms_per_request()["total"]
 
 
 def figures_of(tally: scale_load.Tally, elapsed_s: float) -> dict[str, Any]:
@@ -259,18 +292,15 @@ def report(steps: list[Step], args: argparse.Namespace, *, corpus: dict[str, Any
         apps = ", ".join(
             f"{k} {v:.2f}" for k, v in cores.items() if k.startswith("app ") and k != "app (all)"
         )
+        jobs, drain = step.jobs, step.drain_jobs
         harness.console.print(
-            f"{step.processes} app process(es): {apps} cores; served by port {step.served_by}; CPU per "
-            "request "
-            + ", ".join(f"{k} {v:.1f} ms" for k, v in per.items())
-            + f"; connections opened to PostgreSQL {step.cpu['sessions']:.0f}"
-        )
-        jobs = step.jobs
-        harness.console.print(
-            f"  jobs: {jobs.queued:,} enqueued, {jobs.ran:,} run ({jobs.ran / step.cpu['elapsed']:.1f}/s), "
-            f"queue {jobs.pending_at_start:,} -> {jobs.pending_at_end:,}; keeping up would take the worker "
-            f"{step.worker_keeping_up():.2f} cores (it had {step.cores().get('worker', 0.0):.2f})"
-        )
+            f"{step.processes} app process(es): {apps} cores, requests per port {step.served_by}, "
+            f"{step.cpu['sessions']:.0f} connections opened to PostgreSQL; jobs: {jobs.queued:,} enqueued, "
+            f"{jobs.ran:,} run meanwhile (queue {jobs.pending_at_start:,} -> {jobs.pending_at_end:,}), "
+            f"the rest in {step.drain['elapsed']:.0f} s after ({drain.ran:,} run); CPU per request all in "
+            "(the jobs it left too): " + ", ".join(f"{k} {v:.1f} ms" for k, v in per.items())
+            + f"; {os.cpu_count()} idle cores would serve {step.capacity_rps():.0f} req/s of this mix"
+        )  # fmt: skip
         for line in step.load.first_errors:
             harness.console.print(f"[red]error:[/] {line}", markup=True, soft_wrap=True)
     rps = [round(s.load.rps, 1) for s in steps]
@@ -296,10 +326,12 @@ def report(steps: list[Step], args: argparse.Namespace, *, corpus: dict[str, Any
                 "ran": s.jobs.ran,
                 "pending_at_start": s.jobs.pending_at_start,
                 "pending_at_end": s.jobs.pending_at_end,
-                "worker_cores_to_keep_up": round(s.worker_keeping_up(), 3),
+                "ran_after": s.drain_jobs.ran,
+                "after_s": round(s.drain["elapsed"], 1),
             }
             for s in steps
         ],
+        "capacity_rps": [round(s.capacity_rps(), 1) for s in steps],
         "postgres_connections_opened": [int(s.cpu["sessions"]) for s in steps],
         "first_errors": [s.load.first_errors for s in steps],
         "mix_percent": {op: round(share, 3) for op, share in mix.items()},
