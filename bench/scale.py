@@ -166,13 +166,14 @@ def run_step(stack: Stack, processes: int, args: argparse.Namespace, *, viewers:
         meter.start()
         result = harness.run_async(scale_load.drive(duration_s=args.duration_s, **options))
         cpu = meter.stop()
+        jobs, served_by = meter.jobs(), meter.served_by()
     with harness.console.status("letting the worker run the jobs the load left"):
         drain.start()
         if not drain.wait_for_empty_queue(timeout_s=DRAIN_TIMEOUT_S):
             raise RuntimeError(f"the worker had jobs left {DRAIN_TIMEOUT_S:g} s after the load")
         drained = drain.stop()
-    return Step(processes=processes, load=result, cpu=cpu, jobs=meter.jobs(), served_by=meter.served_by(),
-                drain=drained, drain_jobs=drain.jobs())  # fmt: skip
+    return Step(processes=processes, load=result, cpu=cpu, jobs=jobs, served_by=served_by, drain=drained,
+                drain_jobs=drain.jobs())  # fmt: skip
 
 
 @contextlib.contextmanager
