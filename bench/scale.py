@@ -8,14 +8,15 @@ database as a template. Then, for each count of `--processes`: the databases are
 templates, tests/stack.py starts Debian's nginx (deploy/nginx), `clipshop serve --workers N` and one
 `clipshop worker` (Redis jobs) with deploy/clipshop.toml, and bench/scale_load.py drives the mix (For You,
 like, comment, add to cart, check out, a rare upload of a tiny clip) over `--connections` keep-alive
-connections for `--warmup-s`, unmeasured, then `--duration-s`.
+connections for `--warmup-s`, unmeasured, then `--duration-s`. The job queue is emptied before the measured
+time and again after it, with the load stopped, so the CPU a request costs includes the jobs it leaves.
 
 The load generator runs on the same cores as everything it measures, so it is a raw asyncio HTTP/1.1 client
 on uvloop (bench/harness.py), and the CPU it used is reported beside everyone else's: each app process, the
 worker with its ffmpeg children, nginx, PostgreSQL's backends for these databases and its own server
 processes, Redis, and what other work on the machine took meanwhile.
 
-    .venv/bin/python bench/scale.py --duration-s 30 --json
+    .venv/bin/python bench/scale.py --duration-s 45 --json
 
 The retrain runs daily (not hourly) and writes are rate-limited generously, so neither lands in a measured
 step; the databases are dropped at the end (`--keep` keeps the logs, settings and clip under the scratch
