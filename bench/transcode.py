@@ -18,9 +18,9 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import logging
 import shlex
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -37,7 +37,6 @@ CLIP_WIDTH, CLIP_HEIGHT, CLIP_SECONDS, CLIP_SEED = 1080, 1920, 20, 1
 TARGET_RATIO = 1.15
 SLOW_POLL_S = 1.0
 NEAR_END_PERCENT = 90.0
-S3_SIGNING_REGION, S3_KEY = "us-east-1", "bench"
 
 if TYPE_CHECKING:
     from clipshop.media.s3 import S3MediaStore
@@ -116,44 +115,29 @@ class BareRun:
 
 @contextmanager
 def s3_buckets() -> Iterator[tuple[dict[str, str], S3MediaStore]]:
-    """moto's S3 server on 127.0.0.1, a public-read bucket per region, the settings that give the platform
-    those buckets, and a store of a spare bucket (for timing the bare ladder's upload)."""
-    from moto.server import ThreadedMotoServer
-
+    """moto's S3 server on 127.0.0.1 (the tests' own, `tests/s3_server.py`), a public-read bucket per region,
+    the settings that give the platform those buckets, and a store of a spare bucket (for timing the bare
+    ladder's upload)."""
+    sys.path.insert(0, str(harness.REPO / "tests"))
     from clipshop.config import DEFAULT_COUNTRIES
-    from clipshop.media.s3 import S3MediaStore, prepare_bucket, s3_client
+    from clipshop.media.s3 import S3MediaStore, prepare_bucket
+    from s3_server import SIGNING_REGION, s3_server
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        client = s3_client(
-            endpoint_url=endpoint,
-            region_name=S3_SIGNING_REGION,
-            access_key_id=S3_KEY,
-            secret_access_key=S3_KEY,
-            connections=16,
-        )
+    with s3_server() as server:
         regions: dict[str, Any] = {}
         for name, countries in DEFAULT_COUNTRIES.items():
-            prepare_bucket(client, f"bench-{name}", region_name=S3_SIGNING_REGION, public_read=True)
+            prepare_bucket(server.client, f"bench-{name}", region_name=SIGNING_REGION, public_read=True)
             regions[name] = {"countries": countries, "media_bucket": f"bench-{name}"}
-        prepare_bucket(client, "bench-bare", region_name=S3_SIGNING_REGION, public_read=True)
-        settings = {
-            "regions": json.dumps(regions),
-            "s3_endpoint_url": endpoint,
-            "s3_region_name": S3_SIGNING_REGION,
-            "s3_access_key_id": S3_KEY,
-            "s3_secret_access_key": S3_KEY,
-        }
+        prepare_bucket(server.client, "bench-bare", region_name=SIGNING_REGION, public_read=True)
+        settings = {"regions": json.dumps(regions), **server.settings()}
+        settings.pop("s3_multipart_bytes", None)  # the deployment's default part size, not a test's
         bare = S3MediaStore(
-            region="us", bucket="bench-bare", client=client, public_url=f"{endpoint}/bench-bare"
+            region="us",
+            bucket="bench-bare",
+            client=server.client,
+            public_url=f"{server.endpoint_url}/bench-bare",
         )
         yield settings, bare
-    finally:
-        server.stop()
 
 
 def stored_bytes(store: S3MediaStore, prefix: str) -> int:
