@@ -16,6 +16,8 @@ from clipshop import __version__
 from clipshop.accounts.api import actor_for_token
 from clipshop.accounts.api import router as accounts
 from clipshop.accounts.passwords import common_passwords
+from clipshop.ads.api import ROUTERS as ads_routers
+from clipshop.analytics.api import router as analytics
 from clipshop.assembly import build_platform
 from clipshop.config import Settings
 from clipshop.feed.api import router as feed
@@ -137,6 +139,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         feed,
         search,
         *shop_routers,
+        *ads_routers,
+        analytics,
         moderation,
         operator,
     ):

@@ -212,6 +212,16 @@ class Settings(BaseSettings):
     checkout_queue_s: float = 1.0
     checkout_retry_after_s: int = 1
     sold_out_memory_s: float = 2.0
+    # Advertising. One sponsored item per `ads_load` items of For You (0: no ads), never two in a row; an
+    # ad enters an auction only when its expected value per impression reaches the reserve, in minor units
+    # per 1000 impressions (eCPM). An impression is viewable after `ads_viewable_s` on screen. A purchase
+    # counts for an ad clicked within the click window, or seen (viewable, not clicked) within the view
+    # window; the affiliate window above is the creators' own.
+    ads_load: int = Field(default=6, ge=0)
+    ads_reserve_cpm: int = Field(default=100, ge=0)
+    ads_viewable_s: float = Field(default=2.0, gt=0)
+    ads_click_window_days: int = Field(default=7, ge=1)
+    ads_view_window_days: int = Field(default=1, ge=0)
     # Recommendations. Values turn the ranker's predictions into one score (see feed/ranking.py).
     recs_values: dict[str, float] = Field(
         default_factory=lambda: {

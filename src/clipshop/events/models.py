@@ -56,4 +56,6 @@ class Event(RegionBase):
     product_id: Mapped[str | None] = mapped_column(String(40), default=None)
     creator_id: Mapped[str | None] = mapped_column(String(40), default=None)
     value: Mapped[float] = mapped_column(Float, default=0.0)
+    # Where a play came from (a `Source` value), for creators' traffic sources; None when not known.
+    source: Mapped[str | None] = mapped_column(String(12), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -20,6 +20,7 @@ TREES = ("directory", "region")
 def load_models() -> None:
     """Import every domain's tables so both metadata objects are complete."""
     import clipshop.accounts.models
+    import clipshop.ads.models
     import clipshop.events.models
     import clipshop.feed.models
     import clipshop.inbox.models

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from clipshop.accounts import service as accounts
+from clipshop.ads import rights as ads
 from clipshop.events import service as events
 from clipshop.feed import not_interested, served
 from clipshop.inbox import service as inbox
@@ -67,6 +68,7 @@ def held_about(platform: Platform, uow: UnitOfWork, *, user_id: str) -> Held:
     held.update(served.held_about(uow, user_id=user_id))
     held.update(not_interested.held_about(uow, user_id=user_id))
     held.update(shop.held_about(uow, user_id=user_id, payments=platform.payments))
+    held.update(ads.held_about(uow, user_id=user_id))
     held["region/idempotency_keys"] = rows(db, IdempotencyKey, IdempotencyKey.user_id == user_id)
     held["region/erasures"] = rows(db, Erasure, Erasure.user_id == user_id)
     return dict(sorted(held.items()))

@@ -14,6 +14,7 @@ import logging
 from sqlalchemy import delete, select
 
 from clipshop.accounts import service as accounts
+from clipshop.ads import rights as ads
 from clipshop.errors import Conflict
 from clipshop.events import service as events
 from clipshop.feed import not_interested, served
@@ -80,6 +81,7 @@ def _run_step(platform: Platform, uow: UnitOfWork, step: str, user_id: str) -> N
         videos.erase_user(uow, user_id=user_id, store=store, volume=volume)
     elif step == "shop":
         shop.erase_user(uow, user_id=user_id)
+        ads.erase_user(uow, user_id=user_id)
         # Stored responses to retried requests (a checkout's carries the address it shipped to).
         uow.region(region).execute(delete(IdempotencyKey).where(IdempotencyKey.user_id == user_id))
     elif step == "account":

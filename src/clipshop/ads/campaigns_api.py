@@ -1,0 +1,9 @@
+"""Advertiser accounts, top-ups, campaigns, ad groups, ads and creators' authorisation codes over the API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from clipshop.platform.http import CommittingRoute
+
+router = APIRouter(route_class=CommittingRoute, tags=["ads"])

@@ -1,0 +1,1 @@
+"""Analytics for creators: how their videos do, where their views come from, who watches (in aggregates)."""
