@@ -207,7 +207,9 @@ class AdEvent(RegionBase):
     campaign_id: Mapped[str] = mapped_column(String(40))
     # For an impression, click or conversion: the served event it follows.
     served_id: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
-    price_micros: Mapped[int] = mapped_column(BigInteger, default=0)  # charged for this event (0: not billed)
+    # Served: what each billable event of it will cost (per viewable impression for CPM and optimised CPM,
+    # per click for CPC), as its auction set it. Impression or click: what it was charged (0: not billed).
+    price_micros: Mapped[int] = mapped_column(BigInteger, default=0)
     # Why it is not billed: "" (valid), "repeat", "rapid", "self", "staff", "budget" (the slice was spent).
     invalid: Mapped[str] = mapped_column(String(12), default="")
     order_id: Mapped[str | None] = mapped_column(String(40), default=None)  # a conversion's order

@@ -23,6 +23,9 @@ from clipshop.shop.catalog.withholding import (
     withhold_product,
     withhold_shop,
 )
+from clipshop.shop.ledger.postings import balance as ledger_balance
+from clipshop.shop.ledger.postings import cash as cash_account
+from clipshop.shop.ledger.postings import post as post_to_ledger
 from clipshop.shop.orders.reviews import heal_reviews
 
 __all__ = [
@@ -31,7 +34,10 @@ __all__ = [
     "PublicVariant",
     "PublicVideoProduct",
     "StorefrontItem",
+    "cash_account",
     "heal_projections",
+    "ledger_balance",
+    "post_to_ledger",
     "release_product",
     "release_shop",
     "storefront_item",
