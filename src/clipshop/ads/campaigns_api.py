@@ -3,6 +3,7 @@ of it is the account owner's alone: anyone else is answered 404, as for an id th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
@@ -11,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from clipshop.ads import advertisers, authorizations, campaigns
 from clipshop.ads.advertisers import TopUpView
-from clipshop.ads.models import CampaignStatus
+from clipshop.ads.models import Advertiser, Campaign, CampaignStatus
 from clipshop.ads.schemas import (
     AdCreate,
     AdGroupCreate,
@@ -40,7 +41,7 @@ PROBLEM = {"model": dict[str, Any], "description": "A problem document (RFC 9457
 ERRORS: dict[int | str, dict[str, Any]] = {404: PROBLEM, 409: PROBLEM, 422: PROBLEM}
 
 
-def _advertiser_read(uow: UnitOfWork, advertiser: Any) -> AdvertiserRead:
+def _advertiser_read(uow: UnitOfWork, advertiser: Advertiser) -> AdvertiserRead:
     return AdvertiserRead.of(advertiser, balance=advertisers.balance_of(uow, advertiser))
 
 
@@ -85,7 +86,9 @@ def _topup_read(view: TopUpView) -> TopUpRead:
     )
 
 
-def _topping_up(platform: Platform, actor: Actor, advertiser_id: str, body: TopUpCreate) -> Any:
+def _topping_up(
+    platform: Platform, actor: Actor, advertiser_id: str, body: TopUpCreate
+) -> Callable[[Claim | None], Answer]:
     def work(claim: Claim | None) -> Answer:
         view = advertisers.top_up(
             platform,
@@ -141,7 +144,7 @@ def topups(advertiser_id: str, actor: CurrentActor, uow: UowDep, platform: Platf
 # -- campaigns ---------------------------------------------------------------------------------------------
 
 
-def _campaign_read(campaign: Any, platform: Platform) -> CampaignRead:
+def _campaign_read(campaign: Campaign, platform: Platform) -> CampaignRead:
     return CampaignRead.of(campaign, status=campaigns.shown_status(campaign, platform.clock.now()).value)
 
 
