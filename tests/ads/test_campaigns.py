@@ -63,8 +63,8 @@ def test_a_campaigns_mistakes_are_refused_with_their_code(
         ("purchases", {"regions": ["us", "mars"]}, "unknown_region", "regions"),
         ("purchases", {"interests": ["#diy", "not a tag"]}, "invalid_interest", "interests"),
         ("purchases", {"retarget": "shop_engagers"}, "retarget_needs_shop", "retarget"),
-        ("purchases", {"frequency_cap": 0}, "validation_error", "frequency_cap"),
-        ("purchases", {"frequency_cap": 51}, "validation_error", "frequency_cap"),
+        ("purchases", {"frequency_cap": 0}, "invalid_frequency_cap", "frequency_cap"),
+        ("purchases", {"frequency_cap": 51}, "invalid_frequency_cap", "frequency_cap"),
     ],
 )
 def test_an_ad_groups_mistakes_are_refused_with_their_code(

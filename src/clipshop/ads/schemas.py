@@ -109,7 +109,7 @@ class CampaignRead(BaseModel):
 
 
 Region = Annotated[str, StringConstraints(max_length=16)]
-Interest = Annotated[str, StringConstraints(max_length=51)]
+Interest = Annotated[str, StringConstraints(max_length=100)]
 
 
 class AdGroupCreate(BaseModel):
@@ -119,7 +119,7 @@ class AdGroupCreate(BaseModel):
     regions: list[Region] = Field(default_factory=list, max_length=50, description="[]: every region")
     interests: list[Interest] = Field(default_factory=list, max_length=100, description="hashtags; []: all")
     retarget: Literal["", "shop_engagers"] = ""
-    frequency_cap: int = Field(default=3, ge=1, le=50)
+    frequency_cap: int = Field(default=3, description="viewable impressions per viewer a day, 1 to 50")
 
 
 class AdGroupUpdate(BaseModel):
@@ -129,7 +129,7 @@ class AdGroupUpdate(BaseModel):
     regions: list[Region] | None = Field(default=None, max_length=50)
     interests: list[Interest] | None = Field(default=None, max_length=100)
     retarget: Literal["", "shop_engagers"] | None = None
-    frequency_cap: int | None = Field(default=None, ge=1, le=50)
+    frequency_cap: int | None = None
     paused: bool | None = None
 
 
