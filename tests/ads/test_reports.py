@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from clipshop.ads.models import Advertiser, AdvertiserKind, AdEvent, Campaign, Objective
+from clipshop.ads.models import AdEvent, Advertiser, AdvertiserKind, Campaign, Objective
 from clipshop.kit.everywhere import everywhere
 from clipshop.kit.ids import new_id
 from clipshop.platform import Platform

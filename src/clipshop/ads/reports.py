@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from clipshop.ads.models import MICROS, Advertiser, AdEvent, AdEventKind, Campaign
+from clipshop.ads.models import MICROS, AdEvent, AdEventKind, Advertiser, Campaign
 from clipshop.errors import NotFound
 from clipshop.kit.actors import Actor, Role
 from clipshop.kit.db import UnitOfWork, utc_day
@@ -172,7 +172,12 @@ def report(
                 role=Role.ADVERTISER,
             ).db
         tally = tally_region(
-            db, region=region, campaign_ids=campaign_ids, currency=advertiser.currency, since=since, until=until
+            db,
+            region=region,
+            campaign_ids=campaign_ids,
+            currency=advertiser.currency,
+            since=since,
+            until=until,
         )
         tally.suppressed = region != home and tally.people < min_group
         tallies.append(tally)

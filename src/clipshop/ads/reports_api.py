@@ -25,7 +25,9 @@ CampaignFilter = Annotated[
 class ReportDayRead(BaseModel):
     day: date
     spend: float = Field(description="Minor units of the account's currency (fractions of a cent kept).")
-    impressions: int = Field(description="Viewable impressions (at least 2 s on screen), invalid traffic left out.")
+    impressions: int = Field(
+        description="Viewable impressions (at least 2 s on screen), invalid traffic left out."
+    )
     reach: int = Field(description="Distinct viewers with a viewable impression.")
     clicks: int
     conversions: int = Field(description="Purchases attributed to the ads.")

@@ -247,9 +247,11 @@ def count_region(
     plays = (*in_window, Event.kind == EventKind.PLAY.value)
     by_source = select(Event.video_id, Event.source, func.count()).where(*plays)
     for video_id, source, views in db.execute(by_source.group_by(Event.video_id, Event.source)):
-        key = (video_id, source if source in SOURCES else OTHER)
+        key = (str(video_id), source if source in SOURCES else OTHER)
         found.sources[key] = found.sources.get(key, 0) + int(views)
-    viewers, views = db.execute(select(func.count(func.distinct(Event.user_id)), func.count()).where(*plays)).one()
+    viewers, views = db.execute(
+        select(func.count(func.distinct(Event.user_id)), func.count()).where(*plays)
+    ).one()
     found.viewers, found.views = int(viewers), int(views)
     people = [select(Event.user_id.label("person")).where(*in_window, Event.kind.in_(WATCHING))]
     if creator_id is not None:
