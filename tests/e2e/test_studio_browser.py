@@ -467,3 +467,9 @@ def test_a_creator_reads_their_analytics(
     expect(tiles.locator("[data-stat=followers_gained]")).to_have_count(0)
     expect(page.locator("#top-videos-panel")).to_be_hidden()
     assert parse_qs(urlparse(page.url).query) == {"video": [first]}
+
+    # The creator's list of uploads links each published video to its analytics.
+    page.goto("/upload")
+    page.locator(f".my-video[data-id='{second}'] a.my-analytics").click()
+    expect(page.locator("#analytics-video")).to_have_value(second)
+    expect(tiles.locator("[data-stat=views] b")).to_have_text("1")
