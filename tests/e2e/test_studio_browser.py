@@ -113,18 +113,21 @@ class FakeAdsApi:
             return 200, account
         if parts[:2] == ["advertisers", account["id"]] and parts[2:] == ["topups"]:
             if method == "GET":
+                # The provider confirms a top-up a moment later (its webhook): paid by the next look.
+                for topup in self.topups:
+                    if topup["status"] == "pending" and not topup["next_url"]:
+                        topup["status"] = "paid"
+                        account["balance"] += topup["amount"]
                 return 200, self.topups
             topup = {
                 "id": new_id("us"),
                 "amount": body["amount"],
                 "currency": "USD",
                 "created_at": now,
-                "status": "pending" if self.next_url else "paid",
+                "status": "pending",
                 "next_url": self.next_url,
             }
             self.topups.insert(0, topup)
-            if not self.next_url:
-                account["balance"] += body["amount"]
             return 201, topup
         if parts[:2] == ["advertisers", account["id"]] and parts[2:] == ["campaigns"]:
             if method == "GET":
@@ -393,12 +396,17 @@ def test_an_advertiser_reads_the_report_and_runs_campaigns(
         "authorization_code": "SPARK-CODE",
     }
 
-    # Top up: the balance grows; the request carries an Idempotency-Key.
+    # Top up: pending until the provider confirms it, then the balance grows; the request carries an
+    # Idempotency-Key.
     topup = page.get_by_role("form", name="Top up the balance")
     topup.get_by_label("Amount").fill("50")
     topup.get_by_label("Card").fill("4242 4242 4242 4242")
     topup.get_by_role("button", name="Top up").click()
+    expect(page.locator("#toast")).to_have_text(
+        "$50.00 on its way: it is added once the payment is confirmed"
+    )
     expect(page.locator("#balance")).to_have_text("$150.00")
+    expect(page.locator("#topups [data-status]")).to_have_text(["Paid"])
     _, _, body, headers = next(s for s in fake.seen if s[0] == "POST" and s[1].endswith("/topups"))
     assert body == {"amount": 5000, "payment_method": "4242 4242 4242 4242"} and headers["idempotency-key"]
     expect(page.locator("#statements tbody tr")).to_have_count(1)

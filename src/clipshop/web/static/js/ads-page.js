@@ -1,6 +1,7 @@
 // The ads manager: advertiser accounts (open one, switch), the prepaid balance and its top-ups, the report
 // (chart, totals, a table per day and one per viewer region, CSV), campaigns (create, edit, pause, resume),
-// a campaign's ad groups and their ads with their review, and the daily statements.
+// a campaign's ad groups and their ads with their review, and the daily statements (the days with a
+// movement).
 
 import { api, newIdempotencyKey } from "./api.js";
 import { dayChart, dayLabel } from "./chart.js";
@@ -128,7 +129,10 @@ topupForm.addEventListener("submit", async (event) => {
       location.assign(topup.next_url); // the provider's step (a bank's check); it brings the payer back
       return;
     }
-    toast(topup.status === "paid" ? `${formatMoney(topup.amount, topup.currency)} added` : `Top-up ${topup.status}`, { error: topup.status === "failed" });
+    const sum = formatMoney(topup.amount, topup.currency);
+    const said = { paid: `${sum} added`, pending: `${sum} on its way: it is added once the payment is confirmed`, failed: "The payment failed: nothing was added" };
+    toast(said[topup.status] || `Top-up ${topup.status}`, { error: topup.status === "failed" });
+    if (topup.status === "pending") waiting.add(topup.id);
     topupForm.reset();
     await Promise.all([refreshAccount(), loadTopups()]);
   } catch (error) {
@@ -138,13 +142,29 @@ topupForm.addEventListener("submit", async (event) => {
   }
 });
 
-async function loadTopups() {
+// A top-up stays pending until the payment provider confirms it (a webhook, moments later): look again for a
+// while, and fetch the balance again once one that was pending is settled.
+const TOPUP_LOOKS = 20;
+const TOPUP_EVERY_MS = 1500;
+const waiting = new Set(); // top-ups last seen pending
+let topupTimer = 0;
+
+async function loadTopups({ looks = TOPUP_LOOKS } = {}) {
   const root = $("topups");
+  const account = state.account;
+  clearTimeout(topupTimer);
   try {
-    const topups = await api(`/api/v1/advertisers/${state.account.id}/topups`);
-    root.replaceChildren(table([["Date"], ["Status"], ["Amount", true]], topups.slice(0, 10).map((t) => el("tr", {},
+    const topups = await api(`/api/v1/advertisers/${account.id}/topups`);
+    if (state.account !== account) return;
+    root.replaceChildren(table([["Date"], ["Status"], ["Amount", true]], topups.slice(0, 10).map((t) => el("tr", { dataset: { topupId: t.id } },
       el("td", {}, formatWhen(t.created_at)), el("td", {}, statusChip(t.status)), el("td.num", {}, formatMoney(t.amount, t.currency)))),
     { empty: "No top-ups yet." }));
+    const pending = topups.filter((t) => t.status === "pending").map((t) => t.id);
+    const settled = [...waiting].some((id) => !pending.includes(id));
+    waiting.clear();
+    for (const id of pending) waiting.add(id);
+    if (settled) refreshAccount();
+    if (pending.length && looks > 0) topupTimer = setTimeout(() => loadTopups({ looks: looks - 1 }), TOPUP_EVERY_MS);
   } catch (error) {
     root.replaceChildren(failed(error));
   }
@@ -613,7 +633,8 @@ async function loadStatements() {
   try {
     const days = await api(`/api/v1/advertisers/${account.id}/statements?days=30`);
     if (state.account !== account) return;
-    const rows = [...days].sort((a, b) => (a.day < b.day ? 1 : -1)).map((d) => el("tr", { dataset: { day: d.day } },
+    const moved = days.filter((d) => d.topups || d.spend || d.opening !== d.closing);
+    const rows = moved.sort((a, b) => (a.day < b.day ? 1 : -1)).map((d) => el("tr", { dataset: { day: d.day } },
       el("th", { scope: "row" }, dayLabel(d.day, { month: "short", day: "numeric", year: "numeric" })),
       el("td.num", {}, formatMoney(d.opening, d.currency)),
       el("td.num", {}, formatMoney(d.topups, d.currency)),
