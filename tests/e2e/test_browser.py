@@ -191,6 +191,15 @@ def test_a_member_uploads_a_clip_then_watches_likes_and_comments_it(
     page.go_back()
     expect(page.locator(".overlay-feed")).to_have_count(0)
     expect(page).to_have_url(f"{live_server.url}/@maya.makes")
+    # Each play said where it came from (closing the overlay sent its events): For You, then the profile's
+    # grid. They are the creator's traffic sources.
+    wait_for_api(
+        page,
+        "/api/v1/me/analytics?days=1",
+        "body && body.sources.some(s => s.source === 'for_you' && s.views === 1)"
+        " && body.sources.some(s => s.source === 'profile' && s.views === 1)",
+        timeout=15_000,
+    )
 
     page.goto(f"/v/{video_id}")
     # The shared link opens on the clip. Like: the heart fills and the count moves at once.

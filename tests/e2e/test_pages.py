@@ -68,6 +68,8 @@ def test_signup_offers_countries_of_every_region(client: TestClient) -> None:
         "/earnings",
         "/inbox",
         "/appeals",
+        "/ads",
+        "/studio/analytics",
     ],
 )
 def test_pages_for_members_send_visitors_to_log_in(client: TestClient, path: str) -> None:
@@ -100,6 +102,24 @@ def test_members_get_the_inbox_page_and_an_inbox_badge_on_every_page(
     assert 'id="inbox-list"' in inbox.text and "/static/js/inbox-page.js" in inbox.text
     assert 'href="/inbox" aria-label="Inbox"' in client.get("/").text
     assert "data-inbox-count" in client.get("/orders").text
+
+
+def test_members_get_the_ads_manager_and_their_analytics_from_the_menu(
+    client: TestClient, platform: Platform, alice: Member
+) -> None:
+    client.cookies.set("clipshop_session", alice.token)
+    home = client.get("/").text
+    assert 'href="/ads"' in home and 'href="/studio/analytics"' in home
+    ads = client.get("/ads")
+    assert ads.status_code == 200 and "/static/js/ads-page.js" in ads.text
+    # The regions an ad group may target, and the group size below which a region's figures are hidden.
+    assert (
+        'data-regions="au eu us"' in ads.text
+        and f'data-min-group="{platform.settings.min_group_size}"' in ads.text
+    )
+    analytics = client.get("/studio/analytics")
+    assert analytics.status_code == 200 and "/static/js/analytics-page.js" in analytics.text
+    assert 'class="nav-item nav-extra is-active" href="/studio/analytics"' in analytics.text
 
 
 def test_the_upload_page_states_the_limits_from_the_settings(
@@ -243,6 +263,9 @@ def test_unknown_api_paths_keep_their_problem_json(client: TestClient) -> None:
         ("/static/js/checkout-page.js", "text/javascript; charset=utf-8"),
         ("/static/js/seller-page.js", "text/javascript; charset=utf-8"),
         ("/static/js/sales-chart.js", "text/javascript; charset=utf-8"),
+        ("/static/js/chart.js", "text/javascript; charset=utf-8"),
+        ("/static/js/ads-page.js", "text/javascript; charset=utf-8"),
+        ("/static/js/analytics-page.js", "text/javascript; charset=utf-8"),
         ("/static/css/app.css", "text/css; charset=utf-8"),
         ("/static/vendor/hls/hls.min.js", "text/javascript; charset=utf-8"),
         ("/static/img/favicon.svg", "image/svg+xml"),

@@ -30,6 +30,18 @@ class EventKind(enum.StrEnum):
 PLAYER_KINDS = (EventKind.IMPRESSION, EventKind.PLAY, EventKind.PROGRESS, EventKind.COMPLETE)
 
 
+class Source(enum.StrEnum):
+    """Where the player that sent an event was: which page or feed a play came from."""
+
+    FOR_YOU = "for_you"
+    FOLLOWING = "following"
+    PROFILE = "profile"
+    SEARCH = "search"
+    SHOP = "shop"
+    HASHTAG = "hashtag"
+    AD = "ad"  # a sponsored slot in For You
+
+
 class Event(RegionBase):
     """One thing a viewer did: to a video, a product (with the video it was opened from) or a creator."""
 

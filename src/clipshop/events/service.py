@@ -24,8 +24,10 @@ def record(
     product_id: str | None = None,
     creator_id: str | None = None,
     value: float = 0.0,
+    source: str | None = None,
 ) -> None:
-    """Add one event to the viewer's region in the current transaction."""
+    """Add one event to the viewer's region in the current transaction; `source` (a `Source` value) says
+    where the player was, when it is known."""
     uow.region(actor.region).add(
         Event(
             id=new_id(actor.region),
@@ -35,6 +37,7 @@ def record(
             product_id=product_id,
             creator_id=creator_id,
             value=float(value),
+            source=source,
             created_at=now,
         )
     )

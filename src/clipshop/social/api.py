@@ -205,9 +205,13 @@ def share(
 def watch_events(
     body: WatchEventsIn, actor: CurrentActor, uow: UowDep, platform: PlatformDep
 ) -> AcceptedRead:
-    """A batch of watch events (impression, play, progress, complete) from the player. Events for videos
-    that are gone (taken down since) are skipped and listed; the rest are kept."""
-    watches = [service.Watch(e.video_id, e.kind, e.watched_s) for e in body.events]
+    """A batch of watch events (impression, play, progress, complete) from the player, each with where the
+    player was (`source`, optional). Events for videos that are gone (taken down since) are skipped and
+    listed; the rest are kept."""
+    watches = [
+        service.Watch(e.video_id, e.kind, e.watched_s, str(e.source) if e.source else None)
+        for e in body.events
+    ]
     skipped = service.record_watches(
         uow, actor=actor, watches=watches, now=platform.clock.now(), jobs=platform.jobs
     )

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from clipshop.events.models import Source
 from clipshop.videos.schemas import CreatorRead
 
 
@@ -74,6 +75,11 @@ class WatchEventIn(BaseModel):
     video_id: str = Field(max_length=40)
     kind: str = Field(max_length=16, examples=["play"])
     watched_s: float = Field(default=0.0, ge=0)
+    source: Source | None = Field(
+        default=None,
+        description="Where the player was: for_you, following, profile, search, shop, hashtag or ad (a "
+        "sponsored slot); for the creator's traffic sources. Left out when not known.",
+    )
 
 
 class WatchEventsIn(BaseModel):

@@ -36,6 +36,7 @@ from clipshop.web.rendering import (
 )
 from clipshop.web.search_page import SEARCH_PAGES
 from clipshop.web.shop_pages import SHOP_FORMS, SHOP_PAGES
+from clipshop.web.studio_pages import STUDIO_PAGES
 
 
 @dataclass(frozen=True)
@@ -323,6 +324,7 @@ def mount_web(app: FastAPI) -> None:
         ("/dev/mail", dev_mail_page),
         *SEARCH_PAGES,
         *SHOP_PAGES,
+        *STUDIO_PAGES,
         *OPERATOR_PAGES,
     ]
     for path, endpoint in pages:

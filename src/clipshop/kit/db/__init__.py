@@ -16,7 +16,7 @@ from clipshop.kit.db.engines import PoolLimits, is_sqlite, make_engine
 from clipshop.kit.db.fence import Fence, ForeignRegion
 from clipshop.kit.db.pipeline import commit_without_flush, pipelined
 from clipshop.kit.db.prebuilt import Prebuilt
-from clipshop.kit.db.statements import dialect_insert, insert_ignore, upsert_add
+from clipshop.kit.db.statements import dialect_insert, insert_ignore, upsert_add, utc_day
 from clipshop.kit.db.tables import DirectoryBase, RegionBase, UTCDateTime, str_enum, table_of
 from clipshop.kit.db.unit_of_work import (
     AFTER_COMMIT,
@@ -48,4 +48,5 @@ __all__ = [
     "str_enum",
     "table_of",
     "upsert_add",
+    "utc_day",
 ]

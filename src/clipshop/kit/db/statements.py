@@ -1,10 +1,11 @@
-"""Statements that behave alike on SQLite and PostgreSQL: insert unless the key exists, and add to
-counters in one atomic upsert."""
+"""Statements that behave alike on SQLite and PostgreSQL: insert unless the key exists, add to counters in
+one atomic upsert, and the UTC calendar day of a time (for counting per day)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -46,3 +47,11 @@ def dialect_insert(session: Session, table: Any) -> Any:
     if name == "sqlite":
         return sqlite_insert(table)
     raise NotImplementedError(f"no upsert for {name}")
+
+
+def utc_day(session: Session, column: Any) -> ColumnElement[str]:
+    """The UTC calendar day of a time column as text, "2026-06-01", on either backend (SQLite stores UTC
+    times without a zone; PostgreSQL's `date()` would follow the session's time zone)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.strftime("%Y-%m-%d", column)
+    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")

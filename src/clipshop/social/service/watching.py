@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from clipshop.errors import Invalid, NotFound
 from clipshop.events import service as events
-from clipshop.events.models import PLAYER_KINDS, EventKind
+from clipshop.events.models import PLAYER_KINDS, EventKind, Source
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork, dialect_insert
@@ -21,15 +21,18 @@ from clipshop.social.service.counters import bump_video
 from clipshop.videos.models import PublicVideo
 
 WATCH_KINDS = tuple(str(kind) for kind in PLAYER_KINDS)
+SOURCES = tuple(str(source) for source in Source)
 
 
 @dataclass(frozen=True)
 class Watch:
-    """One player event: what happened to which video, with the seconds watched so far."""
+    """One player event: what happened to which video, with the seconds watched so far, and where the
+    player was (a `Source` value, None when not known)."""
 
     video_id: str
     kind: str
     watched_s: float
+    source: str | None = None
 
 
 def record_watch(
@@ -56,6 +59,8 @@ def record_watches(
     for watch in watches:
         if watch.kind not in WATCH_KINDS:
             raise Invalid(f"kind is one of {', '.join(WATCH_KINDS)}.", field="kind")
+        if watch.source is not None and watch.source not in SOURCES:
+            raise Invalid(f"source is one of {', '.join(SOURCES)}.", field="source")
     ids = sorted({w.video_id for w in watches})
     found = {v.id: v for v in uow.directory.scalars(select(PublicVideo).where(PublicVideo.id.in_(ids)))}
     kept = [w for w in watches if w.video_id in found]
@@ -72,6 +77,7 @@ def record_watches(
             video_id=watch.video_id,
             creator_id=found[watch.video_id].creator_id,
             value=watch.watched_s,
+            source=watch.source,
         )
     for video_id in sorted({w.video_id for w in kept}):
         mine = [w for w in kept if w.video_id == video_id and w.kind != EventKind.IMPRESSION]

@@ -1,6 +1,7 @@
 // The For You, Following and single-video pages: one swipe feed filling the column.
 
 import { api, withCursor } from "./api.js";
+import { takePlayFrom } from "./events.js";
 import { createFeed } from "./feed.js";
 import { el, icon } from "./ui.js";
 
@@ -27,7 +28,7 @@ const EMPTY = {
 
 async function start() {
   if (source === "following") {
-    return createFeed(root, { load: following, empty: EMPTY.following });
+    return createFeed(root, { load: following, empty: EMPTY.following, source: "following" });
   }
   if (source === "video" && videoId) {
     // The shared video first, then For You without repeating it.
@@ -41,9 +42,12 @@ async function start() {
       const page = await forYou(cursor);
       return { ...page, items: page.items.filter((item) => item.id !== videoId) };
     };
-    return createFeed(root, { load, initial: first ? [first] : [], cursor: first ? undefined : null, empty: EMPTY["for-you"] });
+    // The video's plays come from the page that linked to it (search), when it said so; then For You's.
+    const from = takePlayFrom(videoId);
+    const playSource = (item) => (item.id === videoId ? from : "for_you");
+    return createFeed(root, { load, initial: first ? [first] : [], cursor: first ? undefined : null, empty: EMPTY["for-you"], source: playSource });
   }
-  return createFeed(root, { load: forYou, empty: EMPTY["for-you"] });
+  return createFeed(root, { load: forYou, empty: EMPTY["for-you"], source: "for_you" });
 }
 
 start().then((feed) => {

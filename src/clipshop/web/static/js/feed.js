@@ -27,8 +27,13 @@ function followState(creator) {
   return followCache.get(creator.handle);
 }
 
-export function createFeed(root, { load, initial = [], cursor = null, startAt = 0, empty, onActive } = {}) {
-  const events = new WatchEvents();
+/**
+ * `source`: where its plays come from, for the creators' traffic sources ("for_you", "profile"…), or a
+ * function of the item; a sponsored item's plays come from an ad whatever the page.
+ */
+export function createFeed(root, { load, initial = [], cursor = null, startAt = 0, empty, onActive, source = null } = {}) {
+  const sourceOf = typeof source === "function" ? source : () => source;
+  const events = new WatchEvents({ source: (item) => (item.sponsored ? "ad" : sourceOf(item)) });
   const slides = [];
   const seen = new Set();
   let next = initial.length ? cursor : undefined; // undefined: the first page is still to come

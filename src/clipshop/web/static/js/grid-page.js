@@ -7,6 +7,7 @@ import { el, fillAvatar, formatCount, icon, openMenu, toast } from "./ui.js";
 
 const grid = document.getElementById("grid");
 const source = grid.dataset.source;
+const playSource = grid.dataset.playSource || null; // profile, shop or hashtag: where these plays come from
 const items = [];
 let cursor;
 let pending = null;
@@ -73,6 +74,7 @@ function openOverlay(index) {
     initial: items.slice(),
     cursor,
     startAt: index,
+    source: playSource,
     // Everything known so far: the feed skips what it already shows, whoever fetched it.
     load: () => fetchNext().then(() => ({ items: items.slice(), next_cursor: cursor })),
     onActive: (item) => history.replaceState({ overlay: true }, "", `/v/${item.id}`),

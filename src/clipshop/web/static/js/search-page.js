@@ -3,6 +3,7 @@
 // a reload, a shared link, back and forward all show what they showed.
 
 import { api } from "./api.js";
+import { playFrom } from "./events.js";
 import { formatRange, moneyInput, parseMoney } from "./money.js";
 import { thumb } from "./orders.js";
 import { openProduct } from "./product-sheet.js";
@@ -79,7 +80,10 @@ window.addEventListener("popstate", () => {
 function videoCard(video) {
   const picture = video.thumb_url || video.poster_url;
   const who = video.creator;
-  return el("a.result-video", { href: `/v/${encodeURIComponent(video.id)}`, "aria-label": `${video.caption || "A video"} by @${who.handle}` },
+  return el("a.result-video", {
+    href: `/v/${encodeURIComponent(video.id)}`, "aria-label": `${video.caption || "A video"} by @${who.handle}`,
+    onclick: () => playFrom(video.id, "search"),
+  },
     el("span.result-poster", {},
       picture ? el("img", { src: picture, alt: "", loading: "lazy", decoding: "async" }) : el("span.tile-blank", {}, icon("play")),
       el("span.tile-views", {}, icon("play", "icon icon-xs"), formatCount(video.views))),

@@ -212,7 +212,8 @@ async function loadMine() {
       link ? el("a.my-thumb", { href: `/v/${video.id}`, "aria-label": `Watch ${title}` }, thumb) : el("span.my-thumb", {}, thumb),
       el("div.my-text", {},
         link ? el("a.my-title", { href: `/v/${video.id}` }, title) : el("span.my-title", {}, title),
-        el("span.muted.my-meta", {}, `${timeAgo(video.created_at)}${video.duration_s ? ` · ${video.duration_s.toFixed(1)} s` : ""}${video.error ? ` · ${video.error}` : ""}`)),
+        el("span.muted.my-meta", {}, `${timeAgo(video.created_at)}${video.duration_s ? ` · ${video.duration_s.toFixed(1)} s` : ""}${video.error ? ` · ${video.error}` : ""}`,
+          link ? el("a.link.my-analytics", { href: `/studio/analytics?video=${encodeURIComponent(video.id)}` }, " · Analytics") : null)),
       statusChip(video));
   }));
   if (videos.some((video) => video.status === "processing")) mineTimer = setTimeout(loadMine, 3000);
