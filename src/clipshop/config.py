@@ -222,6 +222,9 @@ class Settings(BaseSettings):
     ads_viewable_s: float = Field(default=2.0, gt=0)
     ads_click_window_days: int = Field(default=7, ge=1)
     ads_view_window_days: int = Field(default=1, ge=0)
+    # How often each server's in-memory index of ads (and each region's budget slices and predicted rates)
+    # reads what changed, in seconds, off the request path; 0: before every decision (tests).
+    ads_index_s: float = Field(default=2.0, ge=0)
     # Recommendations. Values turn the ranker's predictions into one score (see feed/ranking.py).
     recs_values: dict[str, float] = Field(
         default_factory=lambda: {

@@ -1,0 +1,382 @@
+"""Sponsored slots in For You: where they go on a page, which ads may fill them for a viewer, one auction per
+slot, and the "served" event each placed ad leaves in the viewer's region (its id is the token the player
+reports impressions and clicks with).
+
+Where: one item in `ads_load` is sponsored (0: none), counted across the pages of a scrolling session by the
+cursor: a slot is due once `ads_load - 1` organic items have passed since the last sponsored one (or since
+the session began). So an ad is never the first item of a session, and two never follow each other, within
+a page or across pages (a load of 1 is taken as 2). A slot no ad wins goes to the next organic item; the
+next due slot then comes as soon as an ad can fill it.
+
+Which ads may fill a slot (in this order, cheapest first):
+- the index (`ads.index`): region, hashtag interests (the viewer's own, from their latest events), schedule;
+  retargeting of shop engagers: the viewer opened, carted or bought a product of the ad's shop lately;
+- an expected value per impression at the reserve (`ads.auction`), with the region's predicted rates;
+- frequency cap: the viewer's viewable impressions of the campaign today, plus what was served to them in
+  the last `PENDING_S` and not yet reported seen (so a fast scroller does not pass the cap meanwhile);
+- budget and pacing: the campaign's slice in the viewer's region today can take the ad's bid per billable
+  event, the most one event can cost (`budgets.SliceState.may_spend`);
+- one ad per advertiser per page, and not a video already on the page;
+- checked against the directory and the region as they are now, for the few ads about to enter auctions:
+  the ad still serving, its video public (not taken down, not kept out of recommendations, its age
+  restriction respected), its product public for a product ad, its creator not blocked or muted by the
+  viewer nor marked "not interested", and its slice's fresh figures. An ad that fails leaves, and the next
+  in line is checked.
+
+Signed-out visitors see no ads: For You for them is the public hot ranking, unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, TypeVar
+
+import numpy as np
+from sqlalchemy import bindparam, insert, select
+
+from clipshop.ads import auction
+from clipshop.ads.budgets import SliceState
+from clipshop.ads.index import AdFacts, Snapshot, ads_runtime
+from clipshop.ads.models import AdBudgetSlice, AdEvent, AdEventKind, AdKind, PublicAd
+from clipshop.events.models import EventKind
+from clipshop.events.service import RecentEvent
+from clipshop.kit.actors import Actor
+from clipshop.kit.db import UnitOfWork
+from clipshop.kit.ids import new_id
+from clipshop.shop.public import PublicProduct, PublicShop
+from clipshop.videos.models import PublicVideo
+
+if TYPE_CHECKING:
+    from clipshop.platform import Platform
+
+T = TypeVar("T")
+LABEL = "Sponsored"
+PENDING_S = 600  # how long a served ad counts toward the cap before its impression is reported
+TOP_TAGS = 30  # the viewer's strongest hashtag interests an ad's interests are matched against
+SHOP_SIGNALS = (EventKind.PRODUCT_OPEN, EventKind.ADD_TO_CART, EventKind.PURCHASE)
+
+
+# -- Where the slots go --
+
+
+def spacing(ads_load: int) -> int:
+    """Organic items between two sponsored ones: `ads_load - 1`, at least one; 0 when ads are off."""
+    return 0 if ads_load <= 0 else max(ads_load - 1, 1)
+
+
+def slots_due(*, ads_load: int, gap: int, limit: int) -> int:
+    """How many sponsored slots a page of `limit` items has, `gap` organic items after the last sponsored
+    one (or the session's start). A page keeps at least one organic item."""
+    between = spacing(ads_load)
+    if between == 0 or limit < 2:
+        return 0
+    first = max(between - gap, 0)
+    if first >= limit:
+        return 0
+    return min(1 + (limit - 1 - first) // (between + 1), limit - 1)
+
+
+def interleave(
+    organic: Sequence[T], sponsored: Sequence[T], *, ads_load: int, gap: int
+) -> tuple[list[T], int]:
+    """The page in order, each sponsored item where its slot falls due, and the organic items since the last
+    sponsored one when the page ends (the next page's `gap`)."""
+    between = spacing(ads_load)
+    waiting = list(sponsored)
+    page: list[T] = []
+    for item in organic:
+        if waiting and between and gap >= between:
+            page.append(waiting.pop(0))
+            gap = 0
+        page.append(item)
+        gap += 1
+    if waiting and between and gap >= between:
+        page.append(waiting.pop(0))
+        gap = 0
+    return page, gap
+
+
+# -- Who is served --
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What a decision knows of the signed-in viewer, all of it read in their own region."""
+
+    actor: Actor
+    tags: Mapping[str, float]  # hashtag interests (decayed weights; only positive ones match)
+    products: tuple[str, ...] = ()  # products they opened, carted or bought lately, newest first
+    hidden_creators: frozenset[str] = frozenset()  # blocked either way, or muted
+    adult: bool = False
+    # The feed's "not interested" marks: (video id, creator id, hashtags) -> kept out.
+    keeps_out: Callable[[str, str, str], bool] = field(default=lambda _v, _c, _h: False)
+
+    @staticmethod
+    def shop_products(recent: Iterable[RecentEvent], limit: int = 50) -> tuple[str, ...]:
+        """The products a viewer engaged with, from their latest events (newest first)."""
+        found: dict[str, None] = {}
+        for event in recent:
+            if event.kind in SHOP_SIGNALS and event.product_id:
+                found.setdefault(event.product_id)
+                if len(found) >= limit:
+                    break
+        return tuple(found)
+
+    def top_tags(self) -> list[str]:
+        positive = sorted(((w, t) for t, w in self.tags.items() if w > 0), reverse=True)
+        return [tag for _, tag in positive[:TOP_TAGS]]
+
+
+@dataclass(frozen=True)
+class Sponsored:
+    """An ad placed on a page, as the feed shows it."""
+
+    ad: AdFacts
+    served_id: str
+    price_micros: int
+    reasons: list[str]
+    label: str = LABEL
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An auction's winner for one slot, with the public video it is shown through."""
+
+    sponsored: Sponsored
+    video: PublicVideo
+
+
+@dataclass
+class _Pick:
+    position: int
+    per_event: float
+    p_click: float
+    p_purchase: float
+
+
+def decide(
+    uow: UnitOfWork,
+    *,
+    platform: Platform,
+    viewer: Viewer,
+    slots: int,
+    page_videos: Iterable[str],
+    now: datetime,
+) -> list[Decision]:
+    """The ads for `slots` sponsored slots of one page, in slot order (fewer when too few may serve). Reads
+    only; `record_served` writes what was placed."""
+    if slots <= 0:
+        return []
+    region = viewer.actor.region
+    snapshot, delivery = ads_runtime(platform).view(region, now.date())
+    tags = viewer.top_tags()
+    found = snapshot.candidates(region=region, tags=tags, now=now)
+    if found.size == 0:
+        return []
+    found = found[delivery.funded_along(snapshot)[found]]
+    p_click, p_purchase = delivery.rates_along(snapshot)
+    per_event = snapshot.base[found] * np.where(snapshot.is_ocpm[found], p_purchase[found], 1.0)
+    chance = np.where(snapshot.is_cpc[found], p_click[found], 1.0)
+    value = auction.values(per_event, chance, snapshot.quality[found])
+    settings = platform.settings
+    enough = value >= auction.reserve_micros(settings.ads_reserve_cpm)
+    found, per_event, value = found[enough], per_event[enough], value[enough]
+    if found.size == 0:
+        return []
+    order = np.lexsort((found, -snapshot.bid[found], -value)).tolist()
+    seen = _seen_today(uow, viewer.actor, now)
+    on_page = set(page_videos)
+    shops: set[str] | None = None
+    rejected: set[int] = set()
+    while True:
+        picks: list[_Pick] = []
+        advertisers: set[str] = set()
+        for i in order:
+            position = int(found[i])
+            ad = snapshot.ads[position]
+            if position in rejected or ad.advertiser_id in advertisers or ad.video_id in on_page:
+                continue
+            if seen.get(ad.campaign_id, 0) >= ad.frequency_cap:
+                continue
+            budget = delivery.slices.get(ad.campaign_id)
+            if budget is None or not budget.may_spend(math.floor(float(per_event[i])), now):
+                continue
+            if snapshot.retarget[position]:
+                shops = _shops_of(uow, viewer.products) if shops is None else shops
+                if ad.shop_id not in shops:
+                    continue
+            picks.append(
+                _Pick(position, float(per_event[i]), float(p_click[position]), float(p_purchase[position]))
+            )
+            advertisers.add(ad.advertiser_id)
+            if len(picks) > slots:  # the winners and the one that prices the last of them
+                break
+        if not picks:
+            return []
+        videos, failed = _check_now(uow, viewer, snapshot, picks, now)
+        if not failed:
+            break
+        rejected |= failed
+    entries = [
+        auction.Entry(
+            ad_id=snapshot.ads[pick.position].ad_id,
+            advertiser_id=snapshot.ads[pick.position].advertiser_id,
+            bid_type=snapshot.ads[pick.position].bid_type,
+            bid=snapshot.ads[pick.position].bid,
+            p_click=pick.p_click,
+            p_purchase=pick.p_purchase,
+            quality=snapshot.ads[pick.position].quality,
+        )
+        for pick in picks
+    ]
+    wins = auction.run(entries, slots=slots, reserve_cpm=settings.ads_reserve_cpm)
+    winners = [snapshot.ads[snapshot.position[win.entry.ad_id]] for win in wins]
+    shop_names = _shop_names(uow, [ad.shop_id for ad in winners if ad.retarget and ad.shop_id])
+    return [
+        Decision(
+            sponsored=Sponsored(
+                ad=ad,
+                served_id=new_id(region),
+                price_micros=win.price_micros,
+                reasons=reasons(ad, viewer, shop_names),
+            ),
+            video=videos[ad.ad_id],
+        )
+        for ad, win in zip(winners, wins, strict=True)
+    ]
+
+
+def reasons(ad: AdFacts, viewer: Viewer, shop_names: Mapping[str, str]) -> list[str]:
+    """Why this ad reached this viewer, in words: who pays, and each of its targeting rules they met."""
+    out = [f"{LABEL} by {ad.advertiser_name}"]
+    matched = [(viewer.tags.get(tag, 0.0), tag) for tag in ad.interests.split()]
+    matched = [m for m in matched if m[0] > 0]
+    if matched:
+        out.append(f"Because you watch #{max(matched)[1]}")
+    if ad.retarget and ad.shop_id:
+        out.append(f"Because you visited {shop_names.get(ad.shop_id, 'its shop')}")
+    if ad.target_regions:
+        out.append(f"Shown to people in {viewer.actor.region.upper()}")
+    return out
+
+
+def record_served(uow: UnitOfWork, *, actor: Actor, decisions: Sequence[Decision], now: datetime) -> None:
+    """Write a "served" event per placed ad in the viewer's region (one statement): its id is the token the
+    player reports back, its price what each billable event of it will cost."""
+    if not decisions:
+        return
+    rows = [
+        {
+            "id": d.sponsored.served_id,
+            "user_id": actor.id,
+            "kind": AdEventKind.SERVED.value,
+            "ad_id": d.sponsored.ad.ad_id,
+            "campaign_id": d.sponsored.ad.campaign_id,
+            "served_id": None,
+            "price_micros": d.sponsored.price_micros,
+            "invalid": "",
+            "order_id": None,
+            "value": 0,
+            "currency": "",
+            "created_at": now,
+        }
+        for d in decisions
+    ]
+    uow.region(actor.region).connection().execute(insert(AdEvent), rows)
+
+
+# -- What a decision reads --
+
+
+_SEEN = select(AdEvent.id, AdEvent.kind, AdEvent.campaign_id, AdEvent.served_id, AdEvent.created_at).where(
+    AdEvent.user_id == bindparam("user"),
+    AdEvent.created_at >= bindparam("since"),
+    AdEvent.kind.in_([AdEventKind.SERVED.value, AdEventKind.IMPRESSION.value]),
+)
+
+
+def _seen_today(uow: UnitOfWork, actor: Actor, now: datetime) -> dict[str, int]:
+    """Per campaign: the viewer's viewable impressions today, plus ads served in the last `PENDING_S` whose
+    impression has not come back."""
+    since = datetime.combine(now.date(), time(), tzinfo=UTC)
+    rows = list(uow.region(actor.region).connection().execute(_SEEN, {"user": actor.id, "since": since}))
+    reported = {served for _, kind, _, served, _ in rows if kind == AdEventKind.IMPRESSION.value}
+    pending_since = now - timedelta(seconds=PENDING_S)
+    counts: dict[str, int] = {}
+    for event_id, kind, campaign, _, at in rows:
+        if kind == AdEventKind.IMPRESSION.value or (event_id not in reported and _aware(at) >= pending_since):
+            counts[campaign] = counts.get(campaign, 0) + 1
+    return counts
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _shops_of(uow: UnitOfWork, product_ids: Sequence[str]) -> set[str]:
+    if not product_ids:
+        return set()
+    query = select(PublicProduct.shop_id).where(PublicProduct.id.in_(product_ids))
+    return set(uow.directory.scalars(query))
+
+
+def _shop_names(uow: UnitOfWork, shop_ids: list[str]) -> dict[str, str]:
+    if not shop_ids:
+        return {}
+    query = select(PublicShop.id, PublicShop.name).where(PublicShop.id.in_(shop_ids))
+    return {shop: name for shop, name in uow.directory.execute(query)}
+
+
+def _check_now(
+    uow: UnitOfWork, viewer: Viewer, snapshot: Snapshot, picks: list[_Pick], now: datetime
+) -> tuple[dict[str, PublicVideo], set[int]]:
+    """The picks' ads, videos, products and slices as they are now: each pick's public video, and the
+    positions of those that may not serve after all."""
+    ads = {snapshot.ads[pick.position].ad_id: pick for pick in picks}
+    query = (
+        select(PublicAd.ad_id, PublicAd.serving, PublicVideo, PublicProduct.id)
+        .select_from(PublicAd)
+        .join(PublicVideo, PublicVideo.id == PublicAd.video_id, isouter=True)
+        .join(PublicProduct, PublicProduct.id == PublicAd.product_id, isouter=True)
+        .where(PublicAd.ad_id.in_(list(ads)))
+    )
+    current = {
+        ad_id: (serving, video, product) for ad_id, serving, video, product in uow.directory.execute(query)
+    }
+    today = now.date()
+    fresh = _slices(uow, viewer.actor.region, today, {snapshot.ads[p.position].campaign_id for p in picks})
+    videos: dict[str, PublicVideo] = {}
+    failed: set[int] = set()
+    for ad_id, pick in ads.items():
+        ad = snapshot.ads[pick.position]
+        serving, video, product = current.get(ad_id, (False, None, None))
+        budget = fresh.get(ad.campaign_id)
+        if (
+            not serving
+            or video is None
+            or video.unrecommended
+            or (video.age_restricted and not viewer.adult)
+            or video.creator_id in viewer.hidden_creators
+            or viewer.keeps_out(video.id, video.creator_id, video.hashtags)
+            or (ad.kind == AdKind.PRODUCT and product is None)
+            or budget is None
+            or not budget.may_spend(math.floor(pick.per_event), now)
+        ):
+            failed.add(pick.position)
+        else:
+            videos[ad_id] = video
+    return videos, failed
+
+
+_SLICES = select(AdBudgetSlice.campaign_id, AdBudgetSlice.allotted_micros, AdBudgetSlice.spent_micros).where(
+    AdBudgetSlice.day == bindparam("day"),
+    AdBudgetSlice.campaign_id.in_(bindparam("campaigns", expanding=True)),
+)
+
+
+def _slices(uow: UnitOfWork, region: str, day: date, campaigns: set[str]) -> dict[str, SliceState]:
+    rows = uow.region(region).connection().execute(_SLICES, {"day": day, "campaigns": sorted(campaigns)})
+    return {campaign: SliceState(campaign, int(allotted), int(spent)) for campaign, allotted, spent in rows}
