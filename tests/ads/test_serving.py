@@ -392,13 +392,18 @@ def test_an_age_restricted_video_is_promoted_to_adults_only(
     assert sponsored(feed(client, alice, limit=3)["items"]) == []  # alice's age is unknown
 
 
-def test_a_promoted_video_already_on_the_page_is_not_shown_twice(
-    client: TestClient, platform: Platform, alice: Member, brands: list[Member]
+def test_a_promoted_video_is_shown_once_as_the_ad_and_pages_keep_their_length(
+    client: TestClient, platform: Platform, alice: Member, catalogue: list[str], brands: list[Member]
 ) -> None:
-    video = promoted_video(platform, brands[0])
-    promote(platform, an_advertiser(platform, brands[0]), video)
-    items = feed(client, alice, limit=3)["items"]  # the only video there is
-    assert [(item["id"], item["sponsored"]) for item in items] == [(video, None)]
+    hot = a_public_video(
+        platform, brands[0], "everyone's favourite #cooking", hours_ago=1, likes=5000, views=9000
+    )
+    organic = feed(client, alice, limit=6)["items"]
+    assert hot in [item["id"] for item in organic] and len(organic) == 6  # no ads yet: six organic items
+    promote(platform, an_advertiser(platform, brands[0]), hot)
+    items = feed(client, alice, limit=6)["items"]
+    assert [(item["id"], bool(item["sponsored"])) for item in items if item["id"] == hot] == [(hot, True)]
+    assert len(items) == 6 and sum(bool(item["sponsored"]) for item in items) == 1  # 2 slots, 1 bidder
 
 
 def test_slot_arithmetic() -> None:

@@ -16,7 +16,7 @@ Which ads may fill a slot (in this order, cheapest first):
   the last `PENDING_S` and not yet reported seen (so a fast scroller does not pass the cap meanwhile);
 - budget and pacing: the campaign's slice in the viewer's region today can take the ad's bid per billable
   event, the most one event can cost (`budgets.SliceState.may_spend`);
-- one ad per advertiser per page, and not a video already on the page;
+- one ad per advertiser per page (a promoted video leaves the page's organic items: it is shown as the ad);
 - checked against the directory and the region as they are now, for the few ads about to enter auctions:
   the ad still serving, its video public (not taken down, not kept out of recommendations, its age
   restriction respected), its product public for a product ad, its creator not blocked or muted by the
@@ -163,7 +163,6 @@ def decide(
     platform: Platform,
     viewer: Viewer,
     slots: int,
-    page_videos: Iterable[str],
     now: datetime,
 ) -> list[Decision]:
     """The ads for `slots` sponsored slots of one page, in slot order (fewer when too few may serve). Reads
@@ -188,7 +187,6 @@ def decide(
         return []
     order = np.lexsort((found, -snapshot.bid[found], -value)).tolist()
     seen = _seen_today(uow, viewer.actor, now)
-    on_page = set(page_videos)
     shops: set[str] | None = None
     rejected: set[int] = set()
     while True:
@@ -197,7 +195,7 @@ def decide(
         for i in order:
             position = int(found[i])
             ad = snapshot.ads[position]
-            if position in rejected or ad.advertiser_id in advertisers or ad.video_id in on_page:
+            if position in rejected or ad.advertiser_id in advertisers:
                 continue
             if seen.get(ad.campaign_id, 0) >= ad.frequency_cap:
                 continue

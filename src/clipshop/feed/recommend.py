@@ -97,9 +97,6 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         raise Invalid("That cursor is not one this feed gave out.", code="invalid_cursor", field="cursor")
     now = platform.clock.now()
     settings = platform.settings
-    # Sponsored slots due on this page (`ads.serving`): the organic page is that much shorter.
-    slots = ads.slots_due(ads_load=settings.ads_load, gap=gap, limit=limit)
-    organic_limit = limit - slots
     runtime = feed_runtime(platform)
     model = runtime.models.current(actor.region)
     cache = runtime.cache
@@ -139,6 +136,27 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         and video.id not in left_out
         and not marks.keeps_out(video.id, video.creator_id, topic_of(video.hashtags))
     ]
+    # Sponsored slots due on this page (`ads.serving`), each filled by an auction: the organic page is as much
+    # shorter, and a promoted video leaves it (it is shown as the ad).
+    slots = ads.slots_due(ads_load=settings.ads_load, gap=gap, limit=limit) if ranked else 0
+    decisions = ads.decide(
+        uow,
+        platform=platform,
+        viewer=ads.Viewer(
+            actor=actor,
+            tags=interests.tags,
+            products=ads.Viewer.shop_products(recent),
+            hidden_creators=shield.out_of_feeds,
+            adult=adult,
+            keeps_out=lambda video, creator, tags: marks.keeps_out(video, creator, topic_of(tags)),
+        ),
+        slots=slots,
+        now=now,
+    )
+    promoted = {d.video.id for d in decisions}
+    if promoted:
+        ranked = [item for item in ranked if item.video_id not in promoted]
+    organic_limit = limit - len(decisions)
     while True:
         page = blend(
             ranked,
@@ -162,25 +180,6 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
     row_of = {video.id: i for i, video in enumerate(scored.videos)}
     rows = [row_of[video] for video in chosen]
     more = len(page) == organic_limit and len(pool.items) > len(page)
-    decisions = (
-        ads.decide(
-            uow,
-            platform=platform,
-            viewer=ads.Viewer(
-                actor=actor,
-                tags=interests.tags,
-                products=ads.Viewer.shop_products(recent),
-                hidden_creators=shield.out_of_feeds,
-                adult=adult,
-                keeps_out=lambda video, creator, tags: marks.keeps_out(video, creator, topic_of(tags)),
-            ),
-            slots=slots,
-            page_videos=chosen,
-            now=now,
-        )
-        if page
-        else []
-    )
     videos, gap = ads.interleave(
         [loaded[v] for v in chosen], [d.video for d in decisions], ads_load=settings.ads_load, gap=gap
     )

@@ -6,6 +6,8 @@ import { el, icon } from "./ui.js";
 
 const root = document.getElementById("feed");
 const { source, videoId } = root.dataset;
+// How long a sponsored item must be on screen before its impression counts (the server's `ads_viewable_s`).
+const adViewableS = Number(root.dataset.adsViewableS) || 2;
 
 const forYou = (cursor) => api(withCursor("/api/v1/feed/for-you", cursor));
 const following = (cursor) => api(withCursor("/api/v1/feed/following", cursor));
@@ -41,9 +43,9 @@ async function start() {
       const page = await forYou(cursor);
       return { ...page, items: page.items.filter((item) => item.id !== videoId) };
     };
-    return createFeed(root, { load, initial: first ? [first] : [], cursor: first ? undefined : null, empty: EMPTY["for-you"] });
+    return createFeed(root, { load, initial: first ? [first] : [], cursor: first ? undefined : null, empty: EMPTY["for-you"], adViewableS });
   }
-  return createFeed(root, { load: forYou, empty: EMPTY["for-you"] });
+  return createFeed(root, { load: forYou, empty: EMPTY["for-you"], adViewableS });
 }
 
 start().then((feed) => {
