@@ -1,17 +1,19 @@
 """Each server's in-memory index of the ads that may serve, so that a decision never scans campaigns.
 
 The index holds every `PublicAd` with `serving` true, read from the directory. After the first read it reads
-only rows changed since (by `updated_at`, with an overlap of `OVERLAP_S` for rows committed late or stamped
-by a server whose clock runs behind) at most every `ads_index_s` seconds, in a background thread, never on a
-request's path; every `FULL_EVERY_S` it reads them all again, which also drops rows an erasure deleted. A
-decision takes the snapshot in use: arrays over the ads (sorted by id, so a position orders like its id),
-with the ads of each hashtag and each target region found by a dictionary lookup, and numpy for the
-arithmetic. What a decision serves is checked against the directory once more (`ads.serving`), so an ad
-stopped or a video taken down since the last read stops at once.
+only what changed: at most every `ads_index_s` seconds, in a background thread, never on a request's path,
+the stamps (id, `updated_at`, serving) of the rows stamped since its last read began, less `OVERLAP_S` (for
+a transaction that commits late, or a server whose clock runs behind), and the whole rows of those it does
+not hold as they are. Every `FULL_EVERY_S` it reads them all again, which also drops rows an erasure
+deleted. A decision takes the snapshot in use: arrays over the ads (sorted by id, so a position orders like
+its id), a mask per hashtag and per target region, and numpy for the arithmetic. What a decision is about to
+serve is checked against the directory once more (`ads.serving`), so an ad stopped or a video taken down
+since the last read stops at once.
 
-Per region, the same runtime keeps the region's budget slices of the day (`budgets.slices_of`, refreshed
-with the index) and its predicted rates (`prediction.read_rates`, every `RATES_EVERY_S`), with the rates
-laid out along the snapshot's positions.
+Per region, the same runtime keeps the region's budget slices of the day (`budgets.slices_of`, every
+`SLICES_EVERY_S`: a decision checks its picks' slices afresh anyway) and its predicted rates
+(`prediction.read_rates`, every `RATES_EVERY_S`), laid along the snapshot's positions with the values
+they give (`Along`). With `ads_index_s` 0 every decision reads all of it first (tests).
 """
 
 from __future__ import annotations
@@ -24,14 +26,14 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
-from clipshop.ads import budgets, prediction
+from clipshop.ads import auction, budgets, prediction
 from clipshop.ads.budgets import SliceState
-from clipshop.ads.models import MICROS, BidType, PublicAd, Retarget
+from clipshop.ads.models import MICROS, AdBudgetSlice, AdRate, BidType, PublicAd, Retarget
 from clipshop.ads.prediction import RegionRates
 from clipshop.platform import Platform
 
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 OVERLAP_S = 60.0
 FULL_EVERY_S = 600.0
 RATES_EVERY_S = 30.0
+SLICES_EVERY_S = 10.0
 
 
 class AdFacts(NamedTuple):
@@ -93,7 +96,11 @@ _COLUMNS = (
     PublicAd.updated_at,
 )
 _ALL = select(*_COLUMNS).where(PublicAd.serving.is_(True))
-_CHANGED = select(*_COLUMNS).where(PublicAd.updated_at >= bindparam("since"))
+_STAMPS = select(PublicAd.ad_id, PublicAd.updated_at, PublicAd.serving).where(
+    PublicAd.updated_at >= bindparam("since")
+)
+_ROWS = select(*_COLUMNS).where(PublicAd.ad_id.in_(bindparam("ids", expanding=True)))
+FETCH_BATCH = 500
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -133,7 +140,8 @@ class Snapshot:
                 everywhere[i] = True
             for name in set(names):
                 regions.setdefault(name, []).append(i)
-        self.untargeted = np.array(untargeted, dtype=np.int64)
+        self.untargeted = np.zeros(n, dtype=bool)
+        self.untargeted[untargeted] = True
         self.by_tag = {tag: np.array(found, dtype=np.int64) for tag, found in by_tag.items()}
         self.everywhere = everywhere
         self._region_masks: dict[str, np.ndarray] = {}
@@ -146,60 +154,99 @@ class Snapshot:
         """Which ads may serve in `region`: those that name it and those that name no region."""
         return self._region_masks.get(region, self.everywhere)
 
+    def matching(self, *, tags: Iterable[str], now: datetime) -> np.ndarray:
+        """Which ads a viewer with these hashtag interests may see at `now` by their interests and schedule:
+        a mask over the positions (bitwise work over every ad, no scan of Python objects)."""
+        mask = self.untargeted.copy()
+        for tag in tags:
+            found = self.by_tag.get(tag)
+            if found is not None:
+                mask[found] = True
+        moment = now.timestamp()
+        mask &= self.starts <= moment
+        mask &= moment < self.ends
+        return mask
+
     def candidates(self, *, region: str, tags: Iterable[str], now: datetime) -> np.ndarray:
         """Positions of the ads whose region, interests and schedule let them serve to a viewer of `region`
         with these hashtag interests at `now` (retargeting is the caller's to check: `retarget`)."""
         if not self.ads:
             return _EMPTY
-        parts = [self.untargeted, *(self.by_tag[tag] for tag in tags if tag in self.by_tag)]
-        found: np.ndarray = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
-        found = found[self.region_mask(region)[found]]
-        moment = now.timestamp()
-        live: np.ndarray = found[(self.starts[found] <= moment) & (moment < self.ends[found])]
-        return live
+        found: np.ndarray = np.flatnonzero(self.matching(tags=tags, now=now) & self.region_mask(region))
+        return found
 
-    def rate_arrays(self, rates: RegionRates) -> tuple[np.ndarray, np.ndarray]:
-        """(p_click, p_purchase) of every position in a region with these rates."""
-        pairs = [rates.of(ad.ad_id) for ad in self.ads]
-        n = len(pairs)
-        return (
-            np.array([p for p, _ in pairs], dtype=np.float64).reshape(n),
-            np.array([p for _, p in pairs], dtype=np.float64).reshape(n),
-        )
+
+class Along(NamedTuple):
+    """A region's figures laid along a snapshot's positions, for the arithmetic of a decision there."""
+
+    p_click: np.ndarray
+    p_purchase: np.ndarray
+    per_event: np.ndarray  # the bid per billable event, micros (`auction.per_event_micros`)
+    value: np.ndarray  # expected value per impression, micros (`auction.values`)
+    ready: np.ndarray  # may serve in the region at all: targets it, a slice with money left, at the reserve
 
 
 @dataclass
 class RegionDelivery:
-    """One region's budget slices of the day and predicted rates, as this server last read them."""
+    """One region's budget slices of the day and predicted rates, as this server last read them, with a
+    fingerprint of each read (so an unchanged table is not read again)."""
 
+    region: str
     day: date
     slices: dict[str, SliceState]
     rates: RegionRates
     slices_at: float  # time.monotonic() of the reads
     rates_at: float
-    _aligned: tuple[int, RegionRates, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
-    _funded: tuple[int, dict[str, SliceState], np.ndarray] | None = field(default=None, repr=False)
+    slices_mark: tuple[Any, ...] = ()
+    rates_mark: tuple[Any, ...] = ()
+    _valued: tuple[int, RegionRates, tuple[np.ndarray, ...]] | None = field(default=None, repr=False)
+    _along: tuple[int, dict[str, SliceState], RegionRates, int, Along] | None = field(
+        default=None, repr=False
+    )
 
-    def rates_along(self, snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray]:
-        """The rates laid along `snapshot`'s positions (made once per snapshot and rates read)."""
-        aligned = self._aligned
-        if aligned is None or aligned[0] != snapshot.version or aligned[1] is not self.rates:
-            rates = self.rates
-            aligned = (snapshot.version, rates, *snapshot.rate_arrays(rates))
-            self._aligned = aligned
-        return aligned[2], aligned[3]
+    def along(self, snapshot: Snapshot, reserve_cpm: int) -> Along:
+        """This region's figures along `snapshot`: the values once per snapshot and rates read, what may serve
+        once per slices read too."""
+        slices, rates = self.slices, self.rates
+        kept = self._along
+        if (
+            kept is not None
+            and kept[0] == snapshot.version
+            and kept[1] is slices
+            and kept[2] is rates
+            and kept[3] == reserve_cpm
+        ):
+            return kept[4]
+        valued = self._valued
+        if valued is None or valued[0] != snapshot.version or valued[1] is not rates:
+            pairs = [rates.of(ad.ad_id) for ad in snapshot.ads]
+            n = len(pairs)
+            p_click = np.array([p for p, _ in pairs], dtype=np.float64).reshape(n)
+            p_purchase = np.array([p for _, p in pairs], dtype=np.float64).reshape(n)
+            per_event = snapshot.base * np.where(snapshot.is_ocpm, p_purchase, 1.0)
+            value = auction.values(per_event, np.where(snapshot.is_cpc, p_click, 1.0), snapshot.quality)
+            valued = (snapshot.version, rates, (p_click, p_purchase, per_event, value))
+            self._valued = valued
+        p_click, p_purchase, per_event, value = valued[2]
+        funded = np.array(
+            [(s := slices.get(ad.campaign_id)) is not None and s.left_micros > 0 for ad in snapshot.ads],
+            dtype=bool,
+        ).reshape(len(snapshot.ads))
+        ready = funded & snapshot.region_mask(self.region) & (value >= auction.reserve_micros(reserve_cpm))
+        along = Along(p_click, p_purchase, per_event, value, ready)
+        self._along = (snapshot.version, slices, rates, reserve_cpm, along)
+        return along
 
-    def funded_along(self, snapshot: Snapshot) -> np.ndarray:
-        """Which of `snapshot`'s positions have a slice here today with something left (as last read)."""
-        funded = self._funded
-        if funded is None or funded[0] != snapshot.version or funded[1] is not self.slices:
-            slices = self.slices
-            left = [
-                (s := slices.get(ad.campaign_id)) is not None and s.left_micros > 0 for ad in snapshot.ads
-            ]
-            funded = (snapshot.version, slices, np.array(left, dtype=bool).reshape(len(left)))
-            self._funded = funded
-        return funded[2]
+
+_SLICES_MARK = select(
+    func.count(),
+    func.max(AdBudgetSlice.updated_at),
+    func.sum(AdBudgetSlice.spent_micros),
+    func.sum(AdBudgetSlice.allotted_micros),
+).where(AdBudgetSlice.day == bindparam("day"))
+_RATES_MARK = select(
+    func.count(), func.max(AdRate.updated_at), func.sum(AdRate.p_click), func.sum(AdRate.p_purchase)
+)
 
 
 class AdsRuntime:
@@ -239,8 +286,12 @@ class AdsRuntime:
             self.refresh_ads()
             today = self._platform.clock.now().date()
             for region in list(self._regions):
-                due = time.monotonic() - self._regions[region].rates_at >= RATES_EVERY_S
-                self.refresh_region(region, today, rates=due)
+                known = self._regions[region]
+                if known.day != today or time.monotonic() - known.slices_at >= SLICES_EVERY_S:
+                    due = time.monotonic() - known.rates_at >= RATES_EVERY_S
+                    self.refresh_region(region, today, rates=due)
+                # Lay what is new along the snapshot here rather than on the next request's path.
+                self._regions[region].along(self.snapshot, self._platform.settings.ads_reserve_cpm)
         except Exception:  # the snapshot in use serves on; the next due check tries again
             log.exception("could not refresh the index of ads")
         finally:
@@ -248,56 +299,84 @@ class AdsRuntime:
                 self._refreshing = False
 
     def refresh_ads(self) -> int:
-        """Read the ads changed since the last read (all of them when a full read is due); returns how many
-        rows were read."""
+        """Read what changed since the last read: the stamps (id, `updated_at`, serving) of the rows changed
+        since then less the overlap, and the whole rows of those this server does not hold as they are now
+        (every row when a full read is due); returns how many rows it looked at."""
         full = self._watermark is None or time.monotonic() - self._full_at >= FULL_EVERY_S
+        read_at = self._platform.clock.now()
         with self._platform.uow().transaction() as uow:
             connection = uow.directory.connection()
             if full:
                 rows = [AdFacts._make(row) for row in connection.execute(_ALL)]
+                stamps = [(row.ad_id, row.updated_at, True) for row in rows]
             else:
                 assert self._watermark is not None
                 since = self._watermark - timedelta(seconds=OVERLAP_S)
-                rows = [AdFacts._make(row) for row in connection.execute(_CHANGED, {"since": since})]
+                found = connection.execute(_STAMPS, {"since": since})
+                stamps = [(str(ad_id), at, bool(serving)) for ad_id, at, serving in found]
+                held = self._rows
+                wanted = [
+                    ad_id
+                    for ad_id, at, serving in stamps
+                    if serving and ((mine := held.get(ad_id)) is None or mine.updated_at != at)
+                ]
+                rows = [
+                    AdFacts._make(row)
+                    for start in range(0, len(wanted), FETCH_BATCH)
+                    for row in connection.execute(_ROWS, {"ids": wanted[start : start + FETCH_BATCH]})
+                ]
         with self._lock:
             if full:
                 kept = {row.ad_id: row for row in rows}
                 changed = kept != self._rows
             else:
                 kept, changed = self._rows, False
+                # A row may have stopped between its stamp and its fetch: what the fetch says wins.
+                stopped = [ad_id for ad_id, _, serving in stamps if not serving]
+                stopped += [row.ad_id for row in rows if not row.serving]
                 for row in rows:
-                    if kept.get(row.ad_id) == row or (not row.serving and row.ad_id not in kept):
-                        continue
-                    if row.serving:
-                        kept[row.ad_id] = row
-                    else:
-                        del kept[row.ad_id]
-                    changed = True
+                    if row.serving and kept.get(row.ad_id) != row:
+                        kept[row.ad_id], changed = row, True
+                for ad_id in stopped:
+                    if ad_id in kept:
+                        del kept[ad_id]
+                        changed = True
             self._rows = kept
-            latest = max((row.updated_at for row in rows), default=None)
-            if latest is not None and (self._watermark is None or latest > self._watermark):
-                self._watermark = latest
-            if self._watermark is None:
-                self._watermark = self._platform.clock.now() - timedelta(seconds=OVERLAP_S)
+            self._watermark = read_at
             if full:
                 self._full_at = time.monotonic()
             if changed:
                 self._versions += 1
                 self.snapshot = Snapshot(sorted(kept.values()), self._versions)
-        return len(rows)
+        return len(stamps)
 
     def refresh_region(self, region: str, today: date, *, rates: bool) -> None:
-        """Read `region`'s slices of `today`, and its rates when `rates` (or never read)."""
+        """Read `region`'s slices of `today`, and its rates when `rates` (or never read), each only when its
+        fingerprint (count, latest stamp, sums) moved since the last read."""
         known = self._regions.get(region)
         with self._platform.uow(home=region).transaction() as uow:
-            slices = budgets.slices_of(uow, region=region, day=today)
-            read = prediction.read_rates(uow, region=region) if rates or known is None else known.rates
+            connection = uow.region(region).connection()
+            slices_mark = tuple(connection.execute(_SLICES_MARK, {"day": today}).one())
+            if known is None or known.day != today or slices_mark != known.slices_mark:
+                slices = budgets.slices_of(uow, region=region, day=today)
+            else:
+                slices = known.slices
+            read, rates_mark = (known.rates, known.rates_mark) if known is not None else (RegionRates(), ())
+            if rates or known is None:
+                rates_mark = tuple(connection.execute(_RATES_MARK).one())
+                if known is None or rates_mark != known.rates_mark:
+                    read = prediction.read_rates(uow, region=region)
         now = time.monotonic()
         with self._lock:
-            if known is not None and read is known.rates:
-                known.day, known.slices, known.slices_at = today, slices, now
-            else:
-                self._regions[region] = RegionDelivery(today, slices, read, now, now)
+            if known is None:
+                self._regions[region] = RegionDelivery(
+                    region, today, slices, read, now, now, slices_mark=slices_mark, rates_mark=rates_mark
+                )
+                return
+            known.day, known.slices, known.slices_at, known.slices_mark = today, slices, now, slices_mark
+            known.rates, known.rates_mark = read, rates_mark
+            if rates:
+                known.rates_at = now
 
 
 _runtimes: weakref.WeakKeyDictionary[Platform, AdsRuntime] = weakref.WeakKeyDictionary()

@@ -16,7 +16,8 @@ Which ads may fill a slot (in this order, cheapest first):
   the last `PENDING_S` and not yet reported seen (so a fast scroller does not pass the cap meanwhile);
 - budget and pacing: the campaign's slice in the viewer's region today can take the ad's bid per billable
   event, the most one event can cost (`budgets.SliceState.may_spend`);
-- one ad per advertiser per page (a promoted video leaves the page's organic items: it is shown as the ad);
+- one ad per advertiser per page, and one per video (a promoted video leaves the page's organic items: it
+  is shown as the ad);
 - checked against the directory and the region as they are now, for the few ads about to enter auctions:
   the ad still serving, its video public (not taken down, not kept out of recommendations, its age
   restriction respected), its product public for a product ad, its creator not blocked or muted by the
@@ -29,7 +30,7 @@ Signed-out visitors see no ads: For You for them is the public hot ranking, unch
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypeVar
@@ -143,10 +144,13 @@ class Sponsored:
 
 @dataclass(frozen=True)
 class Decision:
-    """An auction's winner for one slot, with the public video it is shown through."""
+    """An auction's winner for one slot (the caller loads its video with the page's)."""
 
     sponsored: Sponsored
-    video: PublicVideo
+
+    @property
+    def video_id(self) -> str:
+        return self.sponsored.ad.video_id
 
 
 @dataclass
@@ -170,51 +174,46 @@ def decide(
     if slots <= 0:
         return []
     region = viewer.actor.region
-    snapshot, delivery = ads_runtime(platform).view(region, now.date())
-    tags = viewer.top_tags()
-    found = snapshot.candidates(region=region, tags=tags, now=now)
-    if found.size == 0:
-        return []
-    found = found[delivery.funded_along(snapshot)[found]]
-    p_click, p_purchase = delivery.rates_along(snapshot)
-    per_event = snapshot.base[found] * np.where(snapshot.is_ocpm[found], p_purchase[found], 1.0)
-    chance = np.where(snapshot.is_cpc[found], p_click[found], 1.0)
-    value = auction.values(per_event, chance, snapshot.quality[found])
     settings = platform.settings
-    enough = value >= auction.reserve_micros(settings.ads_reserve_cpm)
-    found, per_event, value = found[enough], per_event[enough], value[enough]
+    snapshot, delivery = ads_runtime(platform).view(region, now.date())
+    if not snapshot.ads:
+        return []
+    along = delivery.along(snapshot, settings.ads_reserve_cpm)
+    found = np.flatnonzero(snapshot.matching(tags=viewer.top_tags(), now=now) & along.ready)
     if found.size == 0:
         return []
-    order = np.lexsort((found, -snapshot.bid[found], -value)).tolist()
+    value, bid = along.value[found], snapshot.bid[found]
     seen = _seen_today(uow, viewer.actor, now)
     shops: set[str] | None = None
     rejected: set[int] = set()
     while True:
         picks: list[_Pick] = []
         advertisers: set[str] = set()
-        for i in order:
+        videos: set[str] = set()
+        for i in _rank_order(found, value, bid):
             position = int(found[i])
             ad = snapshot.ads[position]
-            if position in rejected or ad.advertiser_id in advertisers:
+            if position in rejected or ad.advertiser_id in advertisers or ad.video_id in videos:
                 continue
             if seen.get(ad.campaign_id, 0) >= ad.frequency_cap:
                 continue
+            per_event = float(along.per_event[position])
             budget = delivery.slices.get(ad.campaign_id)
-            if budget is None or not budget.may_spend(math.floor(float(per_event[i])), now):
+            if budget is None or not budget.may_spend(math.floor(per_event), now):
                 continue
             if snapshot.retarget[position]:
                 shops = _shops_of(uow, viewer.products) if shops is None else shops
                 if ad.shop_id not in shops:
                     continue
-            picks.append(
-                _Pick(position, float(per_event[i]), float(p_click[position]), float(p_purchase[position]))
-            )
+            p_click, p_purchase = float(along.p_click[position]), float(along.p_purchase[position])
+            picks.append(_Pick(position, per_event, p_click, p_purchase))
             advertisers.add(ad.advertiser_id)
+            videos.add(ad.video_id)
             if len(picks) > slots:  # the winners and the one that prices the last of them
                 break
         if not picks:
             return []
-        videos, failed = _check_now(uow, viewer, snapshot, picks, now)
+        failed = _check_now(uow, viewer, snapshot, picks, now)
         if not failed:
             break
         rejected |= failed
@@ -241,10 +240,24 @@ def decide(
                 price_micros=win.price_micros,
                 reasons=reasons(ad, viewer, shop_names),
             ),
-            video=videos[ad.ad_id],
         )
         for ad, win in zip(winners, wins, strict=True)
     ]
+
+
+FULL_SORT = 64  # the best this many candidates are sorted first; the rest only if the walk gets to them
+
+
+def _rank_order(found: np.ndarray, value: np.ndarray, bid: np.ndarray) -> Iterator[int]:
+    """Indices into `found` in auction order (`auction.Entry.rank_key`: value, then bid, then position,
+    which is id order): the top `FULL_SORT` by value first, ties at the cut included, then the rest."""
+    if found.size <= FULL_SORT:
+        yield from np.lexsort((found, -bid, -value)).tolist()
+        return
+    cut = np.partition(value, found.size - FULL_SORT)[found.size - FULL_SORT]
+    top = value >= cut
+    for part in (np.flatnonzero(top), np.flatnonzero(~top)):
+        yield from part[np.lexsort((found[part], -bid[part], -value[part]))].tolist()
 
 
 def reasons(ad: AdFacts, viewer: Viewer, shop_names: Mapping[str, str]) -> list[str]:
@@ -328,45 +341,56 @@ def _shop_names(uow: UnitOfWork, shop_ids: list[str]) -> dict[str, str]:
     return {shop: name for shop, name in uow.directory.execute(query)}
 
 
+_CURRENT = (
+    select(
+        PublicAd.ad_id,
+        PublicAd.serving,
+        PublicVideo.id,
+        PublicVideo.creator_id,
+        PublicVideo.hashtags,
+        PublicVideo.unrecommended,
+        PublicVideo.age_restricted,
+        PublicProduct.id,
+    )
+    .select_from(PublicAd)
+    .join(PublicVideo, PublicVideo.id == PublicAd.video_id, isouter=True)
+    .join(PublicProduct, PublicProduct.id == PublicAd.product_id, isouter=True)
+    .where(PublicAd.ad_id.in_(bindparam("ads", expanding=True)))
+)
+
+
 def _check_now(
     uow: UnitOfWork, viewer: Viewer, snapshot: Snapshot, picks: list[_Pick], now: datetime
-) -> tuple[dict[str, PublicVideo], set[int]]:
-    """The picks' ads, videos, products and slices as they are now: each pick's public video, and the
-    positions of those that may not serve after all."""
+) -> set[int]:
+    """The positions of the picks that may not serve after all, by their ads, videos, products and slices
+    as they are now."""
     ads = {snapshot.ads[pick.position].ad_id: pick for pick in picks}
-    query = (
-        select(PublicAd.ad_id, PublicAd.serving, PublicVideo, PublicProduct.id)
-        .select_from(PublicAd)
-        .join(PublicVideo, PublicVideo.id == PublicAd.video_id, isouter=True)
-        .join(PublicProduct, PublicProduct.id == PublicAd.product_id, isouter=True)
-        .where(PublicAd.ad_id.in_(list(ads)))
+    rows = uow.directory.connection().execute(_CURRENT, {"ads": list(ads)})
+    current = {row[0]: row[1:] for row in rows}
+    fresh = _slices(
+        uow, viewer.actor.region, now.date(), {snapshot.ads[p.position].campaign_id for p in picks}
     )
-    current = {
-        ad_id: (serving, video, product) for ad_id, serving, video, product in uow.directory.execute(query)
-    }
-    today = now.date()
-    fresh = _slices(uow, viewer.actor.region, today, {snapshot.ads[p.position].campaign_id for p in picks})
-    videos: dict[str, PublicVideo] = {}
     failed: set[int] = set()
     for ad_id, pick in ads.items():
         ad = snapshot.ads[pick.position]
-        serving, video, product = current.get(ad_id, (False, None, None))
+        serving, video, creator, hashtags, unrecommended, age_restricted, product = current.get(
+            ad_id, (False, None, None, "", False, False, None)
+        )
         budget = fresh.get(ad.campaign_id)
         if (
             not serving
             or video is None
-            or video.unrecommended
-            or (video.age_restricted and not viewer.adult)
-            or video.creator_id in viewer.hidden_creators
-            or viewer.keeps_out(video.id, video.creator_id, video.hashtags)
+            or creator is None
+            or unrecommended
+            or (age_restricted and not viewer.adult)
+            or creator in viewer.hidden_creators
+            or viewer.keeps_out(video, creator, hashtags)
             or (ad.kind == AdKind.PRODUCT and product is None)
             or budget is None
             or not budget.may_spend(math.floor(pick.per_event), now)
         ):
             failed.add(pick.position)
-        else:
-            videos[ad_id] = video
-    return videos, failed
+    return failed
 
 
 _SLICES = select(AdBudgetSlice.campaign_id, AdBudgetSlice.allotted_micros, AdBudgetSlice.spent_micros).where(

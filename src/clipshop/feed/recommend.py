@@ -153,7 +153,7 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         slots=slots,
         now=now,
     )
-    promoted = {d.video.id for d in decisions}
+    promoted = {d.video_id for d in decisions}
     if promoted:
         ranked = [item for item in ranked if item.video_id not in promoted]
     organic_limit = limit - len(decisions)
@@ -166,7 +166,7 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
             explore_share=settings.recs_explore_share,
         )
         chosen = [item.video_id for item in page]
-        query = select(PublicVideo).where(PublicVideo.id.in_(chosen))
+        query = select(PublicVideo).where(PublicVideo.id.in_(chosen + sorted(promoted)))
         loaded = {video.id: video for video in uow.directory.scalars(query)}
         gone = {video for video in chosen if video not in loaded}
         # Restricted by moderation since the shared list was read: out of this page too.
@@ -180,15 +180,21 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
     row_of = {video.id: i for i, video in enumerate(scored.videos)}
     rows = [row_of[video] for video in chosen]
     more = len(page) == organic_limit and len(pool.items) > len(page)
+    # A promoted video taken down since its ad was checked: that slot goes organic.
+    decisions = [d for d in decisions if d.video_id in loaded]
     videos, gap = ads.interleave(
-        [loaded[v] for v in chosen], [d.video for d in decisions], ads_load=settings.ads_load, gap=gap
+        [loaded[v] for v in chosen],
+        [loaded[d.video_id] for d in decisions],
+        ads_load=settings.ads_load,
+        gap=gap,
     )
-    placed = [d for d in decisions if any(video is d.video for video in videos)]
+    on_page = {video.id for video in videos}  # a promoted video is not among the organic ones
+    placed = [d for d in decisions if d.video_id in on_page]
     next_position = (
         {"s": session, "n": served_before + len(page), "c": page[-1].creator_id, "g": gap} if page else None
     )
     result = page_of(uow, actor, videos, next_position if more else None)
-    result.sponsored.update({d.video.id: d.sponsored for d in placed})
+    result.sponsored.update({d.video_id: d.sponsored for d in placed})
     profiles = {user: profile.handle for user, profile in result.profiles.items()}
     whys: dict[str, Why] = {}
     for r in rows:
