@@ -281,6 +281,15 @@ class AdsRuntime:
                     threading.Thread(target=self._refresh_all, daemon=True, name="ads-index").start()
         return self.snapshot, self._regions[region]
 
+    def warm(self, regions: list[str]) -> None:
+        """Read the ads and each region's slices and rates now (a server calls this at start-up)."""
+        today = self._platform.clock.now().date()
+        for region in regions:
+            try:
+                self.view(region, today)
+            except Exception:  # the first decision there reads again
+                log.exception("could not read the ads to serve in %s", region)
+
     def _refresh_all(self) -> None:
         try:
             self.refresh_ads()

@@ -36,7 +36,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select
+from sqlalchemy.orm import aliased
 
 from clipshop.ads import auction
 from clipshop.ads.budgets import SliceState
@@ -302,29 +303,42 @@ def record_served(uow: UnitOfWork, *, actor: Actor, decisions: Sequence[Decision
 # -- What a decision reads --
 
 
-_SEEN = select(AdEvent.id, AdEvent.kind, AdEvent.campaign_id, AdEvent.served_id, AdEvent.created_at).where(
-    AdEvent.user_id == bindparam("user"),
-    AdEvent.created_at >= bindparam("since"),
-    AdEvent.kind.in_([AdEventKind.SERVED.value, AdEventKind.IMPRESSION.value]),
+_SEEN_BY = aliased(AdEvent)
+_IMPRESSION = AdEventKind.IMPRESSION.value
+# Per campaign, in one statement: the viewer's impressions since the day began, and what was served to them
+# since `pending` whose impression has not come back (yet).
+_SEEN = (
+    select(AdEvent.campaign_id, func.count())
+    .where(
+        AdEvent.user_id == bindparam("user"),
+        AdEvent.created_at >= bindparam("since"),
+        or_(
+            AdEvent.kind == _IMPRESSION,
+            and_(
+                AdEvent.kind == AdEventKind.SERVED.value,
+                AdEvent.created_at >= bindparam("pending"),
+                ~exists().where(
+                    _SEEN_BY.served_id == AdEvent.id,
+                    _SEEN_BY.user_id == AdEvent.user_id,
+                    _SEEN_BY.kind == _IMPRESSION,
+                ),
+            ),
+        ),
+    )
+    .group_by(AdEvent.campaign_id)
 )
 
 
 def _seen_today(uow: UnitOfWork, actor: Actor, now: datetime) -> dict[str, int]:
     """Per campaign: the viewer's viewable impressions today, plus ads served in the last `PENDING_S` whose
     impression has not come back."""
-    since = datetime.combine(now.date(), time(), tzinfo=UTC)
-    rows = list(uow.region(actor.region).connection().execute(_SEEN, {"user": actor.id, "since": since}))
-    reported = {served for _, kind, _, served, _ in rows if kind == AdEventKind.IMPRESSION.value}
-    pending_since = now - timedelta(seconds=PENDING_S)
-    counts: dict[str, int] = {}
-    for event_id, kind, campaign, _, at in rows:
-        if kind == AdEventKind.IMPRESSION.value or (event_id not in reported and _aware(at) >= pending_since):
-            counts[campaign] = counts.get(campaign, 0) + 1
-    return counts
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    values = {
+        "user": actor.id,
+        "since": datetime.combine(now.date(), time(), tzinfo=UTC),
+        "pending": now - timedelta(seconds=PENDING_S),
+    }
+    rows = uow.region(actor.region).connection().execute(_SEEN, values)
+    return {campaign: int(count) for campaign, count in rows}
 
 
 def _shops_of(uow: UnitOfWork, product_ids: Sequence[str]) -> set[str]:

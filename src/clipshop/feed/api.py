@@ -96,7 +96,8 @@ def page_read(page: FeedPage, *, base_url: str) -> FeedPageRead:
 def for_you(
     uow: UowDep, platform: PlatformDep, actor: OptionalActor, cursor: str | None = None, limit: Limit = None
 ) -> FeedPageRead:
-    """Signed in: recommended, each item saying why it was chosen. Signed out: the public hot ranking."""
+    """Signed in: recommended, each item saying why it was chosen, one in `ads_load` a sponsored item
+    (`sponsored` set: who pays, and why it was shown). Signed out: the public hot ranking, without ads."""
     if actor is None:
         page = timelines.for_you(uow, cursor=cursor, limit=clamp_limit(limit))
     else:
