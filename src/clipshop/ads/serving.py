@@ -29,6 +29,7 @@ Signed-out visitors see no ads: For You for them is the public hot ranking, unch
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -128,8 +129,8 @@ class Viewer:
         return tuple(found)
 
     def top_tags(self) -> list[str]:
-        positive = sorted(((w, t) for t, w in self.tags.items() if w > 0), reverse=True)
-        return [tag for _, tag in positive[:TOP_TAGS]]
+        positive = ((w, t) for t, w in self.tags.items() if w > 0)
+        return [tag for _, tag in heapq.nlargest(TOP_TAGS, positive)]
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,9 @@ def reasons(ad: AdFacts, viewer: Viewer, shop_names: Mapping[str, str]) -> list[
     return out
 
 
+_RECORD = insert(AdEvent)
+
+
 def record_served(uow: UnitOfWork, *, actor: Actor, decisions: Sequence[Decision], now: datetime) -> None:
     """Write a "served" event per placed ad in the viewer's region (one statement): its id is the token the
     player reports back, its price what each billable event of it will cost."""
@@ -297,7 +301,7 @@ def record_served(uow: UnitOfWork, *, actor: Actor, decisions: Sequence[Decision
         }
         for d in decisions
     ]
-    uow.region(actor.region).connection().execute(insert(AdEvent), rows)
+    uow.region(actor.region).connection().execute(_RECORD, rows)
 
 
 # -- What a decision reads --
