@@ -290,7 +290,6 @@ def main() -> None:
     )
     harness.add_common_options(parser)
     args = parser.parse_args()
-    command = harness.reproduce_command("ads.py", parser, args)
     dropped = harness.clean_environ()
     if dropped:
         harness.console.print(
@@ -307,7 +306,9 @@ def main() -> None:
         if args.reuse:
             dataset = feed.Dataset(**json.loads((root / "dataset.json").read_text()))
             args.videos, args.users = dataset.rows["public_videos"], dataset.rows["users"]
-        else:
+        # With --reuse: the sizes of the corpus served, which a run without it would build.
+        command = harness.reproduce_command("ads.py", parser, args)
+        if not args.reuse:
             dataset = feed.prepare(data_dir, args)
             if args.keep:
                 (root / "dataset.json").write_text(json.dumps(dataclasses.asdict(dataset)))
