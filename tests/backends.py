@@ -136,5 +136,7 @@ def make_settings(
         "max_upload_bytes": 50 * 1024 * 1024,
         # Tests see each change at once; tests/feed/test_facts_cache.py turns the cache on.
         "recs_cache_s": 0,
+        # Each For You decision reads the ads changed since the last (tests/ads/test_index.py times it).
+        "ads_index_s": 0,
     }
     return Settings(**{**values, **overrides})

@@ -17,6 +17,7 @@ from clipshop.accounts.api import actor_for_token
 from clipshop.accounts.api import router as accounts
 from clipshop.accounts.passwords import common_passwords
 from clipshop.ads.api import ROUTERS as ads_routers
+from clipshop.ads.index import ads_runtime
 from clipshop.analytics.api import router as analytics
 from clipshop.assembly import build_platform
 from clipshop.config import Settings
@@ -75,11 +76,13 @@ def one_blas_thread() -> None:
 
 def _warm(platform: Platform, *, settle: bool) -> None:
     """Load now what the first requests would otherwise wait for: each region's For You model, the
-    in-memory copy of the directory's ranking facts, and (in a server) the common-password list."""
+    in-memory copy of the directory's ranking facts, and (in a server) the index of ads with each region's
+    slices and rates, and the common-password list."""
     runtime = feed_runtime(platform)
     runtime.models.warm(list(platform.settings.regions))
     runtime.cache.warm()
     if settle:
+        ads_runtime(platform).warm(list(platform.settings.regions))
         common_passwords()
         settle_heap()
 

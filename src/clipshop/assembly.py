@@ -9,6 +9,7 @@ from functools import partial
 from clipshop import healing
 from clipshop.accounts import service as accounts
 from clipshop.ads import advertisers as ad_advertisers
+from clipshop.ads import prediction as ad_prediction
 from clipshop.ads import review as ad_review
 from clipshop.ads import tasks as ad_tasks
 from clipshop.config import Settings
@@ -133,6 +134,11 @@ def register_jobs(platform: Platform) -> None:
     )
     jobs.register(feed_tasks.PRUNE, prune)
     jobs.register(feed_tasks.PRUNE_DAILY, prune, every_minutes=24 * 60)
+    jobs.register(
+        ad_tasks.REBUILD_RATES,
+        partial(ad_prediction.rebuild_every_region, platform),
+        every_minutes=ad_tasks.RATES_EVERY_MINUTES,
+    )
 
     for module in settings.jobs_modules:
         importlib.import_module(module).register_jobs(platform)

@@ -231,6 +231,9 @@ class Settings(BaseSettings):
     ads_min_daily_budget: int = Field(default=100, ge=1)
     ads_min_bid: int = Field(default=5, ge=1)
     ads_authorization_days: int = Field(default=30, ge=1)
+    # How often each server's in-memory index of ads (and each region's budget slices and predicted rates)
+    # reads what changed, in seconds, off the request path; 0: before every decision (tests).
+    ads_index_s: float = Field(default=2.0, ge=0)
     # Recommendations. Values turn the ranker's predictions into one score (see feed/ranking.py).
     recs_values: dict[str, float] = Field(
         default_factory=lambda: {

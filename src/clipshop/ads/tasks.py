@@ -16,3 +16,8 @@ def enqueue_project_campaigns(jobs: JobQueue, uow: UnitOfWork, *, campaign_ids: 
     """Project each campaign again once `uow` has committed."""
     for campaign_id in sorted(set(campaign_ids)):
         jobs.enqueue_after_commit(uow, PROJECT_CAMPAIGN, campaign_id)
+
+
+# Each region's click and purchase rates per ad, from its own events (`ads.prediction`).
+REBUILD_RATES = Job[[]]("rebuild_ad_rates")
+RATES_EVERY_MINUTES = 10

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from clipshop.feed import not_interested as marking
 from clipshop.feed import recommend, timelines
 from clipshop.feed.pages import FeedPage
-from clipshop.feed.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, WhyRead
+from clipshop.feed.schemas import CountsRead, FeedItem, FeedPageRead, ProductChip, SponsoredRead, WhyRead
 from clipshop.kit.pagination import clamp_limit
 from clipshop.platform.http import CommittingRoute, CurrentActor, OptionalActor, PlatformDep, UowDep
 from clipshop.videos.models import PublicVideo
@@ -58,12 +58,31 @@ def feed_item(page: FeedPage, video: PublicVideo, *, base_url: str) -> FeedItem:
             for tag, product in page.products.get(video.id, [])
         ],
         why=_why(page, video.id),
+        sponsored=_sponsored(page, video.id),
     )
 
 
 def _why(page: FeedPage, video_id: str) -> WhyRead | None:
     why = page.why.get(video_id)
     return WhyRead(source=why.source, label=why.label, reasons=why.reasons) if why else None
+
+
+def _sponsored(page: FeedPage, video_id: str) -> SponsoredRead | None:
+    placed = page.sponsored.get(video_id)
+    if placed is None:
+        return None
+    ad = placed.ad
+    return SponsoredRead(
+        ad_id=ad.ad_id,
+        served_id=placed.served_id,
+        advertiser_name=ad.advertiser_name,
+        headline=ad.headline,
+        call_to_action=ad.call_to_action,
+        label=placed.label,
+        reasons=placed.reasons,
+        product_id=ad.product_id,
+        kind=ad.kind,
+    )
 
 
 def page_read(page: FeedPage, *, base_url: str) -> FeedPageRead:
@@ -77,7 +96,8 @@ def page_read(page: FeedPage, *, base_url: str) -> FeedPageRead:
 def for_you(
     uow: UowDep, platform: PlatformDep, actor: OptionalActor, cursor: str | None = None, limit: Limit = None
 ) -> FeedPageRead:
-    """Signed in: recommended, each item saying why it was chosen. Signed out: the public hot ranking."""
+    """Signed in: recommended, each item saying why it was chosen, one in `ads_load` a sponsored item
+    (`sponsored` set: who pays, and why it was shown). Signed out: the public hot ranking, without ads."""
     if actor is None:
         page = timelines.for_you(uow, cursor=cursor, limit=clamp_limit(limit))
     else:

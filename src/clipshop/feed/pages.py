@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from clipshop.accounts.models import PublicProfile
+from clipshop.ads.serving import Sponsored
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.pagination import encode_cursor
@@ -38,6 +39,8 @@ class FeedPage:
     why: dict[str, Why] = field(default_factory=dict)
     # Per video, its product tags with their products, in tag order.
     products: dict[str, list[tuple[PublicVideoProduct, PublicProduct]]] = field(default_factory=dict)
+    # On For You: the sponsored items, by video (`ads.serving`).
+    sponsored: dict[str, Sponsored] = field(default_factory=dict)
 
 
 def page_of(

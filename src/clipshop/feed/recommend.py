@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from sqlalchemy import bindparam, select
 
+from clipshop.ads import serving as ads
 from clipshop.errors import Invalid
 from clipshop.events import service as events
 from clipshop.feed import sources
@@ -89,9 +90,10 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
     try:
         session = str(position.get("s") or new_id(actor.region))
         served_before = int(position.get("n", 0))
+        gap = int(position.get("g", 0))
     except (TypeError, ValueError):
-        served_before = -1
-    if len(session) > 40 or served_before < 0:
+        served_before = gap = -1
+    if len(session) > 40 or served_before < 0 or gap < 0:
         raise Invalid("That cursor is not one this feed gave out.", code="invalid_cursor", field="cursor")
     now = platform.clock.now()
     settings = platform.settings
@@ -134,16 +136,37 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         and video.id not in left_out
         and not marks.keeps_out(video.id, video.creator_id, topic_of(video.hashtags))
     ]
+    # Sponsored slots due on this page (`ads.serving`), each filled by an auction: the organic page is as much
+    # shorter, and a promoted video leaves it (it is shown as the ad).
+    slots = ads.slots_due(ads_load=settings.ads_load, gap=gap, limit=limit) if ranked else 0
+    decisions = ads.decide(
+        uow,
+        platform=platform,
+        viewer=ads.Viewer(
+            actor=actor,
+            tags=interests.tags,
+            products=ads.Viewer.shop_products(recent),
+            hidden_creators=shield.out_of_feeds,
+            adult=adult,
+            keeps_out=lambda video, creator, tags: marks.keeps_out(video, creator, topic_of(tags)),
+        ),
+        slots=slots,
+        now=now,
+    )
+    promoted = {d.video_id for d in decisions}
+    if promoted:
+        ranked = [item for item in ranked if item.video_id not in promoted]
+    organic_limit = limit - len(decisions)
     while True:
         page = blend(
             ranked,
-            limit,
+            organic_limit,
             previous_creator=position.get("c"),
             shoppable_cap=settings.recs_shoppable_cap,
             explore_share=settings.recs_explore_share,
         )
         chosen = [item.video_id for item in page]
-        query = select(PublicVideo).where(PublicVideo.id.in_(chosen))
+        query = select(PublicVideo).where(PublicVideo.id.in_(chosen + sorted(promoted)))
         loaded = {video.id: video for video in uow.directory.scalars(query)}
         gone = {video for video in chosen if video not in loaded}
         # Restricted by moderation since the shared list was read: out of this page too.
@@ -156,9 +179,22 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         ranked = [item for item in ranked if item.video_id not in gone | limited_now]
     row_of = {video.id: i for i, video in enumerate(scored.videos)}
     rows = [row_of[video] for video in chosen]
-    more = len(page) == limit and len(pool.items) > len(page)
-    next_position = {"s": session, "n": served_before + len(page), "c": page[-1].creator_id} if page else None
-    result = page_of(uow, actor, [loaded[v] for v in chosen], next_position if more else None)
+    more = len(page) == organic_limit and len(pool.items) > len(page)
+    # A promoted video taken down since its ad was checked: that slot goes organic.
+    decisions = [d for d in decisions if d.video_id in loaded]
+    videos, gap = ads.interleave(
+        [loaded[v] for v in chosen],
+        [loaded[d.video_id] for d in decisions],
+        ads_load=settings.ads_load,
+        gap=gap,
+    )
+    on_page = {video.id for video in videos}  # a promoted video is not among the organic ones
+    placed = [d for d in decisions if d.video_id in on_page]
+    next_position = (
+        {"s": session, "n": served_before + len(page), "c": page[-1].creator_id, "g": gap} if page else None
+    )
+    result = page_of(uow, actor, videos, next_position if more else None)
+    result.sponsored.update({d.video_id: d.sponsored for d in placed})
     profiles = {user: profile.handle for user, profile in result.profiles.items()}
     whys: dict[str, Why] = {}
     for r in rows:
@@ -188,6 +224,7 @@ def for_you(uow: UnitOfWork, *, platform: Platform, actor: Actor, cursor: str | 
         first_position=served_before,
         now=now,
     )
+    ads.record_served(uow, actor=actor, decisions=placed, now=now)
     return result
 
 

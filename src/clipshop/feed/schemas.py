@@ -43,6 +43,22 @@ class WhyRead(BaseModel):
     )
 
 
+class SponsoredRead(BaseModel):
+    """A sponsored item of For You: who pays for it, what it says, and why this viewer sees it."""
+
+    ad_id: str
+    served_id: str = Field(description="the token to report this item's impression and clicks with")
+    advertiser_name: str
+    headline: str
+    call_to_action: str
+    label: str = Field(examples=["Sponsored"])
+    reasons: list[str] = Field(
+        examples=[["Sponsored by Acme", "Because you watch #skate"]], description="why it was shown"
+    )
+    product_id: str | None = Field(default=None, description="the product a product ad promotes")
+    kind: str = Field(examples=["video"], description="video or product")
+
+
 class FeedItem(BaseModel):
     """A published video as any viewer sees it."""
 
@@ -62,7 +78,8 @@ class FeedItem(BaseModel):
     liked_by_me: bool
     share_url: str
     products: list[ProductChip] = Field(default_factory=list)
-    why: WhyRead | None = Field(default=None, description="set on For You items")
+    why: WhyRead | None = Field(default=None, description="set on For You's organic items")
+    sponsored: SponsoredRead | None = Field(default=None, description="set on For You's sponsored items")
 
 
 class FeedPageRead(BaseModel):

@@ -121,7 +121,13 @@ def _video(request: Request, video_id: str, viewer: Actor | None) -> VideoView |
 
 def for_you_page(request: Request) -> Response:
     return render(
-        request, "feed.html", viewer=viewer_of(request), nav="home", tab="for-you", source="for-you"
+        request,
+        "feed.html",
+        viewer=viewer_of(request),
+        nav="home",
+        tab="for-you",
+        source="for-you",
+        ads_viewable_s=get_platform(request).settings.ads_viewable_s,
     )
 
 
@@ -151,6 +157,7 @@ def video_page(request: Request, video_id: str) -> Response:
         source="video",
         video=video,
         base_url=get_platform(request).settings.base_url.rstrip("/"),
+        ads_viewable_s=get_platform(request).settings.ads_viewable_s,
     )
 
 

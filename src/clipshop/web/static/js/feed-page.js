@@ -7,6 +7,8 @@ import { el, icon } from "./ui.js";
 
 const root = document.getElementById("feed");
 const { source, videoId } = root.dataset;
+// How long a sponsored item must be on screen before its impression counts (the server's `ads_viewable_s`).
+const adViewableS = Number(root.dataset.adsViewableS) || 2;
 
 const forYou = (cursor) => api(withCursor("/api/v1/feed/for-you", cursor));
 const following = (cursor) => api(withCursor("/api/v1/feed/following", cursor));
@@ -45,9 +47,9 @@ async function start() {
     // The video's plays come from the page that linked to it (search), when it said so; then For You's.
     const from = takePlayFrom(videoId);
     const playSource = (item) => (item.id === videoId ? from : "for_you");
-    return createFeed(root, { load, initial: first ? [first] : [], cursor: first ? undefined : null, empty: EMPTY["for-you"], source: playSource });
+    return createFeed(root, { load, initial: first ? [first] : [], cursor: first ? undefined : null, empty: EMPTY["for-you"], source: playSource, adViewableS });
   }
-  return createFeed(root, { load: forYou, empty: EMPTY["for-you"], source: "for_you" });
+  return createFeed(root, { load: forYou, empty: EMPTY["for-you"], source: "for_you", adViewableS });
 }
 
 start().then((feed) => {

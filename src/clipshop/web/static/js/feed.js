@@ -1,6 +1,7 @@
 // The vertical swipe feed: one video per screen, scroll-snap, the visible one autoplays muted and loops,
 // neighbours preload, far ones are released, the next page loads before the end.
 
+import { AdReports } from "./ad-events.js";
 import { api, loginUrl, requireLogin, viewer } from "./api.js";
 import { closeComments, commentsOpen, openComments } from "./comments.js";
 import { WatchEvents } from "./events.js";
@@ -31,9 +32,10 @@ function followState(creator) {
  * `source`: where its plays come from, for the creators' traffic sources ("for_you", "profile"…), or a
  * function of the item; a sponsored item's plays come from an ad whatever the page.
  */
-export function createFeed(root, { load, initial = [], cursor = null, startAt = 0, empty, onActive, source = null } = {}) {
+export function createFeed(root, { load, initial = [], cursor = null, startAt = 0, empty, onActive, source = null, adViewableS = 2 } = {}) {
   const sourceOf = typeof source === "function" ? source : () => source;
   const events = new WatchEvents({ source: (item) => (item.sponsored ? "ad" : sourceOf(item)) });
+  const adReports = new AdReports({ viewableS: adViewableS });
   const slides = [];
   const seen = new Set();
   let next = initial.length ? cursor : undefined; // undefined: the first page is still to come
@@ -55,8 +57,10 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
   function append(items) {
     if (slides.length === 0) root.replaceChildren();
     for (const item of items) {
-      if (seen.has(item.id)) continue;
-      seen.add(item.id);
+      // A sponsored item is its served ad: the same video may come again, as an ad or not.
+      const key = item.sponsored ? `ad:${item.sponsored.served_id}` : item.id;
+      if (seen.has(key)) continue;
+      seen.add(key);
       const slide = buildSlide(item, slides.length);
       slides.push(slide);
       root.append(slide.node);
@@ -118,15 +122,32 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
         product.image_url ? el("img", { src: product.image_url, alt: "", loading: "lazy", decoding: "async" }) : el("span.chip-icon", {}, icon("bag", "icon icon-xs")),
         el("span.chip-text", {}, el("span.chip-title", {}, product.title),
           el("span.chip-price", {}, product.in_stock ? formatRange(product.price_min, product.price_max, product.currency) : "Sold out")));
-      chip.addEventListener("click", () => openProduct(product, { videoId: item.id, returnTo: `/v/${item.id}` }));
+      chip.addEventListener("click", () => {
+        adReports.clicked(item);
+        openProduct(product, { videoId: item.id, returnTo: `/v/${item.id}` });
+      });
       return { product, chip };
     });
     const profile = `/@${encodeURIComponent(item.creator.handle)}`;
+    // A sponsored item says so, and who pays for it; its headline and call to action open the product sheet
+    // (a product ad) or the creator's profile.
+    const ad = item.sponsored;
+    const adBadge = ad
+      ? el("p.ad-badge", {}, el("span.ad-label", {}, ad.label || "Sponsored"), el("span.ad-advertiser", {}, ad.advertiser_name))
+      : null;
+    const adAction = ad
+      ? el("button.ad-cta", { type: "button", dataset: { adCta: "" } },
+        el("span.ad-headline", {}, ad.headline || ad.advertiser_name),
+        el("span.ad-action", {}, ad.call_to_action || (ad.product_id ? "Shop now" : "Learn more")))
+      : null;
+    const creatorLink = el("a.creator", { href: profile }, el("b", {}, `@${item.creator.handle}`),
+      el("span.when", {}, ad ? "" : ` · ${timeAgo(item.published_at)}`));
     const info = el("div.info", {},
+      adBadge,
       chips.length ? el("div.product-shelf", { role: "group", "aria-label": "Products in this video" }, chips.map((c) => c.chip)) : null,
-      el("a.creator", { href: profile }, el("b", {}, `@${item.creator.handle}`),
-        el("span.when", {}, ` · ${timeAgo(item.published_at)}`)),
+      creatorLink,
       item.caption ? el("p.caption", {}, captionNodes(item.caption)) : null,
+      adAction,
     );
 
     const isSelf = viewer() === item.creator.handle;
@@ -138,8 +159,10 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
     const comment = el("button.act.act-comment", { type: "button", "aria-label": "Comments" }, el("span.act-icon", {}, icon("comment")), commentCount);
     const shareCount = el("span.act-count", {}, formatCount(item.counts.shares));
     const share = el("button.act.act-share", { type: "button", "aria-label": "Share" }, el("span.act-icon", {}, icon("share")), shareCount);
-    // Only For You items say why they were picked; other feeds send `why: null` and get no button.
-    const why = item.why
+    // Only For You items say why they were picked (a sponsored one: why this ad); other feeds send
+    // `why: null` and get no button.
+    const whyOf = item.sponsored ? { source: "sponsored", label: "Why this ad?", reasons: item.sponsored.reasons } : item.why;
+    const why = whyOf
       ? el("button.act.act-why", { type: "button", "aria-label": "Why am I seeing this?", "aria-haspopup": "dialog" },
         el("span.act-icon", {}, icon("why")))
       : null;
@@ -149,12 +172,16 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
       ? el("button.act.act-more", { type: "button", "aria-label": "More options", "aria-haspopup": "menu", "aria-expanded": "false" },
         el("span.act-icon", {}, icon("more")))
       : null;
+    const avatarLink = el("a", { href: profile, "aria-label": `@${item.creator.handle}` }, avatar(item.creator, "avatar avatar-md"));
     const actions = el("aside.actions", { "aria-label": "Actions" },
-      el("div.act-creator", {}, el("a", { href: profile, "aria-label": `@${item.creator.handle}` }, avatar(item.creator, "avatar avatar-md")), followButton),
+      el("div.act-creator", {}, avatarLink, followButton),
       like, comment, share, why, moreButton);
 
     const stage = el("div.stage", {}, media, tap, pauseMark, soundButton, info, scrub);
-    const node = el("section.slide", { dataset: { index: String(index), id: item.id }, "aria-roledescription": "video" }, stage, actions);
+    const node = el(`section.slide${ad ? ".is-sponsored" : ""}`, {
+      dataset: { index: String(index), id: item.id, ...(ad ? { servedId: ad.served_id } : {}) },
+      "aria-roledescription": ad ? "sponsored video" : "video",
+    }, stage, actions);
     const slide = { item, node, video, poster, soundButton, like, likeCount, commentCount, shareCount, followButton, played: false };
 
     video.addEventListener("playing", () => {
@@ -200,7 +227,12 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
       openComments(item, { onCount: (delta) => bump(slide, "comments", delta) });
     });
     share.addEventListener("click", () => shareItem(slide));
-    why?.addEventListener("click", () => openWhy(item.why, { opener: why }));
+    why?.addEventListener("click", () => openWhy(whyOf, { opener: why }));
+    if (ad) {
+      // The profile opened from the ad is a click on it (sent before the page goes).
+      for (const link of [creatorLink, avatarLink]) link.addEventListener("click", () => adReports.clicked(item, { leaving: true }));
+      adAction.addEventListener("click", () => openAd(slide));
+    }
     moreButton?.addEventListener("click", (event) => {
       event.stopPropagation();
       openMenu(moreButton, [
@@ -210,6 +242,29 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
     });
     followButton.addEventListener("click", () => follow(slide));
     return slide;
+  }
+
+  async function openAd(slide) {
+    const { item } = slide;
+    const ad = item.sponsored;
+    if (!ad.product_id) {
+      adReports.clicked(item, { leaving: true });
+      location.assign(`/@${encodeURIComponent(item.creator.handle)}`);
+      return;
+    }
+    adReports.clicked(item);
+    let chip = (item.products || []).find((product) => product.id === ad.product_id);
+    if (!chip) {
+      try {
+        const product = await api(`/api/v1/products/${encodeURIComponent(ad.product_id)}`);
+        chip = { id: product.id, title: product.title, price_min: product.price_min, price_max: product.price_max,
+          currency: product.currency, image_url: product.images[0] || null, in_stock: product.in_stock };
+      } catch (error) {
+        toast(error.status === 404 ? "This product is no longer sold." : error.message, { error: true });
+        return;
+      }
+    }
+    openProduct(chip, { videoId: item.id, returnTo: `/v/${item.id}` });
   }
 
   async function notInterested(slide) {
@@ -330,12 +385,14 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
       previous.video.pause();
       previous.node.classList.remove("is-active", "is-paused");
       events.hidden(previous.item);
+      adReports.hidden(previous.item);
     }
     active = index;
     const slide = slides[index];
     slide.node.classList.add("is-active");
     slide.node.classList.remove("is-paused");
     events.shown(slide.item);
+    adReports.shown(slide.item);
     slide.video.preload = "auto";
     attach(slide.video, slide.item.master_url).then(() => active === index && play(slide));
     for (let i = index + 1; i <= index + PRELOAD_AHEAD && i < slides.length; i += 1) {
@@ -399,8 +456,13 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
   document.addEventListener("visibilitychange", () => {
     const slide = slides[active];
     if (!slide || destroyed) return;
-    if (document.visibilityState === "hidden") slide.video.pause();
-    else play(slide);
+    if (document.visibilityState === "hidden") {
+      slide.video.pause();
+      adReports.hidden(slide.item);
+    } else {
+      play(slide);
+      adReports.shown(slide.item);
+    }
   });
 
   append(initial);
@@ -429,6 +491,7 @@ export function createFeed(root, { load, initial = [], cursor = null, startAt = 
       for (const slide of slides) detach(slide.video);
       events.flush({ leaving: true });
       clearInterval(events.timer);
+      adReports.stop();
     },
   };
 }

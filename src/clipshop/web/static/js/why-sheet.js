@@ -1,5 +1,5 @@
 // The "Why am I seeing this?" sheet on For You videos: the source the video came from, in words, and the
-// ranker's strongest reasons, strongest first.
+// ranker's strongest reasons, strongest first; on a sponsored item, who pays for it and why it reached you.
 
 import { el, icon } from "./ui.js";
 
@@ -7,11 +7,12 @@ let sheet = null;
 
 function build() {
   const heading = el("h2", { id: "why-title" });
+  const kicker = el("span.why-kicker", {}, "Why this video?");
   const close = el("button.icon-btn", { type: "button", "aria-label": "Close" }, icon("close"));
   const reasons = el("ul.why-reasons", { "aria-label": "Reasons" });
   const none = el("p.why-none.muted", { hidden: true }, "No more detail for this video.");
   const panel = el("section.sheet.why-sheet", { role: "dialog", "aria-modal": "true", "aria-labelledby": "why-title", tabindex: "-1" },
-    el("header.sheet-head", {}, el("span.why-kicker", {}, "Why this video?"), heading, close),
+    el("header.sheet-head", {}, kicker, heading, close),
     el("div.sheet-body", {}, reasons, none),
   );
   const backdrop = el("div.sheet-backdrop");
@@ -26,13 +27,14 @@ function build() {
   });
   // Escape also works when the focus is no longer inside the sheet.
   document.addEventListener("keydown", (event) => event.key === "Escape" && closeWhy());
-  return { root, panel, heading, reasons, none, opener: null };
+  return { root, panel, kicker, heading, reasons, none, opener: null };
 }
 
 /** Open the sheet for a For You item's `why`; focus returns to `opener` when it closes. */
 export function openWhy(why, { opener = null } = {}) {
   sheet ??= build();
   sheet.opener = opener;
+  sheet.kicker.textContent = why.source === "sponsored" ? "Sponsored" : "Why this video?";
   sheet.heading.textContent = why.label;
   sheet.reasons.replaceChildren(...(why.reasons || []).map((reason) =>
     el("li.why-reason", {}, icon("check", "icon icon-xs"), el("span", {}, reason))));
