@@ -222,6 +222,10 @@ class Settings(BaseSettings):
     ads_viewable_s: float = Field(default=2.0, gt=0)
     ads_click_window_days: int = Field(default=7, ge=1)
     ads_view_window_days: int = Field(default=1, ge=0)
+    # How often (minutes) the job resizing each region's slice of every campaign's day runs, and the one
+    # billing spend to the advertisers' balances (it also pauses campaigns whose money or budget ran out).
+    ads_rebalance_minutes: int = Field(default=5, ge=1)
+    ads_billing_minutes: int = Field(default=15, ge=1)
     # Recommendations. Values turn the ranker's predictions into one score (see feed/ranking.py).
     recs_values: dict[str, float] = Field(
         default_factory=lambda: {

@@ -3,7 +3,9 @@ every other module of `clipshop.shop` to the shop itself, the composition root a
 directory's public copies of shops, products and variants, product tags on videos, and the products tagged
 in each video (feeds show them as chips). All of it is public, never personal, data. And the one way to
 heal those copies from a region's truth (`heal_projections`, for the composition root's heal job), and what
-a moderation decision does to a product or a shop (`withhold_*`, `release_*`, `storefront_item`)."""
+a moderation decision does to a product or a shop (`withhold_*`, `release_*`, `storefront_item`). For
+advertising: the ledger (post, balances, an account's movements) and the lines of paid orders (`paid_lines`,
+to attribute purchases to ads)."""
 
 from __future__ import annotations
 
@@ -25,10 +27,13 @@ from clipshop.shop.catalog.withholding import (
 )
 from clipshop.shop.ledger.postings import balance as ledger_balance
 from clipshop.shop.ledger.postings import cash as cash_account
+from clipshop.shop.ledger.postings import movements as ledger_movements
 from clipshop.shop.ledger.postings import post as post_to_ledger
+from clipshop.shop.orders.purchases import PaidLine, paid_lines
 from clipshop.shop.orders.reviews import heal_reviews
 
 __all__ = [
+    "PaidLine",
     "PublicProduct",
     "PublicShop",
     "PublicVariant",
@@ -37,6 +42,8 @@ __all__ = [
     "cash_account",
     "heal_projections",
     "ledger_balance",
+    "ledger_movements",
+    "paid_lines",
     "post_to_ledger",
     "release_product",
     "release_shop",
