@@ -168,18 +168,12 @@ def _attribute_buyer(
         )
     }
     videos = sorted({ad.video_id for ad in ads.values()})
-    tagged = set(
-        uow.directory.execute(
-            select(PublicVideoProduct.video_id, PublicVideoProduct.product_id).where(
-                PublicVideoProduct.video_id.in_(videos), PublicVideoProduct.product_id.in_(products)
-            )
-        ).tuples()
+    tags = select(PublicVideoProduct.video_id, PublicVideoProduct.product_id).where(
+        PublicVideoProduct.video_id.in_(videos), PublicVideoProduct.product_id.in_(products)
     )
-    creators = dict(
-        uow.directory.execute(
-            select(PublicVideo.id, PublicVideo.creator_id).where(PublicVideo.id.in_(videos))
-        ).tuples()
-    )
+    tagged = {(video_id, product_id) for video_id, product_id in uow.directory.execute(tags)}
+    owners = select(PublicVideo.id, PublicVideo.creator_id).where(PublicVideo.id.in_(videos))
+    creators = {video_id: creator_id for video_id, creator_id in uow.directory.execute(owners)}
     opens = [
         Open(*row)
         for row in db.execute(

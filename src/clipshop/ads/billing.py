@@ -254,9 +254,8 @@ def statements(
         else:
             topups[day] -= movement.amount
     named = {cid for spends in per_campaign.values() for cid in spends}
-    names = (
-        dict(db.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(named)))) if named else {}
-    )
+    query = select(Campaign.id, Campaign.name).where(Campaign.id.in_(named))
+    names = {campaign_id: name for campaign_id, name in db.execute(query)} if named else {}
     lines = []
     balance = opening
     for n in range(days):
