@@ -450,6 +450,7 @@ SOCIAL_OBJECTS = frozenset({"upload_id", "video_id", "comment_id"})
 COMMERCE_OBJECTS = frozenset(
     {"shop_id", "product_id", "variant_id", "order_id", "address_id", "return_id", "user_id"}
 )
+ADS_OBJECTS = frozenset({"advertiser_id"})
 PUBLIC_ROUTES: dict[str, str] = {
     "GET /api/v1/users/{handle}": "a profile is public",
     "GET /api/v1/users/{handle}/videos": "a creator's published clips are public",

@@ -1,6 +1,7 @@
 """Every object-level route checks ownership: a second user, sweeping all routes over someone else's private
 objects (an upload, an unpublished video, a comment), gets 404 — the same answer as for a missing id. Every
-route that takes an id is swept here or in tests/shop/test_shop_ownership.py, or is public by design."""
+route that takes an id is swept here, in tests/shop/test_shop_ownership.py or tests/ads/test_ad_ownership.py,
+or is public by design."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from clipshop.platform import Platform
 from support import (
+    ADS_OBJECTS,
     COMMERCE_OBJECTS,
     PUBLIC_ROUTES,
     SOCIAL_OBJECTS,
@@ -26,7 +28,8 @@ def test_every_route_that_takes_an_id_is_swept_or_public(client: TestClient) -> 
     uncovered = [
         route
         for route, params in sorted(routes.items())
-        if route not in PUBLIC_ROUTES and not (params <= SOCIAL_OBJECTS or params <= COMMERCE_OBJECTS)
+        if route not in PUBLIC_ROUTES
+        and not (params <= SOCIAL_OBJECTS or params <= COMMERCE_OBJECTS or params <= ADS_OBJECTS)
     ]
     # Each needs a sweep with another user's real objects, or an entry in PUBLIC_ROUTES saying why not.
     assert uncovered == []

@@ -4,8 +4,9 @@ directory's public copies of shops, products and variants, product tags on video
 in each video (feeds show them as chips). All of it is public, never personal, data. And the one way to
 heal those copies from a region's truth (`heal_projections`, for the composition root's heal job), and what
 a moderation decision does to a product or a shop (`withhold_*`, `release_*`, `storefront_item`). For
-advertising: the ledger (post, balances, an account's movements) and the lines of paid orders (`paid_lines`,
-to attribute purchases to ads)."""
+advertising, which bills and attributes in each person's own region: the ledger (post, balances, an
+account's movements) and the lines of a buyer's paid orders (`paid_lines`, personal, read in the buyer's
+region only)."""
 
 from __future__ import annotations
 
