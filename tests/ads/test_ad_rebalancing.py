@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ad_rows import a_campaign, an_advertiser, set_slice, slices, top_up
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from clipshop.ads import budgets
+from clipshop.ads import budgets, rebalancing
 from clipshop.ads.models import MICROS, AdBilling, Campaign, CampaignStatus
 from clipshop.ads.projection import project_campaign
 from clipshop.ads.rebalancing import CampaignDay, allot, rebalance, split
@@ -262,3 +262,25 @@ def test_a_slice_cannot_spend_its_day_in_the_first_hour(platform: Platform, cloc
     assert slices(platform, campaign_id, day)["us"] == (24 * M, charged)
     with everywhere(platform.databases).transaction() as uow:
         assert uow.region("us").scalars(select(AdBilling)).all() == []
+
+
+def test_a_run_while_another_is_going_leaves_it_alone(platform: Platform) -> None:
+    advertiser_id, campaign_id = _setup(platform, daily_budget=9)
+    top_up(platform, advertiser_id, 1000)
+    engine = platform.databases.directory_engine
+    if engine.dialect.name == "sqlite":
+        held = rebalancing._LOCAL_RUN
+        assert held.acquire(blocking=False)
+        try:
+            assert rebalance(platform).skipped
+        finally:
+            held.release()
+    else:
+        with engine.connect() as other_process:
+            other_process.execute(text("SELECT pg_advisory_lock(:key)"), {"key": rebalancing.RUN_LOCK})
+            assert rebalance(platform).skipped
+            other_process.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": rebalancing.RUN_LOCK})
+            other_process.commit()
+    assert slices(platform, campaign_id, platform.clock.now().date()) == {}
+    assert not rebalance(platform).skipped
+    assert len(slices(platform, campaign_id, platform.clock.now().date())) == 3
