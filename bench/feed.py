@@ -411,7 +411,7 @@ def table_plans(c: Corpus, *, password_hash: str, tokens: list[str]) -> list[Tab
             columns = zip(c.user_ids[e.event_user[idx]].tolist(), e.event_kind[idx].tolist(), video_ids,
                           c.user_ids[e.event_creator[idx]].tolist(), e.event_value[idx].tolist(),
                           stamps(now, e.event_age_s[idx]), strict=True)  # fmt: skip
-            return [(new_id(region), user_id, KINDS[kind], video_id, None, creator_id, value, at)
+            return [(new_id(region), user_id, KINDS[kind], video_id, None, creator_id, value, None, at)
                     for user_id, kind, video_id, creator_id, value, at in columns]  # fmt: skip
 
         return make
@@ -462,7 +462,7 @@ def table_plans(c: Corpus, *, password_hash: str, tokens: list[str]) -> list[Tab
             "created_at", "staff_role", "jurisdiction", "updated_at", "suspended_at", "email_verified_at",
             "birth_date"]  # fmt: skip
     session = ["id", "user_id", "secret_hash", "created_at", "expires_at", "revoked_at"]
-    event = ["id", "user_id", "kind", "video_id", "product_id", "creator_id", "value", "created_at"]
+    event = ["id", "user_id", "kind", "video_id", "product_id", "creator_id", "value", "source", "created_at"]
     watch = ["user_id", "video_id", "watched_s", "completes", "last_at"]
     watch_region = c.user_region[e.user]
     event_region = c.user_region[e.event_user]
@@ -1134,7 +1134,7 @@ def main() -> None:
             args.videos, args.users = dataset.rows["public_videos"], dataset.rows["users"]
         elif databases is not None:
             data_dir.mkdir()  # media and models; the databases are PostgreSQL's
-            harness.console.print(f"PostgreSQL: {', '.join(databases.names.values())}")
+            harness.console.print(f"PostgreSQL: {', '.join(databases.names)}")
             dataset = build_and_load(data_dir, videos=args.videos, users=args.users,
                                      events_per_user=args.events_per_user, seed=args.seed,
                                      postgres=databases)  # fmt: skip

@@ -11,55 +11,46 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psutil
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+
+# The tests' scratch databases (tests/stack.py) make and drop these too.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from stack import ScratchDatabases
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-class ScratchPostgres:
+class ScratchPostgres(ScratchDatabases):
     """Databases `<prefix>_directory` and `<prefix>_<region>` on the server of `admin_url` (by default
-    `prefix` names this process)."""
+    `prefix` names this process), migrated to the latest schema by `create`."""
 
     def __init__(self, admin_url: str, *, regions: list[str], prefix: str | None = None) -> None:
-        self.base = make_url(admin_url)
         self.prefix = prefix or f"clipshop_bench_feed_{os.getpid()}"
-        self.names = {name: f"{self.prefix}_{name}" for name in ["directory", *regions]}
+        super().__init__(admin_url, prefix=self.prefix, names=["directory", *regions])
         self.regions = regions
 
     def url(self, name: str) -> str:
-        return self.base.set(database=self.names[name]).render_as_string(hide_password=False)
-
-    def _admin(self, statements: list[str]) -> None:
-        admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                for statement in statements:
-                    conn.execute(text(statement))
-        finally:
-            admin.dispose()
+        return self.urls[name]
 
     def create(self) -> None:
         """Empty databases, migrated to the latest schema."""
         from clipshop.kit.db import make_engine
         from clipshop.migrations import upgrade
 
-        self.drop()
-        self._admin([f'CREATE DATABASE "{db}"' for db in self.names.values()])
-        for name in self.names:
+        super().create()
+        for name in self.urls:
             engine = make_engine(self.url(name), pool=False)
             try:
                 upgrade(engine, "directory" if name == "directory" else "region")
             finally:
                 engine.dispose()
-
-    def drop(self) -> None:
-        self._admin([f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)' for db in self.names.values()])
 
     def settings(self) -> dict[str, str]:
         """The settings (as `harness.platform_env` takes them) of a platform on these databases."""
@@ -83,7 +74,7 @@ class ScratchPostgres:
                     f"{name} (PostgreSQL)": int(
                         conn.execute(text("SELECT pg_database_size(:db)"), {"db": db}).scalar_one()
                     )
-                    for name, db in self.names.items()
+                    for name, db in zip(self.urls, self.names, strict=True)
                 }
         finally:
             admin.dispose()
@@ -103,7 +94,7 @@ class ScratchPostgres:
         """VACUUM ANALYZE every database, then read its tables and indexes into shared buffers and the page
         cache (pg_prewarm, where the server has it); the seconds it took."""
         started = time.perf_counter()
-        for name in self.names:
+        for name in self.urls:
             engine = create_engine(self.url(name), isolation_level="AUTOCOMMIT")
             try:
                 with engine.connect() as conn:

@@ -444,13 +444,13 @@ def a_public_video(
 # -- Ownership sweeps ---------------------------------------------------------------------------------------
 # Each sweep makes real objects of one user and requests, as another user, every route whose path takes only
 # ids of those objects: tests/test_ownership.py the social ones, tests/shop/test_shop_ownership.py the
-# commerce ones. Every other route that takes an id is public by design, for the reason given here; the
-# inventory test fails on a route that is neither.
+# commerce ones, tests/ads/test_campaigns.py the advertising ones. Every other route that takes an id is
+# public by design, for the reason given here; the inventory test fails on a route that is neither.
 SOCIAL_OBJECTS = frozenset({"upload_id", "video_id", "comment_id"})
 COMMERCE_OBJECTS = frozenset(
     {"shop_id", "product_id", "variant_id", "order_id", "address_id", "return_id", "user_id"}
 )
-ADS_OBJECTS = frozenset({"advertiser_id"})
+ADS_OBJECTS = frozenset({"advertiser_id", "campaign_id", "ad_group_id", "ad_id"})
 PUBLIC_ROUTES: dict[str, str] = {
     "GET /api/v1/users/{handle}": "a profile is public",
     "GET /api/v1/users/{handle}/videos": "a creator's published clips are public",

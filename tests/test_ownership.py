@@ -1,7 +1,7 @@
 """Every object-level route checks ownership: a second user, sweeping all routes over someone else's private
 objects (an upload, an unpublished video, a comment), gets 404 — the same answer as for a missing id. Every
-route that takes an id is swept here, in tests/shop/test_shop_ownership.py or tests/ads/test_ad_ownership.py,
-or is public by design."""
+route that takes an id is swept here, in tests/shop/test_shop_ownership.py or tests/ads/test_campaigns.py, or
+is public by design."""
 
 from __future__ import annotations
 

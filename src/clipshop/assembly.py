@@ -8,9 +8,11 @@ from functools import partial
 
 from clipshop import healing
 from clipshop.accounts import service as accounts
+from clipshop.ads import advertisers as ad_advertisers
 from clipshop.ads import attribution as ad_attribution
 from clipshop.ads import billing as ad_billing
 from clipshop.ads import rebalancing as ad_rebalancing
+from clipshop.ads import review as ad_review
 from clipshop.ads import tasks as ad_tasks
 from clipshop.config import Settings
 from clipshop.digests import sending as digest_sending
@@ -56,6 +58,7 @@ def build_platform(
     gateway.install(platform.databases, policy.load(settings.policy_file))
     platform.review_desk = ModerationDesk()
     platform.separation = ShieldSeparation()
+    platform.payment_receivers["topup_id"] = partial(ad_advertisers.receive_event, platform)
     register_jobs(platform)
     return platform
 
@@ -99,6 +102,7 @@ def register_jobs(platform: Platform) -> None:
             moderation_notices.tell_uploader(uow, decision_id=decision_id)
 
     jobs.register(moderation_tasks.TELL_UPLOADER, tell_uploader)
+    jobs.register(ad_tasks.PROJECT_CAMPAIGN, partial(ad_review.project_in_its_region, platform))
 
     def drop_follow(follower_id: str, followee_id: str) -> None:
         with platform.uow(home=region_of(follower_id)).transaction() as uow:

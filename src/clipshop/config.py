@@ -222,6 +222,15 @@ class Settings(BaseSettings):
     ads_viewable_s: float = Field(default=2.0, gt=0)
     ads_click_window_days: int = Field(default=7, ge=1)
     ads_view_window_days: int = Field(default=1, ge=0)
+    # Advertiser accounts: a top-up is between the minimum and the maximum (minor units of the account's
+    # currency); a daily budget is at least the minimum; a CPC or optimised-CPM bid at least `ads_min_bid`
+    # (a CPM bid at least the reserve). A creator's code that lets an advertiser promote their video lasts
+    # `ads_authorization_days`.
+    ads_topup_min: int = Field(default=500, ge=1)
+    ads_topup_max: int = Field(default=1_000_000, ge=1)
+    ads_min_daily_budget: int = Field(default=100, ge=1)
+    ads_min_bid: int = Field(default=5, ge=1)
+    ads_authorization_days: int = Field(default=30, ge=1)
     # How often (minutes) the job resizing each region's slice of every campaign's day runs, and the one
     # billing spend to the advertisers' balances (it also pauses campaigns whose money or budget ran out).
     ads_rebalance_minutes: int = Field(default=5, ge=1)

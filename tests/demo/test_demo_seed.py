@@ -1,6 +1,6 @@
 """`clipshop seed` end to end on small clips: creators, clips through upload and transcode, shops, products
-tagged in clips, orders at every stage, and each region's trained For You model; a second run adds
-nothing."""
+tagged in clips, orders at every stage, advertisers topped up with reviewed ads, and each region's trained
+For You model; a second run adds nothing."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import pytest
 from rich.progress import Progress
 from sqlalchemy import func, select
 
+from clipshop.ads import balances
+from clipshop.ads.models import Ad, Advertiser, PublicAd
 from clipshop.assembly import build_platform
 from clipshop.config import Settings
+from clipshop.demo.ads import CAMPAIGNS
 from clipshop.demo.seed import seed_demo
 from clipshop.demo.shops import AFFILIATES, ORDERS, SHOPS
 from clipshop.feed.runtime import feed_runtime
@@ -33,6 +36,19 @@ def counts(settings: Settings) -> dict[str, object]:
                 "products": uow.directory.scalar(select(func.count()).select_from(PublicProduct)),
                 "tags": uow.directory.scalar(select(func.count()).select_from(PublicVideoProduct)),
                 "orders": statuses,
+                "advertisers": sorted(
+                    (a.name, balances.balance(uow, advertiser_id=a.id, currency=a.currency))
+                    for region in uow.databases.regions
+                    for a in uow.region(region).scalars(select(Advertiser))
+                ),
+                "ads": sorted(
+                    (ad.headline, ad.review.value, ad.authorized_by is not None)
+                    for region in uow.databases.regions
+                    for ad in uow.region(region).scalars(select(Ad))
+                ),
+                "serving": sorted(
+                    (row.headline, row.serving) for row in uow.directory.scalars(select(PublicAd))
+                ),
             }
         assert check_residency(platform) == []
         return found
@@ -51,6 +67,13 @@ def test_seed_makes_a_shoppable_platform_and_is_idempotent(settings: Settings) -
         "products": sum(len(s.products) for s in SHOPS),
         "tags": len(SHOPS) + len(AFFILIATES),  # each owner's one clip here, and each affiliate's
         "orders": sorted(stage for *_, stage in ORDERS),
+        "advertisers": sorted((c.account, c.topup) for c in CAMPAIGNS),
+        "ads": sorted(
+            (ad.headline, "approved" if ad.approve else "pending", c.creator != c.advertiser)
+            for c in CAMPAIGNS
+            for ad in c.ads
+        ),
+        "serving": sorted((ad.headline, ad.approve) for c in CAMPAIGNS for ad in c.ads),
     }
     with Progress(disable=True) as progress:
         again = seed_demo(settings, clips=13, small=True, progress=progress)

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from clipshop.jobs.queue import Job
+from collections.abc import Iterable
+
+from clipshop.jobs.queue import Job, JobQueue
+from clipshop.kit.db import UnitOfWork
+
+# Write a campaign's ads to the directory again, in the campaign's region (its id carries it): after a
+# decision that gave back a video or a product its ads promote, decided from wherever the moderator works.
+PROJECT_CAMPAIGN = Job[[str]]("project_ad_campaign", retries=3, retry_delay_s=10)
+
+
+def enqueue_project_campaigns(jobs: JobQueue, uow: UnitOfWork, *, campaign_ids: Iterable[str]) -> None:
+    """Project each campaign again once `uow` has committed."""
+    for campaign_id in sorted(set(campaign_ids)):
+        jobs.enqueue_after_commit(uow, PROJECT_CAMPAIGN, campaign_id)
+
 
 # Budgets and money (the composition root binds them to ads.rebalancing, ads.billing, ads.attribution):
 # every `ads_rebalance_minutes` the budget slices of every region are resized; every `ads_billing_minutes`

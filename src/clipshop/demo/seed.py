@@ -1,5 +1,6 @@
 """Demo data that looks like a real platform: creators in several regions, clips generated with ffmpeg and
-posted through the same resumable-upload and transcode path users take, and viewers who engage with them.
+posted through the same resumable-upload and transcode path users take, viewers who engage with them, shops
+and orders, and advertisers whose reviewed campaigns promote clips and products.
 
 Idempotent: accounts are matched by email, clips by caption, so a second run adds only what is missing.
 """
@@ -16,6 +17,7 @@ from rich.progress import Progress
 
 from clipshop.assembly import build_platform
 from clipshop.config import Settings, WriteRates
+from clipshop.demo.ads import seed_ads
 from clipshop.demo.api import DEMO_PASSWORD, DemoApi, Person
 from clipshop.demo.clips import generate_clip
 from clipshop.demo.shops import seed_shops
@@ -220,6 +222,9 @@ def _seed(platform: Platform, *, clips: int, small: bool, progress: Progress) ->
     shopping = progress.add_task("Shops, products and orders", total=1)
     commerce = seed_shops(api, videos=feed)
     progress.advance(shopping)
+    advertising = progress.add_task("Advertisers, campaigns and reviewed ads", total=1)
+    ads = seed_ads(api, videos=feed)
+    progress.advance(advertising)
     training = progress.add_task("Training each region's For You model", total=len(platform.settings.regions))
     for region in platform.settings.regions:
         retrain(platform, region)
@@ -229,6 +234,6 @@ def _seed(platform: Platform, *, clips: int, small: bool, progress: Progress) ->
         f"Seeded {len(CREATORS)} creators and {len(VIEWERS)} viewers in regions "
         f"{', '.join(sorted({platform.regions.home_region(p.country) for p in CREATORS}))}; "
         f"posted {posted} new clips ({len(specs)} in the demo set; the first feed page shows {total}); "
-        f"{commerce}. "
+        f"{commerce}; {ads}. "
         f"Log in as {CREATORS[0].email} / {DEMO_PASSWORD}"
     )

@@ -409,6 +409,7 @@ MODERATION_ACTIONS = {
     "suspend_account": "Your account was suspended",
     "age_restrict": "Your {what} was restricted to adults",
     "remove_from_recommendations": "Your {what} was removed from recommendations",
+    "reject": "Your {what} was rejected by review",
 }
 
 

@@ -1,6 +1,7 @@
 """Holding content for a moderator: the checks made when something is posted (a re-upload of a removed clip,
-a blocked word) hold it out of every public place and hand it to a review desk, which opens a case. The
-desk is moderation's; the domains that hold content see only this port, as they sit below moderation."""
+a blocked word) hold it out of every public place and hand it to a review desk, which opens a case; and so
+does every new or edited ad, which serves only once a moderator approves it. The desk is moderation's; the
+domains that hold content see only this port, as they sit below moderation."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class HoldReason(enum.StrEnum):
 
     MATCHES_REMOVED_CONTENT = "matches_removed_content"
     BLOCKED_WORDS = "blocked_words"
+    AD_REVIEW = "ad_review"  # every new or edited ad, before it may serve
 
 
 class HeldKind(enum.StrEnum):
@@ -23,6 +25,7 @@ class HeldKind(enum.StrEnum):
 
     VIDEO = "video"
     COMMENT = "comment"
+    AD = "ad"
 
 
 class ReviewDesk(Protocol):

@@ -10,10 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from clipshop.accounts import appeal_pass
 from clipshop.accounts import service as accounts
+from clipshop.ads.review import REJECTION_REASONS
 from clipshop.errors import NotFound, Unauthenticated
 from clipshop.kit.actors import Actor
 from clipshop.moderation import appeals, decisions, queue, reports
 from clipshop.moderation.schemas import (
+    AdCaseRead,
     AppealCreate,
     AppealDecisionCreate,
     AppealRead,
@@ -133,6 +135,7 @@ def review_queue(
                 )
                 for d in v.history
             ],
+            ad=AdCaseRead.of(v.content.ad, REJECTION_REASONS),
         )
         for v in views
     ]
@@ -143,8 +146,10 @@ def decide(
     case_id: str, body: DecisionCreate, actor: CurrentActor, uow: UowDep, platform: PlatformDep
 ) -> DecisionRead:
     """Decide an open case: dismiss, age_restrict, remove_from_recommendations, take_down (a video, comment,
-    product or shop) or suspend_account, with a reason code. Audited in the case's region. Dismissing the
-    case of content held by an automatic check releases it; a take-down keeps it down."""
+    product or shop) or suspend_account, with a reason code; an ad's case is approved or rejected (with one of
+    the ad policy's reasons: prohibited_product, misleading_claim, adult_content, ...). Audited in the case's
+    region. Dismissing the case of content held by an automatic check releases it; a take-down keeps it
+    down, and stops the ads that promote it."""
     decision = decisions.decide(
         uow,
         actor=actor,
@@ -179,6 +184,7 @@ def pending_appeals(
             media_url=v.content.media_url,
             poster_url=v.content.poster_url,
             withheld=v.content.withheld,
+            ad=AdCaseRead.of(v.content.ad, REJECTION_REASONS),
         )
         for v in found
     ]

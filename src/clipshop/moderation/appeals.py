@@ -26,6 +26,8 @@ from clipshop.moderation.tasks import enqueue_tell_uploader
 from clipshop.residency import gateway
 
 MAX_APPEAL_TEXT = 1000
+# Decisions that take nothing from anyone: nothing to appeal, nothing to tell.
+NOT_ADVERSE = (Action.DISMISS, Action.APPROVE)
 
 
 @dataclass
@@ -38,10 +40,11 @@ class AppealView:
 
 
 def decisions_about(uow: UnitOfWork, *, actor: Actor) -> list[Decision]:
-    """What moderation did to the actor's content or account (dismissals left out), newest first."""
+    """What moderation did to the actor's content or account (dismissals and ads' approvals left out), newest
+    first."""
     query = (
         select(Decision)
-        .where(Decision.owner_id == actor.id, Decision.action != Action.DISMISS)
+        .where(Decision.owner_id == actor.id, Decision.action.not_in(NOT_ADVERSE))
         .order_by(Decision.decided_at.desc())
     )
     return list(uow.region(actor.region).scalars(query))
@@ -60,7 +63,7 @@ def appeal(
     `suspended_only` (an appeal pass), only the decision that suspended the account may be appealed (403
     `appeal_pass_scope` for another)."""
     decision = uow.find(Decision, decision_id, region=actor.region)
-    if decision is None or decision.owner_id != actor.id or decision.action is Action.DISMISS:
+    if decision is None or decision.owner_id != actor.id or decision.action in NOT_ADVERSE:
         raise NotFound("decision", decision_id)
     if suspended_only and decision.action is not Action.SUSPEND_ACCOUNT:
         raise Forbidden(

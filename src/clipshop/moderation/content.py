@@ -1,5 +1,7 @@
 """What a case is about: the reported item as the directory shows it (`find_content`), and as a moderator
-sees it (`describe`), from its own row in its region even when it is held or taken down."""
+sees it (`describe`), from its own row in its region even when it is held or taken down. An ad's case opens
+when the ad is made or edited (it is reviewed before it serves), never by a report: a viewer reports the
+video it shows."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from clipshop.accounts.models import PublicProfile
+from clipshop.ads.review import AdFacts, describe_ads
 from clipshop.errors import NotFound
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
@@ -30,7 +33,7 @@ class Content:
 
 def find_content(uow: UnitOfWork, *, kind: ContentKind, content_id: str) -> Content:
     """The reported item as the directory shows it, or NotFound (also for what is not public)."""
-    if not is_valid_id(content_id, set(uow.databases.regions)):
+    if kind is ContentKind.AD or not is_valid_id(content_id, set(uow.databases.regions)):
         raise NotFound(str(kind), content_id)
     owner: str | None = None
     directory = uow.directory
@@ -74,6 +77,7 @@ class Description:
     poster_url: str | None = None
     withheld: bool = False
     held_for: str | None = None
+    ad: AdFacts | None = None  # an ad's advertiser, headline and call to action, and what it promotes
 
 
 def describe(
@@ -103,6 +107,13 @@ def describe(
         )
         videos = {v.id: v for v in db.scalars(select(Video).where(Video.id.in_(video_ids)))}
         comments = {c.id: c for c in db.scalars(select(Comment).where(Comment.id.in_(comment_ids)))}
+    ad_ids = [i for k, i in items if k is ContentKind.AD]
+    ads: dict[str, AdFacts] = {}
+    if ad_ids:
+        open_region(
+            uow, region, actor=actor, data_class="advertising", records=ad_ids, why="review ads", write=False
+        )
+        ads = describe_ads(uow, region=region, ad_ids=ad_ids)
     directory = uow.directory
     found: dict[str, Description] = {}
     for kind, content_id in items:
@@ -121,6 +132,11 @@ def describe(
             if comment is not None:
                 seen.summary, seen.held_for = comment.body, comment.held_for
                 seen.withheld = comment.withheld_by is not None
+        elif kind is ContentKind.AD:
+            facts = ads.get(content_id)
+            if facts is not None:
+                seen.summary, seen.ad = facts.summary, facts
+                seen.media_url, seen.poster_url = facts.media_url, facts.poster_url
         elif kind is ContentKind.PROFILE:
             profile = directory.get(PublicProfile, content_id)
             seen.summary = f"@{profile.handle}: {profile.bio}" if profile is not None else ""

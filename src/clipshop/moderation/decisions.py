@@ -43,7 +43,7 @@ def decide(
     )
     if case.status is not CaseStatus.OPEN:
         raise Conflict("case_decided", "This case is decided already; new reports open a new case.")
-    check_applicable(case, action)
+    check_applicable(case, action, reason_code)
     region = region_of(case.id)
     records = open_region(
         uow,

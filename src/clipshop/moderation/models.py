@@ -19,6 +19,7 @@ class ContentKind(enum.StrEnum):
     PROFILE = "profile"
     PRODUCT = "product"
     SHOP = "shop"
+    AD = "ad"  # an advertiser's ad, reviewed before it serves (its case opens when it is made or edited)
 
 
 class ReportReason(enum.StrEnum):
@@ -53,6 +54,7 @@ SEVERITY: dict[ReportReason, int] = {
 HOLD_SEVERITY: dict[str, int] = {
     "matches_removed_content": 50,
     "blocked_words": 10,
+    "ad_review": 15,
 }
 
 
@@ -62,6 +64,8 @@ class Action(enum.StrEnum):
     REMOVE_FROM_RECOMMENDATIONS = "remove_from_recommendations"
     TAKE_DOWN = "take_down"
     SUSPEND_ACCOUNT = "suspend_account"
+    APPROVE = "approve"  # an ad may serve
+    REJECT = "reject"  # an ad never serves until its advertiser edits it and a moderator approves it
 
 
 class CaseStatus(enum.StrEnum):

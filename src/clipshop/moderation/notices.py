@@ -24,9 +24,10 @@ TELL_WITHIN = timedelta(days=7)
 
 
 def tell_uploader(uow: UnitOfWork, *, decision_id: str) -> None:
-    """The decision, unless a dismissal; and the appeal's outcome once decided (idempotent)."""
+    """The decision, unless a dismissal or an ad's approval; and the appeal's outcome once decided
+    (idempotent)."""
     decision = uow.region(region_of(decision_id)).get(Decision, decision_id)
-    if decision is None or decision.owner_id is None or decision.action is Action.DISMISS:
+    if decision is None or decision.owner_id is None or decision.action in (Action.DISMISS, Action.APPROVE):
         return
     about = {
         "decision_id": decision.id,
@@ -65,7 +66,7 @@ def heal_outcomes(uow: UnitOfWork, *, region: str, window: Window) -> Counter[st
     decided = select(Decision.id).where(
         or_(window.holds(Decision.decided_at), window.holds(Decision.appeal_decided_at)),
         Decision.owner_id.is_not(None),
-        Decision.action != Action.DISMISS,
+        Decision.action.not_in((Action.DISMISS, Action.APPROVE)),
     )
     for ids in in_batches(db, decided, key=Decision.id):
         for decision in db.scalars(select(Decision).where(Decision.id.in_(ids))):

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from clipshop.ads.review import AdFacts
 from clipshop.moderation.models import Action, ContentKind, Decision, ReportReason
 
 
@@ -73,6 +74,42 @@ class HistoryRead(BaseModel):
     appeal_state: str
 
 
+class AdCaseRead(BaseModel):
+    """What an ad's case is about: who pays for it, what it says and what it promotes."""
+
+    advertiser_id: str
+    advertiser_name: str
+    kind: str = Field(description="video | product")
+    headline: str
+    call_to_action: str
+    video_id: str
+    product_id: str | None
+    product_title: str | None
+    authorized_by: str | None = Field(
+        description="the creator whose code let the advertiser promote their video"
+    )
+    review: str
+    rejection_reasons: list[str] = Field(description="the reason codes a rejection may give")
+
+    @classmethod
+    def of(cls, facts: AdFacts | None, reasons: tuple[str, ...]) -> AdCaseRead | None:
+        if facts is None:
+            return None
+        return cls(
+            advertiser_id=facts.advertiser_id,
+            advertiser_name=facts.advertiser_name,
+            kind=facts.kind,
+            headline=facts.headline,
+            call_to_action=facts.call_to_action,
+            video_id=facts.video_id,
+            product_id=facts.product_id,
+            product_title=facts.product_title,
+            authorized_by=facts.authorized_by,
+            review=facts.review,
+            rejection_reasons=list(reasons),
+        )
+
+
 class CaseRead(BaseModel):
     id: str
     content_kind: ContentKind
@@ -95,6 +132,7 @@ class CaseRead(BaseModel):
         "dismissing the case releases it",
     )
     history: list[HistoryRead]
+    ad: AdCaseRead | None = Field(default=None, description="an ad's case: approve or reject it")
 
 
 class AppealRead(DecisionRead):
@@ -104,6 +142,7 @@ class AppealRead(DecisionRead):
     media_url: str | None
     poster_url: str | None
     withheld: bool
+    ad: AdCaseRead | None = None
 
 
 class AppealCreate(BaseModel):

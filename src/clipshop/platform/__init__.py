@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -23,7 +24,14 @@ from clipshop.kit.blocklist import Blocklist
 from clipshop.kit.clock import Clock, SystemClock
 from clipshop.kit.db import Databases, PoolLimits, UnitOfWork
 from clipshop.kit.faults import Faults
-from clipshop.kit.ports import MailTransport, MediaStore, PaymentProvider, Transcoder, UploadVolume
+from clipshop.kit.ports import (
+    MailTransport,
+    MediaStore,
+    PaymentProvider,
+    ProviderEvent,
+    Transcoder,
+    UploadVolume,
+)
 from clipshop.kit.regions import Regions
 from clipshop.kit.review import NoReviewDesk, ReviewDesk
 from clipshop.kit.separation import NoSeparation, Separation
@@ -80,6 +88,9 @@ class Platform:
             name=settings.jobs_queue_name,
         )
         self.payments = self._payment_provider()
+        # Who takes the provider's events about payments other than checkouts, by the metadata key that
+        # names what was paid for (an advertiser's top-up: `topup_id`); the composition root installs them.
+        self.payment_receivers: dict[str, Callable[[ProviderEvent], bool]] = {}
         self.mail = self._mail_transport()
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.limits_storage_uri))
 

@@ -4,17 +4,20 @@ directory's public copies of shops, products and variants, product tags on video
 in each video (feeds show them as chips). All of it is public, never personal, data. And the one way to
 heal those copies from a region's truth (`heal_projections`, for the composition root's heal job), and what
 a moderation decision does to a product or a shop (`withhold_*`, `release_*`, `storefront_item`). For
-advertising, which bills and attributes in each person's own region: the ledger (post, balances, an
-account's movements) and the lines of a buyer's paid orders (`paid_lines`, personal, read in the buyer's
-region only)."""
+advertising: the open shop an actor owns (`owned_shop`) and the currency check; and, as it bills
+and attributes in each person's own region, the ledger (post, balances, an account's movements) and
+the lines of a buyer's paid orders (`paid_lines`, personal, read in the buyer's region only)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
 
+from clipshop.errors import Conflict
+from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.watermarks import Window
+from clipshop.shop.catalog import shops
 from clipshop.shop.catalog.browse import video_products
 from clipshop.shop.catalog.models import PublicProduct, PublicShop, PublicVariant, PublicVideoProduct
 from clipshop.shop.catalog.projection import heal_catalog
@@ -30,6 +33,7 @@ from clipshop.shop.ledger.postings import balance as ledger_balance
 from clipshop.shop.ledger.postings import cash as cash_account
 from clipshop.shop.ledger.postings import movements as ledger_movements
 from clipshop.shop.ledger.postings import post as post_to_ledger
+from clipshop.shop.money import check_currency
 from clipshop.shop.orders.purchases import PaidLine, paid_lines
 from clipshop.shop.orders.reviews import heal_reviews
 
@@ -41,9 +45,11 @@ __all__ = [
     "PublicVideoProduct",
     "StorefrontItem",
     "cash_account",
+    "check_currency",
     "heal_projections",
     "ledger_balance",
     "ledger_movements",
+    "owned_shop",
     "paid_lines",
     "post_to_ledger",
     "release_product",
@@ -61,3 +67,14 @@ def heal_projections(uow: UnitOfWork, *, region: str, window: Window, now: datet
     fixed = Counter(heal_catalog(uow, region=region, window=window, now=now))
     fixed.update(heal_reviews(uow, region=region, window=window))
     return dict(fixed)
+
+
+def owned_shop(uow: UnitOfWork, *, actor: Actor, shop_id: str) -> PublicShop:
+    """The public copy of the open shop `shop_id` if `actor` owns it; NotFound if they do not (or there is
+    none), ShopClosed (409) if they closed it, 409 `shop_withheld` if a moderator took it down."""
+    shop = shops.get(uow, actor=actor, shop_id=shop_id, owner=True)
+    shops.require_open(shop)
+    public = uow.directory.get(PublicShop, shop.id)
+    if public is None:
+        raise Conflict("shop_withheld", f"The shop {shop.name} was taken down by a moderation decision.")
+    return public

@@ -195,6 +195,22 @@ def test_a_declined_cart_checkout_keeps_the_cart_and_a_paid_one_empties_it(
     assert incomplete.status_code == 422 and incomplete.json()["field"] == "address.line1"
 
 
+def test_units_added_to_the_cart_after_a_cart_checkout_stay_when_its_payment_lands(
+    client: TestClient, platform: Platform, sign_up: Any
+) -> None:
+    _, buyer, _, variant_id = setup_shop(client, sign_up, stock=10)
+    cart = "/api/v1/cart/items"
+    client.post(cart, headers=buyer.auth, json={"variant_id": variant_id, "quantity": 2})
+    body = {"address": ADDRESS, "payment_method": CARD_OK}
+    paid = client.post("/api/v1/checkout", headers={**buyer.auth, "Idempotency-Key": "k-1"}, json=body)
+    assert paid.status_code == 201, paid.text
+    # Before the payment job runs, the buyer puts one more in: the line now holds 3, 2 of them bought.
+    again = client.post(cart, headers=buyer.auth, json={"variant_id": variant_id, "quantity": 1})
+    assert again.status_code == 200 and [i["quantity"] for i in again.json()["items"]] == [3]
+    platform.jobs.drain()
+    assert [i["quantity"] for i in client.get("/api/v1/cart", headers=buyer.auth).json()["items"]] == [1]
+
+
 def test_the_sandbox_bank_page_approves_a_payment(
     client: TestClient, platform: Platform, sign_up: Any
 ) -> None:

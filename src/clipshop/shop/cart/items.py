@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from clipshop.errors import Invalid, NotFound
 from clipshop.events import service as events
 from clipshop.events.models import EventKind
 from clipshop.kit.actors import Actor
-from clipshop.kit.db import UnitOfWork
+from clipshop.kit.db import UnitOfWork, dialect_insert
 from clipshop.shop.cart.models import AttributionTouch, CartItem
 from clipshop.shop.catalog import browse, shops
 from clipshop.shop.catalog.models import PublicProduct, PublicVariant
@@ -57,14 +57,19 @@ def create(uow: UnitOfWork, *, actor: Actor, variant_id: str, quantity: int, now
         creator_id=touched.creator_id if touched else None,
         value=float(quantity),
     )
-    item = db.get(CartItem, (actor.id, variant_id))
-    if item is None:
-        item = CartItem(user_id=actor.id, variant_id=variant_id, quantity=quantity, added_at=now)
-        db.add(item)
-    else:
-        item.quantity = min(MAX_QUANTITY, item.quantity + quantity)
-    db.flush()
-    return item
+    # One atomic upsert, not a read then a write: a paid cart checkout's job may take bought units out of
+    # this line between the two, and the write would then miss its row.
+    added = dialect_insert(db, CartItem).values(
+        user_id=actor.id, variant_id=variant_id, quantity=quantity, added_at=now
+    )
+    total = CartItem.quantity + added.excluded.quantity
+    db.execute(
+        added.on_conflict_do_update(
+            index_elements=["user_id", "variant_id"],
+            set_={"quantity": case((total > MAX_QUANTITY, MAX_QUANTITY), else_=total)},
+        )
+    )
+    return db.get_one(CartItem, (actor.id, variant_id), populate_existing=True)
 
 
 def update(uow: UnitOfWork, *, actor: Actor, variant_id: str, quantity: int) -> CartItem | None:

@@ -9,7 +9,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from clipshop.events import service as events
 from clipshop.events.models import EventKind
@@ -165,6 +165,22 @@ def refund_orphan(platform: Platform, *, payment_id: str, intent_ref: str) -> No
         )
 
 
+def _take_bought_out_of_cart(uow: UnitOfWork, *, region: str, checkout: Checkout) -> None:
+    """Take the units a cart checkout bought out of the buyer's cart: a line is gone when all of it was
+    bought, and keeps what the buyer added to it since the checkout."""
+    db = uow.region(region)
+    bought = (
+        select(OrderLine.variant_id, func.sum(OrderLine.quantity))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.checkout_id == checkout.id)
+        .group_by(OrderLine.variant_id)
+    )
+    for variant_id, quantity in db.execute(bought).all():
+        line = (CartItem.user_id == checkout.buyer_id) & (CartItem.variant_id == variant_id)
+        db.execute(delete(CartItem).where(line, CartItem.quantity <= quantity))
+        db.execute(update(CartItem).where(line).values(quantity=CartItem.quantity - quantity))
+
+
 def mark_paid(platform: Platform, uow: UnitOfWork, *, payment: Payment, now: datetime) -> None:
     """The money is in: orders paid, units sold, the capture booked, and a cart checkout's lines leave the
     cart (a declined or refused card leaves the cart as it was). An order of a shop closed meanwhile is
@@ -172,11 +188,7 @@ def mark_paid(platform: Platform, uow: UnitOfWork, *, payment: Payment, now: dat
     region = region_of(payment.id)
     checkout = uow.region(region).get_one(Checkout, payment.checkout_id)
     if checkout.from_cart:
-        bought = select(OrderLine.variant_id).join(Order, Order.id == OrderLine.order_id)
-        bought = bought.where(Order.checkout_id == checkout.id)
-        uow.region(region).execute(
-            delete(CartItem).where(CartItem.user_id == checkout.buyer_id, CartItem.variant_id.in_(bought))
-        )
+        _take_bought_out_of_cart(uow, region=region, checkout=checkout)
     for order in service.orders_of_checkout(uow, region=region, checkout_id=payment.checkout_id):
         if order.status is not OrderStatus.PENDING_PAYMENT:
             continue

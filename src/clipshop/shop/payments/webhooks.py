@@ -1,4 +1,6 @@
-"""The webhook receiver: verify, de-duplicate by event id, move the payment forward (never back).
+"""The webhook receiver: verify, de-duplicate by event id, move the payment forward (never back). An event
+about a payment for something else than a checkout (its metadata names it, e.g. `topup_id`) goes to the
+receiver the composition root installed for it (`Platform.payment_receivers`).
 
 Providers deliver at least once, late and in any order. Each event id is recorded in the same transaction
 as the change it causes, so a second delivery finds it and changes nothing; an event that would move a
@@ -47,6 +49,9 @@ def receive(platform: Platform, *, payload: bytes, signature: str) -> bool:
     except WebhookRejected as error:
         raise InvalidWebhook(str(error)) from None
     metadata = event.data.get("metadata") or {}
+    for key, receive_other in platform.payment_receivers.items():
+        if key in metadata:  # a payment for something other than a checkout (an advertiser's top-up)
+            return receive_other(event)
     payment_id = str(metadata.get("payment_id", ""))
     if not is_valid_id(payment_id, set(platform.databases.regions)):
         log.warning("webhook %s names no payment of ours", event.id)

@@ -6,6 +6,7 @@ export const DECISION_WORDS = {
   suspend_account: "account suspended",
   age_restrict: "restricted to adults",
   remove_from_recommendations: "removed from recommendations",
+  reject: "rejected by ad review",
 };
 
 export const APPEAL_STATES = {
