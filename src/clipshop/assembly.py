@@ -9,7 +9,10 @@ from functools import partial
 from clipshop import healing
 from clipshop.accounts import service as accounts
 from clipshop.ads import advertisers as ad_advertisers
+from clipshop.ads import attribution as ad_attribution
+from clipshop.ads import billing as ad_billing
 from clipshop.ads import prediction as ad_prediction
+from clipshop.ads import rebalancing as ad_rebalancing
 from clipshop.ads import review as ad_review
 from clipshop.ads import tasks as ad_tasks
 from clipshop.config import Settings
@@ -138,6 +141,27 @@ def register_jobs(platform: Platform) -> None:
         ad_tasks.REBUILD_RATES,
         partial(ad_prediction.rebuild_every_region, platform),
         every_minutes=ad_tasks.RATES_EVERY_MINUTES,
+    )
+
+    jobs.register(
+        ad_tasks.REBALANCE_BUDGETS,
+        partial(ad_rebalancing.run_rebalance, platform),
+        every_minutes=settings.ads_rebalance_minutes,
+    )
+    jobs.register(
+        ad_tasks.BILL_SPEND,
+        partial(ad_billing.run_billing, platform),
+        every_minutes=settings.ads_billing_minutes,
+    )
+    jobs.register(
+        ad_tasks.ATTRIBUTE_CONVERSIONS,
+        partial(ad_attribution.run_attribution, platform),
+        every_minutes=ad_tasks.ATTRIBUTE_EVERY_MINUTES,
+    )
+    jobs.register(
+        ad_tasks.ATTRIBUTE_CONVERSIONS_DAILY,
+        partial(ad_attribution.run_daily_attribution, platform),
+        every_minutes=24 * 60,
     )
 
     for module in settings.jobs_modules:

@@ -234,6 +234,10 @@ class Settings(BaseSettings):
     # How often each server's in-memory index of ads (and each region's budget slices and predicted rates)
     # reads what changed, in seconds, off the request path; 0: before every decision (tests).
     ads_index_s: float = Field(default=2.0, ge=0)
+    # How often (minutes) the job resizing each region's slice of every campaign's day runs, and the one
+    # billing spend to the advertisers' balances (it also pauses campaigns whose money or budget ran out).
+    ads_rebalance_minutes: int = Field(default=5, ge=1)
+    ads_billing_minutes: int = Field(default=15, ge=1)
     # Recommendations. Values turn the ranker's predictions into one score (see feed/ranking.py).
     recs_values: dict[str, float] = Field(
         default_factory=lambda: {

@@ -12,11 +12,15 @@ account's ledger balance: top-ups less spend, to the unit.
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import region_of
 from clipshop.shop.public import ledger_balance
 
 AD_REVENUE = "revenue:ads"
+AD_TOPUP = "ad_topup"  # ledger kinds
+AD_SPEND = "ad_spend"
 
 
 def account(advertiser_id: str) -> str:
@@ -26,3 +30,9 @@ def account(advertiser_id: str) -> str:
 def balance(uow: UnitOfWork, *, advertiser_id: str, currency: str) -> int:
     """Top-ups less billed spend, in minor units."""
     return -ledger_balance(uow.region(region_of(advertiser_id)), account(advertiser_id), currency)
+
+
+def paid_in(db: Session, *, advertiser_id: str, currency: str) -> int:
+    """What was paid into the balance, in minor units: every movement of the account but spend (`db` is the
+    advertiser's region)."""
+    return -ledger_balance(db, account(advertiser_id), currency, excluding_kinds=(AD_SPEND,))

@@ -21,3 +21,13 @@ def enqueue_project_campaigns(jobs: JobQueue, uow: UnitOfWork, *, campaign_ids: 
 # Each region's click and purchase rates per ad, from its own events (`ads.prediction`).
 REBUILD_RATES = Job[[]]("rebuild_ad_rates")
 RATES_EVERY_MINUTES = 10
+
+# Budgets and money (the composition root binds them to ads.rebalancing, ads.billing, ads.attribution):
+# every `ads_rebalance_minutes` the budget slices of every region are resized; every `ads_billing_minutes`
+# their spend is billed to the advertisers' balances and campaigns out of money or budget pause; every few
+# minutes (and once a day over two days) purchases are attributed to ads.
+REBALANCE_BUDGETS = Job[[]]("rebalance_ad_budgets")
+BILL_SPEND = Job[[]]("bill_ad_spend")
+ATTRIBUTE_CONVERSIONS = Job[[]]("attribute_ad_conversions")
+ATTRIBUTE_CONVERSIONS_DAILY = Job[[]]("attribute_ad_conversions_daily")
+ATTRIBUTE_EVERY_MINUTES = 5

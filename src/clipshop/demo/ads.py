@@ -9,11 +9,11 @@ headline, top-ups by their Idempotency-Key; a creator's code is asked for only w
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
 from clipshop.accounts import service as accounts
+from clipshop.ads import rebalancing
 from clipshop.demo.api import DemoApi, Person
 from clipshop.kit.actors import Role
 from clipshop.kit.everywhere import everywhere
@@ -22,10 +22,6 @@ from clipshop.platform import Platform
 CARD = "4242 4242 4242 4242"
 MODERATOR = Person("mod.us", "Morgan (moderator)", "US", "Reviews reports and ads for the us region")
 BRAND = Person("trailco", "TrailCo", "US", "Trail shoes and packs, made for mud")
-
-# The one call the seed makes into budget rebalancing (the job that allots each region its slice of every
-# campaign's daily budget; an ad serves only from a slice): (module, function taking the platform).
-REBALANCE = ("clipshop.ads.rebalancing", "rebalance")
 
 
 @dataclass(frozen=True)
@@ -147,15 +143,9 @@ def seed_ads(api: DemoApi, *, videos: list[dict[str, Any]]) -> str:
 
 
 def allot_budget_slices(platform: Platform) -> bool:
-    """Allot today's budget slices (`REBALANCE`), so the approved ads serve in For You; False when this
-    build has no rebalancing."""
-    module_name, function = REBALANCE
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError:
-        return False
-    getattr(module, function)(platform)
-    return True
+    """Allot today's budget slices now (the job that does it runs every few minutes), so the approved ads
+    serve in For You at once; False when another run was going and this one did nothing."""
+    return not rebalancing.rebalance(platform).skipped
 
 
 def _make_moderator(platform: Platform, api: DemoApi, person: Person, *, jurisdiction: str) -> None:

@@ -4,7 +4,9 @@ directory's public copies of shops, products and variants, product tags on video
 in each video (feeds show them as chips). All of it is public, never personal, data. And the one way to
 heal those copies from a region's truth (`heal_projections`, for the composition root's heal job), and what
 a moderation decision does to a product or a shop (`withhold_*`, `release_*`, `storefront_item`). For
-advertising: the open shop an actor owns (`owned_shop`) and the currency check."""
+advertising: the open shop an actor owns (`owned_shop`) and the currency check; and, as it bills
+and attributes in each person's own region, the ledger (post, balances, an account's movements) and
+the lines of a buyer's paid orders (`paid_lines`, personal, read in the buyer's region only)."""
 
 from __future__ import annotations
 
@@ -29,11 +31,14 @@ from clipshop.shop.catalog.withholding import (
 )
 from clipshop.shop.ledger.postings import balance as ledger_balance
 from clipshop.shop.ledger.postings import cash as cash_account
+from clipshop.shop.ledger.postings import movements as ledger_movements
 from clipshop.shop.ledger.postings import post as post_to_ledger
 from clipshop.shop.money import check_currency
+from clipshop.shop.orders.purchases import PaidLine, paid_lines
 from clipshop.shop.orders.reviews import heal_reviews
 
 __all__ = [
+    "PaidLine",
     "PublicProduct",
     "PublicShop",
     "PublicVariant",
@@ -43,7 +48,9 @@ __all__ = [
     "check_currency",
     "heal_projections",
     "ledger_balance",
+    "ledger_movements",
     "owned_shop",
+    "paid_lines",
     "post_to_ledger",
     "release_product",
     "release_shop",

@@ -18,8 +18,9 @@ transaction at commit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -93,11 +94,25 @@ def post(
     return True
 
 
-def balance(session: Session, account: str, currency: str | None = None) -> int:
-    """The account's debit balance (negative for what the platform owes: payables, fees, tax)."""
+def balance(
+    session: Session,
+    account: str,
+    currency: str | None = None,
+    *,
+    excluding_kinds: Sequence[str] = (),
+    before: datetime | None = None,
+) -> int:
+    """The account's debit balance (negative for what the platform owes: payables, fees, tax); with
+    `excluding_kinds`, leaving out the transactions of those kinds; with `before`, as it stood then."""
     query = select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.account == account)
     if currency is not None:
         query = query.where(LedgerEntry.currency == currency)
+    if excluding_kinds or before is not None:
+        query = query.join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+    if excluding_kinds:
+        query = query.where(LedgerTransaction.kind.not_in(excluding_kinds))
+    if before is not None:
+        query = query.where(LedgerTransaction.created_at < before)
     return int(session.scalar(query) or 0)
 
 
@@ -109,3 +124,34 @@ def balances(session: Session, prefix: str = "") -> dict[tuple[str, str], int]:
     if prefix:
         query = query.where(LedgerEntry.account.startswith(prefix, autoescape=True))
     return {(account, currency): int(total) for account, currency, total in session.execute(query)}
+
+
+class Movement(NamedTuple):
+    """One entry of an account, with its transaction's kind, reference and time."""
+
+    kind: str
+    reference: str
+    at: datetime
+    amount: int
+
+
+def movements(session: Session, account: str, currency: str, *, since: datetime) -> list[Movement]:
+    """The account's entries in `currency` booked at or after `since`, oldest first."""
+    query = (
+        select(
+            LedgerTransaction.kind,
+            LedgerTransaction.reference,
+            LedgerTransaction.created_at,
+            LedgerEntry.amount,
+        )
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(
+            LedgerEntry.account == account,
+            LedgerEntry.currency == currency,
+            LedgerTransaction.created_at >= since,
+        )
+        .order_by(LedgerTransaction.created_at, LedgerEntry.id)
+    )
+    return [
+        Movement(kind, reference, at, int(amount)) for kind, reference, at, amount in session.execute(query)
+    ]
