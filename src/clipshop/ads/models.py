@@ -264,9 +264,10 @@ class PublicAd(DirectoryBase):
     campaign_id: Mapped[str] = mapped_column(String(40), index=True)
     ad_group_id: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(8))
-    video_id: Mapped[str] = mapped_column(String(40))
-    product_id: Mapped[str | None] = mapped_column(String(40), default=None)
-    shop_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    # Indexed: a take-down stops the ads of a video, product or shop by these; creators' analytics too.
+    video_id: Mapped[str] = mapped_column(String(40), index=True)
+    product_id: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
+    shop_id: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
     headline: Mapped[str] = mapped_column(String(100), default="")
     call_to_action: Mapped[str] = mapped_column(String(24), default="")
     objective: Mapped[str] = mapped_column(String(16))

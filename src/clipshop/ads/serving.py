@@ -33,17 +33,16 @@ import heapq
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, select
 from sqlalchemy.orm import aliased
 
-from clipshop.ads import auction
-from clipshop.ads.budgets import SliceState
+from clipshop.ads import auction, budgets
 from clipshop.ads.index import AdFacts, Snapshot, ads_runtime
-from clipshop.ads.models import AdBudgetSlice, AdEvent, AdEventKind, AdKind, PublicAd
+from clipshop.ads.models import AdEvent, AdEventKind, AdKind, PublicAd
 from clipshop.events.models import EventKind
 from clipshop.events.service import RecentEvent
 from clipshop.kit.actors import Actor
@@ -385,8 +384,11 @@ def _check_now(
     ads = {snapshot.ads[pick.position].ad_id: pick for pick in picks}
     rows = uow.directory.connection().execute(_CURRENT, {"ads": list(ads)})
     current = {row[0]: row[1:] for row in rows}
-    fresh = _slices(
-        uow, viewer.actor.region, now.date(), {snapshot.ads[p.position].campaign_id for p in picks}
+    fresh = budgets.slices_of(
+        uow,
+        region=viewer.actor.region,
+        day=now.date(),
+        campaign_ids={snapshot.ads[p.position].campaign_id for p in picks},
     )
     failed: set[int] = set()
     for ad_id, pick in ads.items():
@@ -409,14 +411,3 @@ def _check_now(
         ):
             failed.add(pick.position)
     return failed
-
-
-_SLICES = select(AdBudgetSlice.campaign_id, AdBudgetSlice.allotted_micros, AdBudgetSlice.spent_micros).where(
-    AdBudgetSlice.day == bindparam("day"),
-    AdBudgetSlice.campaign_id.in_(bindparam("campaigns", expanding=True)),
-)
-
-
-def _slices(uow: UnitOfWork, region: str, day: date, campaigns: set[str]) -> dict[str, SliceState]:
-    rows = uow.region(region).connection().execute(_SLICES, {"day": day, "campaigns": sorted(campaigns)})
-    return {campaign: SliceState(campaign, int(allotted), int(spent)) for campaign, allotted, spent in rows}

@@ -67,10 +67,14 @@ def upgrade() -> None:
     with op.batch_alter_table("public_ads", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_public_ads_campaign_id"), ["campaign_id"], unique=False)
         batch_op.create_index("ix_public_ads_updated", ["updated_at"], unique=False)
+        for column in ("video_id", "product_id", "shop_id"):
+            batch_op.create_index(batch_op.f(f"ix_public_ads_{column}"), [column], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("public_ads", schema=None) as batch_op:
+        for column in ("video_id", "product_id", "shop_id"):
+            batch_op.drop_index(batch_op.f(f"ix_public_ads_{column}"))
         batch_op.drop_index("ix_public_ads_updated")
         batch_op.drop_index(batch_op.f("ix_public_ads_campaign_id"))
 
