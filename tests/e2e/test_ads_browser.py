@@ -81,9 +81,9 @@ def test_a_sponsored_item_is_labelled_explained_and_reported(page: Page, scene: 
     expect(slide.locator(".ad-cta")).to_contain_text("See more")
 
     # Five organic items go by quickly: none is an ad, nothing is reported.
-    for _ in range(5):
+    for n in range(1, 6):
         page.keyboard.press("ArrowDown")
-        page.wait_for_timeout(300)
+        expect(page.locator(f".slide[data-index='{n}']")).to_have_class(re.compile(r"\bis-active\b"))
     expect(slide).to_have_class(re.compile(r"\bis-active\b"))
     page.wait_for_timeout(1000)
     assert reports == []  # on screen for about a second: not yet viewable

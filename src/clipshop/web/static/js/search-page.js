@@ -298,6 +298,8 @@ function highlight(index) {
 }
 
 function showSuggestions(items) {
+  // An answer that lands after the viewer arrowed to a suggestion keeps that one chosen if it still lists it.
+  const chosen = suggestions[active];
   suggestions = items;
   active = -1;
   if (!items.length) {
@@ -317,6 +319,8 @@ function showSuggestions(items) {
   }));
   list.hidden = false;
   input.setAttribute("aria-expanded", "true");
+  const again = chosen ? items.findIndex((item) => item.text === chosen.text && item.kind === chosen.kind) : -1;
+  if (again >= 0) highlight(again);
 }
 
 /** A suggestion searches for what it names, on the tab in view. */
