@@ -97,7 +97,7 @@ def people(platform: Platform) -> People:
     return People(owner, viewers, a_public_video(platform, creator, "#linen"))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(first_topup=st.integers(0, 12), rounds=ROUNDS)
 def test_random_histories_keep_the_advertisers_money_exact(
     client: TestClient,
