@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -117,22 +116,14 @@ def hold(
     (`open_shop_side`) first."""
     if not orders:
         return
-    db = uow.region(region)
-
-    def execute(statement: Prebuilt, values: Any) -> None:
-        # At home, straight to the driver; elsewhere through the session, whose fence sees each statement.
-        if region == uow.home:
-            statement.run(db.connection(), values)
-        else:
-            db.execute(statement.statement, values)
-
     wanted: dict[str, int] = {}
     for _order_id, quantities, _expires_at in orders:
         for variant_id, units in quantities.items():
             wanted[variant_id] = wanted.get(variant_id, 0) + units
     for variant_id in sorted(wanted):
-        execute(_DECREMENT, {"variant_id": variant_id, "quantity": wanted[variant_id], "now": now})
-    execute(
+        uow.send(region, _DECREMENT, {"variant_id": variant_id, "quantity": wanted[variant_id], "now": now})
+    uow.send(
+        region,
         _RESERVE,
         [
             {"order_id": order_id, "variant_id": variant_id, "quantity": units,

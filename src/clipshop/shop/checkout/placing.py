@@ -37,7 +37,7 @@ from clipshop.shop.catalog import stock
 from clipshop.shop.catalog.models import DiscountCode
 from clipshop.shop.catalog.tasks import enqueue_stock_projection
 from clipshop.shop.checkout import errors, pricing, rows
-from clipshop.shop.checkout.pricing import LineRequest
+from clipshop.shop.checkout.pricing import LineRequest, OfferedCode
 from clipshop.shop.checkout.rows import CheckoutRows, Hold
 from clipshop.shop.checkout.schemas import CheckoutRead
 from clipshop.shop.orders import payments, service
@@ -139,7 +139,7 @@ def write_orders(platform: Platform, *, actor: Actor, request: CheckoutRequest, 
             with pipelined(home) as send_commit:
                 if claim.inline:
                     claim.write(home, now=now)
-                written.insert(home)
+                written.insert(uow, actor.region)
                 send_commit()
             enqueue_stock_projection(platform.jobs, uow, variant_ids=written.variant_ids)
             uow.commit()
@@ -244,19 +244,23 @@ def charge(
     payment = written.payment
     platform.faults.hit("before_payment_call")
     intent = platform.payments.create_intent(
-        idempotency_key=payment.id,
-        amount=payment.amount,
-        currency=payment.currency,
+        idempotency_key=payment["id"],
+        amount=payment["amount"],
+        currency=payment["currency"],
         payment_method=payment_method,
-        metadata={"payment_id": payment.id, "checkout_id": written.checkout.id},
+        metadata={"payment_id": payment["id"], "checkout_id": written.checkout["id"]},
     )
     platform.faults.hit("after_payment_call")
     to = payments.INTENT_STATUS[intent.status]
     if to in (PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION):
         uow = platform.uow(actor=actor)
+        now = platform.clock.now()
         try:
-            if payments.record_progress(uow, payment=payment, intent=intent, to=to, now=platform.clock.now()):
-                answer = checkout_answer(written.view(), instance=claim.instance)
+            if payments.record_progress(uow, payment_id=payment["id"], intent=intent, to=to, now=now):
+                payment.update(status=to, provider_ref=intent.ref, card_last4=intent.card_last4,
+                               next_action_url=intent.next_action_url, updated_at=now)  # fmt: skip
+                # Built from the rows in memory; a payment under way has not failed, so the answer is 201.
+                answer = Answer(201, written.answer())
                 with pipelined(uow.region(actor.region)) as send_commit:
                     claim.record(uow, answer)
                     send_commit()
@@ -274,7 +278,7 @@ def charge(
         return claim.record(uow, checkout_answer(view, instance=claim.instance))
 
     return record_intent(
-        platform, actor=actor, checkout_id=written.checkout.id, intent=intent, answer=answer_of
+        platform, actor=actor, checkout_id=written.checkout["id"], intent=intent, answer=answer_of
     )
 
 
@@ -291,7 +295,7 @@ def shipping_address(uow: UnitOfWork, *, actor: Actor, request: CheckoutRequest)
     return addresses.snapshot(address)
 
 
-def _use_code(uow: UnitOfWork, code: DiscountCode) -> None:
+def _use_code(uow: UnitOfWork, code: OfferedCode) -> None:
     db = uow.region(region_of(code.shop_id))
     used = db.execute(
         update(DiscountCode)
