@@ -5,6 +5,10 @@ client retries with the same Idempotency-Key). An item that sold out is remember
 (catalog.stock), and later checkouts of it are answered 409 `out_of_stock` without reading the database:
 at the door, and while they wait for a turn.
 
+A cart checkout is admitted on the items of the cart as the door reads it (`api._admitted`); a checkout
+of several items enters once every one of them has room, taking all its turns at once, so checkouts that
+share items never each hold a turn another waits for (no deadlock, whatever the order of their items).
+
 The route admits a request's first attempt only (`platform.idempotent.respond_once`, `around`): a twin that
 waits for the first request with its key asks again without queueing. Refusals made here did nothing, so
 they are not stored under the Idempotency-Key: a retry with the key is admitted (or refused) afresh.

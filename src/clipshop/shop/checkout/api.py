@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
@@ -58,10 +58,9 @@ def place(platform: Platform, *, actor: Actor, request: CheckoutRequest, key: st
     """A checkout under an Idempotency-Key, answered as the route answers it (for callers in a thread of
     their own: benchmarks, tests): refused at once for an item known sold out, or when no turn comes for
     it (CheckoutBusy, raised)."""
-    quantities = _quantities(request)
     try:
-        admission.refuse_sold_out(quantities)
-        with _admitted(platform, actor, quantities):
+        admission.refuse_sold_out(_quantities(request))
+        with _admitted(platform, actor, request):
             return answer_inline(
                 platform,
                 actor=actor,
@@ -76,13 +75,34 @@ def place(platform: Platform, *, actor: Actor, request: CheckoutRequest, key: st
         return problem_answer(error, instance=PATH)
 
 
-def _admitted(platform: Platform, actor: Actor, quantities: dict[str, int]) -> AbstractContextManager[None]:
+@contextlib.contextmanager
+def _admitted(platform: Platform, actor: Actor, request: CheckoutRequest) -> Iterator[None]:
+    """Run the block as one of the checkouts in flight of the request's items: those it names, or a cart
+    checkout's, read from the cart as it stands at the door (only while admission is on; the checkout reads
+    its cart again, as it prices it). Every item is admitted at once or none is (`admission.Gate`), so two
+    carts that share items never each hold a turn the other waits for."""
+    if request.items is not None:
+        quantities = _quantities(request)
+    elif platform.settings.checkout_concurrency > 0:
+        quantities = _cart(platform, actor)
+        admission.refuse_sold_out(quantities)
+    else:
+        quantities = {}
+
     def units_left() -> dict[str, int]:
         with platform.uow(actor=actor).transaction() as uow:
             known = set(uow.databases.regions)
             return stock.units_left(uow, [v for v in quantities if is_valid_id(v, known)])
 
-    return admission.admitted(quantities, settings=platform.settings, units_left=units_left)
+    with admission.admitted(quantities, settings=platform.settings, units_left=units_left):
+        yield
+
+
+def _cart(platform: Platform, actor: Actor) -> dict[str, int]:
+    with platform.uow(actor=actor).transaction() as uow:
+        return admission.quantities_of(
+            (line.variant_id, line.quantity) for line in pricing.cart_lines(uow, actor=actor)
+        )
 
 
 def _quantities(request: CheckoutRequest) -> dict[str, int]:
@@ -119,8 +139,7 @@ async def place_checkout(
         discount_codes=list(body.discount_codes),
         payment_method=body.payment_method,
     )
-    quantities = _quantities(checkout)
-    admission.refuse_sold_out(quantities)
+    admission.refuse_sold_out(_quantities(checkout))
     return await respond_once(
         platform,
         request,
@@ -131,5 +150,5 @@ async def place_checkout(
         work=_placing(platform, actor, checkout),
         stored_errors=errors.ANSWERED,
         inline=True,
-        around=lambda: _admitted(platform, actor, quantities),
+        around=lambda: _admitted(platform, actor, checkout),
     )
