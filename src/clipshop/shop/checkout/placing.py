@@ -197,10 +197,10 @@ def _price(
         # holds one of that region's, or a full pool would leave every checkout waiting for a second one.
         stock.open_shop_side(uow, region, order_id=checkout_id)
     uow.connect({actor.region, *shops})
-    priced = pricing.quote(
+    priced = pricing.price_lines(
         uow,
         actor=actor,
-        items=lines,
+        requested=lines,
         shipping=request.shipping,
         discount_codes=request.discount_codes,
         terms=pricing.Terms.of(settings, actor.region),

@@ -223,6 +223,9 @@ _CART = Prebuilt(
     .where(_CARTS.user_id == bindparam("user_id"))
     .order_by(_CARTS.added_at)
 )
+_SHIPPING = table_of(ShippingOption).c
+# Each variant with its product, its shop and each of the shop's shipping options (a row per option; one
+# with none when the shop has none): what pricing needs of the catalog, in one statement per region.
 _CATALOG = PrebuiltPerCount(
     lambda listed: select(
         _VARIANTS.id, _VARIANTS.product_id, _VARIANTS.shop_id, _VARIANTS.sku, _VARIANTS.options,
@@ -230,19 +233,15 @@ _CATALOG = PrebuiltPerCount(
         _PRODUCTS.id, _PRODUCTS.title, _PRODUCTS.status, _PRODUCTS.commission_bp, _PRODUCTS.images,
         _PRODUCTS.withheld_by,
         _SHOPS.id, _SHOPS.owner_id, _SHOPS.name, _SHOPS.currency, _SHOPS.closed_at, _SHOPS.withheld_by,
+        _SHIPPING.id, _SHIPPING.name, _SHIPPING.price, _SHIPPING.max_days,
     )
     .join_from(table_of(Variant), table_of(Product), _PRODUCTS.id == _VARIANTS.product_id)
     .join(table_of(Shop), _SHOPS.id == _VARIANTS.shop_id)
+    .outerjoin(table_of(ShippingOption), _SHIPPING.shop_id == _SHOPS.id)
     .where(_VARIANTS.id.in_(listed)),
     name="variant",
     type_=_VARIANTS.id.type,
 )  # fmt: skip
-_SHIPPING = table_of(ShippingOption).c
-_OPTIONS = Prebuilt(
-    select(_SHIPPING.id, _SHIPPING.name, _SHIPPING.price, _SHIPPING.max_days).where(
-        _SHIPPING.shop_id == bindparam("shop_id")
-    )
-)
 _CODES = table_of(DiscountCode).c
 _CODE = Prebuilt(
     select(_CODES.shop_id, _CODES.code, _CODES.percent_bp, _CODES.amount_off, _CODES.creator_id,
@@ -251,19 +250,30 @@ _CODE = Prebuilt(
 )  # fmt: skip
 
 
-def _read_catalog(
-    uow: UnitOfWork, variant_ids: list[str]
-) -> dict[str, tuple[CatalogVariant, CatalogProduct, CatalogShop]]:
-    """The variants with their products and shops, by variant id: one statement per region."""
+@dataclass
+class _Catalog:
+    """What a quote read of the catalog: the variants with their products and shops, by variant id, and
+    each shop's shipping options, by shop id."""
+
+    items: dict[str, tuple[CatalogVariant, CatalogProduct, CatalogShop]] = field(default_factory=dict)
+    options: dict[str, dict[str, Shipping]] = field(default_factory=dict)
+
+
+def _read_catalog(uow: UnitOfWork, variant_ids: list[str]) -> _Catalog:
+    """The catalog's part of a quote: one statement per region."""
     by_region: dict[str, list[str]] = {}
     for variant_id in variant_ids:
         by_region.setdefault(region_of(variant_id), []).append(variant_id)
-    read: dict[str, tuple[CatalogVariant, CatalogProduct, CatalogShop]] = {}
+    read = _Catalog()
     for region, ids in by_region.items():
         statement, values = _CATALOG.of(ids)
         for row in uow.fetch(region, statement, values):
-            variant = CatalogVariant(*row[:6])
-            read[variant.id] = (variant, CatalogProduct(*row[6:12]), CatalogShop(*row[12:]))
+            if row[0] not in read.items:
+                variant = CatalogVariant(*row[:6])
+                read.items[variant.id] = (variant, CatalogProduct(*row[6:12]), CatalogShop(*row[12:18]))
+            options = read.options.setdefault(row[12], {})
+            if row[18] is not None:
+                options[row[18]] = Shipping(*row[18:])
     return read
 
 
@@ -287,14 +297,36 @@ def quote(
     now: datetime,
 ) -> Quote:
     """Price a checkout exactly as it will be charged: per shop items, discount, shipping, tax."""
+    requested = requested_lines(uow, actor=actor, items=items)
+    return price_lines(
+        uow,
+        actor=actor,
+        requested=requested,
+        shipping=shipping,
+        discount_codes=discount_codes,
+        terms=terms,
+        now=now,
+    )
+
+
+def price_lines(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    requested: list[LineRequest],
+    shipping: dict[str, str],
+    discount_codes: list[str],
+    terms: Terms,
+    now: datetime,
+) -> Quote:
+    """`quote` for lines already checked (`requested_lines`)."""
     regions = set(uow.databases.regions)
     lines_by_shop: dict[str, list[PricedLine]] = {}
     first_line: dict[str, int] = {}  # shop id -> the index of its first line in the request
     shops_by_id: dict[str, CatalogShop] = {}
-    requested = requested_lines(uow, actor=actor, items=items)
     catalog = _read_catalog(uow, [i.variant_id for i in requested if is_valid_id(i.variant_id, regions)])
     for n, item in enumerate(requested):
-        found = catalog.get(item.variant_id)
+        found = catalog.items.get(item.variant_id)
         if found is None or found[1].status is not ProductStatus.ACTIVE:
             raise NotFound("item", item.variant_id, field=f"items.{n}.variant_id")
         variant, product, shop = found
@@ -319,7 +351,7 @@ def quote(
             touch = touches.get(line.product.id)
             if touch is not None and line.product.commission_bp > 0 and touch.creator_id != shop.owner_id:
                 line.creator_id, line.video_id = touch.creator_id, touch.video_id
-        options = {row[0]: Shipping(*row) for row in uow.fetch(region, _OPTIONS, {"shop_id": shop_id})}
+        options = catalog.options[shop_id]
         if not options:
             raise Invalid(f"The shop {shop.name} does not ship yet.", code="no_shipping", field="shipping")
         chosen = shipping.get(shop_id)
