@@ -1,5 +1,6 @@
 """Prebuilt statements read back what the ORM reads (enums, aware datetimes, JSON), fill in the plain
-defaults of the columns an INSERT leaves out, and go through a region's fence like every other statement."""
+defaults of the columns an INSERT leaves out, write several rows in one INSERT, and go through a region's
+fence like every other statement."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 
-from clipshop.kit.db import ForeignRegion, Prebuilt, table_of
+from clipshop.kit.db import ForeignRegion, Prebuilt, PrebuiltInsert, table_of
 from clipshop.kit.everywhere import everywhere
 from clipshop.payments.sandbox import SandboxIntent
 from clipshop.platform import Platform
@@ -47,7 +48,7 @@ def test_a_prebuilt_read_gives_back_the_values_the_orm_reads(
 
 def test_an_insert_fills_in_the_plain_defaults_of_the_columns_it_leaves_out(platform: Platform) -> None:
     intents = table_of(SandboxIntent)
-    statement = Prebuilt(insert(intents))
+    statement = PrebuiltInsert(intents)
     now = platform.clock.now()
     engine = platform.payments.engine  # type: ignore[attr-defined]
     with engine.connect() as conn:
@@ -67,6 +68,28 @@ def test_an_insert_fills_in_the_plain_defaults_of_the_columns_it_leaves_out(plat
             select(intents.c.refunded, intents.c.metadata_json).where(intents.c.ref == "pi_defaults")
         ).one()
     assert (refunded, metadata) == (0, "{}")
+
+
+def test_an_insert_of_several_rows_writes_each_with_its_own_values_and_the_defaults(
+    platform: Platform,
+) -> None:
+    intents = table_of(SandboxIntent)
+    statement = PrebuiltInsert(intents)
+    now = platform.clock.now()
+    rows = [
+        {"ref": f"pi_{n}", "idempotency_key": f"many-{n}", "amount": 100 * n, "currency": "USD",
+         "status": "processing", "card_last4": None, "failure_code": None, "created_at": now}
+        for n in range(1, 4)
+    ]  # fmt: skip
+    with platform.payments.engine.connect() as conn:  # type: ignore[attr-defined]
+        assert statement.run(conn, rows) == 3
+        conn.commit()
+        written = conn.execute(
+            select(intents.c.ref, intents.c.amount, intents.c.refunded, intents.c.created_at)
+            .where(intents.c.ref.in_(["pi_1", "pi_2", "pi_3"]))
+            .order_by(intents.c.ref)
+        ).all()
+    assert [tuple(row) for row in written] == [(f"pi_{n}", 100 * n, 0, now) for n in range(1, 4)]
 
 
 def test_a_prebuilt_statement_meets_the_fence_of_a_region_away_from_home(

@@ -34,10 +34,10 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from clipshop.config import Settings
-from clipshop.kit.db import Prebuilt, pipelined, table_of
+from clipshop.kit.db import Prebuilt, PrebuiltInsert, pipelined, table_of
 from clipshop.residency.models import (
     ACTOR_ID_LENGTH,
     DATA_CLASS_LENGTH,
@@ -315,7 +315,7 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
 _SERIALISED = Prebuilt(text("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
 _LOCK = Prebuilt(text("SELECT pg_advisory_xact_lock(:key)"))
 _LAST = Prebuilt(select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1))
-_INSERT = Prebuilt(insert(table_of(AuditEntry)))
+_INSERT = PrebuiltInsert(table_of(AuditEntry))
 
 
 def _begin_serialised(conn: Connection) -> tuple[int, str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, exc
+from sqlalchemy import BindParameter, Connection, Table, bindparam, exc, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Executable, TableClause
 from sqlalchemy.sql.dml import Insert, UpdateBase
@@ -132,6 +132,46 @@ class Prebuilt:
         if found is None:
             found = self._compiled[(dialect, keys)] = _Compiled(self.statement, dialect, keys)
         return found
+
+
+class PrebuiltInsert(Prebuilt):
+    """A prebuilt INSERT of a table's rows. Several rows go as one statement of several rows of values on
+    PostgreSQL (compiled once per number of rows, up to `MANY`), not one statement per row as the driver
+    sends an executemany in a pipeline: fewer messages, each parsed once by the server."""
+
+    MANY = 100
+
+    def __init__(self, table: Table) -> None:
+        super().__init__(insert(table))
+        self.table = table
+        self._many: dict[tuple[Dialect, frozenset[str], int], _Compiled] = {}
+
+    def run(self, connection: Connection, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> int:
+        rows = values if isinstance(values, Sequence) else None
+        dialect = connection.dialect
+        if rows is None or not 1 < len(rows) <= self.MANY or dialect.name != "postgresql":
+            return super().run(connection, values)
+        keys = frozenset(rows[0])
+        found = self._many.get((dialect, keys, len(rows)))
+        if found is None:
+            one = self._compile(dialect, rows[0])  # the columns a row names, its defaults included
+            columns = sorted(keys | one.defaults.keys())
+            several = insert(self.table).values(
+                [{key: bindparam(f"{key}_{n}", type_=self.table.c[key].type) for key in columns}
+                 for n in range(len(rows))]
+            )  # fmt: skip
+            found = self._many[(dialect, keys, len(rows))] = _Compiled(several, dialect, frozenset())
+            found.defaults = {
+                f"{key}_{n}": value for key, value in one.defaults.items() for n in range(len(rows))
+            }
+        given = {f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()}
+        params = found.params(given)
+        cursor = self._cursor(connection)
+        try:
+            cursor.execute(found.sql, params)
+        except dialect.loaded_dbapi.Error as error:
+            raise self._error(dialect, found.sql, params, error) from error
+        return int(cursor.rowcount)
 
 
 class PrebuiltPerCount:

@@ -15,11 +15,11 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from clipshop.errors import Conflict
-from clipshop.kit.db import Prebuilt, UnitOfWork, table_of
+from clipshop.kit.db import Prebuilt, PrebuiltInsert, UnitOfWork, table_of
 from clipshop.kit.ids import region_of
 from clipshop.residency import gateway
 from clipshop.shop.catalog.models import ReservationStatus, StockReservation, Variant
@@ -100,7 +100,7 @@ _DECREMENT = Prebuilt(
     .where(_VARIANTS.id == bindparam("variant_id"))
     .values(stock=_VARIANTS.stock - bindparam("quantity"), updated_at=bindparam("now"))
 )
-_RESERVE = Prebuilt(insert(table_of(StockReservation)))
+_RESERVE = PrebuiltInsert(table_of(StockReservation))
 
 
 def hold(

@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import insert
 
-from clipshop.kit.db import Prebuilt, UnitOfWork, table_of
+from clipshop.kit.db import PrebuiltInsert, UnitOfWork, table_of
 from clipshop.kit.ids import new_id, region_of
 from clipshop.shop.checkout.pricing import OfferedCode, Quote
 from clipshop.shop.orders.models import (
@@ -24,9 +23,9 @@ from clipshop.shop.orders.models import (
     PaymentStatus,
 )
 
-# Prebuilt: one INSERT per table, compiled once and reused (several rows of a table go as one executemany).
+# Prebuilt: one INSERT per table, compiled once and reused (several rows of a table go as one statement).
 _INSERTS = {
-    model: Prebuilt(insert(table_of(model))) for model in (Checkout, Order, OrderLine, OrderEvent, Payment)
+    model: PrebuiltInsert(table_of(model)) for model in (Checkout, Order, OrderLine, OrderEvent, Payment)
 }
 # Held a little past the order's own expiry, so the buyer's side settles first.
 HOLD_GRACE = timedelta(minutes=5)
