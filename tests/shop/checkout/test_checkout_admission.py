@@ -169,3 +169,22 @@ def test_checkouts_sharing_items_in_any_order_never_wait_for_each_other_forever(
         thread.join()
     assert admitted == [True] * 400
     assert (gate.in_flight("x"), gate.in_flight("y")) == (0, 0)
+
+
+def test_a_turn_lasts_while_the_stock_is_taken_and_the_orders_written_not_while_the_card_is_charged(
+    client: TestClient, platform: Platform, sign_up: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    merchant: Member = sign_up("merchant", "US")
+    buyer: Member = sign_up("buyer", "US")
+    variant_id = a_product(client, merchant, open_shop(client, merchant, "turns"))["variants"][0]["id"]
+    seen: dict[str, int] = {}
+    hit = platform.faults.hit
+
+    def count_turns(point: str) -> None:
+        seen[point] = admission.GATE.in_flight(variant_id)
+        hit(point)
+
+    monkeypatch.setattr(platform.faults, "hit", count_turns)
+    bought = buy(client, buyer, variant_id, key="turns-1")
+    assert bought.status_code == 201, bought.text
+    assert (seen["after_stock_taken"], seen["before_payment_call"], seen["after_payment_call"]) == (1, 0, 0)

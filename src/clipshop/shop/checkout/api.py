@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from clipshop.kit.actors import Actor
-from clipshop.kit.ids import is_valid_id
 from clipshop.platform import Platform
 from clipshop.platform.http import CommittingRoute, CurrentActor, PlatformDep, UowDep
 from clipshop.platform.idempotent import Answer, Claim, answer_inline, problem_answer, respond_once
-from clipshop.shop.catalog import stock
 from clipshop.shop.catalog.stock import OutOfStock
 from clipshop.shop.checkout import admission, errors, placing, pricing
 from clipshop.shop.checkout.placing import CheckoutRequest
@@ -56,53 +53,22 @@ def _placing(platform: Platform, actor: Actor, request: CheckoutRequest) -> Call
 
 def place(platform: Platform, *, actor: Actor, request: CheckoutRequest, key: str) -> Answer:
     """A checkout under an Idempotency-Key, answered as the route answers it (for callers in a thread of
-    their own: benchmarks, tests): refused at once for an item known sold out, or when no turn comes for
-    it (CheckoutBusy, raised)."""
+    their own: benchmarks, tests): refused at once for an item known sold out; CheckoutBusy is raised when
+    no turn comes for an item."""
     try:
         admission.refuse_sold_out(_quantities(request))
-        with _admitted(platform, actor, request):
-            return answer_inline(
-                platform,
-                actor=actor,
-                scope=SCOPE,
-                key=key,
-                fingerprint=request.fingerprint(),
-                instance=PATH,
-                work=_placing(platform, actor, request),
-                stored_errors=errors.ANSWERED,
-            )
-    except OutOfStock as error:  # known sold out, or sold out while this one waited for a turn
-        return problem_answer(error, instance=PATH)
-
-
-@contextlib.contextmanager
-def _admitted(platform: Platform, actor: Actor, request: CheckoutRequest) -> Iterator[None]:
-    """Run the block as one of the checkouts in flight of the request's items: those it names, or a cart
-    checkout's, read from the cart as it stands at the door (only while admission is on; the checkout reads
-    its cart again, as it prices it). Every item is admitted at once or none is (`admission.Gate`), so two
-    carts that share items never each hold a turn the other waits for."""
-    if request.items is not None:
-        quantities = _quantities(request)
-    elif platform.settings.checkout_concurrency > 0:
-        quantities = _cart(platform, actor)
-        admission.refuse_sold_out(quantities)
-    else:
-        quantities = {}
-
-    def units_left() -> dict[str, int]:
-        with platform.uow(actor=actor).transaction() as uow:
-            known = set(uow.databases.regions)
-            return stock.units_left(uow, [v for v in quantities if is_valid_id(v, known)])
-
-    with admission.admitted(quantities, settings=platform.settings, units_left=units_left):
-        yield
-
-
-def _cart(platform: Platform, actor: Actor) -> dict[str, int]:
-    with platform.uow(actor=actor).transaction() as uow:
-        return admission.quantities_of(
-            (line.variant_id, line.quantity) for line in pricing.cart_lines(uow, actor=actor)
+        return answer_inline(
+            platform,
+            actor=actor,
+            scope=SCOPE,
+            key=key,
+            fingerprint=request.fingerprint(),
+            instance=PATH,
+            work=_placing(platform, actor, request),
+            stored_errors=errors.ANSWERED,
         )
+    except OutOfStock as error:  # known sold out
+        return problem_answer(error, instance=PATH)
 
 
 def _quantities(request: CheckoutRequest) -> dict[str, int]:
@@ -150,5 +116,4 @@ async def place_checkout(
         work=_placing(platform, actor, checkout),
         stored_errors=errors.ANSWERED,
         inline=True,
-        around=lambda: _admitted(platform, actor, checkout),
     )
