@@ -39,6 +39,7 @@ from clipshop.assembly import build_platform
 from clipshop.config import Settings
 from clipshop.jobs.queue import JobQueue
 from clipshop.kit.actors import Actor
+from clipshop.kit.db import Prebuilt
 from clipshop.kit.everywhere import everywhere
 from clipshop.kit.ids import new_id
 from clipshop.platform import Platform
@@ -109,27 +110,75 @@ def on_postgres(root: Path, admin_url: str, *, keep: bool) -> Iterator[Platform]
 
 
 class StatementLog:
-    """Every statement the engines send, and the commits and rollbacks, while `on`."""
+    """What the databases are sent while `on`: on PostgreSQL, every statement, COMMIT and ROLLBACK psycopg
+    sends (prebuilt statements and commits sent at the driver included); on SQLite, what SQLAlchemy sends,
+    with the prebuilt statements (which go past its events) and its commits and rollbacks."""
 
     def __init__(self, engines: dict[str, Engine]) -> None:
         self.on = False
         self.lines: list[str] = []
+        if all(engine.dialect.name == "postgresql" for engine in engines.values()):
+            self._watch_driver({engine.url.database or "": name for name, engine in engines.items()})
+            return
         for name, engine in engines.items():
             event.listen(engine, "before_cursor_execute", self._statement(name))
             event.listen(engine, "commit", self._word(name, "COMMIT"))
             event.listen(engine, "rollback", self._word(name, "ROLLBACK"))
+        names = {id(engine): name for name, engine in engines.items()}
+        for method in ("run", "rows"):
+            setattr(Prebuilt, method, self._prebuilt(getattr(Prebuilt, method), names))
+
+    def _log(self, name: str, text: str) -> None:
+        self.lines.append(f"{name:>9}  {' '.join(text.split())[:150]}")
+
+    def _watch_driver(self, names: dict[str, str]) -> None:
+        import psycopg
+        from psycopg.pq import TransactionStatus
+
+        def name_of(connection: Any) -> str:
+            return names.get(connection.info.dbname, connection.info.dbname)
+
+        def sending(method: Any) -> Any:
+            def send(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+                if self.on:
+                    self._log(name_of(cursor.connection), str(query))
+                return method(cursor, query, *args, **kwargs)
+
+            return send
+
+        def ending(method: Any, word: str) -> Any:
+            def end(connection: Any) -> Any:
+                if self.on and connection.info.transaction_status != TransactionStatus.IDLE:
+                    self._log(name_of(connection), word)  # an idle connection's sends nothing
+                return method(connection)
+
+            return end
+
+        for method in ("execute", "executemany"):
+            setattr(psycopg.Cursor, method, sending(getattr(psycopg.Cursor, method)))
+        psycopg.Connection.commit = ending(psycopg.Connection.commit, "COMMIT")  # type: ignore[method-assign]
+        psycopg.Connection.rollback = ending(psycopg.Connection.rollback, "ROLLBACK")  # type: ignore[method-assign]
+
+    def _prebuilt(self, sent: Any, names: dict[int, str]) -> Any:
+        def log(statement: Prebuilt, connection: Any, values: Any) -> Any:
+            if self.on:
+                sql = str(statement.statement.compile(dialect=connection.dialect))
+                self._log(names.get(id(connection.engine), "?"), sql)
+            return sent(statement, connection, values)
+
+        return log
 
     def _statement(self, name: str) -> Any:
         def log(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
             if self.on:
-                self.lines.append(f"{name:>9}  {' '.join(statement.split())[:150]}")
+                self._log(name, statement)
 
         return log
 
     def _word(self, name: str, word: str) -> Any:
         def log(_conn: Any) -> None:
             if self.on:
-                self.lines.append(f"{name:>9}  {word}")
+                self._log(name, word)
 
         return log
 

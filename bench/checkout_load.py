@@ -94,9 +94,22 @@ class Probe:
             self.patch(engine.pool, "connect", self.timed("connect", engine.pool.connect))
             event.listen(engine, "before_cursor_execute", self._count_statement)
             self._undo.append(partial(event.remove, engine, "before_cursor_execute", self._count_statement))
+        # Prebuilt statements go straight to the driver, past SQLAlchemy's events: counted as they are sent.
+        from clipshop.kit.db import prebuilt
+
+        for name in ("run", "rows"):
+            if hasattr(prebuilt.Prebuilt, name):
+                self.patch(prebuilt.Prebuilt, name, self._counted(getattr(prebuilt.Prebuilt, name)))
 
     def _count_statement(self, *_: Any) -> None:
         self.add("statements", 1)
+
+    def _counted(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            self.add("statements", 1)
+            return func(*args, **kwargs)
+
+        return wrapper
 
     def uninstall(self) -> None:
         while self._undo:

@@ -205,9 +205,10 @@ class Settings(BaseSettings):
     idempotency_wait_s: float = 15.0
     idempotency_lease_s: float = 60.0
     # Admission of checkouts (shop/checkout/admission.py), per app process: at most this many checkouts of
-    # one item in flight; more wait up to checkout_queue_s for a turn, then get 429 checkout_busy with a
-    # Retry-After of checkout_retry_after_s. An item seen sold out is answered from memory for
-    # sold_out_memory_s. A concurrency of 0 admits everyone.
+    # one item taking its stock and writing their orders at once (the card's charge holds no turn); more
+    # wait up to checkout_queue_s for a turn, then get 429 checkout_busy with a Retry-After of
+    # checkout_retry_after_s. An item seen sold out is answered from memory for sold_out_memory_s. A
+    # concurrency of 0 admits everyone.
     checkout_concurrency: int = 16
     checkout_queue_s: float = 1.0
     checkout_retry_after_s: int = 1

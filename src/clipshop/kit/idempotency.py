@@ -16,11 +16,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, bindparam, delete, insert, select, update
+from sqlalchemy import ForeignKey, Integer, String, Text, bindparam, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from clipshop.errors import Conflict, Invalid
-from clipshop.kit.db import Databases, Prebuilt, RegionBase, UTCDateTime, insert_ignore, table_of
+from clipshop.kit.db import (
+    Databases,
+    Prebuilt,
+    PrebuiltInsert,
+    RegionBase,
+    UTCDateTime,
+    insert_ignore,
+    table_of,
+)
 
 KEY_MAX = 255
 
@@ -127,7 +135,7 @@ def claim(
         return None
 
 
-_CLAIM = Prebuilt(insert(table_of(IdempotencyKey)))
+_CLAIM = PrebuiltInsert(table_of(IdempotencyKey))
 
 
 def write_claim(

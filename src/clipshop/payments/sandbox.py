@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, MetaData, String, Text, insert, select
+from sqlalchemy import BigInteger, Integer, MetaData, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from clipshop.kit.clock import Clock
-from clipshop.kit.db import Prebuilt, UTCDateTime, make_engine, pipelined, table_of
+from clipshop.kit.db import PrebuiltInsert, UTCDateTime, make_engine, pipelined, table_of
 from clipshop.kit.ids import new_id
 from clipshop.kit.ports import IntentResult, ProviderEvent, WebhookRejected
 
@@ -88,8 +88,8 @@ class SandboxEvent(SandboxBase):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
-_INSERT_INTENT = Prebuilt(insert(table_of(SandboxIntent)))
-_INSERT_EVENT = Prebuilt(insert(table_of(SandboxEvent)))
+_INSERT_INTENT = PrebuiltInsert(table_of(SandboxIntent))
+_INSERT_EVENT = PrebuiltInsert(table_of(SandboxEvent))
 
 
 _EVENT_FIELDS = (

@@ -14,9 +14,7 @@ goes the way of `answer_once`."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -209,28 +207,25 @@ async def respond_once(
     work: Callable[[Claim], Answer],
     stored_errors: tuple[type[ClipshopError], ...] = (),
     inline: bool = False,
-    around: Callable[[], AbstractContextManager[None]] | None = None,
 ) -> JSONResponse:
     """`answer_once` (or `answer_inline`) for a route: checks the header's key, waits a little for a twin
-    request that holds the key first, and sends the answer (problem details for an error status). The first
-    attempt runs inside `around` (an admission gate); the attempts after a twin was found in flight do not
-    queue again, and claim the key the usual way."""
+    request that holds the key first, and sends the answer (problem details for an error status). The
+    attempts after a twin was found in flight claim the key the usual way."""
     checked = idempotency.check_key(key)
     instance = request.url.path
 
     def run(first: bool) -> Answer:
         answer_with = answer_inline if inline and first else answer_once
-        with around() if around is not None and first else contextlib.nullcontext():
-            return answer_with(
-                platform,
-                actor=actor,
-                scope=scope,
-                key=checked,
-                fingerprint=fingerprint,
-                instance=instance,
-                work=work,
-                stored_errors=stored_errors,
-            )
+        return answer_with(
+            platform,
+            actor=actor,
+            scope=scope,
+            key=checked,
+            fingerprint=fingerprint,
+            instance=instance,
+            work=work,
+            stored_errors=stored_errors,
+        )
 
     waited, pause, first = 0.0, 0.02, True
     while True:

@@ -34,9 +34,10 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from clipshop.config import Settings
+from clipshop.kit.db import Prebuilt, PrebuiltInsert, pipelined, table_of
 from clipshop.residency.models import (
     ACTOR_ID_LENGTH,
     DATA_CLASS_LENGTH,
@@ -202,39 +203,41 @@ def append(engine: Engine, decision: Decision, *, at: datetime) -> AuditEntry:
 def append_all(engine: Engine, decisions: Sequence[Decision], *, at: datetime) -> list[AuditEntry]:
     """`append` for several decisions taken together (one access to several data classes): the entries
     follow each other in the log, appended in one serialised transaction."""
+    return [AuditEntry(**row) for row in append_rows(engine, decisions, at=at)]
+
+
+def append_rows(engine: Engine, decisions: Sequence[Decision], *, at: datetime) -> list[dict[str, Any]]:
+    """`append_all`, giving back the entries' column values rather than mapped rows (the gateway, on hot
+    paths, needs neither)."""
     if at.tzinfo is None:
         raise ValueError("append needs an aware datetime (UTC) for `at`")
-    entries = [
-        AuditEntry(
-            at=at.astimezone(UTC),
-            actor_id=decision.actor_id,
-            role=decision.role,
-            jurisdiction=decision.jurisdiction,
-            data_class=decision.data_class,
-            purpose=decision.purpose,
-            records=_json_list(decision.records),
-            reason=decision.reason,
-            result="allowed" if decision.allowed else "denied",
-            fields=_json_list(decision.fields),
-        )
+    at = at.astimezone(UTC)
+    rows: list[dict[str, Any]] = [
+        {
+            "at": at,
+            "actor_id": decision.actor_id,
+            "role": decision.role,
+            "jurisdiction": decision.jurisdiction,
+            "data_class": decision.data_class,
+            "purpose": decision.purpose,
+            "records": _json_list(decision.records),
+            "reason": decision.reason,
+            "result": "allowed" if decision.allowed else "denied",
+            "fields": _json_list(decision.fields),
+        }
         for decision in decisions
     ]
     with engine.connect() as conn:
-        _begin_serialised(conn)
-        last = conn.execute(
-            select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
-        ).first()
-        seq, prev = (last.seq, last.hash) if last is not None else (0, ZERO_HASH)
-        for entry in entries:
+        seq, prev = _begin_serialised(conn)
+        for row in rows:
             seq += 1
-            entry.seq, entry.prev_hash = seq, prev
-            entry.hash = prev = entry_hash(entry)
-        conn.execute(
-            insert(AuditEntry),
-            [{column.name: getattr(e, column.name) for column in _TABLE.c} for e in entries],
-        )
+            row["seq"], row["prev_hash"] = seq, prev
+            row["hash"] = prev = _hash_of(row)
+        with pipelined(conn) as send_commit:
+            _INSERT.run(conn, rows)
+            send_commit()
         conn.commit()
-    return entries
+    return rows
 
 
 def verify(engine: Engine) -> Verification:
@@ -307,18 +310,31 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
     return key
 
 
-def _begin_serialised(conn: Connection) -> None:
-    """Start `conn`'s transaction so that no other append to the same log can run until it ends."""
+# Prebuilt (kit.db.prebuilt): an append runs on hot paths (a checkout that crosses regions), so its
+# statements are compiled once and sent straight to the driver.
+_SERIALISED = Prebuilt(text("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+_LOCK = Prebuilt(text("SELECT pg_advisory_xact_lock(:key)"))
+_LAST = Prebuilt(select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1))
+_INSERT = PrebuiltInsert(table_of(AuditEntry))
+
+
+def _begin_serialised(conn: Connection) -> tuple[int, str]:
+    """Start `conn`'s transaction so that no other append to the same log can run until it ends; the
+    number and hash of the log's last entry (0 and zeros for an empty log)."""
     dialect = conn.dialect.name
     if dialect == "postgresql":
         # Each statement after the lock must see the entry committed by whoever held it before; under
-        # READ COMMITTED (set on this connection only) it does.
-        conn.execution_options(isolation_level="READ COMMITTED")
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
+        # READ COMMITTED (for this transaction) it does. The three go in one round trip.
+        with pipelined(conn):
+            _SERIALISED.run(conn, {})
+            _LOCK.run(conn, {"key": APPEND_LOCK})
+            last = _LAST.rows(conn, {})
     elif dialect == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+        last = _LAST.rows(conn, {})
     else:
         raise NotImplementedError(f"no serialised audit appends on {dialect}")
+    return (int(last[0][0]), str(last[0][1])) if last else (0, ZERO_HASH)
 
 
 def _walk(engine: Engine, pin: tuple[int, str] | None = None) -> tuple[Verification, int, str]:

@@ -238,4 +238,4 @@ def _record_all(uow: UnitOfWork, region: str, decisions: list[audit.Decision]) -
 
 
 def _append(engine: Engine, decisions: list[audit.Decision], at: datetime) -> None:
-    audit.append_all(engine, decisions, at=at)
+    audit.append_rows(engine, decisions, at=at)

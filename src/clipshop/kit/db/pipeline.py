@@ -18,8 +18,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import Connection, exc
+from sqlalchemy import Connection, exc, text
 from sqlalchemy.orm import Session
+
+from clipshop.kit.db.prebuilt import Prebuilt
 
 
 def _nothing() -> None:
@@ -71,4 +73,7 @@ def commit_without_flush(session: Session | Connection) -> None:
     the log up to itself), or whose loss a later step makes good. Nothing to do on SQLite."""
     connection = session if isinstance(session, Connection) else Session.connection(session)
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        _WITHOUT_FLUSH.run(connection, {})
+
+
+_WITHOUT_FLUSH = Prebuilt(text("SET LOCAL synchronous_commit = off"))

@@ -5,16 +5,18 @@ each makes or names the other.)"""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from clipshop.kit.actors import Actor
 from clipshop.kit.db.engines import PoolLimits, WalCheckpointer, is_sqlite, make_engine
 from clipshop.kit.db.fence import RAW_SQL, Fence, ForeignRegion, RegionSession
+from clipshop.kit.db.prebuilt import Prebuilt
 from clipshop.kit.faults import Faults
 from clipshop.kit.ids import is_valid_id
 
@@ -167,6 +169,23 @@ class UnitOfWork:
             session = self._regions[region] = self.databases.region_session(region)
             session.guard = partial(self._check, region)
         return session
+
+    def send(
+        self, region: str, statement: Prebuilt, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> int:
+        """Run a prebuilt statement in `region`'s transaction, once the fence has seen the tables it names
+        (as it sees every statement of the session); the rows it touched (-1 inside a pipeline)."""
+        return statement.run(self._connection_for(region, statement), values)
+
+    def fetch(self, region: str, statement: Prebuilt, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Read with a prebuilt statement in `region`'s transaction, fenced as `send`: its rows."""
+        return statement.rows(self._connection_for(region, statement), values)
+
+    def _connection_for(self, region: str, statement: Prebuilt) -> Connection:
+        session = self.region(region)
+        self._check(region, lambda: statement.tables, statement.writes)
+        # The plain Session's: the region session's own would show the fence raw SQL, already checked here.
+        return Session.connection(session)
 
     def find(self, model: type[Row], object_id: str, *, region: str) -> Row | None:
         """The `model` row `object_id` in `region`'s database, or None: also for an id of another region

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from clipshop.errors import NotFound
 from clipshop.events import service as events
 from clipshop.events.models import EventKind
 from clipshop.kit.actors import Actor
-from clipshop.kit.db import UnitOfWork, table_of
+from clipshop.kit.db import PrebuiltPerCount, UnitOfWork, table_of
 from clipshop.shop.cart.models import AttributionTouch
 from clipshop.shop.catalog.models import PublicProduct, PublicShowcaseItem, PublicVideoProduct
 
@@ -88,21 +88,23 @@ class Credit(NamedTuple):
     video_id: str | None
 
 
+_TOUCHES = table_of(AttributionTouch).c
+_RECENT = PrebuiltPerCount(
+    lambda listed: select(_TOUCHES.product_id, _TOUCHES.creator_id, _TOUCHES.video_id).where(
+        _TOUCHES.user_id == bindparam("user_id"),
+        _TOUCHES.product_id.in_(listed),
+        _TOUCHES.touched_at >= bindparam("since"),
+    ),
+    name="product",
+    type_=_TOUCHES.product_id.type,
+)
+
+
 def recent(uow: UnitOfWork, *, actor: Actor, since: datetime, product_ids: list[str]) -> dict[str, Credit]:
-    """Whom the actor's touches of these products since `since` credit, by product id (plain rows: a
-    checkout reads them once and changes nothing)."""
+    """Whom the actor's touches of these products since `since` credit, by product id (plain rows, one
+    prebuilt statement: a checkout reads them once and changes nothing)."""
     if not product_ids:
         return {}
-    touches = table_of(AttributionTouch).c
-    rows = (
-        uow.region(actor.region)
-        .connection()
-        .execute(
-            select(touches.product_id, touches.creator_id, touches.video_id).where(
-                touches.user_id == actor.id,
-                touches.product_id.in_(product_ids),
-                touches.touched_at >= since,
-            )
-        )
-    )
+    statement, values = _RECENT.of(product_ids)
+    rows = uow.fetch(actor.region, statement, {**values, "user_id": actor.id, "since": since})
     return {product_id: Credit(creator_id, video_id) for product_id, creator_id, video_id in rows}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import (
     JSON,
@@ -49,6 +50,28 @@ class ReservationStatus(enum.StrEnum):
     HELD = "held"
     COMMITTED = "committed"
     RELEASED = "released"
+
+
+class ShopNamed(Protocol):
+    """What a buyer is told of a shop they reached for: a `Shop` row, or the plain copy a checkout reads."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def withheld_by(self) -> str | None: ...
+
+
+class ProductNamed(Protocol):
+    """What a buyer is told of a product they reached for (as `ShopNamed`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def withheld_by(self) -> str | None: ...
 
 
 # ---------------------------------------------------------------------------------------------------------

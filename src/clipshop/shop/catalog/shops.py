@@ -14,7 +14,15 @@ from clipshop.errors import Conflict, Invalid, NotFound
 from clipshop.kit.actors import Actor
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, new_id, region_of
-from clipshop.shop.catalog.models import PublicShop, ShippingOption, Shop, ShopStaff, StaffRole, Variant
+from clipshop.shop.catalog.models import (
+    PublicShop,
+    ShippingOption,
+    Shop,
+    ShopNamed,
+    ShopStaff,
+    StaffRole,
+    Variant,
+)
 from clipshop.shop.money import check_currency
 
 SHOP_HANDLE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}$")
@@ -23,7 +31,7 @@ SHOP_HANDLE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}$")
 class ShopClosed(Conflict):
     """What someone is told when they reach for a shop its owner has closed (to buy, or to list more)."""
 
-    def __init__(self, shop: Shop, *, detail: str | None = None, **extra: object) -> None:
+    def __init__(self, shop: ShopNamed, *, detail: str | None = None, **extra: object) -> None:
         super().__init__(
             "shop_closed",
             detail

@@ -14,13 +14,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from clipshop.errors import Conflict
-from clipshop.kit.db import Prebuilt, UnitOfWork, table_of
+from clipshop.kit.db import Prebuilt, PrebuiltInsert, UnitOfWork, table_of
 from clipshop.kit.ids import region_of
 from clipshop.residency import gateway
 from clipshop.shop.catalog.models import ReservationStatus, StockReservation, Variant
@@ -101,7 +100,7 @@ _DECREMENT = Prebuilt(
     .where(_VARIANTS.id == bindparam("variant_id"))
     .values(stock=_VARIANTS.stock - bindparam("quantity"), updated_at=bindparam("now"))
 )
-_RESERVE = Prebuilt(insert(table_of(StockReservation)))
+_RESERVE = PrebuiltInsert(table_of(StockReservation))
 
 
 def hold(
@@ -117,22 +116,14 @@ def hold(
     (`open_shop_side`) first."""
     if not orders:
         return
-    db = uow.region(region)
-
-    def execute(statement: Prebuilt, values: Any) -> None:
-        # At home, straight to the driver; elsewhere through the session, whose fence sees each statement.
-        if region == uow.home:
-            statement.run(db.connection(), values)
-        else:
-            db.execute(statement.statement, values)
-
     wanted: dict[str, int] = {}
     for _order_id, quantities, _expires_at in orders:
         for variant_id, units in quantities.items():
             wanted[variant_id] = wanted.get(variant_id, 0) + units
     for variant_id in sorted(wanted):
-        execute(_DECREMENT, {"variant_id": variant_id, "quantity": wanted[variant_id], "now": now})
-    execute(
+        uow.send(region, _DECREMENT, {"variant_id": variant_id, "quantity": wanted[variant_id], "now": now})
+    uow.send(
+        region,
         _RESERVE,
         [
             {"order_id": order_id, "variant_id": variant_id, "quantity": units,

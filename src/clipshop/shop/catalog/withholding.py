@@ -21,14 +21,23 @@ from sqlalchemy import delete, select, update
 from clipshop.errors import Gone
 from clipshop.kit.db import UnitOfWork
 from clipshop.kit.ids import is_valid_id, region_of
-from clipshop.shop.catalog.models import Product, PublicProduct, PublicShop, PublicVariant, Shop, Variant
+from clipshop.shop.catalog.models import (
+    Product,
+    ProductNamed,
+    PublicProduct,
+    PublicShop,
+    PublicVariant,
+    Shop,
+    ShopNamed,
+    Variant,
+)
 from clipshop.shop.catalog.projection import project_product, project_shop
 
 
 class ProductWithheld(Gone):
     """A buyer reached for a product a moderator took down."""
 
-    def __init__(self, product: Product, **extra: Any) -> None:
+    def __init__(self, product: ProductNamed, **extra: Any) -> None:
         super().__init__(
             f"The product {product.title} was taken down by a moderation decision and cannot be bought. "
             "Remove it from your cart and try again.",
@@ -41,7 +50,7 @@ class ProductWithheld(Gone):
 class ShopWithheld(Gone):
     """A buyer reached for a product of a shop a moderator took down."""
 
-    def __init__(self, shop: Shop, **extra: Any) -> None:
+    def __init__(self, shop: ShopNamed, **extra: Any) -> None:
         super().__init__(
             f"The shop {shop.name} was taken down by a moderation decision: its products cannot be bought. "
             "Remove them from your cart and try again.",
@@ -136,7 +145,7 @@ def release_shop(uow: UnitOfWork, *, shop_id: str, decision_id: str, now: dateti
     return True
 
 
-def refuse_withheld(product: Product, shop: Shop, **extra: Any) -> None:
+def refuse_withheld(product: ProductNamed, shop: ShopNamed, **extra: Any) -> None:
     """Raise ShopWithheld or ProductWithheld when a decision withholds what a buyer reaches for."""
     if shop.withheld_by is not None:
         raise ShopWithheld(shop, **extra)

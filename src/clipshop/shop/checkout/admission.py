@@ -1,14 +1,20 @@
 """Admission of checkouts, per app process, so a hot item's buyers get a quick answer instead of a queue
-that only grows: at most `checkout_concurrency` checkouts of one item write their orders at once; more
-wait up to `checkout_queue_s` for a turn, then are refused with 429 `checkout_busy` and a Retry-After (the
-client retries with the same Idempotency-Key). An item that sold out is remembered for `sold_out_memory_s`
+that only grows: at most `checkout_concurrency` checkouts of one item take its stock and write their
+orders at once (`placing.admitted`: the turn covers where checkouts of one item meet, the stock row and
+the orders' transaction, not the card's charge, whose time is the provider's); more wait up to
+`checkout_queue_s` for a turn, then are refused with 429 `checkout_busy` and a Retry-After (the client
+retries with the same Idempotency-Key). An item that sold out is remembered for `sold_out_memory_s`
 (catalog.stock), and later checkouts of it are answered 409 `out_of_stock` without reading the database:
 at the door, and while they wait for a turn.
 
-The route admits a request's first attempt only (`platform.idempotent.respond_once`, `around`): a twin that
-waits for the first request with its key asks again without queueing. Refusals made here did nothing, so
-they are not stored under the Idempotency-Key: a retry with the key is admitted (or refused) afresh.
-"""
+A cart checkout is admitted on the items of the cart as it stands when its turn is asked for; a checkout
+of several items enters once every one of them has room, taking all its turns at once, so checkouts that
+share items never each hold a turn another waits for (no deadlock, whatever the order of their items).
+A checkout waiting for a turn holds no connection: it asks before its unit of work opens.
+
+Refusals for load did nothing (the key's claim is written with the orders), so they are not stored under
+the Idempotency-Key: a retry with the key is admitted (or refused) afresh. A sold-out item learnt while
+waiting is that request's answer, stored like any other sold-out answer."""
 
 from __future__ import annotations
 

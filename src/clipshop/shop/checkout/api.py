@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from clipshop.kit.actors import Actor
-from clipshop.kit.ids import is_valid_id
 from clipshop.platform import Platform
 from clipshop.platform.http import CommittingRoute, CurrentActor, PlatformDep, UowDep
 from clipshop.platform.idempotent import Answer, Claim, answer_inline, problem_answer, respond_once
-from clipshop.shop.catalog import stock
 from clipshop.shop.catalog.stock import OutOfStock
 from clipshop.shop.checkout import admission, errors, placing, pricing
 from clipshop.shop.checkout.placing import CheckoutRequest
@@ -56,33 +53,22 @@ def _placing(platform: Platform, actor: Actor, request: CheckoutRequest) -> Call
 
 def place(platform: Platform, *, actor: Actor, request: CheckoutRequest, key: str) -> Answer:
     """A checkout under an Idempotency-Key, answered as the route answers it (for callers in a thread of
-    their own: benchmarks, tests): refused at once for an item known sold out, or when no turn comes for
-    it (CheckoutBusy, raised)."""
-    quantities = _quantities(request)
+    their own: benchmarks, tests): refused at once for an item known sold out; CheckoutBusy is raised when
+    no turn comes for an item."""
     try:
-        admission.refuse_sold_out(quantities)
-        with _admitted(platform, actor, quantities):
-            return answer_inline(
-                platform,
-                actor=actor,
-                scope=SCOPE,
-                key=key,
-                fingerprint=request.fingerprint(),
-                instance=PATH,
-                work=_placing(platform, actor, request),
-                stored_errors=errors.ANSWERED,
-            )
-    except OutOfStock as error:  # known sold out, or sold out while this one waited for a turn
+        admission.refuse_sold_out(_quantities(request))
+        return answer_inline(
+            platform,
+            actor=actor,
+            scope=SCOPE,
+            key=key,
+            fingerprint=request.fingerprint(),
+            instance=PATH,
+            work=_placing(platform, actor, request),
+            stored_errors=errors.ANSWERED,
+        )
+    except OutOfStock as error:  # known sold out
         return problem_answer(error, instance=PATH)
-
-
-def _admitted(platform: Platform, actor: Actor, quantities: dict[str, int]) -> AbstractContextManager[None]:
-    def units_left() -> dict[str, int]:
-        with platform.uow(actor=actor).transaction() as uow:
-            known = set(uow.databases.regions)
-            return stock.units_left(uow, [v for v in quantities if is_valid_id(v, known)])
-
-    return admission.admitted(quantities, settings=platform.settings, units_left=units_left)
 
 
 def _quantities(request: CheckoutRequest) -> dict[str, int]:
@@ -119,8 +105,7 @@ async def place_checkout(
         discount_codes=list(body.discount_codes),
         payment_method=body.payment_method,
     )
-    quantities = _quantities(checkout)
-    admission.refuse_sold_out(quantities)
+    admission.refuse_sold_out(_quantities(checkout))
     return await respond_once(
         platform,
         request,
@@ -131,5 +116,4 @@ async def place_checkout(
         work=_placing(platform, actor, checkout),
         stored_errors=errors.ANSWERED,
         inline=True,
-        around=lambda: _admitted(platform, actor, quantities),
     )

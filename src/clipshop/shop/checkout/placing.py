@@ -18,7 +18,8 @@ finishes (or cancels) the checkout, so there is never a charge without an order 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -36,8 +37,8 @@ from clipshop.shop.cart import addresses
 from clipshop.shop.catalog import stock
 from clipshop.shop.catalog.models import DiscountCode
 from clipshop.shop.catalog.tasks import enqueue_stock_projection
-from clipshop.shop.checkout import errors, pricing, rows
-from clipshop.shop.checkout.pricing import LineRequest
+from clipshop.shop.checkout import admission, errors, pricing, rows
+from clipshop.shop.checkout.pricing import LineRequest, OfferedCode
 from clipshop.shop.checkout.rows import CheckoutRows, Hold
 from clipshop.shop.checkout.schemas import CheckoutRead
 from clipshop.shop.orders import payments, service
@@ -99,13 +100,43 @@ def place(platform: Platform, *, actor: Actor, request: CheckoutRequest, claim: 
                 platform, actor=actor, checkout_id=begun, payment_method=request.payment_method, answer=answer
             )
     try:
-        written = write_orders(platform, actor=actor, request=request, claim=claim)
+        with admitted(platform, actor=actor, request=request):
+            written = write_orders(platform, actor=actor, request=request, claim=claim)
     except stock.OutOfStock as error:
         if error.available == 0:  # later checkouts of it are answered from memory (admission.py)
             stock.remember_sold_out(error.variant_id, for_s=platform.settings.sold_out_memory_s)
         raise
     claim.hold()  # the orders are written: a retry finishes this checkout, never starts another
     return charge(platform, actor=actor, written=written, payment_method=request.payment_method, claim=claim)
+
+
+@contextlib.contextmanager
+def admitted(platform: Platform, *, actor: Actor, request: CheckoutRequest) -> Iterator[None]:
+    """Write the orders as one of the checkouts in flight of the request's items (`admission`): those it
+    names, or those of the buyer's cart as it stands (read first, in a transaction of its own, only while
+    admission is on; pricing reads the cart again). The turn lasts while the stock is taken and the orders
+    written, where checkouts of one item meet, not while the card is charged. Every item is admitted at once
+    or none is, so checkouts sharing items never each hold a turn another waits for; nothing is held while
+    waiting (no connection: the unit of work opens after)."""
+    settings = platform.settings
+    if settings.checkout_concurrency <= 0:
+        yield
+        return
+    if request.items is not None:
+        quantities = admission.quantities_of((item.variant_id, item.quantity) for item in request.items)
+    else:
+        with platform.uow(actor=actor).transaction() as uow:
+            lines = pricing.cart_lines(uow, actor=actor)
+        quantities = admission.quantities_of((line.variant_id, line.quantity) for line in lines)
+        admission.refuse_sold_out(quantities)
+
+    def units_left() -> dict[str, int]:
+        with platform.uow(actor=actor).transaction() as uow:
+            known = set(uow.databases.regions)
+            return stock.units_left(uow, [v for v in quantities if is_valid_id(v, known)])
+
+    with admission.admitted(quantities, settings=settings, units_left=units_left):
+        yield
 
 
 def write_orders(platform: Platform, *, actor: Actor, request: CheckoutRequest, claim: Claim) -> CheckoutRows:
@@ -139,7 +170,7 @@ def write_orders(platform: Platform, *, actor: Actor, request: CheckoutRequest, 
             with pipelined(home) as send_commit:
                 if claim.inline:
                     claim.write(home, now=now)
-                written.insert(home)
+                written.insert(uow, actor.region)
                 send_commit()
             enqueue_stock_projection(platform.jobs, uow, variant_ids=written.variant_ids)
             uow.commit()
@@ -197,10 +228,10 @@ def _price(
         # holds one of that region's, or a full pool would leave every checkout waiting for a second one.
         stock.open_shop_side(uow, region, order_id=checkout_id)
     uow.connect({actor.region, *shops})
-    priced = pricing.quote(
+    priced = pricing.price_lines(
         uow,
         actor=actor,
-        items=lines,
+        requested=lines,
         shipping=request.shipping,
         discount_codes=request.discount_codes,
         terms=pricing.Terms.of(settings, actor.region),
@@ -244,19 +275,23 @@ def charge(
     payment = written.payment
     platform.faults.hit("before_payment_call")
     intent = platform.payments.create_intent(
-        idempotency_key=payment.id,
-        amount=payment.amount,
-        currency=payment.currency,
+        idempotency_key=payment["id"],
+        amount=payment["amount"],
+        currency=payment["currency"],
         payment_method=payment_method,
-        metadata={"payment_id": payment.id, "checkout_id": written.checkout.id},
+        metadata={"payment_id": payment["id"], "checkout_id": written.checkout["id"]},
     )
     platform.faults.hit("after_payment_call")
     to = payments.INTENT_STATUS[intent.status]
     if to in (PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION):
         uow = platform.uow(actor=actor)
+        now = platform.clock.now()
         try:
-            if payments.record_progress(uow, payment=payment, intent=intent, to=to, now=platform.clock.now()):
-                answer = checkout_answer(written.view(), instance=claim.instance)
+            if payments.record_progress(uow, payment_id=payment["id"], intent=intent, to=to, now=now):
+                payment.update(status=to, provider_ref=intent.ref, card_last4=intent.card_last4,
+                               next_action_url=intent.next_action_url, updated_at=now)  # fmt: skip
+                # Built from the rows in memory; a payment under way has not failed, so the answer is 201.
+                answer = Answer(201, written.answer())
                 with pipelined(uow.region(actor.region)) as send_commit:
                     claim.record(uow, answer)
                     send_commit()
@@ -274,7 +309,7 @@ def charge(
         return claim.record(uow, checkout_answer(view, instance=claim.instance))
 
     return record_intent(
-        platform, actor=actor, checkout_id=written.checkout.id, intent=intent, answer=answer_of
+        platform, actor=actor, checkout_id=written.checkout["id"], intent=intent, answer=answer_of
     )
 
 
@@ -291,7 +326,7 @@ def shipping_address(uow: UnitOfWork, *, actor: Actor, request: CheckoutRequest)
     return addresses.snapshot(address)
 
 
-def _use_code(uow: UnitOfWork, code: DiscountCode) -> None:
+def _use_code(uow: UnitOfWork, code: OfferedCode) -> None:
     db = uow.region(region_of(code.shop_id))
     used = db.execute(
         update(DiscountCode)

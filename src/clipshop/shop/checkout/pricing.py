@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from clipshop.config import Settings
 from clipshop.errors import Invalid, NotFound
 from clipshop.kit.actors import Actor
-from clipshop.kit.db import UnitOfWork
+from clipshop.kit.db import Prebuilt, PrebuiltPerCount, UnitOfWork, table_of
 from clipshop.kit.ids import is_valid_id, region_of
 from clipshop.residency.carving import RegionDetached, recently_detached
 from clipshop.shop.cart import attribution
@@ -50,10 +50,56 @@ class LineRequest:
     quantity: int
 
 
+@dataclass(frozen=True)
+class CatalogVariant:
+    """A variant as a checkout prices it (plain values read with one statement, not a mapped row)."""
+
+    id: str
+    product_id: str
+    shop_id: str
+    sku: str
+    options: dict[str, str]
+    price: int
+
+
+@dataclass(frozen=True)
+class CatalogProduct:
+    id: str
+    title: str
+    status: ProductStatus
+    commission_bp: int
+    images: list[str]
+    withheld_by: str | None
+
+
+@dataclass(frozen=True)
+class CatalogShop:
+    id: str
+    owner_id: str
+    name: str
+    currency: str
+    closed_at: datetime | None
+    withheld_by: str | None
+
+
+@dataclass(frozen=True)
+class OfferedCode:
+    """A shop's discount code, as a checkout prices and uses it."""
+
+    shop_id: str
+    code: str
+    percent_bp: int
+    amount_off: int
+    creator_id: str | None
+    active: bool
+    max_uses: int | None
+    uses: int
+
+
 @dataclass
 class PricedLine:
-    variant: Variant
-    product: Product
+    variant: CatalogVariant
+    product: CatalogProduct
     quantity: int
     discount: int = 0
     creator_id: str | None = None
@@ -82,10 +128,10 @@ class Shipping:
 
 @dataclass
 class ShopQuote:
-    shop: Shop
+    shop: CatalogShop
     lines: list[PricedLine]
     shipping: Shipping
-    discount_code: DiscountCode | None
+    discount_code: OfferedCode | None
     tax_bp: int
     fee_bp: int
     subtotal: int = 0
@@ -135,13 +181,7 @@ class Quote:
 def requested_lines(uow: UnitOfWork, *, actor: Actor, items: list[LineRequest] | None) -> list[LineRequest]:
     """The lines asked for (the cart's when `items` is None), one per variant, checked."""
     if items is None:
-        db = uow.region(actor.region)
-        items = [
-            LineRequest(c.variant_id, c.quantity)
-            for c in db.scalars(
-                select(CartItem).where(CartItem.user_id == actor.id).order_by(CartItem.added_at)
-            )
-        ]
+        items = cart_lines(uow, actor=actor)
         if not items:
             raise Invalid("Your cart is empty.", code="cart_empty", field="items")
     if not items:
@@ -161,6 +201,11 @@ def requested_lines(uow: UnitOfWork, *, actor: Actor, items: list[LineRequest] |
     return [LineRequest(v, q) for v, q in merged.items()]
 
 
+def cart_lines(uow: UnitOfWork, *, actor: Actor) -> list[LineRequest]:
+    """The lines of the actor's cart, oldest first (one prebuilt read at home)."""
+    return [LineRequest(*row) for row in uow.fetch(actor.region, _CART, {"user_id": actor.id})]
+
+
 def refuse_detached(uow: UnitOfWork, *, variant_ids: Iterable[str]) -> None:
     """Refuse, before anything is priced or held, a line whose shop's region has left this deployment."""
     regions = {region_of(v) for v in variant_ids if is_valid_id(v)}
@@ -171,26 +216,74 @@ def refuse_detached(uow: UnitOfWork, *, variant_ids: Iterable[str]) -> None:
         raise RegionDetached(gone[0])
 
 
-def _read_catalog(uow: UnitOfWork, variant_ids: list[str]) -> list[object]:
-    """Read the variants with their products and shops in one statement per region, so the lookups that
-    follow find them in the session without asking the database again (while the caller keeps what this
-    returns: a session holds its rows only as long as someone else does)."""
+# Prebuilt: the reads of a quote, compiled once (kit.db.prebuilt), each sent straight to the driver.
+_CARTS, _VARIANTS, _PRODUCTS, _SHOPS = (table_of(m).c for m in (CartItem, Variant, Product, Shop))
+_CART = Prebuilt(
+    select(_CARTS.variant_id, _CARTS.quantity)
+    .where(_CARTS.user_id == bindparam("user_id"))
+    .order_by(_CARTS.added_at)
+)
+_SHIPPING = table_of(ShippingOption).c
+# Each variant with its product, its shop and each of the shop's shipping options (a row per option; one
+# with none when the shop has none): what pricing needs of the catalog, in one statement per region.
+_CATALOG = PrebuiltPerCount(
+    lambda listed: select(
+        _VARIANTS.id, _VARIANTS.product_id, _VARIANTS.shop_id, _VARIANTS.sku, _VARIANTS.options,
+        _VARIANTS.price,
+        _PRODUCTS.id, _PRODUCTS.title, _PRODUCTS.status, _PRODUCTS.commission_bp, _PRODUCTS.images,
+        _PRODUCTS.withheld_by,
+        _SHOPS.id, _SHOPS.owner_id, _SHOPS.name, _SHOPS.currency, _SHOPS.closed_at, _SHOPS.withheld_by,
+        _SHIPPING.id, _SHIPPING.name, _SHIPPING.price, _SHIPPING.max_days,
+    )
+    .join_from(table_of(Variant), table_of(Product), _PRODUCTS.id == _VARIANTS.product_id)
+    .join(table_of(Shop), _SHOPS.id == _VARIANTS.shop_id)
+    .outerjoin(table_of(ShippingOption), _SHIPPING.shop_id == _SHOPS.id)
+    .where(_VARIANTS.id.in_(listed)),
+    name="variant",
+    type_=_VARIANTS.id.type,
+)  # fmt: skip
+_CODES = table_of(DiscountCode).c
+_CODE = Prebuilt(
+    select(_CODES.shop_id, _CODES.code, _CODES.percent_bp, _CODES.amount_off, _CODES.creator_id,
+           _CODES.active, _CODES.max_uses, _CODES.uses)
+    .where(_CODES.shop_id == bindparam("shop_id"), _CODES.code == bindparam("code"))
+)  # fmt: skip
+
+
+@dataclass
+class _Catalog:
+    """What a quote read of the catalog: the variants with their products and shops, by variant id, and
+    each shop's shipping options, by shop id."""
+
+    items: dict[str, tuple[CatalogVariant, CatalogProduct, CatalogShop]] = field(default_factory=dict)
+    options: dict[str, dict[str, Shipping]] = field(default_factory=dict)
+
+
+def _read_catalog(uow: UnitOfWork, variant_ids: list[str]) -> _Catalog:
+    """The catalog's part of a quote: one statement per region."""
     by_region: dict[str, list[str]] = {}
     for variant_id in variant_ids:
         by_region.setdefault(region_of(variant_id), []).append(variant_id)
-    read: list[object] = []
+    read = _Catalog()
     for region, ids in by_region.items():
-        read += (
-            uow.region(region)
-            .execute(
-                select(Variant, Product, Shop)
-                .join(Product, Product.id == Variant.product_id)
-                .join(Shop, Shop.id == Variant.shop_id)
-                .where(Variant.id.in_(ids))
-            )
-            .all()
-        )
+        statement, values = _CATALOG.of(ids)
+        for row in uow.fetch(region, statement, values):
+            if row[0] not in read.items:
+                variant = CatalogVariant(*row[:6])
+                read.items[variant.id] = (variant, CatalogProduct(*row[6:12]), CatalogShop(*row[12:18]))
+            options = read.options.setdefault(row[12], {})
+            if row[18] is not None:
+                options[row[18]] = Shipping(*row[18:])
     return read
+
+
+def _usable_code(uow: UnitOfWork, region: str, *, shop_id: str, code: str) -> OfferedCode | None:
+    """The shop's discount code `code`, if it is active and has uses left."""
+    for row in uow.fetch(region, _CODE, {"shop_id": shop_id, "code": code}):
+        found = OfferedCode(*row)
+        if found.active and (found.max_uses is None or found.uses < found.max_uses):
+            return found
+    return None
 
 
 def quote(
@@ -204,24 +297,42 @@ def quote(
     now: datetime,
 ) -> Quote:
     """Price a checkout exactly as it will be charged: per shop items, discount, shipping, tax."""
+    requested = requested_lines(uow, actor=actor, items=items)
+    return price_lines(
+        uow,
+        actor=actor,
+        requested=requested,
+        shipping=shipping,
+        discount_codes=discount_codes,
+        terms=terms,
+        now=now,
+    )
+
+
+def price_lines(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    requested: list[LineRequest],
+    shipping: dict[str, str],
+    discount_codes: list[str],
+    terms: Terms,
+    now: datetime,
+) -> Quote:
+    """`quote` for lines already checked (`requested_lines`)."""
     regions = set(uow.databases.regions)
     lines_by_shop: dict[str, list[PricedLine]] = {}
     first_line: dict[str, int] = {}  # shop id -> the index of its first line in the request
-    requested = requested_lines(uow, actor=actor, items=items)
-    # Kept to the end: the session finds these rows by id below only while someone holds them.
+    shops_by_id: dict[str, CatalogShop] = {}
     catalog = _read_catalog(uow, [i.variant_id for i in requested if is_valid_id(i.variant_id, regions)])
     for n, item in enumerate(requested):
-        variant = (
-            uow.region(region_of(item.variant_id)).get(Variant, item.variant_id)
-            if is_valid_id(item.variant_id, regions)
-            else None
-        )
-        product = uow.region(region_of(variant.id)).get(Product, variant.product_id) if variant else None
-        if variant is None or product is None or product.status is not ProductStatus.ACTIVE:
+        found = catalog.items.get(item.variant_id)
+        if found is None or found[1].status is not ProductStatus.ACTIVE:
             raise NotFound("item", item.variant_id, field=f"items.{n}.variant_id")
-        shop = uow.region(region_of(variant.id)).get_one(Shop, variant.shop_id)
+        variant, product, shop = found
         refuse_withheld(product, shop, field=f"items.{n}.variant_id")
         lines_by_shop.setdefault(variant.shop_id, []).append(PricedLine(variant, product, item.quantity))
+        shops_by_id[variant.shop_id] = shop
         first_line.setdefault(variant.shop_id, n)
     touches = attribution.recent(
         uow,
@@ -233,19 +344,14 @@ def quote(
     used_codes: set[str] = set()
     shops: list[ShopQuote] = []
     for shop_id, lines in lines_by_shop.items():
-        db = uow.region(region_of(shop_id))
-        shop = db.get_one(Shop, shop_id)
+        region, shop = region_of(shop_id), shops_by_id[shop_id]
         if shop.closed_at is not None:
             raise ShopClosed(shop, field=f"items.{first_line[shop_id]}.variant_id")
         for line in lines:
             touch = touches.get(line.product.id)
             if touch is not None and line.product.commission_bp > 0 and touch.creator_id != shop.owner_id:
                 line.creator_id, line.video_id = touch.creator_id, touch.video_id
-        columns = (ShippingOption.id, ShippingOption.name, ShippingOption.price, ShippingOption.max_days)
-        options = {
-            row.id: Shipping(*row)
-            for row in db.execute(select(*columns).where(ShippingOption.shop_id == shop_id))
-        }
+        options = catalog.options[shop_id]
         if not options:
             raise Invalid(f"The shop {shop.name} does not ship yet.", code="no_shipping", field="shipping")
         chosen = shipping.get(shop_id)
@@ -258,9 +364,8 @@ def quote(
         option = options[chosen] if chosen else min(options.values(), key=lambda o: (o.price, o.max_days))
         code = None
         for value in codes:
-            found = db.get(DiscountCode, (shop_id, value))
-            if found is not None and found.active and (found.max_uses is None or found.uses < found.max_uses):
-                code = found
+            code = _usable_code(uow, region, shop_id=shop_id, code=value)
+            if code is not None:
                 used_codes.add(value)
                 break
         shop_quote = ShopQuote(
@@ -287,5 +392,4 @@ def quote(
             code="mixed_currencies",
             field="items",
         )
-    del catalog
     return Quote(currency=currencies.pop(), shops=shops)

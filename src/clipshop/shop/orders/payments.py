@@ -80,22 +80,19 @@ _PROGRESS = Prebuilt(  # a new payment's first answer from the provider
 
 
 def record_progress(
-    uow: UnitOfWork, *, payment: Payment, intent: IntentResult, to: PaymentStatus, now: datetime
+    uow: UnitOfWork, *, payment_id: str, intent: IntentResult, to: PaymentStatus, now: datetime
 ) -> bool:
     """Record the provider's first answer about a payment still `created` when it leaves nothing else to do
-    (`processing`, `requires_action`): one statement, and `payment` (in memory) moved along. False when the
-    payment has moved on meanwhile (a webhook came first): record it the general way (`apply_intent`)."""
+    (`processing`, `requires_action`): one statement. False when the payment has moved on meanwhile (a
+    webhook came first): record it the general way (`apply_intent`)."""
     assert to in (PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION)
-    moved = _PROGRESS.run(
-        uow.region(region_of(payment.id)).connection(),
-        {"payment_id": payment.id, "to": to, "ref": intent.ref, "last4": intent.card_last4,
+    moved = uow.send(
+        region_of(payment_id),
+        _PROGRESS,
+        {"payment_id": payment_id, "to": to, "ref": intent.ref, "last4": intent.card_last4,
          "action_url": intent.next_action_url, "now": now},
     )  # fmt: skip
-    if moved != 1:
-        return False
-    payment.status, payment.provider_ref, payment.card_last4 = to, intent.ref, intent.card_last4
-    payment.next_action_url, payment.updated_at = intent.next_action_url, now
-    return True
+    return moved == 1
 
 
 def connect_checkout(uow: UnitOfWork, *, region: str, checkout_id: str) -> None:
