@@ -23,7 +23,10 @@ Phases 1, 3, 4 and 5 run `--warmup-s` first, unmeasured. Connections are capped 
 locked per checkout, is seen from the server: during the hot phase a sampler asks pgrowlocks every 5 ms
 whether a row of `variants` is locked (only the hot row is written then); the share of samples that found
 it locked, times the phase's length, over its orders. `cpu_ms_per_order` is the worker processes' CPU (the
-whole checkout in Python, the sandbox provider included) over the hot phase's orders. Where a checkout's
+whole checkout in Python, the sandbox provider included) over the hot phase's orders. The CPU columns are
+cores in use over a phase: the workers', PostgreSQL's for this run (the backends of the bench's databases and
+the server's own processes: `ServerCpu`), and everything else on the machine (another database's backends
+included). Where a checkout's
 time goes comes from wrapping a few functions of the checkout path in the workers (nothing in src/
 changes). Afterwards the stock is reconciled from the database: units reserved (held or committed) plus
 units left must equal the units ever stocked, for every variant; `oversold` counts units reserved beyond

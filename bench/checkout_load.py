@@ -27,6 +27,7 @@ import harness
 import psutil
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from clipshop.kit.actors import Actor
 from clipshop.platform import Platform
@@ -182,16 +183,34 @@ class RowLockSampler:
         return self.locked / self.samples if self.available and self.samples else None
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU time of the PostgreSQL server's processes (every database on it), exited backends included."""
-    total = 0.0
-    for proc in psutil.process_iter(["name"]):
-        if proc.info["name"] != "postgres":
-            continue
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            times = proc.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
-    return total
+class ServerCpu:
+    """CPU time of the PostgreSQL processes working for this run: the backends connected to the bench's own
+    databases and the server's shared ones (WAL writer, checkpointer, background writer: no database), not
+    the backends of other databases on the same server (someone else's tests), which count as other work.
+    A backend that exits between two readings loses its share since the first (the pools outlive a phase)."""
+
+    def __init__(self, urls: dict[str, str]) -> None:
+        self.databases = sorted({make_url(url).database or "" for url in urls.values()})
+        self.engine = create_engine(make_url(next(iter(urls.values()))), poolclass=NullPool)
+
+    def reading(self) -> dict[int, float]:
+        """{pid: CPU seconds} of the processes that count now."""
+        query = text("SELECT pid FROM pg_stat_activity WHERE datname IS NULL OR datname = ANY(:names)")
+        with self.engine.connect() as conn:
+            pids = conn.execute(query, {"names": self.databases}).scalars().all()
+        seconds = {}
+        for pid in pids:
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                times = psutil.Process(pid).cpu_times()
+                seconds[pid] = times.user + times.system
+        return seconds
+
+    @staticmethod
+    def since(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
+
+    def close(self) -> None:
+        self.engine.dispose()
 
 
 # -- phases ---------------------------------------------------------------------------------------------
@@ -493,11 +512,12 @@ def run_phase(jobs: list[Job], setup: Setup, *, sampler: Callable[[], RowLockSam
         failures = [r["failed"] for r in _drain(results) if "failed" in r]
         raise RuntimeError(f"a worker of {jobs[0].name} failed:\n" + "\n".join(failures)) from None
     watch = sampler() if sampler is not None else contextlib.nullcontext()
-    me = psutil.Process()
-    pg, machine, own = postgres_cpu_seconds(), harness.machine_busy_seconds(), harness.cpu_seconds(me)
+    me, postgres = psutil.Process(), ServerCpu(setup.urls)
+    pg, machine, own = postgres.reading(), harness.machine_busy_seconds(), harness.cpu_seconds(me)
     with watch:
         collected = [results.get() for _ in processes]
-    server = postgres_cpu_seconds() - pg
+    server = postgres.since(pg, postgres.reading())
+    postgres.close()
     for process in processes:
         process.join()
     failed = [r["failed"] for r in collected if "failed" in r]

@@ -1,17 +1,22 @@
 """Ads for tests, written straight to the databases: an advertiser, a campaign with one ad group and one
 approved ad promoting a video (or a product through a video), projected to the directory as
-`projection.project_campaign` does after any change, a budget slice in a viewer region, and rates."""
+`projection.project_campaign` does after any change, a budget slice in a viewer region, rates; and for the
+money tests, top-ups booked in the ledger and served events as serving writes them (contract 1)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from clipshop.ads import projection
+from sqlalchemy import select
+
+from clipshop.ads import balances, projection
 from clipshop.ads.models import (
     Ad,
+    AdBilling,
     AdBudgetSlice,
+    AdEvent,
     AdGroup,
     AdRate,
     Advertiser,
@@ -21,6 +26,7 @@ from clipshop.ads.models import (
 from clipshop.kit.everywhere import everywhere
 from clipshop.kit.ids import new_id
 from clipshop.platform import Platform
+from clipshop.shop.public import cash_account, post_to_ledger
 from support import Member
 
 PLENTY = 10**12  # micros: a slice no test spends
@@ -32,6 +38,7 @@ class Promoted:
     campaign_id: str
     ad_group_id: str
     ad_id: str
+    video_id: str
 
 
 def an_advertiser(
@@ -139,7 +146,40 @@ def promote(
         projection.project_campaign(uow, campaign_id=campaign_id, now=now)
     for viewer_region in fund_in:
         fund(platform, campaign_id, viewer_region, allotted_micros=PLENTY)
-    return Promoted(advertiser_id, campaign_id, group_id, ad_id)
+    return Promoted(advertiser_id, campaign_id, group_id, ad_id, video_id)
+
+
+def a_campaign(
+    platform: Platform,
+    advertiser_id: str,
+    *,
+    video_id: str,
+    daily_budget: int = 1000,
+    lifetime_budget: int | None = None,
+    bid_type: str = "cpm",
+    bid: int = 500,
+    regions: str = "",
+    product_id: str | None = None,
+    starts_at: datetime | None = None,
+    name: str = "Spring",
+) -> Promoted:
+    """A campaign of the money tests: started a day ago, its objective purchases for a product ad (views
+    otherwise), and no slices yet (the rebalancing job, or `fund`, sizes them)."""
+    return promote(
+        platform,
+        advertiser_id,
+        video_id,
+        bid_type=bid_type,
+        bid=bid,
+        regions=regions,
+        product_id=product_id,
+        starts_at=starts_at or platform.clock.now() - timedelta(days=1),
+        fund_in=(),
+        name=name,
+        objective="purchases" if product_id else "views",
+        daily_budget=daily_budget,
+        lifetime_budget=lifetime_budget,
+    )
 
 
 def change(platform: Platform, promoted: Promoted, **values: Any) -> None:
@@ -207,3 +247,77 @@ def public_ad(platform: Platform, ad_id: str) -> PublicAd | None:
         if row is not None:
             uow.directory.expunge(row)
         return row
+
+
+def top_up(platform: Platform, advertiser_id: str, amount: int, *, currency: str = "USD") -> None:
+    """Credit the advertiser's balance as a paid top-up does (kind `ad_topup`)."""
+    region = advertiser_id.split("_")[0]
+    with everywhere(platform.databases).transaction() as uow:
+        post_to_ledger(
+            uow.region(region),
+            region=region,
+            kind=balances.AD_TOPUP,
+            reference=new_id(region),
+            currency=currency,
+            entries={cash_account("sandbox"): amount, balances.account(advertiser_id): -amount},
+            now=platform.clock.now(),
+        )
+
+
+def balance_of(platform: Platform, advertiser_id: str, *, currency: str = "USD") -> int:
+    with everywhere(platform.databases).transaction() as uow:
+        return balances.balance(uow, advertiser_id=advertiser_id, currency=currency)
+
+
+def serve(
+    platform: Platform,
+    viewer: Member,
+    rows: Promoted,
+    *,
+    price_micros: int,
+    at: datetime | None = None,
+) -> str:
+    """A served event in the viewer's region, as an auction writes it; returns its id (the served id)."""
+    served_id = new_id(viewer.region)
+    with everywhere(platform.databases).transaction() as uow:
+        uow.region(viewer.region).add(
+            AdEvent(
+                id=served_id,
+                user_id=viewer.id,
+                kind="served",
+                ad_id=rows.ad_id,
+                campaign_id=rows.campaign_id,
+                price_micros=price_micros,
+                created_at=at or platform.clock.now(),
+            )
+        )
+    return served_id
+
+
+def slices(platform: Platform, campaign_id: str, day: date) -> dict[str, tuple[int, int]]:
+    """{region: (allotted, spent)} of the campaign's slices of `day`."""
+    found = {}
+    with everywhere(platform.databases).transaction() as uow:
+        for region in uow.databases.regions:
+            row = uow.region(region).get(AdBudgetSlice, (campaign_id, day))
+            if row is not None:
+                found[region] = (row.allotted_micros, row.spent_micros)
+    return found
+
+
+def events_of(platform: Platform, viewer: Member, kind: str) -> list[AdEvent]:
+    with everywhere(platform.databases).transaction() as uow:
+        query = select(AdEvent).where(AdEvent.user_id == viewer.id, AdEvent.kind == kind)
+        return list(uow.region(viewer.region).scalars(query.order_by(AdEvent.created_at, AdEvent.id)))
+
+
+def billing_rows(platform: Platform, campaign_id: str) -> list[AdBilling]:
+    region = campaign_id.split("_")[0]
+    with everywhere(platform.databases).transaction() as uow:
+        query = select(AdBilling).where(AdBilling.campaign_id == campaign_id)
+        return list(uow.region(region).scalars(query.order_by(AdBilling.region, AdBilling.day)))
+
+
+def campaign_of(platform: Platform, campaign_id: str) -> Campaign:
+    with everywhere(platform.databases).transaction() as uow:
+        return uow.region(campaign_id.split("_")[0]).get_one(Campaign, campaign_id)

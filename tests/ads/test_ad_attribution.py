@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from ad_rows import CampaignRows, a_campaign, an_advertiser, events_of, serve
+from factory import Promoted, a_campaign, an_advertiser, events_of, serve
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -37,7 +37,7 @@ class Shop:
     variant_id: str
     shop_video: str  # the shop's own clip of the product (no commission: the shop's)
     creator_video: str
-    ad: CampaignRows  # a product ad shown through the shop's clip
+    ad: Promoted  # a product ad shown through the shop's clip
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def tag(platform: Platform, video_id: str, product_id: str, creator: Member) -> 
 
 
 def ad_touch(
-    platform: Platform, buyer: Member, rows: CampaignRows, kind: str, at: datetime, invalid: str = ""
+    platform: Platform, buyer: Member, rows: Promoted, kind: str, at: datetime, invalid: str = ""
 ) -> str:
     """The buyer's served event of the ad and an impression or click of it at `at`."""
     served = serve(platform, buyer, rows, price_micros=1000, at=at - timedelta(seconds=5))

@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ad_rows import (
-    CampaignRows,
+from factory import (
+    Promoted,
     a_campaign,
     an_advertiser,
     balance_of,
     billing_rows,
     campaign_of,
-    set_slice,
+    fund,
     slices,
     top_up,
 )
@@ -34,7 +34,7 @@ from support import Member, a_public_video, quick_members
 M = MICROS
 
 
-def _campaign(platform: Platform, owner: Member, **settings: object) -> CampaignRows:
+def _campaign(platform: Platform, owner: Member, **settings: object) -> Promoted:
     creator = quick_members(platform, "au", 1, f"cr{owner.handle}")[0]
     video_id = a_public_video(platform, creator, "#linen")
     advertiser_id = an_advertiser(platform, owner)
@@ -64,9 +64,9 @@ def test_spend_is_billed_in_whole_units_once_per_campaign_and_run(
     top_up(platform, rows.advertiser_id, 100)
     today = clock.now().date()
     yesterday = today - timedelta(days=1)
-    set_slice(platform, "us", rows.campaign_id, today, allotted=9 * M, spent=2_500_000)
-    set_slice(platform, "eu", rows.campaign_id, yesterday, allotted=2 * M, spent=1_700_000)
-    set_slice(platform, "au", rows.campaign_id, today, allotted=1 * M, spent=400_000)
+    fund(platform, rows.campaign_id, "us", day=today, allotted_micros=9 * M, spent_micros=2_500_000)
+    fund(platform, rows.campaign_id, "eu", day=yesterday, allotted_micros=2 * M, spent_micros=1_700_000)
+    fund(platform, rows.campaign_id, "au", day=today, allotted_micros=1 * M, spent_micros=400_000)
 
     done = bill(platform)
     assert (done.campaigns, done.amount) == (1, 3)
@@ -84,8 +84,8 @@ def test_spend_is_billed_in_whole_units_once_per_campaign_and_run(
     assert bill(platform).amount == 0  # a rerun books nothing
     assert len(spend_postings(platform, "us")) == 1
 
-    set_slice(platform, "au", rows.campaign_id, today, allotted=1 * M, spent=1 * M)
-    set_slice(platform, "us", rows.campaign_id, today, allotted=9 * M, spent=4_100_000)
+    fund(platform, rows.campaign_id, "au", day=today, allotted_micros=1 * M, spent_micros=1 * M)
+    fund(platform, rows.campaign_id, "us", day=today, allotted_micros=9 * M, spent_micros=4_100_000)
     clock.advance(minutes=15)
     assert bill(platform).amount == 3
     assert [ref for ref, _ in spend_postings(platform, "us")] == [
@@ -106,9 +106,9 @@ def test_a_campaign_pauses_when_its_advertisers_money_runs_out(
     today = clock.now().date()
     assert slices(platform, rows.campaign_id, today) == {r: (1_666_666, 0) for r in ("au", "eu", "us")}
     assert slices(platform, unfunded.campaign_id, today) == {}
-    set_slice(platform, "us", rows.campaign_id, today, allotted=1_666_666, spent=1_666_666)
-    set_slice(platform, "au", rows.campaign_id, today, allotted=1_666_666, spent=1_666_666)
-    set_slice(platform, "eu", rows.campaign_id, today, allotted=1_666_666, spent=1_600_000)
+    fund(platform, rows.campaign_id, "us", day=today, allotted_micros=1_666_666, spent_micros=1_666_666)
+    fund(platform, rows.campaign_id, "au", day=today, allotted_micros=1_666_666, spent_micros=1_666_666)
+    fund(platform, rows.campaign_id, "eu", day=today, allotted_micros=1_666_666, spent_micros=1_600_000)
 
     done = bill(platform)
     assert done.amount == 3
@@ -135,9 +135,9 @@ def test_a_campaign_pauses_when_its_lifetime_budget_is_spent(platform: Platform,
     rebalance(platform)
     today = clock.now().date()
     assert slices(platform, rows.campaign_id, today) == {"us": (3 * M, 0)}
-    set_slice(platform, "us", rows.campaign_id, today, allotted=3 * M, spent=1_999_999)
+    fund(platform, rows.campaign_id, "us", day=today, allotted_micros=3 * M, spent_micros=1_999_999)
     assert bill(platform).paused == []
-    set_slice(platform, "us", rows.campaign_id, today, allotted=3 * M, spent=2_999_999)
+    fund(platform, rows.campaign_id, "us", day=today, allotted_micros=3 * M, spent_micros=2_999_999)
     done = bill(platform)
     assert done.paused == [(rows.campaign_id, "budget")]
     assert balance_of(platform, rows.advertiser_id) == 98
@@ -154,12 +154,12 @@ def test_statements_show_each_day_of_the_balance_to_its_owner(
     top_up(platform, first.advertiser_id, 50)
     clock.current = datetime(2026, 6, 2, 10, 0, tzinfo=UTC)
     day2 = clock.now().date()
-    set_slice(platform, "us", first.campaign_id, day2, allotted=9 * M, spent=3 * M)
-    set_slice(platform, "eu", second.campaign_id, day2, allotted=9 * M, spent=1_200_000)
+    fund(platform, first.campaign_id, "us", day=day2, allotted_micros=9 * M, spent_micros=3 * M)
+    fund(platform, second.campaign_id, "eu", day=day2, allotted_micros=9 * M, spent_micros=1_200_000)
     bill(platform)
     clock.current = datetime(2026, 6, 4, 8, 0, tzinfo=UTC)
     top_up(platform, first.advertiser_id, 20)
-    set_slice(platform, "eu", second.campaign_id, day2, allotted=9 * M, spent=5 * M)
+    fund(platform, second.campaign_id, "eu", day=day2, allotted_micros=9 * M, spent_micros=5 * M)
     bill(platform)
 
     r = client.get(f"/api/v1/advertisers/{first.advertiser_id}/statements?days=3", headers=owner.auth)

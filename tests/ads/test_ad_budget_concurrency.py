@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ad_rows import a_campaign, an_advertiser, slices, top_up
+from factory import a_campaign, an_advertiser, slices, top_up
 
 from clipshop.ads import budgets
 from clipshop.ads.models import MICROS

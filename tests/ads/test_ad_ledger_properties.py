@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from ad_rows import CampaignRows, a_campaign, an_advertiser, serve, top_up
+from factory import Promoted, a_campaign, an_advertiser, serve, top_up
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
@@ -82,8 +82,8 @@ class Model:
     """What the money should be, from the test's own records."""
 
     advertiser_id: str
-    cpm: CampaignRows
-    cpc: CampaignRows
+    cpm: Promoted
+    cpc: Promoted
     paid_in: int = 0
     billed_once: bool = False
     served: dict[str, int] = field(default_factory=dict)  # served id -> price

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from ad_rows import CampaignRows, a_campaign, an_advertiser, events_of, serve, set_slice, slices
+from factory import Promoted, a_campaign, an_advertiser, events_of, fund, serve, slices
 from fastapi.testclient import TestClient
 
 from clipshop.ads.models import BidType
@@ -25,8 +25,8 @@ class World:
     creator: Member
     viewer: Member
     other: Member
-    cpm: CampaignRows
-    cpc: CampaignRows
+    cpm: Promoted
+    cpc: Promoted
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def world(platform: Platform) -> World:
     today = platform.clock.now().date()
     for rows in (cpm, cpc):
         for region in ("us", "eu"):
-            set_slice(platform, region, rows.campaign_id, today, allotted=1_000_000)
+            fund(platform, rows.campaign_id, region, day=today, allotted_micros=1_000_000)
     return World(owner, creator, viewer, other, cpm, cpc)
 
 
@@ -54,7 +54,7 @@ def recorded(platform: Platform, member: Member, kind: str) -> list[tuple[str, i
     return [(e.served_id or "", e.price_micros, e.invalid) for e in events_of(platform, member, kind)]
 
 
-def spent(platform: Platform, rows: CampaignRows, region: str) -> int:
+def spent(platform: Platform, rows: Promoted, region: str) -> int:
     return slices(platform, rows.campaign_id, platform.clock.now().date())[region][1]
 
 
@@ -211,7 +211,14 @@ def test_the_advertisers_staff_and_the_videos_creator_are_not_billed(
 def test_an_event_its_slice_cannot_take_is_delivered_free(
     client: TestClient, platform: Platform, clock: FrozenClock, world: World
 ) -> None:
-    set_slice(platform, "eu", world.cpm.campaign_id, clock.now().date(), allotted=8_000, spent=4_000)
+    fund(
+        platform,
+        world.cpm.campaign_id,
+        "eu",
+        day=clock.now().date(),
+        allotted_micros=8_000,
+        spent_micros=4_000,
+    )
     served = serve(
         platform, world.viewer, world.cpm, price_micros=PRICE, at=clock.now() - timedelta(seconds=5)
     )

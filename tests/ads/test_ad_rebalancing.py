@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ad_rows import a_campaign, an_advertiser, set_slice, slices, top_up
+from factory import a_campaign, an_advertiser, fund, slices, top_up
 from sqlalchemy import select, text
 
 from clipshop.ads import budgets, rebalancing
@@ -77,8 +77,17 @@ def test_the_cap_is_what_is_left_of_the_lifetime_budget(platform: Platform, cloc
     advertiser_id, campaign_id = _setup(platform, daily_budget=10, lifetime_budget=25, regions="us")
     top_up(platform, advertiser_id, 1000)
     today = clock.now().date()
-    set_slice(platform, "us", campaign_id, today - timedelta(days=2), allotted=12 * M, spent=12 * M)
-    set_slice(platform, "eu", campaign_id, today - timedelta(days=1), allotted=9 * M, spent=8 * M)
+    fund(
+        platform,
+        campaign_id,
+        "us",
+        day=today - timedelta(days=2),
+        allotted_micros=12 * M,
+        spent_micros=12 * M,
+    )
+    fund(
+        platform, campaign_id, "eu", day=today - timedelta(days=1), allotted_micros=9 * M, spent_micros=8 * M
+    )
     with everywhere(platform.databases).transaction() as uow:  # a day older than the live window: billed
         uow.region("us").add(
             AdBilling(
@@ -101,7 +110,7 @@ def test_the_cap_is_the_balance_less_the_spend_not_yet_billed(platform: Platform
     advertiser_id, campaign_id = _setup(platform, daily_budget=10, regions="eu us")
     top_up(platform, advertiser_id, 7)
     yesterday = clock.now().date() - timedelta(days=1)
-    set_slice(platform, "us", campaign_id, yesterday, allotted=3 * M, spent=3 * M)
+    fund(platform, campaign_id, "us", day=yesterday, allotted_micros=3 * M, spent_micros=3 * M)
     done = rebalance(platform)
     assert done.caps == {(campaign_id, clock.now().date()): 4 * M}
     # yesterday's spend in us is today's demand there
@@ -151,8 +160,8 @@ def test_a_slice_is_never_lowered_below_its_spend_and_a_stopped_campaign_keeps_o
     advertiser_id, campaign_id = _setup(platform, daily_budget=9)
     top_up(platform, advertiser_id, 1000)
     today = clock.now().date()
-    set_slice(platform, "au", campaign_id, today, allotted=3 * M, spent=2 * M)
-    set_slice(platform, "us", campaign_id, today, allotted=3 * M, spent=1)
+    fund(platform, campaign_id, "au", day=today, allotted_micros=3 * M, spent_micros=2 * M)
+    fund(platform, campaign_id, "us", day=today, allotted_micros=3 * M, spent_micros=1)
     with everywhere(platform.databases).transaction() as uow:
         campaign = uow.region("us").get_one(Campaign, campaign_id)
         campaign.status, campaign.paused_reason = CampaignStatus.PAUSED, "advertiser"
@@ -169,8 +178,8 @@ def test_a_budget_lowered_below_todays_spend_leaves_the_day_at_its_spend(
     advertiser_id, campaign_id = _setup(platform, daily_budget=9, regions="au us")
     top_up(platform, advertiser_id, 1000)
     today = clock.now().date()
-    set_slice(platform, "au", campaign_id, today, allotted=5 * M, spent=4 * M)
-    set_slice(platform, "us", campaign_id, today, allotted=4 * M, spent=1 * M)
+    fund(platform, campaign_id, "au", day=today, allotted_micros=5 * M, spent_micros=4 * M)
+    fund(platform, campaign_id, "us", day=today, allotted_micros=4 * M, spent_micros=1 * M)
     with everywhere(platform.databases).transaction() as uow:
         uow.region("us").get_one(Campaign, campaign_id).daily_budget = 3
     rebalance(platform)
@@ -181,7 +190,7 @@ def test_days_gone_are_closed_at_their_spend(platform: Platform, clock: FrozenCl
     advertiser_id, campaign_id = _setup(platform, daily_budget=9, regions="us")
     top_up(platform, advertiser_id, 1000)
     yesterday = clock.now().date() - timedelta(days=1)
-    set_slice(platform, "eu", campaign_id, yesterday, allotted=5 * M, spent=2 * M)
+    fund(platform, campaign_id, "eu", day=yesterday, allotted_micros=5 * M, spent_micros=2 * M)
     done = rebalance(platform)
     assert done.closed == 1
     assert slices(platform, campaign_id, yesterday) == {"eu": (2 * M, 2 * M)}

@@ -1,6 +1,6 @@
 """Prebuilt statements read back what the ORM reads (enums, aware datetimes, JSON), fill in the plain
-defaults of the columns an INSERT leaves out, write several rows in one INSERT, and go through a region's
-fence like every other statement."""
+defaults of the columns an INSERT leaves out, write several rows in one INSERT (and several tables' rows in
+one statement on PostgreSQL), and go through a region's fence like every other statement."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
 
-from clipshop.kit.db import ForeignRegion, Prebuilt, PrebuiltInsert, table_of
+from clipshop.kit.db import ForeignRegion, Prebuilt, PrebuiltInsert, PrebuiltInserts, table_of
 from clipshop.kit.everywhere import everywhere
-from clipshop.payments.sandbox import SandboxIntent
+from clipshop.payments.sandbox import SandboxEvent, SandboxIntent
 from clipshop.platform import Platform
 from clipshop.shop.cart.models import CartItem
 from clipshop.shop.catalog.models import Product, ProductStatus, Shop, Variant
@@ -109,3 +110,68 @@ def test_a_prebuilt_statement_meets_the_fence_of_a_region_away_from_home(
     finally:
         uow.rollback()
         uow.close()
+
+
+def _intent(ref: str, key: str, now: Any) -> dict[str, Any]:
+    return {"ref": ref, "idempotency_key": key, "amount": 700, "currency": "USD", "status": "succeeded",
+            "card_last4": "4242", "failure_code": None, "created_at": now}  # fmt: skip
+
+
+def _event(event_id: str, ref: str, now: Any) -> dict[str, Any]:
+    return {"id": event_id, "intent_ref": ref, "type": "payment_intent.succeeded", "payload": "{}",
+            "created_at": now, "deliver_after": now}  # fmt: skip
+
+
+def test_inserts_of_several_tables_write_every_row_with_its_own_values_and_defaults(
+    platform: Platform,
+) -> None:
+    intents, events = table_of(SandboxIntent), table_of(SandboxEvent)
+    statement = PrebuiltInserts(intents, events)
+    now = platform.clock.now()
+    rows = {
+        "sandbox_intents": [_intent("pi_a", "both-a", now), _intent("pi_b", "both-b", now)],
+        "sandbox_events": [
+            _event("ev_1", "pi_a", now),
+            _event("ev_2", "pi_a", now),
+            _event("ev_3", "pi_b", now),
+        ],
+    }
+    assert statement.tables == {"sandbox_intents", "sandbox_events"} and statement.writes
+    with platform.payments.engine.connect() as conn:  # type: ignore[attr-defined]
+        statement.run(conn, rows)
+        conn.commit()
+        written = conn.execute(
+            select(intents.c.ref, intents.c.idempotency_key, intents.c.refunded, intents.c.metadata_json)
+            .where(intents.c.ref.in_(["pi_a", "pi_b"]))
+            .order_by(intents.c.ref)
+        ).all()
+        sent = conn.execute(
+            select(events.c.id, events.c.intent_ref, events.c.attempts, events.c.delivered_at)
+            .where(events.c.id.in_(["ev_1", "ev_2", "ev_3"]))
+            .order_by(events.c.id)
+        ).all()
+    assert [tuple(row) for row in written] == [("pi_a", "both-a", 0, "{}"), ("pi_b", "both-b", 0, "{}")]
+    assert [tuple(row) for row in sent] == [("ev_1", "pi_a", 0, None), ("ev_2", "pi_a", 0, None),
+                                            ("ev_3", "pi_b", 0, None)]  # fmt: skip
+
+
+def test_inserts_of_several_tables_refused_by_a_later_table_keep_nothing_of_the_earlier(
+    platform: Platform,
+) -> None:
+    intents, events = table_of(SandboxIntent), table_of(SandboxEvent)
+    statement = PrebuiltInserts(intents, events)
+    now = platform.clock.now()
+    with platform.payments.engine.connect() as conn:  # type: ignore[attr-defined]
+        statement.run(
+            conn, {"sandbox_events": [_event("ev_taken", "pi_x", now)]}
+        )  # one table: as PrebuiltInsert
+        conn.commit()
+        with pytest.raises(IntegrityError):
+            statement.run(
+                conn,
+                {"sandbox_intents": [_intent("pi_new", "refused", now)],
+                 "sandbox_events": [_event("ev_taken", "pi_new", now)]},
+            )  # fmt: skip
+        conn.rollback()
+        kept = conn.execute(select(intents.c.ref).where(intents.c.ref == "pi_new")).all()
+    assert kept == []

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from clipshop.kit.clock import Clock
-from clipshop.kit.db import PrebuiltInsert, UTCDateTime, make_engine, pipelined, table_of
+from clipshop.kit.db import PrebuiltInserts, UTCDateTime, make_engine, pipelined, table_of
 from clipshop.kit.ids import new_id
 from clipshop.kit.ports import IntentResult, ProviderEvent, WebhookRejected
 
@@ -88,8 +88,7 @@ class SandboxEvent(SandboxBase):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
-_INSERT_INTENT = PrebuiltInsert(table_of(SandboxIntent))
-_INSERT_EVENT = PrebuiltInsert(table_of(SandboxEvent))
+_INSERT = PrebuiltInserts(table_of(SandboxIntent), table_of(SandboxEvent))
 
 
 _EVENT_FIELDS = (
@@ -197,13 +196,12 @@ class SandboxProvider:
         elif number == AUTHENTICATION_REQUIRED:
             intent["status"] = "requires_action"
             events = ["payment_intent.requires_action"]
-        # The intent is written once, in its final state, with its events: one round trip on PostgreSQL.
+        # The intent is written once, in its final state, with its events: one statement on PostgreSQL.
         rows = [self._event_row(intent, type_, now) for type_ in events]
         with self.engine.connect() as conn:
             try:
                 with pipelined(conn) as send_commit:
-                    _INSERT_INTENT.run(conn, intent)
-                    _INSERT_EVENT.run(conn, rows)
+                    _INSERT.run(conn, {"sandbox_intents": [intent], "sandbox_events": rows})
                     send_commit()
                 conn.commit()
             except IntegrityError:  # a key seen before (a retry, or a twin racing in): that intent's answer

@@ -15,7 +15,7 @@ opened once per process and the unit of work), `statements` (upserts alike on ev
 from clipshop.kit.db.engines import PoolLimits, is_sqlite, make_engine
 from clipshop.kit.db.fence import Fence, ForeignRegion
 from clipshop.kit.db.pipeline import commit_without_flush, pipelined
-from clipshop.kit.db.prebuilt import Prebuilt, PrebuiltInsert, PrebuiltPerCount
+from clipshop.kit.db.prebuilt import Prebuilt, PrebuiltInsert, PrebuiltInserts, PrebuiltPerCount
 from clipshop.kit.db.statements import dialect_insert, insert_ignore, upsert_add, utc_day
 from clipshop.kit.db.tables import DirectoryBase, RegionBase, UTCDateTime, str_enum, table_of
 from clipshop.kit.db.unit_of_work import (
@@ -37,6 +37,7 @@ __all__ = [
     "PoolLimits",
     "Prebuilt",
     "PrebuiltInsert",
+    "PrebuiltInserts",
     "PrebuiltPerCount",
     "RegionBase",
     "UTCDateTime",

@@ -88,7 +88,7 @@ class Prebuilt:
             return int(result.rowcount)
         compiled = self._compile(dialect, rows[0])
         params = [compiled.params(row) for row in rows]
-        cursor = self._cursor(connection)
+        cursor = self._writer(connection)
         try:
             if len(params) == 1:
                 cursor.execute(compiled.sql, params[0])
@@ -119,6 +119,20 @@ class Prebuilt:
         driver = connection.connection.driver_connection
         assert driver is not None
         return driver.cursor()
+
+    @staticmethod
+    def _writer(connection: Connection) -> Any:
+        """The cursor writes are sent with on this driver connection, made once: making a cursor (its own
+        copy of the adapters) costs about what sending a statement does. Reads take a cursor each, since a
+        pipeline sets each statement's result on its cursor whenever that result arrives, and a shared
+        cursor could show a read an earlier write's result."""
+        pooled = connection.connection
+        driver, info = pooled.driver_connection, pooled.info
+        cursor = info.get("prebuilt_writer")
+        if cursor is None or cursor.connection is not driver or cursor.closed:
+            assert driver is not None
+            cursor = info["prebuilt_writer"] = driver.cursor()
+        return cursor
 
     @staticmethod
     def _error(dialect: Dialect, sql: str, params: Any, error: Exception) -> Exception:
@@ -166,12 +180,73 @@ class PrebuiltInsert(Prebuilt):
             }
         given = {f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()}
         params = found.params(given)
-        cursor = self._cursor(connection)
+        cursor = self._writer(connection)
         try:
             cursor.execute(found.sql, params)
         except dialect.loaded_dbapi.Error as error:
             raise self._error(dialect, found.sql, params, error) from error
         return int(cursor.rowcount)
+
+
+class PrebuiltInserts(Prebuilt):
+    """Prebuilt INSERTs of several tables' rows, parents first. On PostgreSQL they go as one statement, each
+    table's INSERT but the last a WITH clause of it (the server runs every one, and checks the foreign keys
+    between them once the statement has ended), compiled once per shape (the columns and number of rows of
+    each table); elsewhere, one statement per table. `run` takes the rows by table name."""
+
+    def __init__(self, *tables: Table) -> None:
+        self.inserts = {table.name: PrebuiltInsert(table) for table in tables}
+        self.statement = self.inserts[tables[-1].name].statement
+        self.tables = frozenset(self.inserts)
+        self.writes = True
+        self._compiled = {}
+        self._shapes: dict[tuple[Dialect, tuple[tuple[frozenset[str], int], ...]], _Compiled] = {}
+
+    def run(self, connection: Connection, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> int:
+        assert isinstance(values, Mapping), "rows by table name"
+        dialect = connection.dialect
+        given = [(name, list(values.get(name, ()))) for name in self.inserts]
+        given = [(name, rows) for name, rows in given if rows]
+        if (
+            dialect.name != "postgresql"
+            or len(given) < 2
+            or any(len(r) > PrebuiltInsert.MANY for _, r in given)
+        ):
+            return sum(self.inserts[name].run(connection, rows) for name, rows in given)
+        shape = (dialect, tuple((frozenset(rows[0]), len(rows)) for _, rows in given))
+        found = self._shapes.get(shape)
+        if found is None:
+            found = self._shapes[shape] = self._compile_shape(dialect, given)
+        params = found.params(
+            {f"t{t}_{key}_{n}": value for t, (_, rows) in enumerate(given)
+             for n, row in enumerate(rows) for key, value in row.items()}
+        )  # fmt: skip
+        cursor = self._writer(connection)
+        try:
+            cursor.execute(found.sql, params)
+        except dialect.loaded_dbapi.Error as error:
+            raise self._error(dialect, found.sql, params, error) from error
+        return int(cursor.rowcount)
+
+    def _compile_shape(self, dialect: Dialect, given: list[tuple[str, list[Mapping[str, Any]]]]) -> _Compiled:
+        statements: list[Any] = []
+        defaults: dict[str, Any] = {}
+        for t, (name, rows) in enumerate(given):
+            one = self.inserts[name]._compile(dialect, rows[0])  # the row's columns, its defaults included
+            table = self.inserts[name].table
+            columns = sorted(frozenset(rows[0]) | one.defaults.keys())
+            statements.append(
+                insert(table).values(
+                    [{key: bindparam(f"t{t}_{key}_{n}", type_=table.c[key].type) for key in columns}
+                     for n in range(len(rows))]
+                )
+            )  # fmt: skip
+            defaults |= {f"t{t}_{key}_{n}": v for key, v in one.defaults.items() for n in range(len(rows))}
+        last, *earlier = reversed(statements)
+        combined = last.add_cte(*(s.cte(f"w{n}") for n, s in enumerate(reversed(earlier))))
+        found = _Compiled(combined, dialect, frozenset())
+        found.defaults = defaults
+        return found
 
 
 class PrebuiltPerCount:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from clipshop.kit.db import PrebuiltInsert, UnitOfWork, table_of
+from clipshop.kit.db import PrebuiltInserts, UnitOfWork, table_of
 from clipshop.kit.ids import new_id, region_of
 from clipshop.shop.checkout.pricing import OfferedCode, Quote
 from clipshop.shop.orders.models import (
@@ -23,10 +23,8 @@ from clipshop.shop.orders.models import (
     PaymentStatus,
 )
 
-# Prebuilt: one INSERT per table, compiled once and reused (several rows of a table go as one statement).
-_INSERTS = {
-    model: PrebuiltInsert(table_of(model)) for model in (Checkout, Order, OrderLine, OrderEvent, Payment)
-}
+# Prebuilt, parents first: one statement for all of them on PostgreSQL, one per table elsewhere.
+_INSERT = PrebuiltInserts(*(table_of(model) for model in (Checkout, Order, OrderLine, OrderEvent, Payment)))
 # Held a little past the order's own expiry, so the buyer's side settles first.
 HOLD_GRACE = timedelta(minutes=5)
 
@@ -61,12 +59,15 @@ class CheckoutRows:
         return sorted({variant_id for hold in self.holds for variant_id in hold.quantities})
 
     def insert(self, uow: UnitOfWork, region: str) -> None:
-        """Write the rows in the buyer's region: one statement per table, parents first."""
-        uow.send(region, _INSERTS[Checkout], self.checkout)
-        uow.send(region, _INSERTS[Order], self.orders)
-        uow.send(region, _INSERTS[OrderLine], [line for lines in self.lines.values() for line in lines])
-        uow.send(region, _INSERTS[OrderEvent], self.events)
-        uow.send(region, _INSERTS[Payment], self.payment)
+        """Write the rows in the buyer's region (one statement on PostgreSQL)."""
+        rows = {
+            "checkouts": [self.checkout],
+            "orders": self.orders,
+            "order_lines": [line for lines in self.lines.values() for line in lines],
+            "order_events": self.events,
+            "payments": [self.payment],
+        }
+        uow.send(region, _INSERT, rows)
 
     def answer(self) -> dict[str, Any]:
         """The checkout as its buyer is answered (`CheckoutRead`, as JSON), from these values: its payment,
