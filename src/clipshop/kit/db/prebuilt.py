@@ -11,6 +11,7 @@ shown to it). `run` and `rows` on a bare connection are for connections no fence
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BindParameter, Connection, Table, bindparam, exc, insert
@@ -189,10 +190,16 @@ class PrebuiltInsert(Prebuilt):
 
 
 class PrebuiltInserts(Prebuilt):
-    """Prebuilt INSERTs of several tables' rows, parents first. On PostgreSQL they go as one statement, each
-    table's INSERT but the last a WITH clause of it (the server runs every one, and checks the foreign keys
-    between them once the statement has ended), compiled once per shape (the columns and number of rows of
-    each table); elsewhere, one statement per table. `run` takes the rows by table name."""
+    """Prebuilt INSERTs of several tables' rows, parents first. On PostgreSQL consecutive tables go as one
+    statement, each table's INSERT but the last a WITH clause of it (the server runs every one, and checks
+    the foreign keys between them once the statement has ended), as many tables together as keep a statement
+    within `VALUES_PER_STATEMENT` values; compiled once per shape (the columns and number of rows of each
+    table). Elsewhere, one statement per table. `run` takes the rows by table name."""
+
+    # psycopg converts a statement's placeholders once and keeps the outcome only for statements of at most
+    # 50 values (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS); past that it parses the SQL again at every
+    # execution, which costs more than the message saved.
+    VALUES_PER_STATEMENT = 50
 
     def __init__(self, *tables: Table) -> None:
         self.inserts = {table.name: PrebuiltInsert(table) for table in tables}
@@ -200,53 +207,85 @@ class PrebuiltInserts(Prebuilt):
         self.tables = frozenset(self.inserts)
         self.writes = True
         self._compiled = {}
-        self._shapes: dict[tuple[Dialect, tuple[tuple[frozenset[str], int], ...]], _Compiled] = {}
+        self._plans: dict[tuple[Dialect, tuple[tuple[str, frozenset[str], int], ...]], list[_Together]] = {}
 
     def run(self, connection: Connection, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> int:
         assert isinstance(values, Mapping), "rows by table name"
         dialect = connection.dialect
-        given = [(name, list(values.get(name, ()))) for name in self.inserts]
-        given = [(name, rows) for name, rows in given if rows]
-        if (
-            dialect.name != "postgresql"
-            or len(given) < 2
-            or any(len(r) > PrebuiltInsert.MANY for _, r in given)
-        ):
+        given = [(name, list(values[name])) for name in self.inserts if values.get(name)]
+        if dialect.name != "postgresql" or any(len(rows) > PrebuiltInsert.MANY for _, rows in given):
             return sum(self.inserts[name].run(connection, rows) for name, rows in given)
-        shape = (dialect, tuple((frozenset(rows[0]), len(rows)) for _, rows in given))
-        found = self._shapes.get(shape)
-        if found is None:
-            found = self._shapes[shape] = self._compile_shape(dialect, given)
-        params = found.params(
-            {f"t{t}_{key}_{n}": value for t, (_, rows) in enumerate(given)
-             for n, row in enumerate(rows) for key, value in row.items()}
-        )  # fmt: skip
-        cursor = self._writer(connection)
-        try:
-            cursor.execute(found.sql, params)
-        except dialect.loaded_dbapi.Error as error:
-            raise self._error(dialect, found.sql, params, error) from error
-        return int(cursor.rowcount)
+        shape = (dialect, tuple((name, frozenset(rows[0]), len(rows)) for name, rows in given))
+        plan = self._plans.get(shape)
+        if plan is None:
+            plan = self._plans[shape] = self._plan(dialect, given)
+        touched = 0
+        for together in plan:
+            part = given[together.first : together.first + together.count]
+            if together.compiled is None:  # a table on its own
+                touched += self.inserts[part[0][0]].run(connection, part[0][1])
+                continue
+            params = together.compiled.params(
+                {f"t{t}_{key}_{n}": value for t, (_, rows) in enumerate(part)
+                 for n, row in enumerate(rows) for key, value in row.items()}
+            )  # fmt: skip
+            cursor = self._writer(connection)
+            try:
+                cursor.execute(together.compiled.sql, params)
+            except dialect.loaded_dbapi.Error as error:
+                raise self._error(dialect, together.compiled.sql, params, error) from error
+            touched += int(cursor.rowcount)
+        return touched
 
-    def _compile_shape(self, dialect: Dialect, given: list[tuple[str, list[Mapping[str, Any]]]]) -> _Compiled:
+    def _plan(self, dialect: Dialect, given: list[tuple[str, list[Mapping[str, Any]]]]) -> list[_Together]:
+        """The statements of this shape: consecutive tables together while their values fit."""
+        columns = []
+        for name, rows in given:
+            one = self.inserts[name]._compile(dialect, rows[0])  # the row's columns, its defaults included
+            columns.append(sorted(frozenset(rows[0]) | one.defaults.keys()))
+        plan: list[_Together] = []
+        first, count, values = 0, 0, 0
+        for t, (_, rows) in enumerate(given):
+            size = len(columns[t]) * len(rows)
+            if count and values + size > self.VALUES_PER_STATEMENT:
+                plan.append(self._together(dialect, given, columns, first, count))
+                first, count, values = t, 0, 0
+            count, values = count + 1, values + size
+        if count:
+            plan.append(self._together(dialect, given, columns, first, count))
+        return plan
+
+    def _together(self, dialect: Dialect, given: list[tuple[str, list[Mapping[str, Any]]]],
+                  columns: list[list[str]], first: int, count: int) -> _Together:  # fmt: skip
+        if count == 1:
+            return _Together(first, 1, None)
         statements: list[Any] = []
         defaults: dict[str, Any] = {}
-        for t, (name, rows) in enumerate(given):
-            one = self.inserts[name]._compile(dialect, rows[0])  # the row's columns, its defaults included
-            table = self.inserts[name].table
-            columns = sorted(frozenset(rows[0]) | one.defaults.keys())
+        for t, (name, rows) in enumerate(given[first : first + count]):
+            table, plain = self.inserts[name].table, self.inserts[name]._compile(dialect, rows[0]).defaults
+            names = columns[first + t]
             statements.append(
                 insert(table).values(
-                    [{key: bindparam(f"t{t}_{key}_{n}", type_=table.c[key].type) for key in columns}
+                    [{key: bindparam(f"t{t}_{key}_{n}", type_=table.c[key].type) for key in names}
                      for n in range(len(rows))]
                 )
             )  # fmt: skip
-            defaults |= {f"t{t}_{key}_{n}": v for key, v in one.defaults.items() for n in range(len(rows))}
+            defaults |= {f"t{t}_{key}_{n}": v for key, v in plain.items() for n in range(len(rows))}
         last, *earlier = reversed(statements)
         combined = last.add_cte(*(s.cte(f"w{n}") for n, s in enumerate(reversed(earlier))))
-        found = _Compiled(combined, dialect, frozenset())
-        found.defaults = defaults
-        return found
+        compiled = _Compiled(combined, dialect, frozenset())
+        compiled.defaults = defaults
+        return _Together(first, count, compiled)
+
+
+@dataclass(frozen=True)
+class _Together:
+    """Tables `first` to `first + count` of a shape, sent as one statement (`compiled`; None: one table,
+    sent as its own PrebuiltInsert)."""
+
+    first: int
+    count: int
+    compiled: _Compiled | None
 
 
 class PrebuiltPerCount:
