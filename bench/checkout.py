@@ -306,8 +306,8 @@ def report(args: argparse.Namespace, phases: dict[str, Phase], stock: Reconcilia
         f"{args.max_overflow} per database per process; {args.duration_s:g} s per timed phase after "
         f"{args.warmup_s:g} s warm-up. bare: UPDATE of one row; sell-out: checkouts of {args.hot_stock} hot "
         f"units; hot: checkouts of one variant; spread: of {args.variants:,} variants; open: hot checkouts "
-        f"arriving at {open_loop.rate_per_s:,.1f}/s. CPU in cores: the worker processes, PostgreSQL (all), "
-        "the rest of the machine"
+        f"arriving at {open_loop.rate_per_s:,.1f}/s. CPU in cores: the worker processes, PostgreSQL (this "
+        "run's databases and the server's own processes), the rest of the machine"
     )
     harness.console.print(harness.table(title, columns, [
         row("bare", bare), row("sell-out", sell_out), row("hot", hot), row("spread", spread),

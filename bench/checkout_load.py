@@ -437,7 +437,8 @@ def _sink() -> dict[str, Any]:
 
 def worker(job: Job, setup: Setup, ready: Any, results: Any) -> None:
     """One worker process: build a platform (or the bare engine), warm up, then run the measured part and
-    send back what happened. `ready` is a barrier with the parent: once built, once before measuring."""
+    send back what happened. `ready` is a barrier with the parent: once built, once before measuring, once
+    the parent has read the server's CPU (which a backend takes along when its connection closes)."""
     import checkout  # bench/checkout.py: the platform as the bench builds it
 
     harness.clean_environ()
@@ -479,8 +480,10 @@ def worker(job: Job, setup: Setup, ready: Any, results: Any) -> None:
         results.put({"attempts": sink["attempts"], "errors": sink["errors"],
                      "segments": dict(sink["segments"]), "elapsed_s": elapsed, "cpu_s": cpu,
                      "peaks": watch.peaks, "warmup_done": warmup_done})  # fmt: skip
+        ready.wait(READY_LIMIT_S)  # the parent has read the server's CPU: its backends may now go
     except BaseException:
         results.put({"failed": traceback.format_exc()})
+        ready.abort()
         raise
     finally:
         if platform is not None:
@@ -516,8 +519,10 @@ def run_phase(jobs: list[Job], setup: Setup, *, sampler: Callable[[], RowLockSam
     pg, machine, own = postgres.reading(), harness.machine_busy_seconds(), harness.cpu_seconds(me)
     with watch:
         collected = [results.get() for _ in processes]
-    server = postgres.since(pg, postgres.reading())
+    server = postgres.since(pg, postgres.reading())  # before the workers close their connections
     postgres.close()
+    with contextlib.suppress(threading.BrokenBarrierError):
+        ready.wait(READY_LIMIT_S)
     for process in processes:
         process.join()
     failed = [r["failed"] for r in collected if "failed" in r]
