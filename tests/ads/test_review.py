@@ -1,12 +1,14 @@
 """Ads before moderators, on SQLite and PostgreSQL: a new or edited ad waits in the review queue of its
 advertiser's region and serves only once a moderator approves it; a rejection (for one of the ad policy's
 reasons) keeps it from serving until the advertiser edits it and it is approved; taking down (or restricting)
-the video or product an ad promotes stops the ad at once, and a won appeal lets it serve again."""
+the video or product an ad promotes stops the ad at once, and a won appeal lets it serve again; suspending the
+account that owns an advertiser pauses its running campaigns at once, and a won appeal runs those again."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from factory import campaign_of
 from fastapi.testclient import TestClient
 
 from advertising import (
@@ -23,7 +25,7 @@ from advertising import (
 )
 from clipshop.ads.review import REJECTION_REASONS
 from clipshop.platform import Platform
-from support import Member, a_product, audit_of, case_of, cases_in, decide_case, open_shop, report
+from support import PASSWORD, Member, a_product, audit_of, case_of, cases_in, decide_case, open_shop, report
 
 
 def appeal_and_overturn(client: TestClient, owner: Member, decision_id: str, second: Member) -> None:
@@ -232,3 +234,64 @@ def test_a_product_take_down_and_a_videos_restriction_stop_the_ads_that_promote_
     decide_case(client, mod, case_of(client, mod, video)["id"], "age_restrict", "nudity")
     assert serving(platform, product_ad["id"]) is False
     problem(new_ad(client, alice, group, video), 422, "video_restricted")
+
+
+def test_a_suspension_pauses_the_accounts_campaigns_at_once_and_a_won_appeal_runs_only_those_again(
+    client: TestClient, platform: Platform, sign_up: Any, alice: Member, bob: Member
+) -> None:
+    eu_mod = moderator(platform, sign_up, "eumod", region="eu", country="DE")
+    eu_second = moderator(platform, sign_up, "eumod2", region="eu", country="DE")
+    carol = sign_up("carol", "US")
+    video = published_video(client, platform, carol, "carol's clip")
+    code = ok(client.post(f"{API}/videos/{video}/ad-authorizations", headers=carol.auth), 201)["code"]
+    # Bob (eu) promotes carol's us video with her code, and his own video in a campaign he paused by hand.
+    account = open_advertiser(client, bob, "Bob Brand", currency="EUR")
+    running, group = campaign_with_group(client, bob, account["id"])
+    promoted = ok(new_ad(client, bob, group, video, authorization_code=code), 201)
+    ok(decide_ad(client, eu_mod, promoted["id"], "approve"), 201)
+    held, other_group = campaign_with_group(client, bob, account["id"])
+    own = ok(new_ad(client, bob, other_group, published_video(client, platform, bob, "bob's clip")), 201)
+    ok(decide_ad(client, eu_mod, own["id"], "approve"), 201)
+    ok(client.patch(f"{API}/campaigns/{held}", headers=bob.auth, json={"status": "paused"}))
+    assert (serving(platform, promoted["id"]), serving(platform, own["id"])) == (True, False)
+
+    report(client, alice, bob.id, "harassment", kind="profile")
+    suspended = decide_case(
+        client, eu_mod, case_of(client, eu_mod, bob.id)["id"], "suspend_account", "harassment"
+    )
+    # In the decision's own transaction, though carol's video is fine: no job has run.
+    assert serving(platform, promoted["id"]) is False
+    assert [
+        (c.status.value, c.paused_reason)
+        for c in (campaign_of(platform, running), campaign_of(platform, held))
+    ] == [
+        ("paused", "suspended"),
+        ("paused", "advertiser"),
+    ]
+    assert ("advertising", "allowed") in {
+        (e.data_class, e.result) for e in audit_of(platform, "eu") if e.actor_id == eu_mod.id
+    }
+    platform.jobs.drain()
+    assert serving(platform, promoted["id"]) is False
+
+    login = client.post(f"{API}/auth/login", json={"email": bob.email, "password": PASSWORD})
+    assert login.status_code == 403, login.text
+    pass_ = {"Authorization": f"Bearer {login.json()['appeal_pass']}"}
+    appealed = client.post(
+        f"{API}/me/moderation/{suspended['id']}/appeal", headers=pass_, json={"text": "fine"}
+    )
+    assert appealed.status_code == 200, appealed.text
+    won = client.post(
+        f"{API}/moderation/appeals/{suspended['id']}/decision",
+        headers=eu_second.auth,
+        json={"outcome": "overturn"},
+    )
+    assert won.status_code == 200, won.text
+    assert [
+        (c.status.value, c.paused_reason)
+        for c in (campaign_of(platform, running), campaign_of(platform, held))
+    ] == [
+        ("active", ""),
+        ("paused", "advertiser"),
+    ]
+    assert (serving(platform, promoted["id"]), serving(platform, own["id"])) == (True, False)

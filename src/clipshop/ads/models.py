@@ -60,6 +60,7 @@ class PauseReason(enum.StrEnum):
     ADVERTISER = "advertiser"  # paused by hand
     BALANCE = "balance"  # the advertiser's balance ran out
     BUDGET = "budget"  # the lifetime budget is spent
+    SUSPENDED = "suspended"  # the account that owns the advertiser is suspended by a moderator
 
 
 class AdKind(enum.StrEnum):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, or_, select, update
 
-from clipshop.ads.models import Ad, Advertiser, PublicAd, Review
+from clipshop.ads.models import Ad, Advertiser, Campaign, CampaignStatus, PauseReason, PublicAd, Review
 from clipshop.ads.projection import project_campaign
 from clipshop.ads.tasks import enqueue_project_campaigns
 from clipshop.jobs.queue import JobQueue
@@ -190,6 +190,41 @@ def resume_promoting(
     campaigns = sorted(set(uow.directory.scalars(select(PublicAd.campaign_id).where(promoting))))
     enqueue_project_campaigns(jobs, uow, campaign_ids=campaigns)
     return campaigns
+
+
+def pause_advertising_of(uow: UnitOfWork, *, owner_id: str, now: datetime) -> list[str]:
+    """A suspension: pause every running campaign of the account's advertisers (reason `suspended`) and stop
+    their ads at once, in the decision's unit of work; returns the campaigns paused. The caller opens the
+    account's region (`advertising`) through the gateway. Campaigns paused for another reason stay so."""
+    return _set_running(uow, owner_id=owner_id, running=False, now=now)
+
+
+def resume_advertising_of(uow: UnitOfWork, *, owner_id: str, now: datetime) -> list[str]:
+    """A suspension lifted: run again the campaigns its suspension paused, and no other; returns them."""
+    return _set_running(uow, owner_id=owner_id, running=True, now=now)
+
+
+def _set_running(uow: UnitOfWork, *, owner_id: str, running: bool, now: datetime) -> list[str]:
+    db = uow.region(region_of(owner_id))
+    advertisers = select(Advertiser.id).where(Advertiser.owner_id == owner_id)
+    which: ColumnElement[bool]
+    if running:
+        which = (Campaign.status == CampaignStatus.PAUSED) & (Campaign.paused_reason == PauseReason.SUSPENDED)
+    else:
+        which = Campaign.status == CampaignStatus.ACTIVE
+    campaigns = list(
+        db.scalars(
+            select(Campaign).where(Campaign.advertiser_id.in_(advertisers), which).order_by(Campaign.id)
+        )
+    )
+    for campaign in campaigns:
+        campaign.status = CampaignStatus.ACTIVE if running else CampaignStatus.PAUSED
+        campaign.paused_reason = PauseReason.NONE.value if running else PauseReason.SUSPENDED.value
+        campaign.updated_at = now
+    db.flush()
+    for campaign in campaigns:
+        project_campaign(uow, campaign_id=campaign.id, now=now)
+    return [campaign.id for campaign in campaigns]
 
 
 def project_in_its_region(platform: Platform, campaign_id: str) -> int:

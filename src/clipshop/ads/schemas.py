@@ -87,7 +87,7 @@ class CampaignRead(BaseModel):
     starts_at: datetime
     ends_at: datetime | None
     status: Literal["active", "paused", "ended"]
-    paused_reason: str = Field(description="'' | advertiser | balance | budget")
+    paused_reason: str = Field(description="'' | advertiser | balance | budget | suspended")
     created_at: datetime
 
     @classmethod

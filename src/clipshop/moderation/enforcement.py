@@ -148,6 +148,8 @@ def carry_out(
         for video in withheld:
             videos.withhold_video(uow, video=video, decision_id=decision.id, store=stores[region], now=now)
         ads.stop_promoting(uow, video_ids=[video.id for video in withheld], now=now)
+        open_region(uow, region, actor=actor, data_class="advertising", records=[owner], why="pause ads of")
+        ads.pause_advertising_of(uow, owner_id=owner, now=now)
 
 
 def _stop_ads(uow: UnitOfWork, *, kind: ContentKind, item: str, now: datetime) -> None:
@@ -217,6 +219,8 @@ def give_back(
         owner = decision.owner_id
         open_region(uow, region, actor=actor, data_class="contact", records=[owner], why="lift suspension of")
         accounts.lift_suspension(uow, user_id=owner)
+        open_region(uow, region, actor=actor, data_class="advertising", records=[owner], why="resume ads of")
+        ads.resume_advertising_of(uow, owner_id=owner, now=now)
     if action in RESTRICTIONS:
         db = open_region(uow, region, actor=actor, data_class="private_content", records=[item], why="lift")
         video = db.get(Video, item)

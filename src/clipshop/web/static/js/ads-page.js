@@ -21,7 +21,8 @@ const loading = () => el("div.loading", {}, el("span.spinner", { "aria-hidden": 
 
 const OBJECTIVES = { views: "Views", product_visits: "Product visits", purchases: "Purchases" };
 const BID_TYPES = { cpm: "CPM (per 1000 viewable impressions)", cpc: "CPC (per click)", ocpm: "Optimised CPM (target cost per purchase)" };
-const PAUSED_BECAUSE = { advertiser: "paused by you", balance: "the balance ran out", budget: "the lifetime budget is spent" };
+const PAUSED_BECAUSE = { advertiser: "paused by you", balance: "the balance ran out", budget: "the lifetime budget is spent",
+  suspended: "the account is suspended" };
 const LINE_LABELS = { impressions: "Impressions", clicks: "Clicks", reach: "Reach", conversions: "Conversions" };
 
 const state = { accounts: [], account: null, campaigns: [], detail: null, videos: null, editing: null };
