@@ -1,7 +1,7 @@
 """Sponsored items in For You over the API: ad load and never two in a row (across pages), one advertiser per
 page, the auction's winner and price, frequency caps, targeting by region, interest and shop engagement,
-budgets and pacing, a taken-down video or a stopped ad stopping at once, the label and the reasons, the
-served event in the viewer's region, and the organic served log left as it was."""
+budgets and pacing, a taken-down video, a closed shop or a stopped ad stopping at once, the label and the
+reasons, the served event in the viewer's region, and the organic served log left as it was."""
 
 from __future__ import annotations
 
@@ -327,6 +327,20 @@ def test_a_taken_down_video_or_a_stopped_ad_stops_at_once(
         take_public_copy_down(uow, video=taken)
     assert [s["ad_id"] for s in sponsored(feed(client, alice, limit=3)["items"])] == [other.ad_id]
     change(platform, other, campaign__status="paused")
+    assert sponsored(feed(client, alice, limit=3)["items"]) == []
+
+
+def test_a_shops_ad_stops_at_once_when_the_shop_closes(
+    client: TestClient, platform: Platform, alice: Member, sign_up: Any, catalogue: list[str]
+) -> None:
+    merchant = sign_up("merchant", "US")
+    shop = open_shop(client, merchant, "closingshop")
+    video = a_public_video(platform, merchant, "our shop #cooking", hours_ago=100)
+    ad = promote(platform, an_advertiser(platform, merchant, shop_id=shop), video)
+    assert [s["ad_id"] for s in sponsored(feed(client, alice, limit=3)["items"])] == [ad.ad_id]
+    ads_runtime(platform).every_s = 3600  # the index keeps its copy: the check at serving time stops it
+    closed = client.post(f"/api/v1/shops/{shop}/close", headers=merchant.auth)
+    assert closed.status_code == 200, closed.text
     assert sponsored(feed(client, alice, limit=3)["items"]) == []
 
 

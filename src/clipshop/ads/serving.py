@@ -20,7 +20,8 @@ Which ads may fill a slot (in this order, cheapest first):
   is shown as the ad);
 - checked against the directory and the region as they are now, for the few ads about to enter auctions:
   the ad still serving, its video public (not taken down, not kept out of recommendations, its age
-  restriction respected), its product public for a product ad, its creator not blocked or muted by the
+  restriction respected), its product public for a product ad, its shop (a product's, or a shop
+  advertiser's) open and not taken down, its creator not blocked or muted by the
   viewer nor marked "not interested", and its slice's fresh figures. An ad that fails leaves, and the next
   in line is checked.
 
@@ -368,10 +369,12 @@ _CURRENT = (
         PublicVideo.unrecommended,
         PublicVideo.age_restricted,
         PublicProduct.id,
+        PublicShop.id,
     )
     .select_from(PublicAd)
     .join(PublicVideo, PublicVideo.id == PublicAd.video_id, isouter=True)
     .join(PublicProduct, PublicProduct.id == PublicAd.product_id, isouter=True)
+    .join(PublicShop, PublicShop.id == PublicAd.shop_id, isouter=True)
     .where(PublicAd.ad_id.in_(bindparam("ads", expanding=True)))
 )
 
@@ -393,8 +396,8 @@ def _check_now(
     failed: set[int] = set()
     for ad_id, pick in ads.items():
         ad = snapshot.ads[pick.position]
-        serving, video, creator, hashtags, unrecommended, age_restricted, product = current.get(
-            ad_id, (False, None, None, "", False, False, None)
+        serving, video, creator, hashtags, unrecommended, age_restricted, product, shop = current.get(
+            ad_id, (False, None, None, "", False, False, None, None)
         )
         budget = fresh.get(ad.campaign_id)
         if (
@@ -406,6 +409,7 @@ def _check_now(
             or creator in viewer.hidden_creators
             or viewer.keeps_out(video, creator, hashtags)
             or (ad.kind == AdKind.PRODUCT and product is None)
+            or (ad.shop_id is not None and shop is None)
             or budget is None
             or not budget.may_spend(math.floor(pick.per_event), now)
         ):
