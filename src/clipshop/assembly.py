@@ -159,6 +159,11 @@ def register_jobs(platform: Platform) -> None:
         every_minutes=ad_tasks.ATTRIBUTE_EVERY_MINUTES,
     )
     jobs.register(
+        ad_tasks.RECOVER_TOPUPS,
+        partial(ad_advertisers.run_topup_recovery, platform),
+        every_minutes=ad_tasks.RECOVER_TOPUPS_EVERY_MINUTES,
+    )
+    jobs.register(
         ad_tasks.ATTRIBUTE_CONVERSIONS_DAILY,
         partial(ad_attribution.run_daily_attribution, platform),
         every_minutes=24 * 60,

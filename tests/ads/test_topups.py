@@ -1,10 +1,11 @@
 """Advertiser accounts and top-ups over the API, on SQLite and PostgreSQL: a top-up is credited to the balance
 once the payment provider confirms it, exactly once however often the confirmation comes or the request is
-retried; refused cards fail it, a card that needs the bank's check waits for the payer; accounts are their
-owner's alone."""
+retried; refused cards fail it, a card that needs the bank's check waits for the payer; one whose request died
+is finished by a periodic job from what the provider knows; accounts are their owner's alone."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from advertising import API, ok, open_advertiser, problem, top_up
-from clipshop.ads import balances
+from clipshop.ads import advertisers, balances
 from clipshop.kit.everywhere import everywhere
 from clipshop.payments.sandbox import AUTHENTICATION_REQUIRED, DECLINED, SandboxProvider
 from clipshop.platform import Platform
@@ -259,3 +260,42 @@ def test_accounts_and_their_top_ups_are_their_owners_alone(
     problem(top_up(client, bob, "us_not-an-id", 1000), 404, "not_found")
     assert sandbox(platform).charges() == []
     assert client.get(f"{API}/advertisers").status_code == 401
+
+
+def test_top_ups_whose_request_died_are_failed_if_never_charged_and_credited_once_if_charged(
+    client: TestClient, platform: Platform, clock: FrozenClock, alice: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account = open_advertiser(client, alice)
+    provider = sandbox(platform)
+    charge = provider.create_intent
+
+    def die_before_charging(**kwargs: Any) -> Any:
+        raise Died("the process died before it asked the provider")
+
+    def charge_then_die(**kwargs: Any) -> Any:
+        charge(**kwargs)
+        raise Died("the process died right after the provider charged the card")
+
+    for dying in (die_before_charging, charge_then_die):  # sent without a key: nobody retries them
+        monkeypatch.setattr(provider, "create_intent", dying)
+        with pytest.raises(Died):
+            top_up(client, alice, account["id"], 2500)
+        clock.advance(seconds=1)
+    monkeypatch.setattr(provider, "create_intent", charge)
+    never, charged = sorted(
+        ok(client.get(f"{API}/advertisers/{account['id']}/topups", headers=alice.auth)),
+        key=lambda t: t["created_at"],
+    )
+    assert [never["status"], charged["status"]] == ["pending", "pending"]
+
+    # Too young to tell from a request still under way: left alone.
+    assert advertisers.recover_topups(platform, region="us", older_than=timedelta(minutes=2)) == 0
+    clock.advance(seconds=120)
+    assert advertisers.run_topup_recovery(platform) == 2  # every region; the webhook was not delivered yet
+    listed = ok(client.get(f"{API}/advertisers/{account['id']}/topups", headers=alice.auth))
+    assert {t["id"]: t["status"] for t in listed} == {never["id"]: "failed", charged["id"]: "paid"}
+    platform.jobs.drain()  # the provider's webhooks come after all: nothing is credited twice
+    assert [c.amount for c in provider.charges()] == [2500]
+    assert balance(client, alice, account["id"]) == 2500
+    assert [ref for ref, *_ in topup_books(platform, "us")] == [charged["id"]]
+    assert advertisers.run_topup_recovery(platform) == 0

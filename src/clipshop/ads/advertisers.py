@@ -18,7 +18,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 MAX_ACCOUNTS = 10  # advertiser accounts one person may open
 TOPUP_KIND = "ad_topup"  # the ledger's kind for a top-up, referenced by the top-up's id
 TOPUPS_LISTED = 100
+# A top-up still pending with no answer from the provider this long after its row was written lost its
+# request (`recover_topups`).
+TOPUP_INTERRUPTED_AFTER = timedelta(minutes=2)
 
 # What the provider says of an intent (its answer, or a webhook's event) and what it makes of a top-up.
 PAID_WHEN = frozenset({"succeeded"})
@@ -360,3 +363,45 @@ def topups_of(platform: Platform, uow: UnitOfWork, *, actor: Actor, advertiser_i
 def _locked(uow: UnitOfWork, topup_id: str) -> AdTopUp | None:
     query = select(AdTopUp).where(AdTopUp.id == topup_id).with_for_update()
     return uow.region(region_of(topup_id)).scalars(query.execution_options(populate_existing=True)).first()
+
+
+def recover_topups(platform: Platform, *, region: str, older_than: timedelta) -> int:
+    """Finish top-ups whose request died between writing the pending row and recording the provider's answer
+    (a retry with the same key would have finished it; one sent without a key is never retried): adopt
+    what the provider says of the intent made with the row's id, or fail the top-up if none was made (the
+    card was never charged; should the provider report a charge after all, `settle` still credits it).
+    Returns how many were looked at."""
+    now = platform.clock.now()
+    with platform.uow(home=region).transaction() as uow:
+        stuck = list(
+            uow.region(region).scalars(
+                select(AdTopUp.id).where(
+                    AdTopUp.status == TopUpStatus.PENDING,
+                    AdTopUp.provider_ref.is_(None),
+                    AdTopUp.created_at < now - older_than,
+                )
+            )
+        )
+    for topup_id in stuck:
+        intent = platform.payments.find_intent(idempotency_key=topup_id)
+        with platform.uow(home=region).transaction() as uow:
+            topup = _locked(uow, topup_id)
+            if topup is None or topup.status is not TopUpStatus.PENDING:
+                continue
+            settle(
+                uow,
+                topup=topup,
+                status=intent.status if intent is not None else "cancelled",
+                provider_ref=intent.ref if intent is not None else None,
+                provider=platform.payments.name,
+                now=platform.clock.now(),
+            )
+    return len(stuck)
+
+
+def run_topup_recovery(platform: Platform) -> int:
+    """The job: `recover_topups` in every region, for rows left pending `TOPUP_INTERRUPTED_AFTER`."""
+    return sum(
+        recover_topups(platform, region=region, older_than=TOPUP_INTERRUPTED_AFTER)
+        for region in platform.databases.regions
+    )

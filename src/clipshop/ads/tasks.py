@@ -31,3 +31,7 @@ BILL_SPEND = Job[[]]("bill_ad_spend")
 ATTRIBUTE_CONVERSIONS = Job[[]]("attribute_ad_conversions")
 ATTRIBUTE_CONVERSIONS_DAILY = Job[[]]("attribute_ad_conversions_daily")
 ATTRIBUTE_EVERY_MINUTES = 5
+
+# Top-ups whose request died before the provider's answer was recorded (`ads.advertisers.recover_topups`).
+RECOVER_TOPUPS = Job[[]]("recover_ad_topups")
+RECOVER_TOPUPS_EVERY_MINUTES = 5
