@@ -156,19 +156,28 @@ def test_a_rejection_overturned_on_appeal_lets_the_ad_serve(
     assert serving(platform, ad["id"]) is True
 
 
+def bobs_ad_of_carols_video(
+    client: TestClient, platform: Platform, carol: Member, bob: Member, mod: Member
+) -> tuple[str, str, dict[str, Any]]:
+    """Bob's account lives in eu and promotes carol's us video with her code, approved by `mod` (of eu):
+    (the account's id, the campaign's id, the ad)."""
+    video = published_video(client, platform, carol, "carol's clip")
+    code = ok(client.post(f"{API}/videos/{video}/ad-authorizations", headers=carol.auth), 201)["code"]
+    account = open_advertiser(client, bob, "Bob Brand", currency="EUR")
+    campaign, group = campaign_with_group(client, bob, account["id"])
+    ad = ok(new_ad(client, bob, group, video, authorization_code=code), 201)
+    ok(decide_ad(client, mod, ad["id"], "approve"), 201)
+    return account["id"], campaign, ad
+
+
 def test_a_take_down_of_the_promoted_video_stops_its_ads_at_once_and_a_won_appeal_restores_them(
     client: TestClient, platform: Platform, sign_up: Any, alice: Member, bob: Member
 ) -> None:
     us_mod, us_second = moderator(platform, sign_up, "usmod"), moderator(platform, sign_up, "usmod2")
     eu_mod = moderator(platform, sign_up, "eumod", region="eu", country="DE")
     carol = sign_up("carol", "US")
-    video = published_video(client, platform, carol, "carol's clip")
-    code = ok(client.post(f"{API}/videos/{video}/ad-authorizations", headers=carol.auth), 201)["code"]
-    # Bob's account lives in eu and promotes carol's us video with her code; alice promotes her own.
-    account = open_advertiser(client, bob, "Bob Brand", currency="EUR")
-    _, group = campaign_with_group(client, bob, account["id"])
-    bobs = ok(new_ad(client, bob, group, video, authorization_code=code), 201)
-    ok(decide_ad(client, eu_mod, bobs["id"], "approve"), 201)
+    _, _, bobs = bobs_ad_of_carols_video(client, platform, carol, bob, eu_mod)  # alice promotes her own
+    video = bobs["video_id"]
     alices = an_ad(client, platform, alice)
     ok(decide_ad(client, us_mod, alices["id"], "approve"), 201)
     assert (serving(platform, bobs["id"]), serving(platform, alices["id"])) == (True, True)
@@ -241,15 +250,11 @@ def test_a_suspension_pauses_the_accounts_campaigns_at_once_and_a_won_appeal_run
 ) -> None:
     eu_mod = moderator(platform, sign_up, "eumod", region="eu", country="DE")
     eu_second = moderator(platform, sign_up, "eumod2", region="eu", country="DE")
-    carol = sign_up("carol", "US")
-    video = published_video(client, platform, carol, "carol's clip")
-    code = ok(client.post(f"{API}/videos/{video}/ad-authorizations", headers=carol.auth), 201)["code"]
     # Bob (eu) promotes carol's us video with her code, and his own video in a campaign he paused by hand.
-    account = open_advertiser(client, bob, "Bob Brand", currency="EUR")
-    running, group = campaign_with_group(client, bob, account["id"])
-    promoted = ok(new_ad(client, bob, group, video, authorization_code=code), 201)
-    ok(decide_ad(client, eu_mod, promoted["id"], "approve"), 201)
-    held, other_group = campaign_with_group(client, bob, account["id"])
+    account, running, promoted = bobs_ad_of_carols_video(
+        client, platform, sign_up("carol", "US"), bob, eu_mod
+    )
+    held, other_group = campaign_with_group(client, bob, account)
     own = ok(new_ad(client, bob, other_group, published_video(client, platform, bob, "bob's clip")), 201)
     ok(decide_ad(client, eu_mod, own["id"], "approve"), 201)
     ok(client.patch(f"{API}/campaigns/{held}", headers=bob.auth, json={"status": "paused"}))

@@ -27,6 +27,16 @@ class Died(Exception):
     """Stands in for the request's process dying."""
 
 
+def dying_after(charge: Any) -> Any:
+    """The provider's create_intent, but the request's process dies right after it charged the card."""
+
+    def charge_then_die(**kwargs: Any) -> Any:
+        charge(**kwargs)
+        raise Died("the process died right after the provider charged the card")
+
+    return charge_then_die
+
+
 def sandbox(platform: Platform) -> SandboxProvider:
     assert isinstance(platform.payments, SandboxProvider)
     return platform.payments
@@ -117,12 +127,7 @@ def test_a_retry_after_the_first_request_died_finishes_its_top_up_without_chargi
     provider = sandbox(platform)
     charge = provider.create_intent
     monkeypatch.setattr(platform, "settings", platform.settings.with_overrides(idempotency_wait_s=0.0))
-
-    def charge_then_die(**kwargs: Any) -> Any:
-        charge(**kwargs)
-        raise Died("the process died right after the provider charged the card")
-
-    monkeypatch.setattr(provider, "create_intent", charge_then_die)
+    monkeypatch.setattr(provider, "create_intent", dying_after(charge))
     with pytest.raises(Died):
         top_up(client, alice, account["id"], 3000, key="dies")
     monkeypatch.setattr(provider, "create_intent", charge)
@@ -272,11 +277,7 @@ def test_top_ups_whose_request_died_are_failed_if_never_charged_and_credited_onc
     def die_before_charging(**kwargs: Any) -> Any:
         raise Died("the process died before it asked the provider")
 
-    def charge_then_die(**kwargs: Any) -> Any:
-        charge(**kwargs)
-        raise Died("the process died right after the provider charged the card")
-
-    for dying in (die_before_charging, charge_then_die):  # sent without a key: nobody retries them
+    for dying in (die_before_charging, dying_after(charge)):  # sent without a key: nobody retries them
         monkeypatch.setattr(provider, "create_intent", dying)
         with pytest.raises(Died):
             top_up(client, alice, account["id"], 2500)
