@@ -28,9 +28,11 @@ from clipshop.platform import Platform
 from support import PASSWORD, Member, a_product, audit_of, case_of, cases_in, decide_case, open_shop, report
 
 
-def appeal_and_overturn(client: TestClient, owner: Member, decision_id: str, second: Member) -> None:
+def appeal_and_overturn(client: TestClient, owner: dict[str, str], decision_id: str, second: Member) -> None:
+    """The owner (their headers: a session's, or a suspended account's appeal pass) appeals the decision and
+    a second moderator overturns it."""
     appealed = client.post(
-        f"{API}/me/moderation/{decision_id}/appeal", headers=owner.auth, json={"text": "it is fine"}
+        f"{API}/me/moderation/{decision_id}/appeal", headers=owner, json={"text": "it is fine"}
     )
     assert appealed.status_code == 200 and appealed.json()["appeal_state"] == "pending", appealed.text
     won = client.post(
@@ -151,7 +153,7 @@ def test_a_rejection_overturned_on_appeal_lets_the_ad_serve(
     mod, second = moderator(platform, sign_up, "modus"), moderator(platform, sign_up, "modus2")
     ad = an_ad(client, platform, alice)
     rejected = ok(decide_ad(client, mod, ad["id"], "reject", "adult_content"), 201)
-    appeal_and_overturn(client, alice, rejected["id"], second)
+    appeal_and_overturn(client, alice.auth, rejected["id"], second)
     assert review_of(client, alice, ad["id"]) == ("approved", "")
     assert serving(platform, ad["id"]) is True
 
@@ -192,7 +194,7 @@ def test_a_take_down_of_the_promoted_video_stops_its_ads_at_once_and_a_won_appea
     ok(client.patch(f"{API}/campaigns/{bobs['campaign_id']}", headers=bob.auth, json={"name": "Still down"}))
     assert serving(platform, bobs["id"]) is False
 
-    appeal_and_overturn(client, carol, taken["id"], us_second)
+    appeal_and_overturn(client, carol.auth, taken["id"], us_second)
     platform.jobs.drain()  # the campaign in eu is projected anew by a job there
     assert serving(platform, bobs["id"]) is True
 
@@ -226,7 +228,7 @@ def test_a_product_take_down_and_a_videos_restriction_stop_the_ads_that_promote_
     report(client, bob, product, "counterfeit", kind="product")
     taken = decide_case(client, mod, case_of(client, mod, product)["id"], "take_down", "counterfeit")
     assert serving(platform, product_ad["id"]) is False
-    appeal_and_overturn(client, alice, taken["id"], second)
+    appeal_and_overturn(client, alice.auth, taken["id"], second)
     platform.jobs.drain()
     assert serving(platform, product_ad["id"]) is True
 
@@ -235,7 +237,7 @@ def test_a_product_take_down_and_a_videos_restriction_stop_the_ads_that_promote_
         client, mod, case_of(client, mod, video)["id"], "remove_from_recommendations", "spam"
     )
     assert serving(platform, product_ad["id"]) is False
-    appeal_and_overturn(client, alice, unrecommended["id"], second)
+    appeal_and_overturn(client, alice.auth, unrecommended["id"], second)
     platform.jobs.drain()
     assert serving(platform, product_ad["id"]) is True
     # A restricted video cannot be promoted by a new ad either.
@@ -250,6 +252,10 @@ def test_a_suspension_pauses_the_accounts_campaigns_at_once_and_a_won_appeal_run
 ) -> None:
     eu_mod = moderator(platform, sign_up, "eumod", region="eu", country="DE")
     eu_second = moderator(platform, sign_up, "eumod2", region="eu", country="DE")
+
+    def states(*campaigns: str) -> list[tuple[str, str]]:
+        return [(c.status.value, c.paused_reason) for c in (campaign_of(platform, i) for i in campaigns)]
+
     # Bob (eu) promotes carol's us video with her code, and his own video in a campaign he paused by hand.
     account, running, promoted = bobs_ad_of_carols_video(
         client, platform, sign_up("carol", "US"), bob, eu_mod
@@ -266,13 +272,7 @@ def test_a_suspension_pauses_the_accounts_campaigns_at_once_and_a_won_appeal_run
     )
     # In the decision's own transaction, though carol's video is fine: no job has run.
     assert serving(platform, promoted["id"]) is False
-    assert [
-        (c.status.value, c.paused_reason)
-        for c in (campaign_of(platform, running), campaign_of(platform, held))
-    ] == [
-        ("paused", "suspended"),
-        ("paused", "advertiser"),
-    ]
+    assert states(running, held) == [("paused", "suspended"), ("paused", "advertiser")]
     assert ("advertising", "allowed") in {
         (e.data_class, e.result) for e in audit_of(platform, "eu") if e.actor_id == eu_mod.id
     }
@@ -282,21 +282,6 @@ def test_a_suspension_pauses_the_accounts_campaigns_at_once_and_a_won_appeal_run
     login = client.post(f"{API}/auth/login", json={"email": bob.email, "password": PASSWORD})
     assert login.status_code == 403, login.text
     pass_ = {"Authorization": f"Bearer {login.json()['appeal_pass']}"}
-    appealed = client.post(
-        f"{API}/me/moderation/{suspended['id']}/appeal", headers=pass_, json={"text": "fine"}
-    )
-    assert appealed.status_code == 200, appealed.text
-    won = client.post(
-        f"{API}/moderation/appeals/{suspended['id']}/decision",
-        headers=eu_second.auth,
-        json={"outcome": "overturn"},
-    )
-    assert won.status_code == 200, won.text
-    assert [
-        (c.status.value, c.paused_reason)
-        for c in (campaign_of(platform, running), campaign_of(platform, held))
-    ] == [
-        ("active", ""),
-        ("paused", "advertiser"),
-    ]
+    appeal_and_overturn(client, pass_, suspended["id"], eu_second)
+    assert states(running, held) == [("active", ""), ("paused", "advertiser")]
     assert (serving(platform, promoted["id"]), serving(platform, own["id"])) == (True, False)
