@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from ads.factory import an_advertiser, promote
+from ads.factory import an_advertiser, promote, top_up
+from clipshop.ads import rebalancing
 from clipshop.assembly import build_platform
 from support import a_public_video, quick_members
 
@@ -26,8 +27,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 @pytest.fixture(scope="module")
 def scene(live_server: LiveServer) -> dict[str, str]:
     """Sixteen organic clips, a brand's promoted one and a viewer, written straight to the server's databases
-    (the page fails to play them, which does not matter here); returns the viewer's token and the brand's
-    handle."""
+    (the page fails to play them, which does not matter here), the budget sized by the rebalancing job as the
+    server's own runs it every few minutes; returns the viewer's token and the brand's handle."""
     platform = build_platform(live_server.settings)
     try:
         creators = quick_members(platform, "us", 3, prefix="adcreator")
@@ -36,9 +37,11 @@ def scene(live_server: LiveServer) -> dict[str, str]:
         brand = quick_members(platform, "us", 1, prefix="adbrand")[0]
         video = a_public_video(platform, brand, "boards #e2e", hours_ago=400)
         advertiser = an_advertiser(platform, brand, name="Acme Boards")
+        top_up(platform, advertiser, 100_000)  # unfunded, its slices would be sized to nothing
         promote(
             platform, advertiser, video, regions="us", headline="Boards that last", call_to_action="See more"
         )
+        rebalancing.run_rebalance(platform)
         viewer = quick_members(platform, "us", 1, prefix="adviewer")[0]
     finally:
         platform.close()
