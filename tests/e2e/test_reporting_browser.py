@@ -217,6 +217,15 @@ def test_a_member_reports_a_profile_a_shop_and_a_product_from_their_pages(
     expect(sheet).to_be_visible()
     expect(sheet.get_by_role("button", name="Report this product")).to_be_focused()
 
+    # Its owner has neither to report: not on the shop's page, not in the product's sheet.
+    own = page_of(merchant)
+    own.goto("/shop/brand-outlet")
+    own.get_by_role("button", name="Designer bag").click()
+    own_sheet = own.get_by_role("dialog", name="Product: Designer bag")
+    expect(own_sheet.get_by_role("button", name="Buy now")).to_be_visible()
+    expect(own.get_by_role("button", name="Report this shop")).to_have_count(0)
+    expect(own_sheet.get_by_role("button", name="Report this product")).to_be_hidden()
+
     moderating = page_of(moderator)
     moderating.goto("/moderation")
     cases = moderating.locator("#moderation-cases article[data-case-id]")

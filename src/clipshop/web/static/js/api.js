@@ -48,6 +48,11 @@ export function viewer() {
   return document.body.dataset.viewer || "";
 }
 
+/** The id of who is logged in (to know their own things in an answer); "" for a visitor. */
+export function viewerId() {
+  return document.body.dataset.viewerId || "";
+}
+
 export function loginUrl(next = location.pathname + location.search) {
   return `/login?next=${encodeURIComponent(next)}`;
 }

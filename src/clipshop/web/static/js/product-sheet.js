@@ -1,7 +1,7 @@
 // The product bottom sheet, opened from a chip on a video or from a creator's showcase without leaving the
 // page: pictures, price, the variant picker, stock, "Add to cart" and "Buy now".
 
-import { api, loginUrl, viewer } from "./api.js";
+import { api, loginUrl, viewer, viewerId } from "./api.js";
 import { formatMoney, formatRange } from "./money.js";
 import { openReport } from "./report-dialog.js";
 import { el, icon, setCartCount, toast } from "./ui.js";
@@ -41,7 +41,7 @@ function build() {
 
   const state = {
     root, panel, gallery, title, shopLine, price, rating, stock, options, quantity, minus, plus, description, status,
-    addButton, buyButton, product: null, chip: null, selected: {}, count: 1, context: {},
+    reportButton, addButton, buyButton, product: null, chip: null, selected: {}, count: 1, context: {},
   };
   backdrop.addEventListener("click", closeProduct);
   close.addEventListener("click", closeProduct);
@@ -166,6 +166,8 @@ function renderProduct(state, fetched) {
   state.product = product;
   state.panel.setAttribute("aria-label", `Product: ${product.title}`);
   state.title.textContent = product.title;
+  // Not one's own product to report (the shop's page leaves its button out for its owner too).
+  state.reportButton.hidden = Boolean(product.shop && viewerId() && product.shop.owner_id === viewerId());
   state.shopLine.replaceChildren(...(product.shop
     ? ["Sold by ", el("a", { href: `/shop/${encodeURIComponent(product.shop.handle)}` }, product.shop.name)]
     : []));
@@ -230,6 +232,7 @@ export async function openProduct(chip, context = {}) {
   Object.assign(sheet, { chip, context, product: null, selected: {}, count: 1 });
   sheet.title.textContent = chip.title;
   sheet.shopLine.textContent = "";
+  sheet.reportButton.hidden = true; // until the product says whose it is
   sheet.price.textContent = formatRange(chip.price_min, chip.price_max, chip.currency);
   sheet.stock.textContent = "";
   sheet.options.replaceChildren();
