@@ -69,6 +69,11 @@ def register_jobs(platform: Platform) -> None:
 
     jobs.register(video_tasks.TRANSCODE, partial(transcoding.transcode_video, platform))
     jobs.register(video_tasks.RECONCILE, partial(transcoding.reconcile, platform), every_minutes=1)
+    jobs.register(
+        video_tasks.REVEAL_LOST_MEDIA,
+        partial(transcoding.reveal_lost_media, platform),
+        every_minutes=video_tasks.REVEAL_EVERY_MINUTES,
+    )
     jobs.register(healing.HEAL_PROJECTIONS, partial(healing.run_heal, platform), every_minutes=1)
     jobs.register(
         healing.HEAL_ALL_PROJECTIONS, partial(healing.run_full_heal, platform), every_minutes=24 * 60

@@ -1,12 +1,14 @@
 """The whole way with each region's media in its own bucket of an S3-compatible server on loopback: a clip
 uploaded through the API (onto the local upload volume), transcoded by ffmpeg, published, and played by a
 viewer straight from the bucket over HTTP; a take-down and an age restriction take its files out of the
-public bucket (the app's gate serves them to whoever may see them) and a won appeal puts them back; the
-residency check reads the buckets, and a region is exported with its bucket."""
+public bucket (the app's gate serves them to whoever may see them) and a won appeal puts them back, or, if
+its process died first, a periodic job; the residency check reads the buckets, and a region is exported with
+its bucket."""
 
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +20,15 @@ from backends import TEST_REGIONS, Backend, make_settings
 from clipshop.config import Settings
 from clipshop.healing import heal_projections
 from clipshop.kit.actors import Role
+from clipshop.kit.everywhere import everywhere
 from clipshop.kit.ids import new_id
 from clipshop.platform import Platform
 from clipshop.residency.check import check_residency
+from clipshop.videos import transcoding
+from clipshop.videos.models import Video
+from doubles import FrozenClock
 from s3_server import ACCESS_KEY, SECRET_KEY, S3Server
-from support import CASES, Member, make_staff, post_clip, report
+from support import CASES, Member, a_region_video, make_staff, post_clip, report
 
 
 @pytest.fixture
@@ -300,3 +306,27 @@ class AppClient:
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.client.get(url, headers=self.member.auth, **kwargs)
+
+
+def test_files_a_lost_process_left_concealed_are_revealed_by_the_periodic_job_once_settled(
+    platform: Platform, s3: S3Server, clock: FrozenClock, bob: Member
+) -> None:
+    reopened, gated = a_region_video(platform, bob), a_region_video(platform, bob)
+    store = platform.media_store("eu")
+    for video_id in (reopened, gated):
+        store.put_bytes(f"videos/{video_id}/hls/master.m3u8", b"#EXTM3U\n")
+    with everywhere(platform.databases).transaction() as uow:
+        uow.region("eu").get_one(Video, gated).withheld_by = "decision1"
+    # A take-down's files (its decision committed), and a lifted one's whose process died before revealing.
+    store.conceal(f"videos/{gated}")
+    store.conceal(f"videos/{reopened}")
+    assert store.concealed_keys("videos") == sorted(f"videos/{v}/hls/master.m3u8" for v in (reopened, gated))
+    clock.current = datetime.now(UTC)  # the bucket stamps its objects with the real time
+    # Concealed a moment ago: perhaps by a decision still under way, so left alone for now.
+    assert transcoding.reveal_lost_media(platform) == {}
+    clock.advance(minutes=6)
+    assert transcoding.reveal_lost_media(platform) == {"eu": [reopened]}
+    assert bucket_keys(s3, platform, "eu", "gated/") == [f"gated/videos/{gated}/hls/master.m3u8"]
+    assert httpx.get(store.url(f"videos/{reopened}/hls/master.m3u8")).status_code == 200
+    assert httpx.get(store.url(f"videos/{gated}/hls/master.m3u8")).status_code == 404
+    assert transcoding.reveal_lost_media(platform) == {}

@@ -24,6 +24,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from urllib.parse import quote
@@ -238,10 +239,19 @@ class S3MediaStore:
     def keys(self, prefix: str = "") -> list[str]:
         return sorted({o.key for o in self._held(_checked(prefix) if prefix else "")})
 
-    def concealed_keys(self, prefix: str = "") -> list[str]:
-        """The keys under `prefix` whose files are concealed (for putting each where its gate says)."""
+    def concealed_keys(self, prefix: str = "", *, before: datetime | None = None) -> list[str]:
+        """The keys under `prefix` whose files are concealed (for putting each where its gate says), with
+        `before` only those whose concealed copy was made before then: one listing of the concealed
+        objects alone, however many files are public."""
         base = _checked(prefix) if prefix else ""
-        return sorted(o.key for o in self._held(base) if o.gated)
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=GATED + base)
+        keys = (
+            item["Key"][len(GATED) :]
+            for page in pages
+            for item in page.get("Contents", [])
+            if before is None or item["LastModified"] < before
+        )
+        return sorted(key for key in keys if not base or key == base or key.startswith(base + "/"))
 
     def url(self, key: str) -> str:
         return f"{self.public_url}/{quote(key)}"

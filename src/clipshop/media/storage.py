@@ -9,6 +9,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -103,6 +104,10 @@ class LocalMediaStore:
 
     def reveal(self, prefix: str) -> None:
         """Nothing to move (see `conceal`)."""
+
+    def concealed_keys(self, prefix: str = "", *, before: datetime | None = None) -> list[str]:
+        """None: nothing is ever moved (see `conceal`)."""
+        return []
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

@@ -7,6 +7,9 @@ from clipshop.kit.db import UnitOfWork
 
 TRANSCODE = Job[[str]]("transcode_video", retries=1, retry_delay_s=10, formerly="clipshop.jobs.tasks")
 RECONCILE = Job[[]]("reconcile")
+# Files a lifted decision's process died before revealing (`transcoding.reveal_lost_media`).
+REVEAL_LOST_MEDIA = Job[[]]("reveal_lost_media")
+REVEAL_EVERY_MINUTES = 10
 
 
 def enqueue_transcode(jobs: JobQueue, uow: UnitOfWork, *, video_id: str) -> None:

@@ -3,7 +3,8 @@ signature, then the video is ready and checked (held for review if it matches a 
 caption holds a blocked word), and published if asked and not held. Idempotent: a ready video is left
 alone, a lease keeps two workers off the same video, and outputs are written to a workspace that replaces
 the served folder only when complete. The reconciler re-enqueues transcodes whose wake-up call was lost (a
-crash between commit and enqueue, a killed worker)."""
+crash between commit and enqueue, a killed worker); `reveal_lost_media` puts back in the public bucket the
+files a lifted decision's process died before revealing."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ TIMEOUT_PER_MEDIA_SECOND = 20.0
 MAX_ATTEMPTS = 3
 # Work still queued this long after its row was written has lost its wake-up call.
 STALE_AFTER = timedelta(minutes=2)
+# Files concealed this long ago belong to a decision that has long committed, or never will.
+CONCEALED_SETTLED_AFTER = timedelta(minutes=5)
 
 
 def reconcile(platform: Platform) -> int:
@@ -50,6 +53,23 @@ def reconcile(platform: Platform) -> int:
         log.info("re-enqueueing transcode of %s", video_id)
         platform.jobs.enqueue(TRANSCODE, video_id)
     return len(lost)
+
+
+def reveal_lost_media(platform: Platform) -> dict[str, list[str]]:
+    """Reveal, in every region, the files of videos no gate holds that were left concealed (a decision lifted
+    whose process died before moving them back, or one that never committed); the videos revealed, by
+    region. Gated videos' files are concealed before their decision commits, so nothing else is left to do
+    here; `clipshop media place` does both halves by hand."""
+    before = platform.clock.now() - CONCEALED_SETTLED_AFTER
+    revealed: dict[str, list[str]] = {}
+    for region in platform.databases.regions:
+        store = platform.media_store(region)
+        with platform.uow(home=region).transaction() as uow:
+            opened = service.reveal_lost_files(uow, region=region, store=store, before=before)
+        if opened:
+            log.warning("revealed the files of %s in %s, left concealed", opened, region)
+            revealed[region] = opened
+    return revealed
 
 
 def transcode_video(platform: Platform, video_id: str) -> None:

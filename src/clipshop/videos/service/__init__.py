@@ -16,7 +16,14 @@ from clipshop.videos.service.authoring import (
     update_caption,
     upload_probe,
 )
-from clipshop.videos.service.files import is_gated, media_prefix, media_url, place_files, purge_log
+from clipshop.videos.service.files import (
+    is_gated,
+    media_prefix,
+    media_url,
+    place_files,
+    purge_log,
+    reveal_lost_files,
+)
 from clipshop.videos.service.heal import heal_projections
 from clipshop.videos.service.holds import block_signature, check_ready_video, release_hold, unblock_signature
 from clipshop.videos.service.publishing import hot_score, publish_video
@@ -63,6 +70,7 @@ __all__ = [
     "release_video",
     "renditions_of",
     "restrict_video",
+    "reveal_lost_files",
     "unblock_signature",
     "update_caption",
     "upload_probe",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import or_, select
 
@@ -68,8 +69,28 @@ def place_files(
     gated = set(uow.region(region).scalars(gated_query))
     for video_id in sorted(gated):
         store.conceal(media_prefix(video_id))
-    known = set(uow.region(region).scalars(select(Video.id).where(Video.id.in_(set(concealed)))))
-    opened = sorted(known - gated)
+    return {
+        "gated": sorted(gated),
+        "revealed": _reveal_ungated(uow, region=region, store=store, among=concealed),
+    }
+
+
+def reveal_lost_files(uow: UnitOfWork, *, region: str, store: MediaStore, before: datetime) -> list[str]:
+    """Reveal the files of `region`'s videos found concealed, before `before`, though no gate holds them: a
+    decision lifted (or never committed) whose process died before moving them back. A gate's files are
+    concealed before its decision commits, so this half is the one a crash can leave undone; `before` (some
+    minutes ago) keeps a decision still under way from having its files revealed under it. Returns the
+    videos revealed."""
+    keys = store.concealed_keys("videos", before=before)
+    concealed = {key.split("/")[1] for key in keys if key.count("/") >= 2}
+    return _reveal_ungated(uow, region=region, store=store, among=concealed) if concealed else []
+
+
+def _reveal_ungated(uow: UnitOfWork, *, region: str, store: MediaStore, among: Iterable[str]) -> list[str]:
+    ungated = select(Video.id).where(
+        Video.id.in_(set(among)), Video.withheld_by.is_(None), Video.age_restricted_by.is_(None)
+    )
+    opened = sorted(uow.region(region).scalars(ungated))
     for video_id in opened:
         store.reveal(media_prefix(video_id))
-    return {"gated": sorted(gated), "revealed": opened}
+    return opened
