@@ -76,9 +76,10 @@ def place() -> None:
         for region in regions:
             store = platform.media_store(region)
             assert isinstance(store, S3MediaStore)
-            concealed = {key.split("/")[1] for key in store.concealed_keys("videos") if key.count("/") >= 2}
             with everywhere(platform.databases).transaction() as uow:
-                placed = videos.place_files(uow, region=region, store=store, concealed=concealed)
+                placed = videos.place_files(
+                    uow, region=region, store=store, concealed=videos.concealed_videos(store)
+                )
             console.print(
                 f"{region}: {len(placed['gated'])} videos behind the gate,"
                 f" {len(placed['revealed'])} revealed again {placed['revealed']}"

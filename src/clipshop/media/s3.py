@@ -244,13 +244,8 @@ class S3MediaStore:
         `before` only those whose concealed copy was made before then: one listing of the concealed
         objects alone, however many files are public."""
         base = _checked(prefix) if prefix else ""
-        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=GATED + base)
-        keys = (
-            item["Key"][len(GATED) :]
-            for page in pages
-            for item in page.get("Contents", [])
-            if before is None or item["LastModified"] < before
-        )
+        listed = self._listed(GATED + base)
+        keys = (name[len(GATED) :] for name, _, made in listed if before is None or made < before)
         return sorted(key for key in keys if not base or key == base or key.startswith(base + "/"))
 
     def url(self, key: str) -> str:
@@ -265,17 +260,18 @@ class S3MediaStore:
         """Every object of the file or folder `base` ("" for the whole store), public or concealed."""
         found: list[_Object] = []
         for place in ("", GATED) if base else ("",):
-            for name, size in self._listed(place + base):
+            for name, size, _ in self._listed(place + base):
                 key = name[len(GATED) :] if name.startswith(GATED) else name
                 if not base or key == base or key.startswith(base + "/"):
                     found.append(_Object(key=key, name=name, size=size))
         return found
 
-    def _listed(self, prefix: str) -> Iterator[tuple[str, int]]:
+    def _listed(self, prefix: str) -> Iterator[tuple[str, int, datetime]]:
+        """(name, size, last modified) of every object whose name starts with `prefix`."""
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
         for page in pages:
             for item in page.get("Contents", []):
-                yield item["Key"], item["Size"]
+                yield item["Key"], item["Size"], item["LastModified"]
 
     def _current_name(self, key: str) -> str:
         """Where a file written at `key` goes: under `gated/` while a concealed copy of it is there."""

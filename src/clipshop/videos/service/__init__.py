@@ -17,6 +17,7 @@ from clipshop.videos.service.authoring import (
     upload_probe,
 )
 from clipshop.videos.service.files import (
+    concealed_videos,
     is_gated,
     media_prefix,
     media_url,
@@ -44,6 +45,7 @@ __all__ = [
     "audience",
     "block_signature",
     "check_ready_video",
+    "concealed_videos",
     "create_video",
     "ensure_may_see",
     "erase_user",

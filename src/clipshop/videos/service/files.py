@@ -81,9 +81,15 @@ def reveal_lost_files(uow: UnitOfWork, *, region: str, store: MediaStore, before
     concealed before its decision commits, so this half is the one a crash can leave undone; `before` (some
     minutes ago) keeps a decision still under way from having its files revealed under it. Returns the
     videos revealed."""
-    keys = store.concealed_keys("videos", before=before)
-    concealed = {key.split("/")[1] for key in keys if key.count("/") >= 2}
+    concealed = concealed_videos(store, before=before)
     return _reveal_ungated(uow, region=region, store=store, among=concealed) if concealed else []
+
+
+def concealed_videos(store: MediaStore, *, before: datetime | None = None) -> set[str]:
+    """The ids of the videos some of whose files the store holds concealed (with `before`, concealed before
+    then)."""
+    keys = store.concealed_keys("videos", before=before)  # videos/<id>/..., as `media_prefix` makes them
+    return {key.split("/")[1] for key in keys if key.count("/") >= 2}
 
 
 def _reveal_ungated(uow: UnitOfWork, *, region: str, store: MediaStore, among: Iterable[str]) -> list[str]:
